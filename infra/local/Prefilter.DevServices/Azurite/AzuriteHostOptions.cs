@@ -1,0 +1,14 @@
+namespace Prefilter.DevServices.Azurite;
+
+/// <summary>How <see cref="AzuriteHost"/> starts Azurite.</summary>
+public sealed class AzuriteHostOptions
+{
+    /// <summary>
+    /// Folder for Azurite's data, kept across runs; null (the default) keeps everything in memory,
+    /// which is what tests want: a fresh account per run and nothing left on disk.
+    /// </summary>
+    public string? Location { get; init; }
+
+    /// <summary>How long to wait for Azurite to report its ports (not counting <c>npm ci</c>). Default 60 s.</summary>
+    public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+}
