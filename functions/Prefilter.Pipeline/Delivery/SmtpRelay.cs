@@ -1,0 +1,124 @@
+using System.Net;
+using System.Net.Sockets;
+using MailKit;
+using MailKit.Net.Smtp;
+using MailKit.Security;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+
+namespace Prefilter.Pipeline.Delivery;
+
+/// <summary>
+/// Relays one mail to one downstream over SMTP (MailKit) with the given envelope: <c>MAIL FROM</c> and
+/// <c>RCPT TO</c> come from the stored envelope, never from the To/Cc headers, so Bcc recipients are delivered and
+/// no header can add a recipient. Returns only after the downstream answered the data with 2xx. Thread-safe:
+/// each relay uses its own connection.
+/// </summary>
+public sealed class SmtpRelay
+{
+    private readonly SmtpRelayOptions options;
+    private readonly ILogger<SmtpRelay> logger;
+
+    /// <summary>Creates the relay.</summary>
+    /// <param name="options">Timeout and client name.</param>
+    /// <param name="logger">Where a failed <c>QUIT</c> after an accepted mail is logged.</param>
+    public SmtpRelay(IOptions<SmtpRelayOptions> options, ILogger<SmtpRelay> logger)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(logger);
+        this.options = options.Value;
+        this.logger = logger;
+    }
+
+    /// <summary>Sends <paramref name="message"/> to <paramref name="target"/> for <paramref name="recipients"/>.</summary>
+    /// <param name="target">The downstream: host, port, TLS policy, optional credentials.</param>
+    /// <param name="message">The mail as it is to be relayed (verdict headers already stamped).</param>
+    /// <param name="sender">The envelope sender; empty for the null sender <c>&lt;&gt;</c> of bounces.</param>
+    /// <param name="recipients">The envelope recipients for this downstream; at least one.</param>
+    /// <param name="cancellationToken">Aborts the transaction; the downstream then has not accepted the mail.</param>
+    /// <returns>The downstream's reply to the data, e.g. <c>2.0.0 OK queued as 1234</c>.</returns>
+    /// <exception cref="ArgumentException"><paramref name="recipients"/> is empty.</exception>
+    /// <exception cref="TransientRelayException">4xx reply, or the downstream could not be reached, secured, authenticated to or talked to.</exception>
+    /// <exception cref="PermanentRelayException">5xx reply: the downstream refused the sender, a recipient or the data.</exception>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public async Task<string> RelayAsync(
+        RelayTarget target, MimeMessage message, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(sender);
+        ArgumentNullException.ThrowIfNull(recipients);
+        if (recipients.Count == 0)
+        {
+            throw new ArgumentException("A relay needs at least one envelope recipient.", nameof(recipients));
+        }
+
+        var downstream = $"{target.Host}:{target.Port}";
+        using var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        if (options.ClientName is { Length: > 0 } clientName)
+        {
+            client.LocalDomain = clientName;
+        }
+
+        string reply;
+        try
+        {
+            await client.ConnectAsync(target.Host, target.Port, ToSocketOptions(target.Tls), cancellationToken).ConfigureAwait(false);
+            if (target.Credentials is { } credentials)
+            {
+                await client.AuthenticateAsync(credentials, cancellationToken).ConfigureAwait(false);
+            }
+
+            reply = await client.SendAsync(
+                FormatOptions.Default,
+                message,
+                new MailboxAddress(string.Empty, sender),
+                recipients.Select(r => new MailboxAddress(string.Empty, r)),
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (SmtpCommandException e) when ((int)e.StatusCode is >= 500 and < 600)
+        {
+            throw new PermanentRelayException(downstream, (int)e.StatusCode, e.Message, e);
+        }
+        catch (SmtpCommandException e)
+        {
+            throw new TransientRelayException(downstream, (int)e.StatusCode, e.Message, e);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsConnectionFailure(e))
+        {
+            throw new TransientRelayException(downstream, null, $"{e.GetType().Name}: {e.Message}", e);
+        }
+
+        try
+        {
+            await client.DisconnectAsync(quit: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception e) when (IsConnectionFailure(e) || e is SmtpCommandException)
+        {
+            // The data was already answered 2xx: the mail is delivered, a failed goodbye must not make it retry.
+            logger.LogWarning(e, "Downstream {Downstream} accepted the mail but QUIT failed", downstream);
+        }
+
+        return reply;
+    }
+
+    private static SecureSocketOptions ToSocketOptions(DownstreamTls tls) => tls switch
+    {
+        DownstreamTls.None => SecureSocketOptions.None,
+        DownstreamTls.StartTlsWhenAvailable => SecureSocketOptions.StartTlsWhenAvailable,
+        DownstreamTls.StartTls => SecureSocketOptions.StartTls,
+        DownstreamTls.Tls => SecureSocketOptions.SslOnConnect,
+        _ => throw new ArgumentOutOfRangeException(nameof(tls), tls, "Unknown TLS policy."),
+    };
+
+    private static bool IsConnectionFailure(Exception e) => e is
+        SmtpProtocolException or
+        ServiceNotConnectedException or
+        AuthenticationException or
+        SslHandshakeException or
+        IOException or
+        SocketException or
+        TimeoutException or
+        NotSupportedException;
+}
