@@ -1,0 +1,316 @@
+// Every role assignment of the deployment, each as narrow as the service allows. Names are
+// guid(scope, principal, role) so a redeployment finds the same assignment instead of adding one.
+//
+// Storage is split in two accounts for this: the Functions host needs broad rights on its own
+// account (it creates and leases its own containers and queues, whose names depend on the host id),
+// while the mail and pattern data get per-container, per-queue and per-table grants.
+
+@description('Object id of the function app\'s system-assigned identity.')
+param appPrincipalId string
+
+@description('Object id of the Event Grid system topic\'s identity (writes dead-lettered events).')
+param eventGridPrincipalId string
+
+@description('Host storage account (AzureWebJobsStorage and code packages).')
+param hostStorageAccountName string
+
+@description('Data storage account (mail, pattern sets, stats).')
+param dataStorageAccountName string
+
+@description('Containers read by a blob trigger (Event Grid source).')
+param triggerContainers string[]
+
+@description('Containers the app writes without a trigger.')
+param writeContainers string[]
+
+@description('Containers the app only reads.')
+param readContainers string[]
+
+@description('Container for events Event Grid could not deliver.')
+param deadLetterContainer string
+
+@description('The blob trigger\'s poison queue on the data account.')
+param poisonQueue string
+
+@description('Table for scan statistics.')
+param statsTable string
+
+@description('Service Bus namespace.')
+param serviceBusNamespaceName string
+
+@description('Service Bus delivery queue.')
+param serviceBusQueueName string
+
+@description('Key Vault that holds the app\'s secrets.')
+param keyVaultName string
+
+@description('Application Insights component.')
+param applicationInsightsName string
+
+@description('Optional: object id of an operator (user or group) who uploads pattern sets and the domain list.')
+param operatorPrincipalId string
+
+@description('Kind of principal operatorPrincipalId is.')
+@allowed([
+  'User'
+  'Group'
+  'ServicePrincipal'
+])
+param operatorPrincipalType string
+
+@description('Containers the operator may write (pattern uploads, domain list).')
+param operatorContainers string[]
+
+// Built-in role definition ids (the same in every tenant).
+var roles = {
+  storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
+  storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
+  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1' // Storage Blob Data Reader
+  storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
+  storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
+  serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' // Azure Service Bus Data Sender
+  serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' // Azure Service Bus Data Receiver
+  keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
+  monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
+}
+
+resource hostStorage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
+  name: hostStorageAccountName
+}
+
+resource dataStorage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
+  name: dataStorageAccountName
+}
+
+resource dataBlobs 'Microsoft.Storage/storageAccounts/blobServices@2026-06-01' existing = {
+  parent: dataStorage
+  name: 'default'
+}
+
+resource triggerContainerRefs 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' existing = [
+  for container in triggerContainers: {
+    parent: dataBlobs
+    name: container
+  }
+]
+
+resource writeContainerRefs 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' existing = [
+  for container in writeContainers: {
+    parent: dataBlobs
+    name: container
+  }
+]
+
+resource readContainerRefs 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' existing = [
+  for container in readContainers: {
+    parent: dataBlobs
+    name: container
+  }
+]
+
+resource operatorContainerRefs 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' existing = [
+  for container in operatorContainers: {
+    parent: dataBlobs
+    name: container
+  }
+]
+
+resource deadLetterContainerRef 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' existing = {
+  parent: dataBlobs
+  name: deadLetterContainer
+}
+
+resource dataQueues 'Microsoft.Storage/storageAccounts/queueServices@2026-06-01' existing = {
+  parent: dataStorage
+  name: 'default'
+}
+
+resource poisonQueueRef 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' existing = {
+  parent: dataQueues
+  name: poisonQueue
+}
+
+resource dataTables 'Microsoft.Storage/storageAccounts/tableServices@2026-06-01' existing = {
+  parent: dataStorage
+  name: 'default'
+}
+
+resource statsTableRef 'Microsoft.Storage/storageAccounts/tableServices/tables@2026-06-01' existing = {
+  parent: dataTables
+  name: statsTable
+}
+
+resource serviceBus 'Microsoft.ServiceBus/namespaces@2026-01-01' existing = {
+  name: serviceBusNamespaceName
+}
+
+resource deliverQueue 'Microsoft.ServiceBus/namespaces/queues@2026-01-01' existing = {
+  parent: serviceBus
+  name: serviceBusQueueName
+}
+
+resource keyVault 'Microsoft.KeyVault/vaults@2026-05-15' existing = {
+  name: keyVaultName
+}
+
+resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
+  name: applicationInsightsName
+}
+
+// --- Host storage: the Functions runtime's own account -------------------------------------
+// Blob Data Owner + Queue Data Contributor are what the Functions docs require for an
+// identity-based AzureWebJobsStorage when a blob trigger runs (host locks, keys, the blob
+// trigger's internal queue) and cover reading the code package. The docs also list Storage
+// Account Contributor, which only the polling trigger needs (it turns on storage logs); this app
+// uses the Event Grid source, so that management-plane role is not granted.
+resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, appPrincipalId, roles.storageBlobDataOwner)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource hostQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(hostStorage.id, appPrincipalId, roles.storageQueueDataContributor)
+  scope: hostStorage
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- Data storage ------------------------------------------------------------------------
+// Blob Data Owner is the role the Functions docs give a blob trigger's connection; it is granted
+// only on the containers a trigger reads (incoming/, patterns/), where the app also writes outcome
+// metadata and pattern state. Its extra rights over Contributor (ACLs, tags) reach nothing else.
+resource triggerBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (container, i) in triggerContainers: {
+    name: guid(triggerContainerRefs[i].id, appPrincipalId, roles.storageBlobDataOwner)
+    scope: triggerContainerRefs[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
+      principalId: appPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource writeBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (container, i) in writeContainers: {
+    name: guid(writeContainerRefs[i].id, appPrincipalId, roles.storageBlobDataContributor)
+    scope: writeContainerRefs[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+      principalId: appPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+resource readBlobReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (container, i) in readContainers: {
+    name: guid(readContainerRefs[i].id, appPrincipalId, roles.storageBlobDataReader)
+    scope: readContainerRefs[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
+      principalId: appPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// The blob trigger writes a blob that failed all its retries to this queue on the trigger's own
+// account; it is the only queue the app uses there.
+resource poisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(poisonQueueRef.id, appPrincipalId, roles.storageQueueDataContributor)
+  scope: poisonQueueRef
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource statsTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(statsTableRef.id, appPrincipalId, roles.storageTableDataContributor)
+  scope: statsTableRef
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- Service Bus: scan sends, delivery receives; both only on queue `deliver` (and its DLQ) --
+resource deliverSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deliverQueue.id, appPrincipalId, roles.serviceBusDataSender)
+  scope: deliverQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+resource deliverReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deliverQueue.id, appPrincipalId, roles.serviceBusDataReceiver)
+  scope: deliverQueue
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- Key Vault: read secrets for Key Vault references ------------------------------------
+// Scoped to the vault, not the secret: the vault belongs to this app alone, and a secret an
+// operator sets later (or a password left out of the first run) is readable without redeploying.
+resource vaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(keyVault.id, appPrincipalId, roles.keyVaultSecretsUser)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- Application Insights: telemetry ingestion with Entra ID (local auth is off) ---------
+resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(appInsights.id, appPrincipalId, roles.monitoringMetricsPublisher)
+  scope: appInsights
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
+    principalId: appPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- Event Grid: dead-letter undeliverable blob events -----------------------------------
+resource deadLetterWriter 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(deadLetterContainerRef.id, eventGridPrincipalId, roles.storageBlobDataContributor)
+  scope: deadLetterContainerRef
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+    principalId: eventGridPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- Operator (optional): shared keys are off, so `az storage blob upload --auth-mode login`
+// needs a data role too.
+resource operatorBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (container, i) in operatorContainers: if (!empty(operatorPrincipalId)) {
+    name: guid(operatorContainerRefs[i].id, operatorPrincipalId, roles.storageBlobDataContributor)
+    scope: operatorContainerRefs[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
+      principalId: operatorPrincipalId
+      principalType: operatorPrincipalType
+    }
+  }
+]
