@@ -1,0 +1,508 @@
+using System.Buffers;
+using System.Text;
+using MimeKit;
+using MimeKit.Utils;
+
+namespace Prefilter.Engine.Messages;
+
+/// <summary>Reads raw bytes into a <see cref="MessageView"/>: MimeKit first, a plain headers-and-text reading when MimeKit gives up.</summary>
+internal sealed class MessageViewParser : IDisposable
+{
+    private const int MaxNotes = 50;
+
+    private readonly MessageLimits limits;
+    private readonly List<string> notes;
+    private readonly ParagraphWriter paragraphs;
+    private readonly RawLineWriter rawLines;
+    private readonly UriCollector uris;
+    private readonly List<MessageAttachment> attachments = [];
+    private bool truncated;
+    private int partsVisited;
+    private long textBytesRead;
+    private bool bodyStartsWithSubject;
+
+    private MessageViewParser(MessageLimits limits, List<string> notes, bool truncated)
+    {
+        this.limits = limits;
+        this.notes = notes;
+        this.truncated = truncated;
+        paragraphs = new ParagraphWriter(limits.MaxParagraphChars, limits.MaxParagraphs);
+        rawLines = new RawLineWriter(limits.MaxRawBodyLineChars);
+        uris = new UriCollector(limits.MaxUris, limits.MaxUriChars);
+    }
+
+    public static MessageView Parse(ReadOnlyMemory<byte> raw, MessageLimits limits)
+    {
+        var message = SkipMboxSeparators(raw);
+        var options = new ParserOptions { MaxMimeDepth = limits.MaxMimeDepth };
+        var notes = new List<string>();
+        bool truncated = false;
+        if (message.Length > limits.MaxFullBytes)
+        {
+            notes.Add($"full text cut at {limits.MaxFullBytes} bytes");
+            truncated = true;
+        }
+
+        var (first, second) = CutHeaderBlock(message, limits.MaxHeaderBytes, notes, ref truncated);
+        if (first.Length + second.Length > limits.MaxMessageBytes)
+        {
+            notes.Add($"message larger than {limits.MaxMessageBytes} bytes; the rest not parsed");
+            truncated = true;
+            first = first[..Math.Min(first.Length, limits.MaxMessageBytes)];
+            second = second[..Math.Min(second.Length, limits.MaxMessageBytes - first.Length)];
+        }
+
+        if (first.IsEmpty && second.IsEmpty)
+        {
+            notes.Add("empty message");
+            using var empty = new MessageViewParser(limits, notes, truncated);
+            return empty.Build(message, new MessageHeaders([], options));
+        }
+
+        var mimeNotes = new List<string>(notes);
+        using (var parser = new MessageViewParser(limits, mimeNotes, truncated))
+        {
+            try
+            {
+                return parser.ReadMime(message, first, second, options);
+            }
+            catch (Exception exception) when (exception is not OutOfMemoryException)
+            {
+                // MimeKit refuses input without a header block and could fail on worse: read it plainly instead of losing the mail.
+                notes.Add($"MIME parse failed ({exception.GetType().Name}: {exception.Message}); read as headers and plain text");
+            }
+        }
+
+        using var fallback = new MessageViewParser(limits, notes, truncated);
+        return fallback.ReadPlain(message, first, second, options);
+    }
+
+    public void Dispose()
+    {
+        paragraphs.Dispose();
+        rawLines.Dispose();
+        uris.Dispose();
+    }
+
+    private static ReadOnlyMemory<byte> SkipMboxSeparators(ReadOnlyMemory<byte> raw)
+    {
+        while (raw.Span.StartsWith("From "u8))
+        {
+            int newline = raw.Span.IndexOf((byte)'\n');
+            raw = newline < 0 ? ReadOnlyMemory<byte>.Empty : raw[(newline + 1)..];
+        }
+
+        return raw;
+    }
+
+    /// <summary>
+    /// Splits the message so that a header block over the cap is cut at a line end while the body after
+    /// it stays: the parser then reads (capped headers)(blank line + body) without any copy.
+    /// </summary>
+    private static (ReadOnlyMemory<byte> First, ReadOnlyMemory<byte> Second) CutHeaderBlock(
+        ReadOnlyMemory<byte> message, int maxHeaderBytes, List<string> notes, ref bool truncated)
+    {
+        var span = message.Span;
+        if (span.Length <= maxHeaderBytes || HeaderEnd(span[..maxHeaderBytes]) >= 0)
+        {
+            return (message, ReadOnlyMemory<byte>.Empty);
+        }
+
+        int lastNewline = span[..maxHeaderBytes].LastIndexOf((byte)'\n');
+        int cut = lastNewline + 1;
+        int end = HeaderEnd(span);
+        notes.Add($"header block larger than {maxHeaderBytes} bytes; headers after that not read");
+        truncated = true;
+        return (message[..cut], end < 0 ? ReadOnlyMemory<byte>.Empty : message[end..]);
+    }
+
+    /// <summary>Offset of the blank line that ends the header block, or -1.</summary>
+    private static int HeaderEnd(ReadOnlySpan<byte> span)
+    {
+        int lf = span.IndexOf("\n\n"u8);
+        int crlf = span.IndexOf("\n\r\n"u8);
+        int found = lf < 0 ? crlf : crlf < 0 ? lf : Math.Min(lf, crlf);
+        return found < 0 ? -1 : found + 1;
+    }
+
+    private static bool IsFieldName(string name)
+    {
+        if (name.Length == 0)
+        {
+            return false;
+        }
+
+        foreach (char c in name)
+        {
+            if (c is <= ' ' or > '~' or ':')
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static string RawText(byte[] rawValue)
+    {
+        var span = rawValue.AsSpan().TrimStart(" \t"u8).TrimEnd("\r\n"u8);
+        return Encoding.Latin1.GetString(span);
+    }
+
+    private MessageView ReadMime(ReadOnlyMemory<byte> message, ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second, ParserOptions options)
+    {
+        using var stream = new SegmentStream(first, second);
+        var parser = new MimeParser(options, stream, MimeFormat.Entity, persistent: true);
+        using var mime = parser.ParseMessage();
+        var headers = ReadHeaders(mime, options);
+        WriteSubject(headers);
+        Walk(mime.Body, 0);
+        if (!truncated && mime.Body is Multipart { Boundary: { Length: > 0 } boundary }
+            && message.Span.IndexOf(Encoding.Latin1.GetBytes("--" + boundary + "--")) < 0)
+        {
+            AddNote("broken MIME boundary: the closing boundary of the top-level multipart is missing");
+        }
+
+        return Build(message, headers);
+    }
+
+    private MessageHeaders ReadHeaders(MimeMessage mime, ParserOptions options)
+    {
+        // MimeKit moves the top-level Content-* fields to the body entity; merge them back in stream order.
+        var top = mime.Headers;
+        var content = mime.Body?.Headers;
+        var result = new List<MessageHeader>(top.Count + (content?.Count ?? 0));
+        int t = 0;
+        int c = 0;
+        while (t < top.Count || (content is not null && c < content.Count))
+        {
+            Header next;
+            if (content is null || c >= content.Count)
+            {
+                next = top[t++];
+            }
+            else if (t >= top.Count || (content[c].Offset ?? long.MaxValue) < (top[t].Offset ?? long.MaxValue))
+            {
+                next = content[c++];
+            }
+            else
+            {
+                next = top[t++];
+            }
+
+            if (result.Count >= limits.MaxHeaders)
+            {
+                AddNote($"more than {limits.MaxHeaders} header fields; the rest not read");
+                truncated = true;
+                break;
+            }
+
+            if (!IsFieldName(next.Field))
+            {
+                AddNote("malformed header line skipped");
+                continue;
+            }
+
+            result.Add(new MessageHeader(next.Field, next.Value, RawText(next.RawValue), next.RawValue));
+        }
+
+        return new MessageHeaders([.. result], options);
+    }
+
+    private void WriteSubject(MessageHeaders headers)
+    {
+        var subject = headers.GetJoined("Subject");
+        if (string.IsNullOrWhiteSpace(subject))
+        {
+            return;
+        }
+
+        paragraphs.Write(subject);
+        paragraphs.Break();
+        bodyStartsWithSubject = paragraphs.Count > 0;
+    }
+
+    private void Walk(MimeEntity? entity, int depth)
+    {
+        if (entity is null)
+        {
+            return;
+        }
+
+        if (++partsVisited > limits.MaxParts)
+        {
+            AddNote($"more than {limits.MaxParts} MIME parts; the rest not read");
+            truncated = true;
+            return;
+        }
+
+        if (depth > limits.MaxMimeDepth)
+        {
+            AddNote($"MIME nesting deeper than {limits.MaxMimeDepth}; deeper parts not read");
+            truncated = true;
+            return;
+        }
+
+        switch (entity)
+        {
+            case Multipart multipart:
+                if (multipart.Count == 0)
+                {
+                    AddNote($"broken MIME boundary: {multipart.ContentType.MimeType} has no parts");
+                }
+
+                foreach (var child in multipart)
+                {
+                    Walk(child, depth + 1);
+                }
+
+                break;
+
+            case MessagePart attached:
+                if (attached.IsAttachment)
+                {
+                    attachments.Add(new MessageAttachment(
+                        attached.ContentDisposition?.FileName ?? attached.ContentType.Name,
+                        attached.ContentType.MimeType.ToLowerInvariant()));
+                }
+
+                Walk(attached.Message?.Body, depth + 1);
+                break;
+
+            case TextPart text when !text.ContentType.IsMimeType("text", "calendar"):
+                if (text.IsAttachment)
+                {
+                    AddAttachment(text);
+                }
+
+                ReadText(text);
+                break;
+
+            case MimePart part:
+                if (part.ContentType.MediaType.Equals("multipart", StringComparison.OrdinalIgnoreCase))
+                {
+                    // MimeKit stops at MaxMimeDepth and keeps the rest as one opaque leaf.
+                    AddNote($"MIME nesting deeper than {limits.MaxMimeDepth}; deeper parts not read");
+                    truncated = true;
+                }
+
+                AddAttachment(part);
+                break;
+        }
+    }
+
+    private void AddAttachment(MimePart part) =>
+        attachments.Add(new MessageAttachment(part.FileName, part.ContentType.MimeType.ToLowerInvariant()));
+
+    private void ReadText(TextPart part)
+    {
+        long budget = limits.MaxTotalTextBytes - textBytesRead;
+        if (budget <= 0)
+        {
+            AddNote($"text past {limits.MaxTotalTextBytes} bytes in total not read");
+            truncated = true;
+            return;
+        }
+
+        int cap = (int)Math.Min(limits.MaxPartTextBytes, budget);
+        byte[] buffer = ArrayPool<byte>.Shared.Rent(Math.Min(cap + 1, 16 * 1024));
+        try
+        {
+            int length = 0;
+            if (part.Content is not null)
+            {
+                using var stream = part.Content.Open();
+                length = ReadUpTo(stream, ref buffer, cap + 1);
+            }
+
+            bool cut = length > cap;
+            if (cut)
+            {
+                length = cap;
+                AddNote(cap == limits.MaxPartTextBytes
+                    ? $"text part cut at {cap} bytes"
+                    : $"text cut at {limits.MaxTotalTextBytes} bytes in total");
+                truncated = true;
+            }
+
+            textBytesRead += length;
+            string text = CharsetDecoder.Decode(buffer.AsSpan(0, length), part.ContentType.Charset, cut, out var note);
+            if (note is not null)
+            {
+                AddNote(note);
+            }
+
+            WriteText(text, part.IsHtml);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private void WriteText(string text, bool html)
+    {
+        rawLines.WritePart(text);
+        if (html)
+        {
+            HtmlRenderer.Render(text, paragraphs, uris);
+        }
+        else
+        {
+            paragraphs.Write(text);
+        }
+
+        paragraphs.Break();
+    }
+
+    private static int ReadUpTo(Stream stream, ref byte[] buffer, int max)
+    {
+        int total = 0;
+        while (total < max)
+        {
+            if (total == buffer.Length)
+            {
+                var bigger = ArrayPool<byte>.Shared.Rent(Math.Min(max, buffer.Length * 4));
+                buffer.AsSpan(0, total).CopyTo(bigger);
+                ArrayPool<byte>.Shared.Return(buffer);
+                buffer = bigger;
+            }
+
+            int read = stream.Read(buffer, total, Math.Min(buffer.Length, max) - total);
+            if (read == 0)
+            {
+                break;
+            }
+
+            total += read;
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Reads what MimeKit could not: header lines (<c>Name: value</c>, folded lines continued) up to the
+    /// first blank or non-header line, the rest as one plain text part without charset.
+    /// </summary>
+    private MessageView ReadPlain(ReadOnlyMemory<byte> message, ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second, ParserOptions options)
+    {
+        var span = first.Span;
+        var fields = new List<(string Name, List<byte> Raw)>();
+        int position = 0;
+        while (position < span.Length)
+        {
+            int newline = span[position..].IndexOf((byte)'\n');
+            int lineEnd = newline < 0 ? span.Length : position + newline;
+            var line = span[position..lineEnd].TrimEnd((byte)'\r');
+            if (line.IsEmpty)
+            {
+                position = lineEnd + 1;
+                break;
+            }
+
+            int colon = line.IndexOf((byte)':');
+            if (line[0] is (byte)' ' or (byte)'\t' && fields.Count > 0)
+            {
+                fields[^1].Raw.AddRange(line);
+            }
+            else if (colon > 0 && IsFieldName(Encoding.Latin1.GetString(line[..colon])))
+            {
+                fields.Add((Encoding.Latin1.GetString(line[..colon]), [.. line[(colon + 1)..]]));
+            }
+            else
+            {
+                break;
+            }
+
+            position = lineEnd + 1;
+        }
+
+        var headers = new List<MessageHeader>();
+        foreach (var (name, raw) in fields)
+        {
+            if (headers.Count >= limits.MaxHeaders)
+            {
+                AddNote($"more than {limits.MaxHeaders} header fields; the rest not read");
+                truncated = true;
+                break;
+            }
+
+            byte[] rawBytes = [.. raw];
+            headers.Add(new MessageHeader(name, Rfc2047.DecodeText(options, rawBytes).Trim(), RawText(rawBytes), rawBytes));
+        }
+
+        var view = new MessageHeaders([.. headers], options);
+        WriteSubject(view);
+
+        var body = position < span.Length ? first[Math.Min(position, first.Length)..] : ReadOnlyMemory<byte>.Empty;
+        int cap = Math.Min(limits.MaxPartTextBytes, limits.MaxTotalTextBytes);
+        var text = body.Length + second.Length <= cap
+            ? Concat(body.Span, second.Span)
+            : Concat(body.Span[..Math.Min(body.Length, cap)], second.Span[..Math.Min(second.Length, cap - Math.Min(body.Length, cap))]);
+        bool cut = body.Length + second.Length > cap;
+        if (cut)
+        {
+            AddNote($"text part cut at {cap} bytes");
+            truncated = true;
+        }
+
+        WriteText(CharsetDecoder.Decode(text, null, cut, out var note), html: false);
+        if (note is not null)
+        {
+            AddNote(note);
+        }
+
+        return Build(message, view);
+    }
+
+    private static byte[] Concat(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        var result = new byte[a.Length + b.Length];
+        a.CopyTo(result);
+        b.CopyTo(result.AsSpan(a.Length));
+        return result;
+    }
+
+    private MessageView Build(ReadOnlyMemory<byte> message, MessageHeaders headers)
+    {
+        var body = paragraphs.Build();
+        if (paragraphs.Truncated)
+        {
+            AddNote($"more than {limits.MaxParagraphs} paragraphs; the rest not read");
+            truncated = true;
+        }
+
+        uris.ScanText(body.Text);
+        if (uris.CountTruncated)
+        {
+            AddNote($"more than {limits.MaxUris} URIs; the rest not read");
+            truncated = true;
+        }
+
+        if (uris.LengthTruncated)
+        {
+            AddNote($"URI cut at {limits.MaxUriChars} characters");
+            truncated = true;
+        }
+
+        return new MessageView(
+            message,
+            limits.MaxFullBytes,
+            headers,
+            body,
+            bodyStartsWithSubject,
+            rawLines.Build(),
+            uris.Build(),
+            [.. attachments],
+            [.. notes],
+            truncated);
+    }
+
+    private void AddNote(string note)
+    {
+        if (notes.Count < MaxNotes && !notes.Contains(note))
+        {
+            notes.Add(note);
+        }
+    }
+}

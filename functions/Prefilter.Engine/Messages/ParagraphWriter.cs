@@ -1,0 +1,162 @@
+using System.Buffers;
+
+namespace Prefilter.Engine.Messages;
+
+/// <summary>
+/// Turns text into SpamAssassin body paragraphs: a whitespace run holding two or more line breaks ends a
+/// paragraph, any other whitespace run becomes one space, paragraphs are trimmed, and a paragraph longer
+/// than the cap is split at its last space before the cap (or hard at the cap when it has none).
+/// </summary>
+internal sealed class ParagraphWriter : IDisposable
+{
+    // Unicode whitespace, as Perl's \s under Unicode rules (SpamAssassin collapses it with s/\s+/ /g).
+    private static readonly SearchValues<char> Whitespace = SearchValues.Create(
+        "\t\n\v\f\r \u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u2028\u2029\u202F\u205F\u3000");
+
+    private readonly TextUnitsBuilder units = new(4096);
+    private readonly int maxChars;
+    private readonly int maxParagraphs;
+    private bool inParagraph;
+    private bool pendingSpace;
+    private int pendingNewlines;
+
+    public ParagraphWriter(int maxChars, int maxParagraphs)
+    {
+        this.maxChars = maxChars;
+        this.maxParagraphs = maxParagraphs;
+    }
+
+    /// <summary>True once text was dropped because <c>MaxParagraphs</c> was reached.</summary>
+    public bool Truncated { get; private set; }
+
+    public int Count => units.Count;
+
+    /// <summary>
+    /// Writes text; whitespace state carries over between calls, so a paragraph can span calls.
+    /// With <paramref name="lineBreaksAreSpaces"/> (HTML text) a line break is plain whitespace and only
+    /// <see cref="LineBreak"/> and <see cref="Break"/> separate lines.
+    /// </summary>
+    public void Write(ReadOnlySpan<char> text, bool lineBreaksAreSpaces = false)
+    {
+        while (!text.IsEmpty && !Truncated)
+        {
+            int space = text.IndexOfAny(Whitespace);
+            if (space != 0)
+            {
+                var run = space < 0 ? text : text[..space];
+                WriteRun(run);
+                if (space < 0)
+                {
+                    return;
+                }
+
+                text = text[space..];
+            }
+
+            int end = text.IndexOfAnyExcept(Whitespace);
+            var blank = end < 0 ? text : text[..end];
+            if (!lineBreaksAreSpaces)
+            {
+                pendingNewlines += blank.Count('\n');
+            }
+
+            pendingSpace = true;
+            text = end < 0 ? default : text[end..];
+        }
+    }
+
+    /// <summary>A line break (HTML <c>br</c>, <c>div</c>, …): two in a row end the paragraph.</summary>
+    public void LineBreak()
+    {
+        pendingNewlines++;
+        pendingSpace = true;
+    }
+
+    /// <summary>Whitespace between words that the text itself does not carry (HTML table cells).</summary>
+    public void Space()
+    {
+        pendingSpace = true;
+    }
+
+    /// <summary>Ends the current paragraph: the next text starts a new one.</summary>
+    public void Break()
+    {
+        pendingNewlines = 2;
+    }
+
+    public TextUnits Build() => units.Build();
+
+    public void Dispose() => units.Dispose();
+
+    private void WriteRun(ReadOnlySpan<char> run)
+    {
+        if (!inParagraph || pendingNewlines >= 2)
+        {
+            if (!TryStartParagraph())
+            {
+                return;
+            }
+        }
+        else if (pendingSpace)
+        {
+            if (units.CurrentLength < maxChars)
+            {
+                units.Append(' ');
+            }
+            else if (!TryStartParagraph())
+            {
+                return;
+            }
+        }
+
+        pendingSpace = false;
+        pendingNewlines = 0;
+        AppendBounded(run);
+    }
+
+    private bool TryStartParagraph()
+    {
+        if (units.Count >= maxParagraphs)
+        {
+            Truncated = true;
+            return false;
+        }
+
+        units.StartUnit();
+        inParagraph = true;
+        return true;
+    }
+
+    private void AppendBounded(ReadOnlySpan<char> text)
+    {
+        while (!text.IsEmpty)
+        {
+            int room = maxChars - units.CurrentLength;
+            if (text.Length <= room)
+            {
+                units.Append(text);
+                return;
+            }
+
+            units.Append(text[..room]);
+            text = text[room..];
+
+            // The paragraph is full: continue in a new one, splitting at the last space like SpamAssassin.
+            if (units.Count >= maxParagraphs)
+            {
+                Truncated = true;
+                return;
+            }
+
+            int lastSpace = units.Current.LastIndexOf(' ');
+            if (lastSpace > 0)
+            {
+                units.SplitCurrentAt(lastSpace);
+            }
+            else
+            {
+                units.StartUnit();
+            }
+        }
+    }
+}
