@@ -111,31 +111,18 @@ param scanFunctionName string = 'ScanMail'
 param patternUploadFunctionName string = 'PublishUploadedPatternSet'
 
 // ---------------------------------------------------------------------------------------------
-// SMTP downstream (defaults for domains whose entry in config/domains.json names no downstream)
+// SMTP downstream credentials
 // ---------------------------------------------------------------------------------------------
+// Downstreams (host, port, TLS policy, user name) are per served domain in config/domains.json, which
+// the app re-reads while it runs; a downstream that needs SMTP AUTH names the configuration key of
+// its password ("passwordSecret"). This deployment can provide one such key, backed by Key Vault.
 
-@description('Default downstream SMTP host; empty when every domain in config/domains.json names its own.')
-param smtpHost string = ''
-
-@description('Default downstream SMTP port.')
-@minValue(1)
-@maxValue(65535)
-param smtpPort int = 25
-
-@description('STARTTLS policy towards the downstream: Required (refuse to relay in clear), Opportunistic (use it when offered), None.')
-@allowed([
-  'Required'
-  'Opportunistic'
-  'None'
-])
-param smtpStartTls string = 'Required'
-
-@description('User name for SMTP AUTH at the downstream; empty for no authentication.')
-param smtpUserName string = ''
+@description('Configuration key a domains.json "passwordSecret" names, e.g. Downstreams:default:Password; empty when no downstream needs SMTP AUTH.')
+param downstreamCredentialSetting string = ''
 
 @secure()
-@description('Password for SMTP AUTH. Stored in Key Vault; empty keeps the stored secret unchanged.')
-param smtpPassword string = ''
+@description('Password for the key named by downstreamCredentialSetting. Stored in Key Vault; empty keeps the stored secret unchanged.')
+param downstreamPassword string = ''
 
 @description('Turn on Key Vault purge protection (irreversible; blocks reusing the vault name for the retention period after a delete).')
 param keyVaultPurgeProtection bool = false
@@ -208,7 +195,7 @@ var statsTableName = 'scanstats'
 // Where the blob trigger parks a blob that failed every retry (created here so the role on it
 // can be scoped to this one queue).
 var poisonQueueName = 'webjobs-blobtrigger-poison'
-var smtpPasswordSecretName = 'smtp-password'
+var downstreamPasswordSecretName = 'downstream-password'
 
 module monitoring 'modules/monitoring.bicep' = {
   name: 'monitoring'
@@ -295,8 +282,8 @@ module keyVault 'modules/keyvault.bicep' = {
     name: keyVaultName
     location: location
     tags: allTags
-    smtpPasswordSecretName: smtpPasswordSecretName
-    smtpPassword: smtpPassword
+    downstreamPasswordSecretName: downstreamPasswordSecretName
+    downstreamPassword: downstreamPassword
     enablePurgeProtection: keyVaultPurgeProtection
   }
 }
@@ -311,18 +298,15 @@ var pipelineSettings = {
   Storage__credential: 'managedidentity'
   ServiceBus__fullyQualifiedNamespace: serviceBus.outputs.fullyQualifiedNamespace
   ServiceBus__credential: 'managedidentity'
-  Smtp__Host: smtpHost
-  Smtp__Port: string(smtpPort)
-  Smtp__StartTls: smtpStartTls
-  Smtp__UserName: smtpUserName
 }
 
 // The password never sits in the app's settings: a Key Vault reference (versionless, so a rotated
-// secret is picked up) that the platform resolves with the app's identity.
-var smtpPasswordSetting = empty(smtpUserName)
+// secret is picked up) that the platform resolves with the app's identity. App setting names on
+// Linux use "__" where configuration keys use ":".
+var downstreamCredentialSettings = empty(downstreamCredentialSetting)
   ? {}
   : {
-      Smtp__Password: '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${smtpPasswordSecretName})'
+      '${replace(downstreamCredentialSetting, ':', '__')}': '@Microsoft.KeyVault(SecretUri=${keyVault.outputs.vaultUri}secrets/${downstreamPasswordSecretName})'
     }
 
 module functionApp 'modules/functionapp.bicep' = {
@@ -338,7 +322,7 @@ module functionApp 'modules/functionapp.bicep' = {
     instanceMemoryMB: instanceMemoryMB
     maximumInstanceCount: maximumInstanceCount
     alwaysReady: alwaysReady
-    appSettings: union(pipelineSettings, smtpPasswordSetting)
+    appSettings: union(pipelineSettings, downstreamCredentialSettings)
   }
   dependsOn: [
     hostStorage

@@ -1,5 +1,5 @@
-// Key Vault in RBAC mode for the one secret the app has: the downstream SMTP password. The app
-// reads it through a Key Vault reference in its settings, with its managed identity.
+// Key Vault in RBAC mode for the app's secrets (a downstream's SMTP password). The app reads them
+// through Key Vault references in its settings, with its managed identity.
 
 @description('Vault name (3-24 characters).')
 @minLength(3)
@@ -12,12 +12,12 @@ param location string
 @description('Tags for the vault.')
 param tags object
 
-@description('Name of the secret that holds the SMTP password.')
-param smtpPasswordSecretName string
+@description('Name of the secret that holds the downstream SMTP password.')
+param downstreamPasswordSecretName string
 
 @secure()
-@description('SMTP password to store. Empty leaves the secret as it is (or absent), so a later run need not repeat it.')
-param smtpPassword string
+@description('Downstream SMTP password to store. Empty leaves the secret as it is (or absent), so a later run need not repeat it.')
+param downstreamPassword string
 
 @description('Turn on purge protection (cannot be turned off again; a purged name stays blocked for the retention period).')
 param enablePurgeProtection bool
@@ -41,11 +41,11 @@ resource vault 'Microsoft.KeyVault/vaults@2026-05-15' = {
   }
 }
 
-resource smtpPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(smtpPassword)) {
+resource downstreamPasswordSecret 'Microsoft.KeyVault/vaults/secrets@2026-05-15' = if (!empty(downstreamPassword)) {
   parent: vault
-  name: smtpPasswordSecretName
+  name: downstreamPasswordSecretName
   properties: {
-    value: smtpPassword
+    value: downstreamPassword
     contentType: 'text/plain'
   }
 }
