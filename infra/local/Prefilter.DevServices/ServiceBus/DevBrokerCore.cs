@@ -1,0 +1,393 @@
+using Amqp;
+using Amqp.Framing;
+using Amqp.Listener;
+
+namespace Prefilter.DevServices.ServiceBus;
+
+/// <summary>
+/// The broker's queues behind one lock, and the single dispatcher that hands messages to receivers.
+/// AMQP callbacks change state under the lock and ask for a dispatch; only the dispatcher sends, so messages
+/// on a link and the completion of a drain keep their order, and no AMQP call runs under the lock.
+/// </summary>
+internal sealed class DevBrokerCore : IAsyncDisposable
+{
+    private static readonly Error LockLostError = new(AmqpMessages.MessageLockLost)
+    {
+        Description = "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.",
+    };
+
+    private readonly object sync = new();
+    private readonly Dictionary<string, DevQueue> queues = new(StringComparer.OrdinalIgnoreCase);
+    private readonly TimeProvider timeProvider;
+    private readonly SemaphoreSlim dispatchSignal = new(0);
+    private readonly CancellationTokenSource stopping = new();
+    private readonly ITimer sweepTimer;
+    private readonly Task dispatcher;
+    private int dispatchRequested;
+    private long lastSequenceNumber;
+
+    public DevBrokerCore(IEnumerable<DevQueueOptions> queueOptions, TimeProvider timeProvider)
+    {
+        this.timeProvider = timeProvider;
+        foreach (var options in queueOptions)
+        {
+            AddQueue(options);
+        }
+
+        sweepTimer = timeProvider.CreateTimer(_ => RequestDispatch(), null, Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
+        dispatcher = Task.Run(DispatchLoopAsync);
+    }
+
+    /// <summary>Adds a queue and its dead-letter queue; returns both.</summary>
+    /// <exception cref="ArgumentException">A queue of that name exists.</exception>
+    public IReadOnlyList<DevQueue> AddQueue(DevQueueOptions options)
+    {
+        lock (sync)
+        {
+            if (queues.ContainsKey(options.Name))
+            {
+                throw new ArgumentException($"Queue '{options.Name}' is declared twice.", nameof(options));
+            }
+
+            var deadLetterQueue = new DevQueue($"{options.Name}/$DeadLetterQueue", options, null, NextSequenceNumber);
+            var queue = new DevQueue(options.Name, options, deadLetterQueue, NextSequenceNumber);
+            queues[deadLetterQueue.Path] = deadLetterQueue;
+            queues[queue.Path] = queue;
+            return [queue, deadLetterQueue];
+        }
+    }
+
+    public IReadOnlyList<DevQueue> Queues
+    {
+        get
+        {
+            lock (sync)
+            {
+                return queues.Values.ToList();
+            }
+        }
+    }
+
+    public bool TryGetQueue(string path, out DevQueue queue)
+    {
+        lock (sync)
+        {
+            return queues.TryGetValue(path, out queue!);
+        }
+    }
+
+    public DateTimeOffset Now => timeProvider.GetUtcNow();
+
+    public QueueCounts? GetCounts(string queueName)
+    {
+        lock (sync)
+        {
+            if (!queues.TryGetValue(queueName, out var queue) || queue.DeadLetterQueue is null)
+            {
+                return null;
+            }
+
+            var now = Now;
+            queue.Sweep(now);
+            queue.DeadLetterQueue.Sweep(now);
+            RequestDispatch();
+            return new QueueCounts(queue.ActiveCount, queue.ScheduledCount, queue.LockedCount, queue.DeadLetterQueue.TotalCount);
+        }
+    }
+
+    /// <summary>Stores sent messages; returns their sequence numbers.</summary>
+    public IReadOnlyList<long> Accept(DevQueue queue, IReadOnlyList<byte[]> encodedMessages)
+    {
+        var decoded = encodedMessages.Select(encoded => (Encoded: encoded, Message: AmqpMessages.Decode(encoded))).ToList();
+        var sequenceNumbers = new List<long>(decoded.Count);
+        lock (sync)
+        {
+            var now = Now;
+            foreach (var (encoded, message) in decoded)
+            {
+                sequenceNumbers.Add(queue.Accept(
+                    encoded,
+                    AmqpMessages.MessageIdOf(message),
+                    AmqpMessages.TimeToLiveOf(message),
+                    AmqpMessages.ScheduledEnqueueTimeOf(message),
+                    now));
+            }
+        }
+
+        RequestDispatch();
+        return sequenceNumbers;
+    }
+
+    public IReadOnlyList<long> CancelScheduled(DevQueue queue, IEnumerable<long> sequenceNumbers)
+    {
+        var missing = new List<long>();
+        lock (sync)
+        {
+            foreach (var sequenceNumber in sequenceNumbers)
+            {
+                if (!queue.CancelScheduled(sequenceNumber))
+                {
+                    missing.Add(sequenceNumber);
+                }
+            }
+        }
+
+        RequestDispatch();
+        return missing;
+    }
+
+    public void AddReceiver(QueueReceiverEndpoint receiver)
+    {
+        lock (sync)
+        {
+            receiver.Queue.Receivers.Add(receiver);
+        }
+    }
+
+    public void RemoveReceiver(QueueReceiverEndpoint receiver)
+    {
+        lock (sync)
+        {
+            receiver.Queue.Receivers.Remove(receiver);
+        }
+    }
+
+    /// <summary>Mirrors the link's credit: <see cref="ListenerLink"/> adds a positive delta and zeroes credit otherwise.</summary>
+    public void OnFlow(QueueReceiverEndpoint receiver, int delta)
+    {
+        lock (sync)
+        {
+            receiver.Credit = delta > 0 ? receiver.Credit + delta : 0;
+        }
+
+        RequestDispatch();
+    }
+
+    /// <summary>Applies a receiver's disposition; returns the outcome to answer with (settled).</summary>
+    public Outcome Settle(DevQueue queue, Guid lockToken, DeliveryState? state)
+    {
+        lock (sync)
+        {
+            if (!queue.TryGetLock(lockToken, out var messageLock))
+            {
+                return new Rejected { Error = LockLostError };
+            }
+
+            var now = Now;
+            switch (state)
+            {
+                case Accepted:
+                    queue.Complete(messageLock);
+                    break;
+                case Modified modified:
+                    queue.FailAttempt(messageLock, AmqpMessages.PropertyEdits(modified.MessageAnnotations), now);
+                    break;
+                case Rejected rejected:
+                    var info = rejected.Error?.Info;
+                    queue.DeadLetter(
+                        messageLock,
+                        info?[new Amqp.Types.Symbol(AmqpMessages.DeadLetterReason)] as string,
+                        info?[new Amqp.Types.Symbol(AmqpMessages.DeadLetterErrorDescription)] as string,
+                        AmqpMessages.PropertyEdits(info).Where(p => p.Key is not AmqpMessages.DeadLetterReason and not AmqpMessages.DeadLetterErrorDescription),
+                        now);
+                    break;
+                case Released:
+                    queue.FailAttempt(messageLock, [], now);
+                    break;
+                default:
+                    return new Accepted();
+            }
+        }
+
+        RequestDispatch();
+        return new Accepted();
+    }
+
+    /// <summary>Management update-disposition: the same settlement, named by a status string.</summary>
+    public bool SettleByStatus(DevQueue queue, Guid lockToken, string status, string? reason, string? description, IEnumerable<KeyValuePair<string, object?>> edits)
+    {
+        lock (sync)
+        {
+            if (!queue.TryGetLock(lockToken, out var messageLock))
+            {
+                return false;
+            }
+
+            var now = Now;
+            switch (status)
+            {
+                case "completed":
+                    queue.Complete(messageLock);
+                    break;
+                case "abandoned":
+                    queue.FailAttempt(messageLock, edits, now);
+                    break;
+                case "suspended":
+                    queue.DeadLetter(messageLock, reason, description, edits, now);
+                    break;
+                default:
+                    throw new AmqpException(ErrorCode.NotImplemented, $"Disposition status '{status}' is not supported by the dev broker.");
+            }
+        }
+
+        RequestDispatch();
+        return true;
+    }
+
+    /// <summary>Renews locks; <see langword="null"/> when one of them is no longer held.</summary>
+    public DateTime[]? RenewLocks(DevQueue queue, IReadOnlyList<Guid> lockTokens)
+    {
+        var expirations = new DateTime[lockTokens.Count];
+        lock (sync)
+        {
+            var now = Now;
+            for (var i = 0; i < lockTokens.Count; i++)
+            {
+                if (queue.Renew(lockTokens[i], now) is not { } until)
+                {
+                    return null;
+                }
+
+                expirations[i] = until.UtcDateTime;
+            }
+        }
+
+        RequestDispatch();
+        return expirations;
+    }
+
+    public IReadOnlyList<byte[]> Peek(DevQueue queue, long fromSequenceNumber, int count)
+    {
+        lock (sync)
+        {
+            queue.Sweep(Now);
+            return queue.PeekFrom(fromSequenceNumber, count)
+                .Select(entry => AmqpMessages.Encode(AmqpMessages.Annotate(entry.Message, new Message(), entry.LockedUntil)))
+                .ToList();
+        }
+    }
+
+    public void RequestDispatch()
+    {
+        if (Interlocked.Exchange(ref dispatchRequested, 1) == 0)
+        {
+            dispatchSignal.Release();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await stopping.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await dispatcher.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (stopping.IsCancellationRequested)
+        {
+            // The dispatcher ends by cancellation; any other fault surfaces here.
+        }
+
+        await sweepTimer.DisposeAsync().ConfigureAwait(false);
+        stopping.Dispose();
+        dispatchSignal.Dispose();
+    }
+
+    private long NextSequenceNumber() => ++lastSequenceNumber;
+
+    private async Task DispatchLoopAsync()
+    {
+        while (true)
+        {
+            await dispatchSignal.WaitAsync(stopping.Token).ConfigureAwait(false);
+            Volatile.Write(ref dispatchRequested, 0);
+            DispatchOnce();
+        }
+    }
+
+    private void DispatchOnce()
+    {
+        var deliveries = new List<(QueueReceiverEndpoint Receiver, LockedDelivery Message, MessageLock? Lock, StoredMessage Stored)>();
+        var drains = new List<QueueReceiverEndpoint>();
+        DateTimeOffset? nextDue = null;
+        DateTimeOffset now;
+        lock (sync)
+        {
+            now = Now;
+            foreach (var queue in queues.Values)
+            {
+                queue.Sweep(now);
+                while (queue.HasAvailable && queue.NextReceiverWithCredit() is { } receiver)
+                {
+                    var stored = queue.TakeNext()!;
+                    receiver.Credit--;
+                    if (receiver.ReceiveAndDelete)
+                    {
+                        deliveries.Add((receiver, AmqpMessages.Annotate(stored, new LockedDelivery(Guid.NewGuid()), null), null, stored));
+                    }
+                    else
+                    {
+                        var messageLock = queue.Lock(stored, receiver, now);
+                        deliveries.Add((receiver, AmqpMessages.Annotate(stored, new LockedDelivery(messageLock.LockToken), messageLock.LockedUntil), messageLock, stored));
+                    }
+                }
+
+                foreach (var receiver in queue.Receivers)
+                {
+                    if (receiver.Link.IsDraining && (receiver.Credit == 0 || !queue.HasAvailable))
+                    {
+                        receiver.Credit = 0;
+                        drains.Add(receiver);
+                    }
+                }
+
+                nextDue = Earliest(nextDue, queue.NextDue());
+            }
+        }
+
+        foreach (var (receiver, message, messageLock, stored) in deliveries)
+        {
+            try
+            {
+                receiver.Link.SendMessage(message);
+            }
+            catch (AmqpException)
+            {
+                // The link closed before the transfer: the message never left, so it is not a delivery attempt.
+                lock (sync)
+                {
+                    if (messageLock is not null)
+                    {
+                        receiver.Queue.Unlock(messageLock);
+                    }
+                    else
+                    {
+                        receiver.Queue.Restore(stored);
+                    }
+                }
+
+                RequestDispatch();
+            }
+        }
+
+        foreach (var receiver in drains)
+        {
+            try
+            {
+                receiver.Link.CompleteDrain();
+            }
+            catch (AmqpException)
+            {
+                // The link closed while draining; there is nothing left to complete.
+            }
+        }
+
+        if (nextDue is { } due)
+        {
+            var wait = due - now;
+            sweepTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private static DateTimeOffset? Earliest(DateTimeOffset? a, DateTimeOffset? b) =>
+        a is null ? b : b is null ? a : a < b ? a : b;
+}

@@ -1,0 +1,165 @@
+using System.Net;
+using System.Net.Sockets;
+using Amqp;
+using Amqp.Listener;
+
+namespace Prefilter.DevServices.ServiceBus;
+
+/// <summary>
+/// A development stand-in for Azure Service Bus, not a Service Bus: an AMQP 1.0 listener on 127.0.0.1 that
+/// speaks the part of the Service Bus protocol the <c>Azure.Messaging.ServiceBus</c> client uses for queues,
+/// so production code runs unchanged against <see cref="ConnectionString"/>.
+/// </summary>
+/// <remarks>
+/// <para>Served: sending (single and batch), peek-lock and receive-and-delete receiving, complete, abandon,
+/// dead-letter (reason and description become the <c>DeadLetterReason</c> and <c>DeadLetterErrorDescription</c>
+/// application properties of the copy in <c>{queue}/$DeadLetterQueue</c>), lock renewal, scheduled messages
+/// (send-time <c>ScheduledEnqueueTime</c> and <c>ScheduleMessageAsync</c>), cancelling them, peek,
+/// duplicate detection, message time to live, and drain (so <c>ServiceBusProcessor.StopProcessingAsync</c> returns).
+/// Not served: sessions, topics and subscriptions, deferral, transactions, the administration client (declare
+/// queues in <see cref="ServiceBusDevBrokerOptions.Queues"/>), authentication (any SAS token is accepted),
+/// persistence (everything is in memory and gone when the broker stops).</para>
+/// <para>Rules, per queue (<see cref="DevQueueOptions"/>): a peek-lock delivery is a delivery attempt; it ends
+/// with complete or dead-letter, or fails with abandon, lock expiry, or the receiver's link closing with the
+/// message unsettled (released). A failed attempt adds one to the delivery count and makes the message
+/// available at once (in sequence-number order, ahead of later messages); when the count reaches
+/// <see cref="DevQueueOptions.MaxDeliveryCount"/> the message is dead-lettered with reason
+/// <c>MaxDeliveryCountExceeded</c>. Azure keeps a lock after its link closes until it expires; this broker
+/// releases it at once so a restarted worker sees the message without waiting out the lock.</para>
+/// <para>Time (lock expiry, scheduled enqueue time, time to live, duplicate window) comes from the
+/// <see cref="TimeProvider"/> given to the constructor, so tests can drive it.</para>
+/// </remarks>
+public sealed class ServiceBusDevBroker : IAsyncDisposable
+{
+    private const int BindAttempts = 5;
+
+    private readonly ServiceBusDevBrokerOptions options;
+    private readonly DevBrokerCore core;
+    private readonly object hostSync = new();
+    private ContainerHost? host;
+    private int port;
+
+    /// <summary>Creates a stopped broker serving the queues in <paramref name="options"/>.</summary>
+    /// <param name="options">Port, queues and message size limit.</param>
+    /// <param name="timeProvider">Clock for locks, schedules, time to live and duplicate detection; the system clock when null.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options are invalid (see <see cref="ServiceBusDevBrokerOptions.Validate"/>).</exception>
+    public ServiceBusDevBroker(ServiceBusDevBrokerOptions options, TimeProvider? timeProvider = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        this.options = options;
+        core = new DevBrokerCore(options.Queues, timeProvider ?? TimeProvider.System);
+    }
+
+    /// <summary>The port the broker listens on.</summary>
+    /// <exception cref="InvalidOperationException">The broker has not been started.</exception>
+    public int Port => host is not null ? port : throw new InvalidOperationException("The broker has not been started.");
+
+    /// <summary>
+    /// The connection string for <c>ServiceBusClient</c>, in the shape of Microsoft's emulator:
+    /// <c>UseDevelopmentEmulator=true</c> turns TLS off and restricts the client to loopback.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The broker has not been started.</exception>
+    public string ConnectionString =>
+        $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true";
+
+    /// <summary>Starts listening on 127.0.0.1 (on a free port when <see cref="ServiceBusDevBrokerOptions.Port"/> is 0).</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="InvalidOperationException">The broker was already started.</exception>
+    /// <exception cref="SocketException">The port could not be bound.</exception>
+    public Task StartAsync(CancellationToken cancellationToken = default)
+    {
+        if (host is not null)
+        {
+            throw new InvalidOperationException("The broker is already started.");
+        }
+
+        for (var attempt = 1; ; attempt++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var candidate = options.Port != 0 ? options.Port : FreeLoopbackPort();
+            lock (hostSync)
+            {
+                var started = CreateHost(candidate);
+                try
+                {
+                    started.Open();
+                    host = started;
+                    port = candidate;
+                    return Task.CompletedTask;
+                }
+                catch (SocketException) when (options.Port == 0 && attempt < BindAttempts)
+                {
+                    // Another process took the free port between probing and binding; probe again.
+                    started.Close();
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Declares one more queue (and its dead-letter queue), before or after <see cref="StartAsync"/>; safe to call
+    /// while clients are connected.
+    /// </summary>
+    /// <param name="queue">The queue's name and properties.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="queue"/> is null.</exception>
+    /// <exception cref="ArgumentException">The options are invalid or a queue of that name exists.</exception>
+    public void DeclareQueue(DevQueueOptions queue)
+    {
+        ArgumentNullException.ThrowIfNull(queue);
+        queue.Validate();
+        lock (hostSync)
+        {
+            var added = core.AddQueue(queue);
+            if (host is not null)
+            {
+                RegisterManagement(host, added);
+            }
+        }
+    }
+
+    /// <summary>Counts the messages of a declared queue by state; due scheduled messages and expired locks are applied first.</summary>
+    /// <param name="queueName">A queue declared in the options.</param>
+    /// <exception cref="ArgumentException">The queue is not declared.</exception>
+    public QueueCounts GetQueueCounts(string queueName) =>
+        core.GetCounts(queueName) ?? throw new ArgumentException($"Queue '{queueName}' is not declared in the dev broker's options.", nameof(queueName));
+
+    /// <summary>Stops listening, closes all connections and drops all messages.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        host?.Close();
+        await core.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private ContainerHost CreateHost(int listenPort)
+    {
+        var containerHost = new ContainerHost(new Address($"amqp://127.0.0.1:{listenPort}"));
+        var listener = containerHost.Listeners[0];
+        listener.SASL.EnableMechanism(MssbcbsSaslProfile.Name, new MssbcbsSaslProfile());
+        var tagHandler = new LockTokenTagHandler();
+        listener.HandlerFactory = _ => tagHandler;
+        // The SDK opens a session per link; a busy client needs more than the library's default.
+        listener.AMQP.MaxSessionsPerConnection = 4096;
+
+        containerHost.RegisterRequestProcessor("$cbs", new CbsRequestProcessor());
+        RegisterManagement(containerHost, core.Queues);
+        containerHost.RegisterLinkProcessor(new QueueLinkProcessor(core, options.MaxMessageSize));
+        return containerHost;
+    }
+
+    private void RegisterManagement(ContainerHost containerHost, IEnumerable<DevQueue> queues)
+    {
+        foreach (var queue in queues)
+        {
+            containerHost.RegisterRequestProcessor($"{queue.Path}/$management", new ManagementRequestProcessor(core, queue));
+        }
+    }
+
+    private static int FreeLoopbackPort()
+    {
+        using var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        return ((IPEndPoint)probe.LocalEndpoint).Port;
+    }
+}
