@@ -1,0 +1,170 @@
+using Azure;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Prefilter.Engine.Scanning;
+
+namespace Prefilter.Pipeline.Patterns;
+
+/// <summary>
+/// The compiled active pattern set for scanning. Follows <c>state.json</c>: re-checked (a conditional read) when
+/// older than <see cref="PatternStoreOptions.RefreshInterval"/>, so a new active version serves within seconds
+/// without a restart. Compiled sets come from a cache keyed by digest, so switching back is instant.
+/// </summary>
+/// <remarks>
+/// If the state or the set it names cannot be read, does not match its digest, or does not compile, the provider
+/// keeps serving the set it has and logs an error on every refresh until the problem is fixed. With no set at all
+/// it returns null and the caller applies <see cref="NoPatternSetPolicy"/>.
+/// </remarks>
+public sealed partial class ActivePatternSetProvider : IDisposable
+{
+    private readonly PatternStore store;
+    private readonly CompiledPatternSetCache cache;
+    private readonly TimeSpan refreshInterval;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<ActivePatternSetProvider> logger;
+    private readonly SemaphoreSlim refreshGate = new(1, 1);
+    private volatile ActivePatternSet? current;
+    private PatternState? state;
+    private ETag stateETag;
+    private DateTimeOffset checkedAt = DateTimeOffset.MinValue;
+    private volatile Exception? lastError;
+
+    /// <summary>Creates the provider.</summary>
+    /// <param name="store">The pattern store.</param>
+    /// <param name="cache">Compiled sets by digest (shared with anything else that compiles sets).</param>
+    /// <param name="options">Refresh interval.</param>
+    /// <param name="timeProvider">Clock for the refresh interval.</param>
+    /// <param name="logger">Log.</param>
+    public ActivePatternSetProvider(PatternStore store, CompiledPatternSetCache cache, IOptions<PatternStoreOptions> options, TimeProvider timeProvider, ILogger<ActivePatternSetProvider> logger)
+    {
+        this.store = store ?? throw new ArgumentNullException(nameof(store));
+        this.cache = cache ?? throw new ArgumentNullException(nameof(cache));
+        refreshInterval = (options ?? throw new ArgumentNullException(nameof(options))).Value.RefreshInterval;
+        this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>The set currently served, without refreshing; null before the first successful load.</summary>
+    public ActivePatternSet? Current => current;
+
+    /// <summary>The error of the last refresh, null when it succeeded; for status pages.</summary>
+    public Exception? LastError => lastError;
+
+    /// <summary>
+    /// The active set, refreshed first when the last check is older than the refresh interval. A scan should call
+    /// this once and use the returned set for the whole mail (a reload never changes rules mid-scan).
+    /// </summary>
+    /// <param name="cancellationToken">Cancels a refresh.</param>
+    /// <returns>The set, or null when none could ever be loaded.</returns>
+    public async ValueTask<ActivePatternSet?> GetActiveAsync(CancellationToken cancellationToken = default)
+    {
+        var cached = current;
+        if (timeProvider.GetUtcNow() - checkedAt < refreshInterval)
+        {
+            return cached;
+        }
+
+        // One refresh at a time; scans that already have a set keep going with it instead of waiting.
+        if (cached is not null)
+        {
+            if (!await refreshGate.WaitAsync(TimeSpan.Zero, cancellationToken).ConfigureAwait(false))
+            {
+                return cached;
+            }
+        }
+        else
+        {
+            await refreshGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        try
+        {
+            if (timeProvider.GetUtcNow() - checkedAt >= refreshInterval)
+            {
+                await RefreshAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            return current;
+        }
+        finally
+        {
+            refreshGate.Release();
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => refreshGate.Dispose();
+
+    private async Task RefreshAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            var read = await store.ReadStateAsync(state is null ? null : stateETag, cancellationToken).ConfigureAwait(false);
+            if (read is null)
+            {
+                state = null;
+                if (current is { } kept)
+                {
+                    LogStateMissing(logger, kept.Reference.Version, kept.Reference.Digest);
+                }
+                else
+                {
+                    LogNoState(logger, PatternStore.StateBlobName);
+                }
+            }
+            else if (read.Snapshot is { } snapshot)
+            {
+                state = snapshot.State;
+                stateETag = snapshot.ETag;
+            }
+
+            var wanted = state?.Active;
+            if (wanted is not null && !string.Equals(wanted.Digest, current?.Reference.Digest, StringComparison.OrdinalIgnoreCase))
+            {
+                var set = await store.ReadSetAsync(wanted, cancellationToken).ConfigureAwait(false);
+                var compiled = cache.GetOrCompile(set);
+                var previous = current;
+                current = new ActivePatternSet(wanted, compiled, timeProvider.GetUtcNow());
+                LogActivated(logger, wanted.Version, wanted.Digest, previous?.Reference.Version);
+            }
+
+            lastError = null;
+        }
+        catch (Exception exception) when (!(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // Any failure (storage, corrupt JSON, digest mismatch, a set the compiler refuses) must not stop scanning.
+            lastError = exception;
+            if (current is { } kept)
+            {
+                LogKeepingPrevious(logger, exception, state?.Active?.Version, kept.Reference.Version, kept.Reference.Digest);
+            }
+            else
+            {
+                LogNoSet(logger, exception, state?.Active?.Version);
+            }
+        }
+
+        checkedAt = timeProvider.GetUtcNow();
+    }
+
+    [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Pattern set {Version} ({Digest}) is now active (was {PreviousVersion})")]
+    private static partial void LogActivated(ILogger logger, string version, string digest, string? previousVersion);
+
+    [LoggerMessage(EventId = 11, Level = LogLevel.Error, Message = "Pattern set {WantedVersion} cannot be loaded; STILL SCANNING WITH {Version} ({Digest}) until it is fixed")]
+    private static partial void LogKeepingPrevious(ILogger logger, Exception exception, string? wantedVersion, string version, string digest);
+
+    [LoggerMessage(EventId = 12, Level = LogLevel.Error, Message = "No pattern set available (wanted {WantedVersion}); the no-pattern-set policy applies to every mail")]
+    private static partial void LogNoSet(ILogger logger, Exception exception, string? wantedVersion);
+
+    [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "No {BlobName} yet: no pattern set is active; the no-pattern-set policy applies to every mail")]
+    private static partial void LogNoState(ILogger logger, string blobName);
+
+    [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "state.json is missing; still scanning with {Version} ({Digest})")]
+    private static partial void LogStateMissing(ILogger logger, string version, string digest);
+}
+
+/// <summary>A compiled set as served, with the version that named it.</summary>
+/// <param name="Reference">Version and digest from <c>state.json</c>.</param>
+/// <param name="Compiled">The compiled set; scan with it.</param>
+/// <param name="LoadedAt">When this instance started serving it.</param>
+public sealed record ActivePatternSet(PatternSetRef Reference, CompiledPatternSet Compiled, DateTimeOffset LoadedAt);
