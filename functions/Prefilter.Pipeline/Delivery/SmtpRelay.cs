@@ -6,6 +6,7 @@ using MailKit.Security;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MimeKit;
+using Prefilter.Pipeline.Domains;
 
 namespace Prefilter.Pipeline.Delivery;
 
@@ -31,8 +32,9 @@ public sealed class SmtpRelay
         this.logger = logger;
     }
 
-    /// <summary>Sends <paramref name="message"/> to <paramref name="target"/> for <paramref name="recipients"/>.</summary>
-    /// <param name="target">The downstream: host, port, TLS policy, optional credentials.</param>
+    /// <summary>Sends <paramref name="message"/> to <paramref name="downstream"/> for <paramref name="recipients"/>.</summary>
+    /// <param name="downstream">The downstream: host, port, TLS policy.</param>
+    /// <param name="credentials">The login for <c>AUTH</c> (resolved from the downstream's secret), or null to send without.</param>
     /// <param name="message">The mail as it is to be relayed (verdict headers already stamped).</param>
     /// <param name="sender">The envelope sender; empty for the null sender <c>&lt;&gt;</c> of bounces.</param>
     /// <param name="recipients">The envelope recipients for this downstream; at least one.</param>
@@ -43,9 +45,9 @@ public sealed class SmtpRelay
     /// <exception cref="PermanentRelayException">5xx reply: the downstream refused the sender, a recipient or the data.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<string> RelayAsync(
-        RelayTarget target, MimeMessage message, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken = default)
+        Downstream downstream, NetworkCredential? credentials, MimeMessage message, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken = default)
     {
-        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(downstream);
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(sender);
         ArgumentNullException.ThrowIfNull(recipients);
@@ -54,7 +56,7 @@ public sealed class SmtpRelay
             throw new ArgumentException("A relay needs at least one envelope recipient.", nameof(recipients));
         }
 
-        var downstream = $"{target.Host}:{target.Port}";
+        var name = $"{downstream.Host}:{downstream.Port}";
         using var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
         if (options.ClientName is { Length: > 0 } clientName)
         {
@@ -64,8 +66,8 @@ public sealed class SmtpRelay
         string reply;
         try
         {
-            await client.ConnectAsync(target.Host, target.Port, ToSocketOptions(target.Tls), cancellationToken).ConfigureAwait(false);
-            if (target.Credentials is { } credentials)
+            await client.ConnectAsync(downstream.Host, downstream.Port, ToSocketOptions(downstream.Tls), cancellationToken).ConfigureAwait(false);
+            if (credentials is not null)
             {
                 await client.AuthenticateAsync(credentials, cancellationToken).ConfigureAwait(false);
             }
@@ -79,15 +81,15 @@ public sealed class SmtpRelay
         }
         catch (SmtpCommandException e) when ((int)e.StatusCode is >= 500 and < 600)
         {
-            throw new PermanentRelayException(downstream, (int)e.StatusCode, e.Message, e);
+            throw new PermanentRelayException(name, (int)e.StatusCode, e.Message, e);
         }
         catch (SmtpCommandException e)
         {
-            throw new TransientRelayException(downstream, (int)e.StatusCode, e.Message, e);
+            throw new TransientRelayException(name, (int)e.StatusCode, e.Message, e);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsConnectionFailure(e))
         {
-            throw new TransientRelayException(downstream, null, $"{e.GetType().Name}: {e.Message}", e);
+            throw new TransientRelayException(name, null, $"{e.GetType().Name}: {e.Message}", e);
         }
 
         try
@@ -97,18 +99,18 @@ public sealed class SmtpRelay
         catch (Exception e) when (IsConnectionFailure(e) || e is SmtpCommandException)
         {
             // The data was already answered 2xx: the mail is delivered, a failed goodbye must not make it retry.
-            logger.LogWarning(e, "Downstream {Downstream} accepted the mail but QUIT failed", downstream);
+            logger.LogWarning(e, "Downstream {Downstream} accepted the mail but QUIT failed", name);
         }
 
         return reply;
     }
 
-    private static SecureSocketOptions ToSocketOptions(DownstreamTls tls) => tls switch
+    private static SecureSocketOptions ToSocketOptions(TlsPolicy tls) => tls switch
     {
-        DownstreamTls.None => SecureSocketOptions.None,
-        DownstreamTls.StartTlsWhenAvailable => SecureSocketOptions.StartTlsWhenAvailable,
-        DownstreamTls.StartTls => SecureSocketOptions.StartTls,
-        DownstreamTls.Tls => SecureSocketOptions.SslOnConnect,
+        TlsPolicy.None => SecureSocketOptions.None,
+        TlsPolicy.StartTlsWhenAvailable => SecureSocketOptions.StartTlsWhenAvailable,
+        TlsPolicy.StartTls => SecureSocketOptions.StartTls,
+        TlsPolicy.Tls => SecureSocketOptions.SslOnConnect,
         _ => throw new ArgumentOutOfRangeException(nameof(tls), tls, "Unknown TLS policy."),
     };
 

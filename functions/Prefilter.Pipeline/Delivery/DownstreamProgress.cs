@@ -1,0 +1,69 @@
+using System.Security.Cryptography;
+using System.Text;
+using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Storage;
+
+namespace Prefilter.Pipeline.Delivery;
+
+/// <summary>
+/// Per-downstream progress of a mail, kept in its blob metadata (<c>prefilter_downstream_{id}</c>) so that a retry
+/// relays only to the downstreams that have not settled: one that answered 250 is never sent the mail again, one
+/// that refused it with 5xx is not asked again.
+/// </summary>
+public static class DownstreamProgress
+{
+    /// <summary>Prefix of the metadata keys; the rest is a short hash of the downstream's host and port.</summary>
+    public const string KeyPrefix = "prefilter_downstream_";
+
+    private const string DeliveredWord = "delivered";
+    private const string RefusedWord = "refused";
+
+    /// <summary>The metadata key for a downstream (a valid C# identifier, as blob metadata names must be).</summary>
+    /// <param name="downstream">The downstream.</param>
+    public static string KeyOf(Downstream downstream)
+    {
+        ArgumentNullException.ThrowIfNull(downstream);
+        var identity = $"{downstream.Host.Trim().TrimEnd('.').ToLowerInvariant()}:{downstream.Port}";
+        return KeyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)).AsSpan(0, 8));
+    }
+
+    /// <summary>What the metadata says about a downstream.</summary>
+    /// <param name="metadata">The mail blob's metadata.</param>
+    /// <param name="downstream">The downstream.</param>
+    public static DownstreamState StateOf(IReadOnlyDictionary<string, string> metadata, Downstream downstream)
+    {
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (!metadata.TryGetValue(KeyOf(downstream), out var value))
+        {
+            return DownstreamState.Pending;
+        }
+
+        return value.StartsWith(DeliveredWord, StringComparison.Ordinal) ? DownstreamState.Delivered
+            : value.StartsWith(RefusedWord, StringComparison.Ordinal) ? DownstreamState.Refused
+            : DownstreamState.Pending;
+    }
+
+    /// <summary>The metadata value recording that a downstream accepted the mail.</summary>
+    /// <param name="downstream">The downstream.</param>
+    /// <param name="reply">Its reply to the data.</param>
+    public static string Delivered(Downstream downstream, string reply) =>
+        MailMetadata.Sanitize($"{DeliveredWord} {downstream.Host}:{downstream.Port} {reply}");
+
+    /// <summary>The metadata value recording that a downstream refused the mail for good.</summary>
+    /// <param name="failure">The refusal.</param>
+    public static string Refused(PermanentRelayException failure) =>
+        MailMetadata.Sanitize($"{RefusedWord} {failure.Downstream} {failure.StatusCode} {failure.Reply}");
+}
+
+/// <summary>Where a mail stands with one of its downstreams.</summary>
+public enum DownstreamState
+{
+    /// <summary>Not yet accepted or refused: relay (again).</summary>
+    Pending,
+
+    /// <summary>Accepted with 2xx: never relay again.</summary>
+    Delivered,
+
+    /// <summary>Refused with 5xx: do not relay again; the mail is dead-lettered for these recipients.</summary>
+    Refused,
+}
