@@ -1,0 +1,68 @@
+namespace Prefilter.Engine.Meta;
+
+/// <summary>
+/// A <see cref="MetaExpression"/> whose references are bound to indices of a scanner's per-message results
+/// (see <see cref="MetaExpression.Bind"/>). Immutable and thread-safe; evaluation does not allocate.
+/// </summary>
+public sealed class BoundMetaExpression
+{
+    private readonly MetaInstruction[] _program;
+    private readonly int _maxStack;
+    private readonly int[] _indices;
+
+    internal BoundMetaExpression(MetaExpression expression, MetaInstruction[] program, int maxStack, int[] indices)
+    {
+        Expression = expression;
+        _program = program;
+        _maxStack = maxStack;
+        _indices = indices;
+    }
+
+    /// <summary>The expression this was bound from.</summary>
+    public MetaExpression Expression { get; }
+
+    /// <summary>The result index each reference was bound to, aligned with <see cref="MetaExpression.References"/>; negative means "always 0".</summary>
+    public IReadOnlyList<int> Indices => _indices;
+
+    /// <summary>Evaluates over rule values indexed as bound (1 = hit, 0 = no hit, or hit counts).</summary>
+    /// <param name="values">Per-rule values of the current message.</param>
+    /// <returns>The expression's value; see <see cref="MetaExpression.IsHit"/>.</returns>
+    /// <exception cref="IndexOutOfRangeException">A bound index is outside <paramref name="values"/>.</exception>
+    public double Evaluate(ReadOnlySpan<double> values)
+    {
+        var source = new DoubleValues(values, _indices);
+        return MetaProgram.Run(_program, _maxStack, ref source);
+    }
+
+    /// <summary>Evaluates over per-rule hit flags indexed as bound (a hit counts 1).</summary>
+    /// <param name="hits">Per-rule hit flags of the current message.</param>
+    /// <returns>The expression's value; see <see cref="MetaExpression.IsHit"/>.</returns>
+    /// <exception cref="IndexOutOfRangeException">A bound index is outside <paramref name="hits"/>.</exception>
+    public double Evaluate(ReadOnlySpan<bool> hits)
+    {
+        var source = new BoolValues(hits, _indices);
+        return MetaProgram.Run(_program, _maxStack, ref source);
+    }
+
+    /// <summary>Whether the meta hits for these per-rule values.</summary>
+    /// <param name="values">Per-rule values of the current message.</param>
+    public bool Hits(ReadOnlySpan<double> values) => MetaExpression.IsHit(Evaluate(values));
+
+    /// <summary>Whether the meta hits for these per-rule hit flags.</summary>
+    /// <param name="hits">Per-rule hit flags of the current message.</param>
+    public bool Hits(ReadOnlySpan<bool> hits) => MetaExpression.IsHit(Evaluate(hits));
+
+    private readonly ref struct DoubleValues(ReadOnlySpan<double> values, int[] indices) : IMetaValues
+    {
+        private readonly ReadOnlySpan<double> _values = values;
+
+        public double ValueOf(int reference) => indices[reference] is var i && i >= 0 ? _values[i] : 0;
+    }
+
+    private readonly ref struct BoolValues(ReadOnlySpan<bool> hits, int[] indices) : IMetaValues
+    {
+        private readonly ReadOnlySpan<bool> _hits = hits;
+
+        public double ValueOf(int reference) => indices[reference] is var i && i >= 0 && _hits[i] ? 1 : 0;
+    }
+}

@@ -1,0 +1,216 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Encodings.Web;
+using System.Text.Json;
+using M = Prefilter.Engine.PatternSets.PatternSetMembers;
+
+namespace Prefilter.Engine.PatternSets;
+
+/// <summary>
+/// Writes a pattern set in member order <see cref="PatternSetMembers"/>, either indented for people or in the
+/// canonical form that the digest is computed over.
+/// </summary>
+/// <remarks>
+/// The canonical form has no whitespace, omits every member that holds its default (null text, empty lists,
+/// <c>false</c>, score 0, default thresholds), writes dates in UTC, numbers in .NET's shortest round-trip form,
+/// and strings as raw UTF-8 escaping only <c>"</c>, <c>\</c> and control characters. Its bytes depend only on the
+/// model, never on how the input was spelled; it deliberately does not use an encoder whose escaping could change
+/// between runtime versions and so change digests.
+/// </remarks>
+internal sealed class PatternSetWriter
+{
+    private static readonly JsonWriterOptions IndentedOptions = new()
+    {
+        Indented = true,
+        IndentSize = 2,
+        NewLine = "\n",
+        // Regexes and meta expressions are full of < > & + '; people should read them as written.
+        Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
+    };
+
+    private static readonly JsonWriterOptions CanonicalOptions = new() { Indented = false, SkipValidation = false };
+
+    private readonly Utf8JsonWriter _json;
+    private readonly bool _canonical;
+
+    private PatternSetWriter(Utf8JsonWriter json, bool canonical)
+    {
+        _json = json;
+        _canonical = canonical;
+    }
+
+    public static string WriteIndented(PatternSet set)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, IndentedOptions))
+        {
+            new PatternSetWriter(json, canonical: false).WriteSet(set);
+        }
+
+        return Encoding.UTF8.GetString(buffer.WrittenSpan) + "\n";
+    }
+
+    public static byte[] WriteCanonical(PatternSet set)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer, CanonicalOptions))
+        {
+            new PatternSetWriter(json, canonical: true).WriteSet(set);
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+
+    private void WriteSet(PatternSet set)
+    {
+        _json.WriteStartObject();
+        String(M.Name, set.Name);
+        String(M.Version, set.Version);
+        String(M.Created, FormatDate(set.Created));
+        OptionalString(M.Description, set.Description);
+        var thresholds = set.Thresholds ?? new Thresholds();
+        if (!_canonical || thresholds != new Thresholds())
+        {
+            _json.WriteStartObject(M.Thresholds);
+            Number(M.Tag, thresholds.Tag);
+            Number(M.Quarantine, thresholds.Quarantine);
+            _json.WriteEndObject();
+        }
+
+        _json.WriteStartArray(M.Rules);
+        foreach (var rule in set.Rules ?? [])
+        {
+            WriteRule(rule);
+        }
+
+        _json.WriteEndArray();
+        _json.WriteEndObject();
+    }
+
+    private void WriteRule(Rule rule)
+    {
+        _json.WriteStartObject();
+        String(M.Id, rule.Id);
+        String(M.Kind, RuleKindNames.ToName(rule.Kind));
+        OptionalString(M.Description, rule.Description);
+        if (!_canonical || rule.Score != 0)
+        {
+            Number(M.Score, rule.Score);
+        }
+
+        Strings(M.Flags, rule.Flags);
+        OptionalString(M.Header, rule.Header);
+        if (rule.Negate)
+        {
+            _json.WriteBoolean(M.Negate, true);
+        }
+
+        OptionalString(M.IfUnset, rule.IfUnset);
+        OptionalString(M.Target, rule.Target);
+        OptionalString(M.Pattern, rule.Pattern);
+        Strings(M.Addresses, rule.Addresses);
+        Strings(M.Domains, rule.Domains);
+        OptionalString(M.Expression, rule.Expression);
+        _json.WriteEndObject();
+    }
+
+    private void OptionalString(string member, string? value)
+    {
+        if (value is not null)
+        {
+            String(member, value);
+        }
+    }
+
+    private void String(string member, string value)
+    {
+        _json.WritePropertyName(member);
+        StringValue(value);
+    }
+
+    private void StringValue(string value)
+    {
+        if (_canonical)
+        {
+            _json.WriteRawValue(CanonicalString(value), skipInputValidation: true);
+        }
+        else
+        {
+            _json.WriteStringValue(value);
+        }
+    }
+
+    private void Strings(string member, IReadOnlyList<string>? values)
+    {
+        if (values is null || values.Count == 0)
+        {
+            return;
+        }
+
+        _json.WriteStartArray(member);
+        foreach (var value in values)
+        {
+            StringValue(value);
+        }
+
+        _json.WriteEndArray();
+    }
+
+    private void Number(string member, double value)
+    {
+        _json.WritePropertyName(member);
+        _json.WriteRawValue(FormatNumber(value), skipInputValidation: true);
+    }
+
+    private string FormatDate(DateTimeOffset value) =>
+        _canonical || value.Offset == TimeSpan.Zero
+            ? value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
+            : value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
+
+    /// <summary>Shortest text that parses back to the same double; 0 for negative zero.</summary>
+    internal static string FormatNumber(double value)
+    {
+        if (!double.IsFinite(value))
+        {
+            throw new ArgumentOutOfRangeException(nameof(value), value, "A pattern set holds only finite numbers; lint refuses others.");
+        }
+
+        return (value == 0 ? 0 : value).ToString("R", CultureInfo.InvariantCulture);
+    }
+
+    internal static byte[] CanonicalString(string value)
+    {
+        var text = new StringBuilder(value.Length + 2).Append('"');
+        foreach (var c in value)
+        {
+            switch (c)
+            {
+                case '"':
+                    text.Append("\\\"");
+                    break;
+                case '\\':
+                    text.Append("\\\\");
+                    break;
+                case '\n':
+                    text.Append("\\n");
+                    break;
+                case '\r':
+                    text.Append("\\r");
+                    break;
+                case '\t':
+                    text.Append("\\t");
+                    break;
+                case < ' ':
+                    text.Append("\\u").Append(((int)c).ToString("x4", CultureInfo.InvariantCulture));
+                    break;
+                default:
+                    text.Append(c);
+                    break;
+            }
+        }
+
+        // Lone surrogates cannot be UTF-8; the encoder replaces them with U+FFFD, which is deterministic.
+        return Encoding.UTF8.GetBytes(text.Append('"').ToString());
+    }
+}
