@@ -1,0 +1,27 @@
+using System.ComponentModel.DataAnnotations;
+using Prefilter.Engine.PatternSets;
+
+namespace Prefilter.Pipeline.Scanning;
+
+/// <summary>Pipeline-level limits of the scan stage; bound from the <c>Scanning</c> section.</summary>
+public sealed class ScanOptions
+{
+    /// <summary>The configuration section.</summary>
+    public const string SectionName = "Scanning";
+
+    /// <summary>
+    /// Largest mail (bytes) the scan stage downloads and scans. Larger mail is not downloaded into memory; it gets
+    /// <see cref="OversizedAction"/> with an incomplete verdict and a reason naming this cap. Default 64 MiB, which
+    /// covers the 50 MB mail that mail systems commonly allow while bounding a function instance's memory.
+    /// </summary>
+    [Range(1024L, 1L << 31)]
+    public long MaxMailBytes { get; set; } = 64L * 1024 * 1024;
+
+    /// <summary>The action for mail over <see cref="MaxMailBytes"/>. Default <see cref="VerdictAction.Deliver"/> (like SpamAssassin's size limit), marked incomplete.</summary>
+    [EnumDataType(typeof(VerdictAction))]
+    public VerdictAction OversizedAction { get; set; } = VerdictAction.Deliver;
+
+    /// <summary>Per-message scan deadline given to the engine; a scan that hits it yields an incomplete verdict. Default 2 s.</summary>
+    [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
+    public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(2);
+}
