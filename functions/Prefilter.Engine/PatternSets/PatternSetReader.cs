@@ -263,8 +263,25 @@ internal sealed partial class PatternSetReader
         while (json.Read() && json.TokenType == JsonTokenType.PropertyName)
         {
             line = LineOf(json);
-            member = json.GetString()!;
+            string? name;
+            try
+            {
+                name = json.GetString();
+            }
+            catch (InvalidOperationException)
+            {
+                name = null;
+            }
+
             json.Read();
+            if (name is null)
+            {
+                Problem(line, $"a member name in {owner} is not valid UTF-8 text");
+                json.Skip();
+                continue;
+            }
+
+            member = name;
             if (seen.Add(member))
             {
                 return true;

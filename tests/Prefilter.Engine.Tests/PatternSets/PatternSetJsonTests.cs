@@ -273,6 +273,20 @@ public class PatternSetJsonTests
         Assert.Contains(reason, ex.Message);
     }
 
+    [Theory]
+    [InlineData("\"pattern\":\"a\xFFb\"")]
+    [InlineData("\"pat\xFFtern\":\"a\"")]
+    [InlineData("\"pattern\":\"\\ud800\"")]
+    public void Text_that_is_not_unicode_is_a_format_error(string member)
+    {
+        var json = $$"""{"name":"n","version":"1","created":"2026-11-28T09:30:00Z","rules":[{"id":"A","kind":"body",{{member}}}]}""";
+        var bytes = json.Select(c => (byte)c).ToArray();
+
+        var ex = Assert.Throws<PatternSetFormatException>(() => PatternSetJson.Parse(bytes));
+
+        Assert.Equal(1, ex.Line);
+    }
+
     [Fact]
     public void Exception_counts_the_other_problems()
     {
