@@ -2,15 +2,14 @@ using System.ComponentModel.DataAnnotations;
 
 namespace Prefilter.Pipeline.Delivery;
 
-/// <summary>How the delivery stage consumes the <c>deliver</c> queue and retries; bound from the <c>Delivery</c> section.</summary>
+/// <summary>
+/// How the delivery stage consumes the <c>deliver</c> queue (named by <c>ServiceBus:DeliverQueue</c>) and retries;
+/// bound from the <c>Delivery</c> section.
+/// </summary>
 public sealed class DeliveryOptions : IValidatableObject
 {
     /// <summary>The configuration section.</summary>
     public const string SectionName = "Delivery";
-
-    /// <summary>The queue the scan stage sends claim checks to.</summary>
-    [Required]
-    public string QueueName { get; set; } = "deliver";
 
     /// <summary>
     /// Waits before the 2nd, 3rd, … attempt after a transient failure; the last entry repeats. Null or empty for

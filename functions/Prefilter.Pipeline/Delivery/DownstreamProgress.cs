@@ -1,39 +1,43 @@
 using System.Security.Cryptography;
 using System.Text;
+using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Delivery;
 
 /// <summary>
-/// Per-downstream progress of a mail, kept in its blob metadata (<c>prefilter_downstream_{id}</c>) so that a retry
-/// relays only to the downstreams that have not settled: one that answered 250 is never sent the mail again, one
-/// that refused it with 5xx is not asked again.
+/// Per-relay progress of a mail, kept in its blob metadata (<c>prefilter_downstream_{id}</c>) so that a retry
+/// relays only what has not settled: a downstream that answered 250 is never sent the mail again, one that refused
+/// it with 5xx is not asked again. A relay is one downstream with one verdict action (recipients whose domains give
+/// the mail different actions get differently stamped copies, so they are separate relays).
 /// </summary>
 public static class DownstreamProgress
 {
-    /// <summary>Prefix of the metadata keys; the rest is a short hash of the downstream's host and port.</summary>
+    /// <summary>Prefix of the metadata keys; the rest is a short hash of the downstream's host and port and the action.</summary>
     public const string KeyPrefix = "prefilter_downstream_";
 
     private const string DeliveredWord = "delivered";
     private const string RefusedWord = "refused";
 
-    /// <summary>The metadata key for a downstream (a valid C# identifier, as blob metadata names must be).</summary>
+    /// <summary>The metadata key for a relay (a valid C# identifier, as blob metadata names must be).</summary>
     /// <param name="downstream">The downstream.</param>
-    public static string KeyOf(Downstream downstream)
+    /// <param name="action">The verdict action the relayed copy is stamped with.</param>
+    public static string KeyOf(Downstream downstream, VerdictAction action)
     {
         ArgumentNullException.ThrowIfNull(downstream);
-        var identity = $"{downstream.Host.Trim().TrimEnd('.').ToLowerInvariant()}:{downstream.Port}";
+        var identity = $"{downstream.Host.Trim().TrimEnd('.').ToLowerInvariant()}:{downstream.Port}|{action}";
         return KeyPrefix + Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(identity)).AsSpan(0, 8));
     }
 
-    /// <summary>What the metadata says about a downstream.</summary>
+    /// <summary>What the metadata says about a relay.</summary>
     /// <param name="metadata">The mail blob's metadata.</param>
     /// <param name="downstream">The downstream.</param>
-    public static DownstreamState StateOf(IReadOnlyDictionary<string, string> metadata, Downstream downstream)
+    /// <param name="action">The verdict action of the relayed copy.</param>
+    public static DownstreamState StateOf(IReadOnlyDictionary<string, string> metadata, Downstream downstream, VerdictAction action)
     {
         ArgumentNullException.ThrowIfNull(metadata);
-        if (!metadata.TryGetValue(KeyOf(downstream), out var value))
+        if (!metadata.TryGetValue(KeyOf(downstream, action), out var value))
         {
             return DownstreamState.Pending;
         }

@@ -1,6 +1,7 @@
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Storage;
 
@@ -25,22 +26,23 @@ public sealed class DownstreamProgressStore
         incoming = blobs.GetBlobContainerClient(containers.Incoming);
     }
 
-    /// <summary>Records one downstream's marker on the mail blob.</summary>
+    /// <summary>Records one relay's marker on the mail blob.</summary>
     /// <param name="current">The blob state as read; its ETag is the condition.</param>
     /// <param name="downstream">The downstream the marker is about.</param>
+    /// <param name="action">The verdict action of the relayed copy.</param>
     /// <param name="value">The marker, from <see cref="DownstreamProgress.Delivered"/> or <see cref="DownstreamProgress.Refused"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The blob state after the write.</returns>
     /// <exception cref="MailOutcomeConflictException">The blob changed since it was read: read it again and merge.</exception>
     /// <exception cref="MailNotFoundException">The blob no longer exists.</exception>
-    public async Task<MailBlobInfo> RecordAsync(MailBlobInfo current, Downstream downstream, string value, CancellationToken cancellationToken = default)
+    public async Task<MailBlobInfo> RecordAsync(MailBlobInfo current, Downstream downstream, VerdictAction action, string value, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(downstream);
         ArgumentNullException.ThrowIfNull(value);
         var metadata = new Dictionary<string, string>(current.Metadata, StringComparer.OrdinalIgnoreCase)
         {
-            [DownstreamProgress.KeyOf(downstream)] = value,
+            [DownstreamProgress.KeyOf(downstream, action)] = value,
         };
         try
         {

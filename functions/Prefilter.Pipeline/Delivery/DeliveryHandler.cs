@@ -1,0 +1,325 @@
+using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Messaging;
+using Prefilter.Pipeline.Storage;
+
+namespace Prefilter.Pipeline.Delivery;
+
+/// <summary>
+/// Delivers the mail behind one claim-check message from the <c>deliver</c> queue and settles the message: the
+/// class a Service Bus trigger binding would call, called here by <see cref="DeliveryProcessorService"/>.
+/// </summary>
+/// <remarks>
+/// <para>A mail whose blob already carries a final outcome is not relayed again (a duplicate claim check completes
+/// at once). Otherwise the mail is stamped with the verdict headers and relayed once per downstream, with only that
+/// downstream's envelope recipients. Each downstream's answer is recorded on the blob as it comes, so a later
+/// attempt skips the downstreams that already accepted (or refused) it.</para>
+/// <para>Settling follows the answers: all accepted → outcome <see cref="MailOutcome.Delivered"/>, complete. Any
+/// transient failure → a copy is scheduled for the next attempt (see <see cref="DeliveryRetryScheduler"/>) and the
+/// message completed, until <see cref="DeliveryOptions.MaxAttempts"/> or <see cref="DeliveryOptions.MaxAge"/> is
+/// reached, then dead-lettered. A 5xx refusal → dead-lettered with the downstream's reply. The outcome is recorded
+/// on the blob before the message is settled, so a settlement that fails leads to a redelivery that completes
+/// without relaying. Cancellation (the processor stopping) leaves the message unsettled: it comes back.</para>
+/// </remarks>
+public sealed class DeliveryHandler
+{
+    // Conflicts come from another attempt writing the same blob at the same time; a few re-reads settle them.
+    private const int MaxConflictRetries = 5;
+
+    private readonly MailStore mails;
+    private readonly DownstreamProgressStore progress;
+    private readonly DomainPolicyProvider policies;
+    private readonly DownstreamSecrets secrets;
+    private readonly SmtpRelay relay;
+    private readonly DeliveryRetryScheduler retries;
+    private readonly DeliveryOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<DeliveryHandler> logger;
+
+    /// <summary>Creates the handler.</summary>
+    /// <param name="mails">The incoming mail blobs and their outcomes.</param>
+    /// <param name="progress">Per-downstream markers on the mail blobs.</param>
+    /// <param name="policies">The current domain policy, for routing.</param>
+    /// <param name="secrets">Resolves downstream credentials.</param>
+    /// <param name="relay">Relays to a downstream.</param>
+    /// <param name="retries">Schedules later attempts.</param>
+    /// <param name="options">Attempt and age limits, backoff.</param>
+    /// <param name="timeProvider">Clock for retry times and outcome times.</param>
+    /// <param name="logger">Log.</param>
+    public DeliveryHandler(
+        MailStore mails,
+        DownstreamProgressStore progress,
+        DomainPolicyProvider policies,
+        DownstreamSecrets secrets,
+        SmtpRelay relay,
+        DeliveryRetryScheduler retries,
+        IOptions<DeliveryOptions> options,
+        TimeProvider timeProvider,
+        ILogger<DeliveryHandler> logger)
+    {
+        this.mails = mails ?? throw new ArgumentNullException(nameof(mails));
+        this.progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        this.policies = policies ?? throw new ArgumentNullException(nameof(policies));
+        this.secrets = secrets ?? throw new ArgumentNullException(nameof(secrets));
+        this.relay = relay ?? throw new ArgumentNullException(nameof(relay));
+        this.retries = retries ?? throw new ArgumentNullException(nameof(retries));
+        this.options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
+        this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Delivers the mail behind <paramref name="message"/> and settles the message.</summary>
+    /// <param name="message">A claim-check message from the <c>deliver</c> queue, locked by the caller.</param>
+    /// <param name="settlement">Completes or dead-letters <paramref name="message"/>.</param>
+    /// <param name="cancellationToken">Stops the delivery; the message is then left unsettled and comes back.</param>
+    /// <returns>What was done.</returns>
+    /// <exception cref="OperationCanceledException">Cancelled; nothing was settled.</exception>
+    /// <exception cref="Azure.RequestFailedException">Blob storage failed; nothing was settled, the message comes back.</exception>
+    /// <exception cref="ServiceBusException">Scheduling the retry or settling failed; the message comes back.</exception>
+    public async Task<DeliveryResult> HandleAsync(ServiceBusReceivedMessage message, IDeliverySettlement settlement, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(message);
+        ArgumentNullException.ThrowIfNull(settlement);
+
+        ClaimCheck claim;
+        try
+        {
+            claim = ClaimCheck.Parse(message.Body);
+        }
+        catch (ClaimCheckFormatException exception)
+        {
+            logger.LogError(exception, "Message {MessageId} is not a claim check; dead-lettering it", message.MessageId);
+            return await DeadLetterAsync(null, settlement, DeadLetterReasons.InvalidClaimCheck, exception.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        MailBlobInfo info;
+        try
+        {
+            info = await mails.GetInfoAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (MailNotFoundException exception)
+        {
+            logger.LogError(exception, "Mail {BlobName} of message {MessageId} does not exist; dead-lettering the message", claim.BlobName, message.MessageId);
+            return await DeadLetterAsync(null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (info.Outcome is { } outcome && outcome.IsFinal())
+        {
+            logger.LogInformation("Mail {BlobName} is already {Outcome}; completing message {MessageId} without relaying", info.Name, outcome, message.MessageId);
+            await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
+            return DeliveryResult.AlreadySettled;
+        }
+
+        StoredMail mail;
+        try
+        {
+            mail = await mails.DownloadAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is MailNotFoundException or MailEnvelopeException)
+        {
+            logger.LogError(exception, "Mail {BlobName} cannot be read; dead-lettering message {MessageId}", claim.BlobName, message.MessageId);
+            return await DeadLetterAsync(info, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        DomainPolicy policy;
+        try
+        {
+            policy = await policies.GetAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (DomainPolicyUnavailableException exception)
+        {
+            return await RetryOrGiveUpAsync(message, mail.Info, settlement, [exception.Message], cancellationToken).ConfigureAwait(false);
+        }
+
+        var plan = policy.Route(mail.Envelope.Recipients);
+        var relays = PlanRelays(claim, policy, plan, out var quarantined);
+        if (quarantined.Count > 0)
+        {
+            logger.LogInformation("Mail {BlobName}: not relayed to {Recipients}, their domains quarantine it", info.Name, quarantined);
+        }
+
+        if (relays.Count == 0)
+        {
+            var (reason, description) = plan.Unserved.Count > 0
+                ? (DeadLetterReasons.NoServedRecipient, $"no recipient domain is served: {string.Join(", ", plan.Unserved)}")
+                : (DeadLetterReasons.QuarantineVerdict, "every recipient's domain quarantines the mail; a quarantine verdict is never relayed");
+            return await DeadLetterAsync(mail.Info, settlement, reason, description, cancellationToken).ConfigureAwait(false);
+        }
+
+        using var content = mail.Content.ToStream();
+        var stamped = await MimeMessage.LoadAsync(ParserOptions.Default, content, persistent: true, cancellationToken).ConfigureAwait(false);
+
+        info = mail.Info;
+        var transient = new List<string>();
+        var refused = plan.Unserved.Select(r => $"{r}: recipient domain not served").ToList();
+        foreach (var (downstream, action, recipients) in relays)
+        {
+            switch (DownstreamProgress.StateOf(info.Metadata, downstream, action))
+            {
+                case DownstreamState.Delivered:
+                    continue;
+                case DownstreamState.Refused:
+                    refused.Add(info.Metadata[DownstreamProgress.KeyOf(downstream, action)]);
+                    continue;
+            }
+
+            try
+            {
+                var credentials = secrets.Resolve(downstream);
+                VerdictHeaders.Apply(stamped, action.ToString(), claim.Verdict.Score, claim.Verdict.Rules, claim.Verdict.SetDigest);
+                var reply = await relay.RelayAsync(downstream, credentials, stamped, mail.Envelope.MailFrom, recipients, cancellationToken).ConfigureAwait(false);
+                logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}", info.Name, downstream, recipients.Count, reply);
+                info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Delivered(downstream, reply), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TransientRelayException exception)
+            {
+                logger.LogWarning("Mail {BlobName}: transient failure at {Downstream}: {StatusCode} {Reply}", info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
+                transient.Add(exception.Message);
+            }
+            catch (KeyNotFoundException exception)
+            {
+                // A missing downstream password is a configuration fault that an operator can fix: retry, do not bounce.
+                logger.LogError(exception, "Mail {BlobName}: no credentials for {Downstream}", info.Name, downstream);
+                transient.Add(exception.Message);
+            }
+            catch (PermanentRelayException exception)
+            {
+                logger.LogWarning("Mail {BlobName}: {Downstream} refused it: {StatusCode} {Reply}", info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
+                refused.Add(exception.Message);
+                info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Refused(exception), cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        if (transient.Count > 0)
+        {
+            return await RetryOrGiveUpAsync(message, info, settlement, [.. transient, .. refused], cancellationToken).ConfigureAwait(false);
+        }
+
+        if (refused.Count > 0)
+        {
+            return await DeadLetterAsync(info, settlement, DeadLetterReasons.DownstreamRejected, string.Join("; ", refused), cancellationToken).ConfigureAwait(false);
+        }
+
+        await RecordOutcomeAsync(info, MailOutcome.Delivered, null, cancellationToken).ConfigureAwait(false);
+        await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return DeliveryResult.Delivered;
+    }
+
+    // One relay per (downstream, action): recipients whose domains give the mail different actions get copies
+    // stamped differently. Recipients whose domain quarantines the mail are not relayed at all.
+    private static List<(Downstream Downstream, VerdictAction Action, List<string> Recipients)> PlanRelays(
+        ClaimCheck claim, DomainPolicy policy, RoutingPlan plan, out List<string> quarantined)
+    {
+        var relays = new List<(Downstream Downstream, VerdictAction Action, List<string> Recipients)>();
+        quarantined = [];
+        foreach (var route in plan.Routes)
+        {
+            foreach (var recipient in route.Recipients)
+            {
+                var action = ActionFor(claim, policy, recipient);
+                if (action == VerdictAction.Quarantine)
+                {
+                    quarantined.Add(recipient);
+                    continue;
+                }
+
+                var index = relays.FindIndex(r => r.Downstream == route.Downstream && r.Action == action);
+                if (index < 0)
+                {
+                    relays.Add((route.Downstream, action, []));
+                    index = relays.Count - 1;
+                }
+
+                relays[index].Recipients.Add(recipient);
+            }
+        }
+
+        return relays;
+    }
+
+    // The scan stage keys DomainVerdicts by recipient domain; a subdomain served through its parent may be keyed
+    // either way, and a domain without an entry takes the mail's overall action.
+    private static VerdictAction ActionFor(ClaimCheck claim, DomainPolicy policy, string recipient)
+    {
+        var domain = MailEnvelope.DomainOf(recipient);
+        if (claim.DomainVerdicts.TryGetValue(domain, out var action))
+        {
+            return action;
+        }
+
+        return policy.Find(domain) is { } served && claim.DomainVerdicts.TryGetValue(served.Domain, out action)
+            ? action
+            : claim.Verdict.Action;
+    }
+
+    private async Task<DeliveryResult> RetryOrGiveUpAsync(
+        ServiceBusReceivedMessage message, MailBlobInfo info, IDeliverySettlement settlement, IReadOnlyList<string> failures, CancellationToken cancellationToken)
+    {
+        var attempt = DeliveryRetryScheduler.AttemptOf(message);
+        var age = timeProvider.GetUtcNow() - DeliveryRetryScheduler.FirstEnqueuedOf(message);
+        var description = string.Join("; ", failures);
+        if (attempt >= options.MaxAttempts || age >= options.MaxAge)
+        {
+            return await DeadLetterAsync(info, settlement, DeadLetterReasons.RetriesExhausted,
+                $"gave up after {attempt} attempts over {age:g}: {description}", cancellationToken).ConfigureAwait(false);
+        }
+
+        var next = attempt + 1;
+        var visibleAt = timeProvider.GetUtcNow() + options.BackoffBefore(next);
+        var copyId = await retries.ScheduleAsync(message, next, visibleAt, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Mail {BlobName}: attempt {Attempt} failed ({Failures}); attempt {Next} scheduled as {CopyId} for {VisibleAt:O}",
+            info.Name, attempt, description, next, copyId, visibleAt);
+        await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return DeliveryResult.RetryScheduled;
+    }
+
+    private async Task<DeliveryResult> DeadLetterAsync(
+        MailBlobInfo? info, IDeliverySettlement settlement, string reason, string description, CancellationToken cancellationToken)
+    {
+        if (info is not null)
+        {
+            await RecordOutcomeAsync(info, MailOutcome.DeadLettered, $"{reason}: {description}", cancellationToken).ConfigureAwait(false);
+        }
+
+        // Service Bus caps the description at 4096 characters.
+        var capped = description.Length <= 4000 ? description : description[..4000] + "…";
+        await settlement.DeadLetterAsync(reason, capped, cancellationToken).ConfigureAwait(false);
+        return DeliveryResult.DeadLettered;
+    }
+
+    private async Task RecordOutcomeAsync(MailBlobInfo info, MailOutcome outcome, string? reason, CancellationToken cancellationToken)
+    {
+        var record = new MailOutcomeRecord(outcome, timeProvider.GetUtcNow()) { Reason = reason };
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                await mails.RecordOutcomeAsync(info, record, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (MailOutcomeConflictException) when (attempt < MaxConflictRetries)
+            {
+                info = await mails.GetInfoAsync(info.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task<MailBlobInfo> RecordProgressAsync(MailBlobInfo info, Downstream downstream, VerdictAction action, string value, CancellationToken cancellationToken)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await progress.RecordAsync(info, downstream, action, value, cancellationToken).ConfigureAwait(false);
+            }
+            catch (MailOutcomeConflictException) when (attempt < MaxConflictRetries)
+            {
+                info = await mails.GetInfoAsync(info.Name, cancellationToken).ConfigureAwait(false);
+            }
+        }
+    }
+}

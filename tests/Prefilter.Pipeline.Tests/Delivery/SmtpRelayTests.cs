@@ -1,0 +1,107 @@
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using MimeKit;
+using Prefilter.DevServices.Smtp;
+using Prefilter.Pipeline.Delivery;
+using Prefilter.Pipeline.Domains;
+
+namespace Prefilter.Pipeline.Tests.Delivery;
+
+public sealed class SmtpRelayTests
+{
+    private static readonly SmtpRelay Relay = new(Options.Create(new SmtpRelayOptions { Timeout = TimeSpan.FromSeconds(30) }), NullLogger<SmtpRelay>.Instance);
+
+    [Fact]
+    public async Task Sends_to_the_envelope_recipients_not_the_header_recipients()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        var message = Mail(to: "shown@a.example");
+
+        await Relay.RelayAsync(DownstreamOf(sink), null, message, "sender@b.example", ["hidden@a.example"]);
+
+        var received = Assert.Single(sink.Messages);
+        Assert.Equal(["hidden@a.example"], received.Recipients);
+        Assert.Equal("sender@b.example", received.Sender);
+        Assert.Equal("shown@a.example", received.ToMimeMessage().To.Mailboxes.Single().Address);
+    }
+
+    [Fact]
+    public async Task Sends_bounces_with_the_null_sender()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+
+        await Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "", ["r@a.example"]);
+
+        Assert.Equal("", Assert.Single(sink.Messages).Sender);
+    }
+
+    [Theory]
+    [InlineData(SmtpStage.Data, 421)]
+    [InlineData(SmtpStage.Data, 451)]
+    [InlineData(SmtpStage.Recipient, 450)]
+    public async Task A_4xx_reply_is_transient_and_carries_the_code(SmtpStage stage, int code)
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        sink.Script.Reply(stage, new SmtpReply(code, "4.0.0 later"));
+
+        var error = await Assert.ThrowsAsync<TransientRelayException>(() => Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["r@a.example"]));
+
+        Assert.Equal(code, error.StatusCode);
+        Assert.Equal($"127.0.0.1:{sink.Port}", error.Downstream);
+        Assert.Empty(sink.Messages);
+    }
+
+    [Theory]
+    [InlineData(SmtpStage.Data, 554)]
+    [InlineData(SmtpStage.Recipient, 550)]
+    public async Task A_5xx_reply_is_permanent_and_carries_the_reply(SmtpStage stage, int code)
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        sink.Script.Reply(stage, new SmtpReply(code, "5.1.1 no such user here"));
+
+        var error = await Assert.ThrowsAsync<PermanentRelayException>(() => Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["r@a.example"]));
+
+        Assert.Equal(code, error.StatusCode);
+        Assert.Contains("no such user here", error.Reply);
+        Assert.Empty(sink.Messages);
+    }
+
+    [Fact]
+    public async Task A_downstream_that_does_not_listen_is_a_transient_failure_without_a_code()
+    {
+        var closed = new TcpListener(IPAddress.Loopback, 0);
+        closed.Start();
+        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
+        closed.Stop();
+
+        var error = await Assert.ThrowsAsync<TransientRelayException>(() =>
+            Relay.RelayAsync(new Downstream("127.0.0.1", port, TlsPolicy.None, null), null, Mail(), "s@b.example", ["r@a.example"]));
+
+        Assert.Null(error.StatusCode);
+    }
+
+    [Fact]
+    public async Task Requiring_starttls_from_a_downstream_without_it_is_a_transient_failure()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+
+        await Assert.ThrowsAsync<TransientRelayException>(() =>
+            Relay.RelayAsync(DownstreamOf(sink) with { Tls = TlsPolicy.StartTls }, null, Mail(), "s@b.example", ["r@a.example"]));
+
+        Assert.Empty(sink.Messages);
+    }
+
+    private static Downstream DownstreamOf(SmtpSink sink) => new(sink.Host, sink.Port, TlsPolicy.StartTlsWhenAvailable, null);
+
+    private static MimeMessage Mail(string to = "r@a.example")
+    {
+        var message = new MimeMessage();
+        message.From.Add(MailboxAddress.Parse("s@b.example"));
+        message.To.Add(MailboxAddress.Parse(to));
+        message.Subject = "relay test";
+        message.Body = new TextPart("plain") { Text = "hello" };
+        return message;
+    }
+}

@@ -1,0 +1,74 @@
+using System.Text;
+using MimeKit;
+using Prefilter.Pipeline.Delivery;
+
+namespace Prefilter.Pipeline.Tests.Delivery;
+
+public sealed class VerdictHeadersTests
+{
+    [Fact]
+    public void Puts_the_four_headers_first_and_removes_forged_ones_in_any_case()
+    {
+        var message = Parse("X-Prefilter-Verdict: Deliver\r\nx-prefilter-score: -100\r\nX-PREFILTER-Extra: yes\r\nSubject: hi\r\n\r\nbody\r\n");
+
+        VerdictHeaders.Apply(message, "Tag", 7.25, ["RULE_A", "RULE_B"], "abc123");
+
+        var fields = message.Headers.Select(h => h.Field).ToList();
+        Assert.Equal([VerdictHeaders.Verdict, VerdictHeaders.Score, VerdictHeaders.Rules, VerdictHeaders.Set, "Subject"], fields);
+        Assert.Equal("Tag", message.Headers[VerdictHeaders.Verdict]);
+        Assert.Equal("7.25", message.Headers[VerdictHeaders.Score]);
+        Assert.Equal("RULE_A, RULE_B", message.Headers[VerdictHeaders.Rules]);
+        Assert.Equal("abc123", message.Headers[VerdictHeaders.Set]);
+    }
+
+    [Fact]
+    public void A_value_with_line_breaks_cannot_add_a_header()
+    {
+        var message = Parse("Subject: hi\r\n\r\nbody\r\n");
+
+        VerdictHeaders.Apply(message, "Deliver\r\nBcc: victim@example.org", 1, ["R1\r\nX-Prefilter-Verdict: Deliver"], "d\ne");
+
+        var reparsed = Parse(Serialize(message));
+        Assert.DoesNotContain(reparsed.Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
+        Assert.Single(reparsed.Headers, h => h.Field.Equals(VerdictHeaders.Verdict, StringComparison.OrdinalIgnoreCase));
+        Assert.Empty(reparsed.Bcc);
+    }
+
+    [Fact]
+    public void A_long_rule_list_is_folded_and_capped()
+    {
+        var message = Parse("Subject: hi\r\n\r\nbody\r\n");
+        var rules = Enumerable.Range(0, VerdictHeaders.MaxRulesListed + 5).Select(i => $"SOME_FAIRLY_LONG_RULE_NAME_{i}").ToList();
+
+        VerdictHeaders.Apply(message, "Tag", 99, rules, "abc");
+
+        var text = Serialize(message);
+        Assert.All(text.Split("\r\n"), line => Assert.True(line.Length <= 998, $"line of {line.Length} characters"));
+        var value = Parse(text).Headers[VerdictHeaders.Rules];
+        Assert.EndsWith("+5 more", value);
+        Assert.Contains("SOME_FAIRLY_LONG_RULE_NAME_0,", value);
+    }
+
+    [Fact]
+    public void The_body_is_relayed_byte_for_byte()
+    {
+        const string body = "line one\r\n\r\n  indented =3D not decoded\r\n";
+        var message = Parse("Subject: hi\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + body);
+
+        VerdictHeaders.Apply(message, "Deliver", 0, [], "abc");
+
+        Assert.EndsWith("\r\n\r\n" + body, Serialize(message));
+    }
+
+    private static MimeMessage Parse(string text) => MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(text)));
+
+    private static string Serialize(MimeMessage message)
+    {
+        // As on the wire: MailKit writes CRLF whatever the platform.
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        using var stream = new MemoryStream();
+        message.WriteTo(format, stream);
+        return Encoding.ASCII.GetString(stream.ToArray());
+    }
+}
