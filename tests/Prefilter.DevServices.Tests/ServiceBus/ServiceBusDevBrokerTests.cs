@@ -85,6 +85,7 @@ public sealed class ServiceBusDevBrokerTests : IClassFixture<ServiceBusBrokerFix
         Assert.Equal("poison", dead.Body.ToString());
         Assert.Equal("SmtpPermanentFailure", dead.DeadLetterReason);
         Assert.Equal("550 5.1.1 user unknown", dead.DeadLetterErrorDescription);
+        Assert.Equal(queue, dead.DeadLetterSource);
         await deadLetters.CompleteMessageAsync(dead);
         Assert.Equal(new(0, 0, 0, 0), fixture.Broker.GetQueueCounts(queue));
         Assert.Null(await receiver.ReceiveMessageAsync(Absent));
@@ -200,6 +201,35 @@ public sealed class ServiceBusDevBrokerTests : IClassFixture<ServiceBusBrokerFix
         Assert.Equal(total, seen.Count);
         Assert.Equal(total, seen.Distinct().Count());
         Assert.Equal(new(0, 0, 0, 0), fixture.Broker.GetQueueCounts(queue));
+    }
+
+    [Fact]
+    public async Task Receive_and_delete_removes_the_message_on_delivery()
+    {
+        var queue = fixture.NewQueue();
+        await using var sender = Client.CreateSender(queue);
+        await using var receiver = Client.CreateReceiver(queue, new ServiceBusReceiverOptions { ReceiveMode = ServiceBusReceiveMode.ReceiveAndDelete });
+        await sender.SendMessageAsync(new ServiceBusMessage("once") { MessageId = "rd-1" });
+
+        var received = await receiver.ReceiveMessageAsync(Present);
+
+        Assert.NotNull(received);
+        Assert.Equal("rd-1", received.MessageId);
+        Assert.Equal(new(0, 0, 0, 0), fixture.Broker.GetQueueCounts(queue));
+    }
+
+    [Fact]
+    public async Task Message_larger_than_the_announced_limit_is_refused_before_it_is_sent()
+    {
+        var queue = fixture.NewQueue();
+        await using var sender = Client.CreateSender(queue);
+
+        var error = await Assert.ThrowsAsync<ServiceBusException>(
+            () => sender.SendMessageAsync(new ServiceBusMessage(new byte[300 * 1024])));
+
+        Assert.Equal(ServiceBusFailureReason.MessageSizeExceeded, error.Reason);
+        await sender.SendMessageAsync(new ServiceBusMessage(new byte[200 * 1024]));
+        Assert.Equal(new(1, 0, 0, 0), fixture.Broker.GetQueueCounts(queue));
     }
 
     [Fact]

@@ -63,14 +63,23 @@ internal static class AmqpMessages
             ? new DateTimeOffset(DateTime.SpecifyKind(time, DateTimeKind.Utc))
             : null;
 
-    /// <summary>Copies the entries of <paramref name="properties"/> into the message's application properties.</summary>
-    public static byte[] WithApplicationProperties(byte[] encoded, IEnumerable<KeyValuePair<string, object?>> properties)
+    /// <summary>
+    /// Copies the entries of <paramref name="properties"/> into the message's application properties and, when
+    /// given, records the queue a dead-lettered message came from.
+    /// </summary>
+    public static byte[] Edit(byte[] encoded, IEnumerable<KeyValuePair<string, object?>> properties, string? deadLetterSource = null)
     {
         var message = Decode(encoded);
         message.ApplicationProperties ??= new ApplicationProperties();
         foreach (var (key, value) in properties)
         {
             message.ApplicationProperties[key] = value;
+        }
+
+        if (deadLetterSource is not null)
+        {
+            message.MessageAnnotations ??= new MessageAnnotations();
+            message.MessageAnnotations[DeadLetterSource] = deadLetterSource;
         }
 
         return Encode(message);

@@ -16,6 +16,8 @@ internal sealed class DevBrokerCore : IAsyncDisposable
         Description = "The lock supplied is invalid. Either the lock expired, or the message has already been removed from the queue.",
     };
 
+    private static readonly TimeSpan SweepPeriod = TimeSpan.FromSeconds(1);
+
     private readonly object sync = new();
     private readonly Dictionary<string, DevQueue> queues = new(StringComparer.OrdinalIgnoreCase);
     private readonly TimeProvider timeProvider;
@@ -24,6 +26,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
     private readonly ITimer sweepTimer;
     private readonly Task dispatcher;
     private int dispatchRequested;
+    private int disposed;
     private long lastSequenceNumber;
 
     public DevBrokerCore(IEnumerable<DevQueueOptions> queueOptions, TimeProvider timeProvider)
@@ -277,6 +280,11 @@ internal sealed class DevBrokerCore : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref disposed, 1) != 0)
+        {
+            return;
+        }
+
         await stopping.CancelAsync().ConfigureAwait(false);
         try
         {
@@ -309,10 +317,9 @@ internal sealed class DevBrokerCore : IAsyncDisposable
         var deliveries = new List<(QueueReceiverEndpoint Receiver, LockedDelivery Message, MessageLock? Lock, StoredMessage Stored)>();
         var drains = new List<QueueReceiverEndpoint>();
         DateTimeOffset? nextDue = null;
-        DateTimeOffset now;
         lock (sync)
         {
-            now = Now;
+            var now = Now;
             foreach (var queue in queues.Values)
             {
                 queue.Sweep(now);
@@ -383,8 +390,14 @@ internal sealed class DevBrokerCore : IAsyncDisposable
 
         if (nextDue is { } due)
         {
-            var wait = due - now;
-            sweepTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, Timeout.InfiniteTimeSpan);
+            // The period re-checks while anything is due, so a clock that moved between computing the wait
+            // and arming the timer (a test advancing a fake clock) delays a sweep by one period at most.
+            var wait = due - timeProvider.GetUtcNow();
+            sweepTimer.Change(wait > TimeSpan.Zero ? wait : TimeSpan.Zero, SweepPeriod);
+        }
+        else
+        {
+            sweepTimer.Change(Timeout.InfiniteTimeSpan, Timeout.InfiniteTimeSpan);
         }
     }
 

@@ -262,7 +262,7 @@ internal sealed class DevQueue
         var edits = propertyEdits.ToList();
         if (edits.Count > 0)
         {
-            message.Encoded = AmqpMessages.WithApplicationProperties(message.Encoded, edits);
+            message.Encoded = AmqpMessages.Edit(message.Encoded, edits);
         }
     }
 
@@ -279,7 +279,7 @@ internal sealed class DevQueue
             edits.Add(new(AmqpMessages.DeadLetterErrorDescription, description));
         }
 
-        ApplyEdits(message, edits);
+        message.Encoded = AmqpMessages.Edit(message.Encoded, edits, Path);
         DeadLetterQueue!.AcceptDeadLettered(message, now);
     }
 

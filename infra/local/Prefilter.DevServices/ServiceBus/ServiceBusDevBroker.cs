@@ -128,7 +128,7 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
     /// <summary>Stops listening, closes all connections and drops all messages.</summary>
     public async ValueTask DisposeAsync()
     {
-        host?.Close();
+        Interlocked.Exchange(ref host, null)?.Close();
         await core.DisposeAsync().ConfigureAwait(false);
     }
 
