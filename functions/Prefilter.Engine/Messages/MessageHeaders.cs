@@ -179,7 +179,7 @@ internal static class AddressFallback
                 break;
             }
 
-            var inner = rest.Slice(open + 1, close - 1).Trim();
+            var inner = rest.Slice(open + 1, close - 1).Trim(" \t\"'<>");
             if (inner.Contains('@'))
             {
                 result.Add(inner.ToString());

@@ -44,8 +44,10 @@ internal sealed class MessageViewParser : IDisposable
         }
 
         var (first, second) = CutHeaderBlock(message, limits.MaxHeaderBytes, notes, ref truncated);
+        bool bytesCut = first.Length + second.Length < message.Length;
         if (first.Length + second.Length > limits.MaxMessageBytes)
         {
+            bytesCut = true;
             notes.Add($"message larger than {limits.MaxMessageBytes} bytes; the rest not parsed");
             truncated = true;
             first = first[..Math.Min(first.Length, limits.MaxMessageBytes)];
@@ -64,7 +66,7 @@ internal sealed class MessageViewParser : IDisposable
         {
             try
             {
-                return parser.ReadMime(message, first, second, options);
+                return parser.ReadMime(message, first, second, options, bytesCut);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
@@ -149,7 +151,7 @@ internal sealed class MessageViewParser : IDisposable
         return Encoding.Latin1.GetString(span);
     }
 
-    private MessageView ReadMime(ReadOnlyMemory<byte> message, ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second, ParserOptions options)
+    private MessageView ReadMime(ReadOnlyMemory<byte> message, ReadOnlyMemory<byte> first, ReadOnlyMemory<byte> second, ParserOptions options, bool bytesCut)
     {
         using var stream = new SegmentStream(first, second);
         var parser = new MimeParser(options, stream, MimeFormat.Entity, persistent: true);
@@ -157,7 +159,7 @@ internal sealed class MessageViewParser : IDisposable
         var headers = ReadHeaders(mime, options);
         WriteSubject(headers);
         Walk(mime.Body, 0);
-        if (!truncated && mime.Body is Multipart { Boundary: { Length: > 0 } boundary }
+        if (!bytesCut && mime.Body is Multipart { Boundary: { Length: > 0 } boundary }
             && message.Span.IndexOf(Encoding.Latin1.GetBytes("--" + boundary + "--")) < 0)
         {
             AddNote("broken MIME boundary: the closing boundary of the top-level multipart is missing");
@@ -212,6 +214,12 @@ internal sealed class MessageViewParser : IDisposable
     private void WriteSubject(MessageHeaders headers)
     {
         var subject = headers.GetJoined("Subject");
+        if (subject is null)
+        {
+            AddNote("no Subject header");
+            return;
+        }
+
         if (string.IsNullOrWhiteSpace(subject))
         {
             return;

@@ -79,7 +79,7 @@ internal sealed class UriCollector : IDisposable
             candidate = candidate[..(kept + 1)];
             position = Math.Max(end, start + 1);
 
-            if (candidate.StartsWith("www.", StringComparison.OrdinalIgnoreCase))
+            if (text[start..].StartsWith("www.", StringComparison.OrdinalIgnoreCase))
             {
                 // A bare host only counts on its own, not inside a word, an address or a path.
                 bool standalone = start == 0 || !IsHostOrPathChar(text[start - 1]);
@@ -90,9 +90,13 @@ internal sealed class UriCollector : IDisposable
                     Add(string.Concat("http://", candidate));
                 }
             }
-            else if (!candidate[(candidate.IndexOf(':') + 1)..].TrimStart('/').IsEmpty)
+            else
             {
-                Add(candidate);
+                int colon = candidate.IndexOf(':');
+                if (colon > 0 && !candidate[(colon + 1)..].TrimStart('/').IsEmpty)
+                {
+                    Add(candidate);
+                }
             }
         }
     }
