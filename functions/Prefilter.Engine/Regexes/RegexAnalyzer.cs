@@ -1,0 +1,114 @@
+using System.Text.RegularExpressions;
+
+namespace Prefilter.Engine.Regexes;
+
+/// <summary>
+/// Decides how a rule's regex can run without any input making it slow, and which literals a prefilter can
+/// search for. Cheap (no automaton is built): safe to call for every rule of a large set at publish time.
+/// </summary>
+public static class RegexAnalyzer
+{
+    /// <summary>Above this estimated automaton size the linear engine refuses a pattern (its limit is 10,000 nodes).</summary>
+    private const long MaxAutomatonSize = 8_000;
+
+    /// <summary>The options every engine built from a plan uses; matching must not depend on the host's culture.</summary>
+    internal const RegexOptions BaseOptions = RegexOptions.CultureInvariant;
+
+    /// <summary>Analyzes a pattern written in .NET regex syntax (options inline, e.g. <c>(?i)</c>).</summary>
+    /// <param name="pattern">The pattern.</param>
+    /// <returns>The plan; a pattern that is not valid regex syntax is <see cref="RuleExecutionClass.Refused"/> with the offset.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="pattern"/> is null.</exception>
+    /// <remarks>
+    /// <list type="bullet">
+    /// <item><see cref="RuleExecutionClass.Linear"/>: no lookaround, backreference, atomic group or conditional, and an
+    /// automaton the linear engine accepts.</item>
+    /// <item><see cref="RuleExecutionClass.LinearWithEdgeCheck"/>: lookarounds only before or after the rest, rewritten
+    /// (see the remarks on the class).</item>
+    /// <item><see cref="RuleExecutionClass.CheckedBacktracking"/>: anything else without an exploding shape.</item>
+    /// <item><see cref="RuleExecutionClass.Refused"/>: an exploding shape that needs backtracking, or invalid syntax.</item>
+    /// </list>
+    /// </remarks>
+    public static RegexPlan Analyze(string pattern)
+    {
+        ArgumentNullException.ThrowIfNull(pattern);
+        try
+        {
+            // The runtime's parser is the judge of syntax; construction without an engine choice is cheap.
+            _ = new Regex(pattern, BaseOptions);
+        }
+        catch (RegexParseException e)
+        {
+            return new RegexPlan(pattern, RuleExecutionClass.Refused)
+            {
+                RefusalReason = $"not a valid regex at offset {e.Offset}: {e.Error}",
+                SyntaxErrorOffset = e.Offset,
+            };
+        }
+
+        var root = RegexSyntax.Parse(pattern);
+        var (literals, folded, nonAscii) = Literals(root);
+        var linearSized = RegexShapes.AutomatonSize(root) <= MaxAutomatonSize;
+        if (!EdgeRewriter.NeedsBacktracking(root) && linearSized)
+        {
+            return new RegexPlan(pattern, RuleExecutionClass.Linear)
+            {
+                LinearPattern = pattern,
+                RequiredLiterals = literals,
+                LiteralsAreLookAlikeFolded = folded,
+                NonAsciiWordWakes = nonAscii,
+            };
+        }
+
+        if (linearSized && EdgeRewriter.TryRewrite(root, pattern) is { } rewrite
+            && (rewrite.StartCheckTree is null || ExplosionCheck.FindExplodingShape(rewrite.StartCheckTree, pattern) is null))
+        {
+            return new RegexPlan(pattern, RuleExecutionClass.LinearWithEdgeCheck)
+            {
+                LinearPattern = rewrite.LinearPattern,
+                StartCheckPattern = rewrite.StartCheckPattern,
+                RequiredLiterals = literals,
+                LiteralsAreLookAlikeFolded = folded,
+                NonAsciiWordWakes = nonAscii,
+            };
+        }
+
+        if (ExplosionCheck.FindExplodingShape(root, pattern) is { } shape)
+        {
+            var why = linearSized
+                ? "needs the backtracking engine (lookaround inside the pattern, backreference, atomic group or conditional) and has "
+                : "is too large for the linear engine's automaton and has ";
+            return new RegexPlan(pattern, RuleExecutionClass.Refused)
+            {
+                RefusalReason = "the pattern " + why + shape,
+                RequiredLiterals = literals,
+                LiteralsAreLookAlikeFolded = folded,
+                NonAsciiWordWakes = nonAscii,
+            };
+        }
+
+        return new RegexPlan(pattern, RuleExecutionClass.CheckedBacktracking)
+        {
+            RequiredLiterals = literals,
+            LiteralsAreLookAlikeFolded = folded,
+            NonAsciiWordWakes = nonAscii,
+        };
+    }
+
+    private static (IReadOnlyList<string> Literals, bool Folded, bool NonAsciiWordWakes) Literals(RegexNode root)
+    {
+        var plain = LiteralExtractor.Extract(root, folded: false);
+        if (plain.Count > 0)
+        {
+            return (plain, false, false);
+        }
+
+        var folded = LiteralExtractor.Extract(root, folded: true);
+        if (folded.Count == 0)
+        {
+            return ([], false, false);
+        }
+
+        var marker = folded.Contains(LookAlikeFold.NonAsciiWordMarker);
+        return ([.. folded.Where(literal => literal != LookAlikeFold.NonAsciiWordMarker)], true, marker);
+    }
+}

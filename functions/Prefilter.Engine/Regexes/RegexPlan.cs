@@ -1,0 +1,52 @@
+namespace Prefilter.Engine.Regexes;
+
+/// <summary>
+/// What <see cref="RegexAnalyzer.Analyze"/> decided about one pattern: how it runs and which literals must occur
+/// in any text it matches. Immutable.
+/// </summary>
+public sealed class RegexPlan
+{
+    internal RegexPlan(string pattern, RuleExecutionClass executionClass)
+    {
+        Pattern = pattern;
+        Class = executionClass;
+    }
+
+    /// <summary>The pattern as written in the rule.</summary>
+    public string Pattern { get; }
+
+    /// <summary>How the pattern runs.</summary>
+    public RuleExecutionClass Class { get; }
+
+    /// <summary>For <see cref="RuleExecutionClass.Refused"/>: the shape that cannot be made safe and where, in plain words.</summary>
+    public string? RefusalReason { get; internal init; }
+
+    /// <summary>For a refused pattern that is not valid .NET regex syntax: the offset the runtime's parser reported.</summary>
+    public int? SyntaxErrorOffset { get; internal init; }
+
+    /// <summary>
+    /// Literals, lowercase, at least one of which occurs (compared with <see cref="StringComparison.OrdinalIgnoreCase"/>)
+    /// in any text the pattern matches; empty when the pattern has no useful literal and must run on every text.
+    /// When <see cref="LiteralsAreLookAlikeFolded"/> is set they hold for the look-alike-folded text instead.
+    /// </summary>
+    public IReadOnlyList<string> RequiredLiterals { get; internal init; } = [];
+
+    /// <summary>
+    /// True when <see cref="RequiredLiterals"/> come from the look-alike fold (obfuscation rules such as
+    /// SpamAssassin's ReplaceTags "fuzzy" rules): digits and symbols that stand for letters fold to those letters,
+    /// punctuation and spacing fold away, and runs collapse, before the search.
+    /// </summary>
+    public bool LiteralsAreLookAlikeFolded { get; internal init; }
+
+    /// <summary>The pattern the linear engine runs: the pattern itself, or its edge rewrite.</summary>
+    internal string? LinearPattern { get; init; }
+
+    /// <summary>For edge checks: a backtracking pattern anchored with <c>\G</c>, true at a start that passes the leading lookarounds.</summary>
+    internal string? StartCheckPattern { get; init; }
+
+    /// <summary>For folded literals: the requirement also holds when the text has a non-ASCII word character.</summary>
+    internal bool NonAsciiWordWakes { get; init; }
+
+    /// <inheritdoc />
+    public override string ToString() => $"{Class}: {Pattern}";
+}
