@@ -79,7 +79,15 @@ internal sealed class DevBrokerCore : IAsyncDisposable
         }
     }
 
-    public DateTimeOffset Now => timeProvider.GetUtcNow();
+    /// <summary>The clock at AMQP timestamp precision (milliseconds), so clients see exactly the times the broker keeps.</summary>
+    public DateTimeOffset Now
+    {
+        get
+        {
+            var now = timeProvider.GetUtcNow().UtcDateTime;
+            return new DateTimeOffset(now.Ticks - (now.Ticks % TimeSpan.TicksPerMillisecond), TimeSpan.Zero);
+        }
+    }
 
     public QueueCounts? GetCounts(string queueName)
     {
