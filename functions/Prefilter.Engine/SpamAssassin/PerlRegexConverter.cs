@@ -846,7 +846,7 @@ public static class PerlRegexConverter
 
         private static string EscapeForPattern(char c) => c switch
         {
-            '\\' or '*' or '+' or '?' or '|' or '{' or '[' or '(' or ')' or '^' or '$' or '.' or '#' => "\\" + c,
+            '\\' or '*' or '+' or '?' or '|' or '{' or '[' or '(' or ')' or '^' or '$' or '.' => "\\" + c,
             ' ' => " ",
             '\t' => "\\t",
             '\n' => "\\n",
@@ -860,6 +860,7 @@ public static class PerlRegexConverter
         private static string EscapeForClass(int c) => c switch
         {
             '\\' or ']' or '[' or '-' or '^' => "\\" + (char)c,
+            ' ' => " ",
             '\t' => "\\t",
             '\n' => "\\n",
             '\r' => "\\r",
@@ -904,6 +905,11 @@ public static class PerlRegexConverter
                 var element = ClassElement(start, complements, items);
                 if (element is not int low)
                 {
+                    if (At(position, '-') && position + 1 < pattern.Length && pattern[position + 1] != ']')
+                    {
+                        throw Invalid("false [] range (SpamAssassin rejects the rule)", position);
+                    }
+
                     continue;
                 }
 
@@ -938,6 +944,12 @@ public static class PerlRegexConverter
             if (complements.Count == 0)
             {
                 output.Append('[').Append(negated ? "^" : string.Empty).Append(items).Append(']');
+                return;
+            }
+
+            if (!negated && items.Length == 0 && complements.Count == 1)
+            {
+                output.Append("[^").Append(complements[0]).Append(']');
                 return;
             }
 

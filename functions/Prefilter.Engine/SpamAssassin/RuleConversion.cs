@@ -182,9 +182,9 @@ internal sealed class RuleConversion(RuleConfiguration configuration)
 
         var parts = name.Split(':');
         var modifiers = parts.Skip(1).Select(m => m.ToLowerInvariant()).ToList();
-        if (modifiers.Count > 1 || (modifiers.Count == 1 && modifiers[0] is not ("raw" or "addr" or "name")))
+        if (modifiers.Count > 1 || (modifiers.Count == 1 && modifiers[0] is not ("addr" or "name")))
         {
-            Skip(definition, SkipCategory.UnsupportedHeader, $"header modifier :{string.Join(":", modifiers)} is not in the pattern-set model (only :addr, :name, :raw)");
+            Skip(definition, SkipCategory.UnsupportedHeader, $"header modifier :{string.Join(":", modifiers)} is not in the pattern-set model (only :addr and :name)");
             return null;
         }
 
@@ -216,6 +216,13 @@ internal sealed class RuleConversion(RuleConfiguration configuration)
 
     private bool Unavailable(RuleDefinition definition, string header)
     {
+        if (header == "MESSAGEID" || header.Equals("ToCc", StringComparison.OrdinalIgnoreCase))
+        {
+            // SpamAssassin reads several real headers for these (ToCc: To and Cc; MESSAGEID: Message-Id and where lists move it).
+            Skip(definition, SkipCategory.UnsupportedHeader, $"pseudo-header {header} reads several headers at once, which the pattern-set model cannot express");
+            return true;
+        }
+
         if (UnavailableTrustHeaders.Contains(header))
         {
             Skip(definition, SkipCategory.UnsupportedHeader, $"pseudo-header {header} needs SpamAssassin's trust path over Received headers");
@@ -315,7 +322,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration)
 
         try
         {
-            PerlExpression.Evaluate(tokens, _ => 0);
+            PerlExpression.Evaluate(tokens, t => RuleName.IsMatch(t) ? 0 : null);
         }
         catch (FormatException e)
         {
