@@ -75,7 +75,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<PatternStore>();
         services.TryAddSingleton<DomainPolicyStore>();
         services.TryAddSingleton<DomainPolicyProvider>();
-        services.TryAddSingleton<DownstreamSecrets>();
+        services.TryAddSingleton(new DownstreamSecrets(configuration));
         services.TryAddSingleton<HttpIngest>();
         return services;
     }
