@@ -31,6 +31,10 @@ internal sealed class PatternSetWriter
 
     private static readonly JsonWriterOptions CanonicalOptions = new() { Indented = false, SkipValidation = false };
 
+    private static readonly SearchValues<char> MustEscape = SearchValues.Create(
+        "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f"
+        + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
+
     private readonly Utf8JsonWriter _json;
     private readonly bool _canonical;
 
@@ -133,7 +137,7 @@ internal sealed class PatternSetWriter
     {
         if (_canonical)
         {
-            _json.WriteRawValue(CanonicalString(value), skipInputValidation: true);
+            WriteCanonicalString(value);
         }
         else
         {
@@ -179,7 +183,31 @@ internal sealed class PatternSetWriter
         return (value == 0 ? 0 : value).ToString("R", CultureInfo.InvariantCulture);
     }
 
-    internal static byte[] CanonicalString(string value)
+    private void WriteCanonicalString(string value)
+    {
+        if (value.AsSpan().ContainsAny(MustEscape))
+        {
+            _json.WriteRawValue(EscapedCanonicalString(value), skipInputValidation: true);
+            return;
+        }
+
+        // Most strings need no escaping: quote the UTF-8 bytes through a pooled buffer.
+        var length = Encoding.UTF8.GetMaxByteCount(value.Length) + 2;
+        var buffer = ArrayPool<byte>.Shared.Rent(length);
+        try
+        {
+            buffer[0] = (byte)'"';
+            var written = Encoding.UTF8.GetBytes(value, buffer.AsSpan(1));
+            buffer[written + 1] = (byte)'"';
+            _json.WriteRawValue(buffer.AsSpan(0, written + 2), skipInputValidation: true);
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static byte[] EscapedCanonicalString(string value)
     {
         var text = new StringBuilder(value.Length + 2).Append('"');
         foreach (var c in value)
