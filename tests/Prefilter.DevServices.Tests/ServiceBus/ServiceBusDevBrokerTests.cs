@@ -142,6 +142,25 @@ public sealed class ServiceBusDevBrokerTests : IClassFixture<ServiceBusBrokerFix
     }
 
     [Fact]
+    public async Task Broker_sends_no_more_messages_than_the_receiver_gave_credit_for()
+    {
+        var queue = fixture.NewQueue();
+        await using var sender = Client.CreateSender(queue);
+        await using var receiver = Client.CreateReceiver(queue);
+        for (var i = 0; i < 5; i++)
+        {
+            await sender.SendMessageAsync(new ServiceBusMessage($"m{i}"));
+        }
+
+        var received = await receiver.ReceiveMessagesAsync(2, Present);
+
+        Assert.InRange(received.Count, 1, 2);
+        var counts = fixture.Broker.GetQueueCounts(queue);
+        Assert.InRange(counts.Locked, received.Count, 2);
+        Assert.Equal(5, counts.Active + counts.Locked);
+    }
+
+    [Fact]
     public async Task Duplicate_message_id_within_the_window_is_delivered_once()
     {
         var queue = fixture.NewQueue(q => q.DuplicateDetectionWindow = TimeSpan.FromMinutes(10));
