@@ -1,5 +1,3 @@
-using System.Buffers;
-
 namespace Prefilter.Engine.Messages;
 
 /// <summary>
@@ -9,10 +7,6 @@ namespace Prefilter.Engine.Messages;
 /// </summary>
 internal sealed class ParagraphWriter : IDisposable
 {
-    // Unicode whitespace, as Perl's \s under Unicode rules (SpamAssassin collapses it with s/\s+/ /g).
-    private static readonly SearchValues<char> Whitespace = SearchValues.Create(
-        "\t\n\v\f\r \u0085\u00A0\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2007\u2008\u2009\u200A\u2028\u2029\u202F\u205F\u3000");
-
     private readonly TextUnitsBuilder units = new(4096);
     private readonly int maxChars;
     private readonly int maxParagraphs;
@@ -38,30 +32,33 @@ internal sealed class ParagraphWriter : IDisposable
     /// </summary>
     public void Write(ReadOnlySpan<char> text, bool lineBreaksAreSpaces = false)
     {
-        while (!text.IsEmpty && !Truncated)
+        // One pass, one branch per character: runs are short in prose, so searching for them costs more than it saves.
+        int runStart = 0;
+        for (int i = 0; i < text.Length; i++)
         {
-            int space = text.IndexOfAny(Whitespace);
-            if (space != 0)
+            char c = text[i];
+            if (!IsWhitespace(c))
             {
-                var run = space < 0 ? text : text[..space];
-                WriteRun(run);
-                if (space < 0)
-                {
-                    return;
-                }
-
-                text = text[space..];
+                continue;
             }
 
-            int end = text.IndexOfAnyExcept(Whitespace);
-            var blank = end < 0 ? text : text[..end];
-            if (!lineBreaksAreSpaces)
+            if (i > runStart)
             {
-                pendingNewlines += blank.Count('\n');
+                WriteRun(text[runStart..i]);
+            }
+
+            if (c == '\n' && !lineBreaksAreSpaces)
+            {
+                pendingNewlines++;
             }
 
             pendingSpace = true;
-            text = end < 0 ? default : text[end..];
+            runStart = i + 1;
+        }
+
+        if (runStart < text.Length)
+        {
+            WriteRun(text[runStart..]);
         }
     }
 
@@ -86,10 +83,19 @@ internal sealed class ParagraphWriter : IDisposable
 
     public TextUnits Build() => units.Build();
 
+    /// <summary>Unicode whitespace, as Perl's <c>\s</c> under Unicode rules (SpamAssassin collapses it with <c>s/\s+/ /g</c>).</summary>
+    private static bool IsWhitespace(char c) =>
+        c <= ' ' ? c == ' ' || (uint)(c - '\t') <= '\r' - '\t' : c >= '\u0085' && char.IsWhiteSpace(c);
+
     public void Dispose() => units.Dispose();
 
     private void WriteRun(ReadOnlySpan<char> run)
     {
+        if (Truncated)
+        {
+            return;
+        }
+
         if (!inParagraph || pendingNewlines >= 2)
         {
             if (!TryStartParagraph())
