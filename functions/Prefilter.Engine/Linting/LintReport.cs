@@ -16,4 +16,10 @@ public sealed record LintReport(IReadOnlyList<LintFinding> Findings, RuleClassCo
 {
     /// <summary>True when there are no findings: the set may be compiled and served.</summary>
     public bool IsValid => Findings.Count == 0;
+
+    /// <summary>
+    /// The analyzer's plan for every distinct pattern lint looked at, by pattern, so a compiler that lints first
+    /// does not analyse each pattern a second time.
+    /// </summary>
+    internal IReadOnlyDictionary<string, RegexPlan> RegexPlans { get; init; } = new Dictionary<string, RegexPlan>();
 }

@@ -65,6 +65,7 @@ public static class PatternSetLinter
         var metas = new List<(string Id, MetaExpression Expression)>();
         var metaLines = new Dictionary<string, int?>(StringComparer.Ordinal);
         var classes = new RuleClassCounts(0, 0, 0, 0, 0);
+        var plans = new Dictionary<string, RegexPlan>(StringComparer.Ordinal);
         for (var index = 0; index < entries.Count; index++)
         {
             var (line, id, rule) = entries[index];
@@ -87,7 +88,7 @@ public static class PatternSetLinter
             }
 
             canDigest &= double.IsFinite(rule.Score) && Enum.IsDefined(rule.Kind);
-            classes = classes.Add(RuleChecks.Check(rule, Report));
+            classes = classes.Add(RuleChecks.Check(rule, plans, Report));
 
             if (rule.Kind == RuleKind.Meta && !string.IsNullOrWhiteSpace(rule.Expression)
                 && ParseMeta(rule.Expression, known, Report) is { } expression && metaLines.TryAdd(rule.Id, line))
@@ -103,7 +104,7 @@ public static class PatternSetLinter
 
         // Stable: findings on one line keep the order they were found in.
         var ordered = findings.OrderBy(f => f.Line ?? 0).ToList();
-        return new LintReport(ordered, classes, canDigest ? PatternSetJson.ComputeDigest(set) : null);
+        return new LintReport(ordered, classes, canDigest ? PatternSetJson.ComputeDigest(set) : null) { RegexPlans = plans };
     }
 
     /// <returns>False when the set cannot be written in canonical form (non-finite thresholds).</returns>

@@ -9,7 +9,10 @@ namespace Prefilter.Engine.Linting;
 internal static partial class RuleChecks
 {
     /// <summary>How the rule would run; null when the rule is not a regex rule.</summary>
-    public static RuleExecutionClass? Check(Rule rule, Action<string> report)
+    /// <param name="rule">The rule.</param>
+    /// <param name="plans">Plans by pattern, shared across the set so each distinct pattern is analysed once.</param>
+    /// <param name="report">Receives each reason to refuse the rule.</param>
+    public static RuleExecutionClass? Check(Rule rule, Dictionary<string, RegexPlan> plans, Action<string> report)
     {
         CheckId(rule.Id, report);
         if (!double.IsFinite(rule.Score))
@@ -54,7 +57,7 @@ internal static partial class RuleChecks
         }
 
         CheckNotApplicable(rule, kind, report);
-        return rule.Kind is RuleKind.List or RuleKind.Meta || exists ? null : CheckPattern(rule.Pattern, kind, report);
+        return rule.Kind is RuleKind.List or RuleKind.Meta || exists ? null : CheckPattern(rule.Pattern, kind, plans, report);
     }
 
     public static void CheckId(string? id, Action<string> report)
@@ -69,7 +72,7 @@ internal static partial class RuleChecks
         }
     }
 
-    private static RuleExecutionClass CheckPattern(string? pattern, string kind, Action<string> report)
+    private static RuleExecutionClass CheckPattern(string? pattern, string kind, Dictionary<string, RegexPlan> plans, Action<string> report)
     {
         if (string.IsNullOrEmpty(pattern))
         {
@@ -77,7 +80,11 @@ internal static partial class RuleChecks
             return RuleExecutionClass.Refused;
         }
 
-        var plan = RegexAnalyzer.Analyze(pattern);
+        if (!plans.TryGetValue(pattern, out var plan))
+        {
+            plans.Add(pattern, plan = RegexAnalyzer.Analyze(pattern));
+        }
+
         if (plan.SyntaxErrorOffset is not null)
         {
             report(SyntaxError(pattern));

@@ -64,6 +64,22 @@ public class PatternSetLinterTests
     }
 
     [Fact]
+    public void The_report_keeps_one_regex_plan_per_distinct_pattern_for_the_compiler()
+    {
+        var json = Doc(
+            """{ "id": "A", "kind": "body", "pattern": "viagra" }""",
+            """{ "id": "B", "kind": "uri", "pattern": "viagra" }""",
+            $$"""{ "id": "BAD", "kind": "body", "pattern": "{{UnsafePattern.Replace("\\", "\\\\")}}" }""",
+            """{ "id": "M", "kind": "meta", "expression": "A" }""");
+
+        var plans = PatternSetLinter.Lint(json).RegexPlans;
+
+        Assert.Equal(2, plans.Count);
+        Assert.Equal(Prefilter.Engine.Regexes.RuleExecutionClass.Refused, plans[UnsafePattern].Class);
+        Assert.NotEqual(Prefilter.Engine.Regexes.RuleExecutionClass.Refused, plans["viagra"].Class);
+    }
+
+    [Fact]
     public void Invalid_json_is_one_finding_with_its_line_and_no_digest()
     {
         var json = Doc("""{ "id": "A", "kind": "body", "pattern": "a" }""", """{ "id": "B", "kind": "body" "pattern": "b" }""");
