@@ -1,0 +1,445 @@
+using System.Buffers;
+using System.Text.RegularExpressions;
+using Prefilter.Engine.Messages;
+using Prefilter.Engine.Regexes;
+
+namespace Prefilter.Engine.Scanning;
+
+public sealed partial class CompiledPatternSet
+{
+    /// <summary>Scans one mail. Never throws for bad mail: what could not be read or run makes the verdict incomplete.</summary>
+    /// <param name="message">The raw RFC 822 message (an mbox <c>From </c> line is allowed).</param>
+    /// <param name="cancellationToken">Stops the scan between regex runs.</param>
+    /// <returns>The verdict.</returns>
+    /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
+    public ScanResult Scan(ReadOnlyMemory<byte> message, CancellationToken cancellationToken = default)
+    {
+        var clock = Options.TimeProvider;
+        var started = clock.GetTimestamp();
+        var run = new ScanRun(this, started, cancellationToken);
+        try
+        {
+            MessageView view;
+            try
+            {
+                view = MessageView.Parse(message, Options.Limits);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // The view promises not to throw for bad input; if it does anyway, the mail still gets a verdict.
+                run.MarkIncomplete($"the mail could not be read: {e.Message}");
+                return run.Result(null, clock.GetElapsedTime(started));
+            }
+
+            if (view.Truncated)
+            {
+                run.MarkIncomplete("a message cap cut the mail: " + string.Join("; ", view.Notes));
+            }
+
+            run.Sampled = view.Size >= Options.CostSampleMinBytes
+                || (Options.CostSampleRate > 0 && Random.Shared.NextDouble() < Options.CostSampleRate);
+            foreach (var target in _targets)
+            {
+                if (run.Stopped)
+                {
+                    break;
+                }
+
+                run.ScanTarget(target, view);
+            }
+
+            return run.Result(view, clock.GetElapsedTime(started));
+        }
+        finally
+        {
+            run.Dispose();
+        }
+    }
+
+    /// <summary>The state of one scan: index-addressed results shared by the rules, budgets, costs.</summary>
+    private sealed class ScanRun : IDisposable
+    {
+        private readonly CompiledPatternSet _set;
+        private readonly TimeProvider _clock;
+        private readonly long _deadline;
+        private readonly CancellationToken _cancellationToken;
+        private readonly bool _reference;
+        private readonly bool[] _checkHit;
+        private readonly bool[] _checkDone;
+        private readonly int[] _lastUnit;
+        private long[]? _cost;
+        private char[]? _foldBuffer;
+        private List<string>? _incomplete;
+        private int _regexRuns;
+
+        public ScanRun(CompiledPatternSet set, long started, CancellationToken cancellationToken)
+        {
+            _set = set;
+            _clock = set.Options.TimeProvider;
+            var ticks = set.Options.Deadline.Ticks * (double)_clock.TimestampFrequency / TimeSpan.TicksPerSecond;
+            _deadline = ticks >= long.MaxValue - started ? long.MaxValue : started + (long)ticks;
+            _cancellationToken = cancellationToken;
+            _reference = set.Options.RunEveryRegexOnEveryUnit;
+            _checkHit = ArrayPool<bool>.Shared.Rent(set._checkCount);
+            _checkDone = ArrayPool<bool>.Shared.Rent(set._checkCount);
+            _lastUnit = ArrayPool<int>.Shared.Rent(set._checkCount);
+            Array.Clear(_checkHit, 0, set._checkCount);
+            Array.Clear(_checkDone, 0, set._checkCount);
+            Array.Clear(_lastUnit, 0, set._checkCount);
+        }
+
+        public bool Stopped { get; private set; }
+
+        public bool Sampled { get; set; }
+
+        public void MarkIncomplete(string reason) => (_incomplete ??= []).Add(reason);
+
+        public void ScanTarget(ScanTarget target, MessageView view)
+        {
+            var headers = view.Headers;
+            switch (target.Kind)
+            {
+                case TargetKind.HeaderValue:
+                    var value = headers.GetJoined(target.HeaderName!);
+                    if (value is null)
+                    {
+                        Absent(target);
+                    }
+                    else
+                    {
+                        Run(target, new Units(value));
+                    }
+
+                    break;
+                case TargetKind.HeaderAddresses:
+                case TargetKind.HeaderDisplayNames:
+                    var list = target.Kind == TargetKind.HeaderAddresses ? headers.GetAddresses(target.HeaderName!) : headers.GetDisplayNames(target.HeaderName!);
+                    if (list.Count == 0)
+                    {
+                        Absent(target);
+                    }
+                    else
+                    {
+                        Run(target, new Units(list));
+                    }
+
+                    break;
+                case TargetKind.HeaderAll:
+                    Run(target, new Units(headers.All));
+                    break;
+                case TargetKind.AttachmentFileName:
+                    Run(target, new Units(view.Attachments.Select(a => a.FileName).OfType<string>().ToList()));
+                    break;
+                case TargetKind.AttachmentContentType:
+                    Run(target, new Units(view.Attachments.Select(a => a.ContentType).ToList()));
+                    break;
+                case TargetKind.Uri:
+                    Run(target, new Units(view.Uris));
+                    break;
+                case TargetKind.Body:
+                    Run(target, new Units(view.Body));
+                    break;
+                case TargetKind.RawBody:
+                    Run(target, new Units(view.RawBody));
+                    break;
+                case TargetKind.Full:
+                    Run(target, new Units(view.Full));
+                    break;
+            }
+        }
+
+        private void Absent(ScanTarget target)
+        {
+            foreach (var check in target.Checks)
+            {
+                if (_reference)
+                {
+                    Evaluate(check.Index, target.AbsentValue);
+                }
+                else
+                {
+                    _checkHit[check.Index] = check.MatchesAbsent();
+                }
+            }
+
+            MarkDone(target);
+        }
+
+        private void Run(ScanTarget target, Units units)
+        {
+            if (units.Count == 0)
+            {
+                MarkDone(target);
+                return;
+            }
+
+            if (_reference)
+            {
+                for (var unit = 0; unit < units.Count && !Stopped; unit++)
+                {
+                    foreach (var check in target.Checks)
+                    {
+                        Wake(check.Index, unit, units);
+                    }
+                }
+            }
+            else
+            {
+                if (target.Plain is { } plain)
+                {
+                    PlainPass(plain, units);
+                }
+
+                if (target.HasFoldedPass)
+                {
+                    FoldedPass(target, units);
+                }
+
+                for (var unit = 0; unit < units.Count && !Stopped; unit++)
+                {
+                    foreach (var check in target.Unfiltered)
+                    {
+                        Wake(check, unit, units);
+                    }
+                }
+            }
+
+            if (!Stopped)
+            {
+                MarkDone(target);
+            }
+        }
+
+        // One pass over all units' text; a literal that straddles two units wakes nothing.
+        private void PlainPass(LiteralIndex index, Units units)
+        {
+            for (var segment = 0; segment < units.Segments && !Stopped; segment++)
+            {
+                var text = units.SegmentText(segment);
+                var unit = units.FirstUnitOf(segment);
+                var unitEnd = units.EndOf(unit);
+                for (var at = index.Next(text, 0); at >= 0 && !Stopped; at = at + 1 < text.Length ? index.Next(text, at + 1) : -1)
+                {
+                    while (at >= unitEnd)
+                    {
+                        unit++;
+                        unitEnd = units.EndOf(unit);
+                    }
+
+                    foreach (var entry in index.Candidates(text[at]))
+                    {
+                        if (at + entry.Literal.Length <= unitEnd && at >= units.StartOf(unit) && index.StartsAt(text, at, entry))
+                        {
+                            foreach (var check in entry.Checks)
+                            {
+                                Wake(check, unit, units);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private void FoldedPass(ScanTarget target, Units units)
+        {
+            for (var unit = 0; unit < units.Count && !Stopped; unit++)
+            {
+                var text = units[unit];
+                if (_foldBuffer is null || _foldBuffer.Length < text.Length)
+                {
+                    if (_foldBuffer is not null)
+                    {
+                        ArrayPool<char>.Shared.Return(_foldBuffer);
+                    }
+
+                    _foldBuffer = ArrayPool<char>.Shared.Rent(Math.Max(text.Length, 1024));
+                }
+
+                var length = LookAlikeFold.Fold(text, _foldBuffer, out var sawNonAsciiWord);
+                ReadOnlySpan<char> folded = _foldBuffer.AsSpan(0, length);
+                if (sawNonAsciiWord)
+                {
+                    foreach (var check in target.NonAsciiWakes)
+                    {
+                        Wake(check, unit, units);
+                    }
+                }
+
+                if (target.Folded is not { } index)
+                {
+                    continue;
+                }
+
+                for (var at = index.Next(folded, 0); at >= 0 && !Stopped; at = at + 1 < folded.Length ? index.Next(folded, at + 1) : -1)
+                {
+                    foreach (var entry in index.Candidates(folded[at]))
+                    {
+                        if (index.StartsAt(folded, at, entry))
+                        {
+                            foreach (var check in entry.Checks)
+                            {
+                                Wake(check, unit, units);
+                            }
+                        }
+                    }
+                }
+            }
+        }
+
+        private void Wake(int check, int unit, Units units)
+        {
+            // Each (check, unit) runs once; a check that hit needs no further unit.
+            if (_checkHit[check] || _lastUnit[check] == unit + 1)
+            {
+                return;
+            }
+
+            _lastUnit[check] = unit + 1;
+            Evaluate(check, units[unit]);
+        }
+
+        private void Evaluate(int check, ReadOnlySpan<char> text)
+        {
+            if (Stopped)
+            {
+                return;
+            }
+
+            _cancellationToken.ThrowIfCancellationRequested();
+            var before = _clock.GetTimestamp();
+            if (before > _deadline)
+            {
+                Stopped = true;
+                MarkIncomplete($"the scan deadline of {_set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
+                return;
+            }
+
+            var scanCheck = _set.CheckAt(check);
+            _regexRuns++;
+            try
+            {
+                if (scanCheck.Regex.IsMatch(text))
+                {
+                    _checkHit[check] = true;
+                }
+            }
+            catch (RegexMatchTimeoutException)
+            {
+                MarkIncomplete($"a backtracking regex timed out on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}')");
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
+            {
+                MarkIncomplete($"a regex could not run on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}'): {e.Message}");
+            }
+
+            if (Sampled)
+            {
+                (_cost ??= new long[_set._checkCount])[check] += _clock.GetTimestamp() - before;
+            }
+        }
+
+        private void MarkDone(ScanTarget target)
+        {
+            foreach (var check in target.Checks)
+            {
+                _checkDone[check.Index] = true;
+            }
+        }
+
+        public ScanResult Result(MessageView? view, TimeSpan elapsed)
+        {
+            var rules = _set._rules;
+            var hits = ArrayPool<bool>.Shared.Rent(rules.Length);
+            try
+            {
+                Array.Clear(hits, 0, rules.Length);
+                for (var i = 0; i < rules.Length; i++)
+                {
+                    var rule = rules[i];
+                    if (rule.Check is { } check)
+                    {
+                        // A negated rule hits only when its regex ran everywhere and found nothing.
+                        hits[i] = rule.Negate ? _checkDone[check.Index] && !_checkHit[check.Index] : _checkHit[check.Index];
+                    }
+                    else if (rule.ExistsHeader is { } header)
+                    {
+                        hits[i] = view?.Headers.Contains(header) == true;
+                    }
+                    else if (rule.List is { } list)
+                    {
+                        hits[i] = view is not null && list.Matches(view.Headers);
+                    }
+                }
+
+                ReadOnlySpan<bool> values = hits.AsSpan(0, rules.Length);
+                foreach (var meta in _set._metaOrder)
+                {
+                    hits[meta] = rules[meta].Meta!.Hits(values);
+                }
+
+                var score = 0.0;
+                var found = new List<RuleHit>();
+                for (var i = 0; i < rules.Length; i++)
+                {
+                    if (hits[i])
+                    {
+                        score += rules[i].Rule.Score;
+                        found.Add(new RuleHit(rules[i].Rule.Id, rules[i].Rule.Score));
+                    }
+                }
+
+                return new ScanResult
+                {
+                    Score = score,
+                    Action = _set.Set.Thresholds.ActionFor(score),
+                    Hits = found,
+                    SetDigest = _set.Digest,
+                    Elapsed = elapsed,
+                    Incomplete = _incomplete is not null,
+                    IncompleteReason = _incomplete is null ? null : string.Join("; ", _incomplete.Distinct()),
+                    RuleCosts = Sampled ? Costs() : null,
+                    RegexRuns = _regexRuns,
+                };
+            }
+            finally
+            {
+                ArrayPool<bool>.Shared.Return(hits);
+            }
+        }
+
+        private List<RuleCost> Costs()
+        {
+            var costs = new List<RuleCost>();
+            if (_cost is null)
+            {
+                return costs;
+            }
+
+            foreach (var rule in _set._rules)
+            {
+                if (rule.Check is { } check && _cost[check.Index] > 0)
+                {
+                    costs.Add(new RuleCost(rule.Rule.Id, TimeSpan.FromTicks(_cost[check.Index] * TimeSpan.TicksPerSecond / _clock.TimestampFrequency)));
+                }
+            }
+
+            costs.Sort((a, b) => b.Elapsed.CompareTo(a.Elapsed));
+            return costs;
+        }
+
+        public void Dispose()
+        {
+            ArrayPool<bool>.Shared.Return(_checkHit);
+            ArrayPool<bool>.Shared.Return(_checkDone);
+            ArrayPool<int>.Shared.Return(_lastUnit);
+            if (_foldBuffer is not null)
+            {
+                ArrayPool<char>.Shared.Return(_foldBuffer);
+            }
+        }
+
+        private static string Excerpt(string pattern) => pattern.Length <= 60 ? pattern : pattern[..60] + "…";
+    }
+
+    private ScanCheck CheckAt(int index) => _checks[index];
+}

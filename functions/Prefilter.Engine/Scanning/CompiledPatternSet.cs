@@ -1,0 +1,214 @@
+using Prefilter.Engine.Linting;
+using Prefilter.Engine.Meta;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Regexes;
+
+namespace Prefilter.Engine.Scanning;
+
+/// <summary>
+/// A pattern set compiled for scanning: immutable, thread-safe, shared by every scan, named by the set's digest.
+/// </summary>
+/// <remarks>
+/// <para>Compiling analyzes every regex (<see cref="RegexAnalyzer"/>), groups the rules by the part of the mail they
+/// read, stores identical (part, regex) pairs once, and builds one literal index per part. Regex engines are built
+/// on first use, so compiling stays cheap and a cold instance pays only for the rules its first mails wake.</para>
+/// <para>A scan parses the mail once, runs each part's literal pass, runs a regex only on the units (paragraph,
+/// header value, URI, line) that hold one of its literals — or on every unit for regexes without a useful literal
+/// (<see cref="UnfilteredRegexes"/>) — decides header rules on absent headers without a regex, looks up list rules
+/// by hash, and evaluates meta rules once over the hits.</para>
+/// </remarks>
+public sealed partial class CompiledPatternSet
+{
+    private readonly ScanTarget[] _targets;
+    private readonly CompiledRule[] _rules;
+    private readonly int[] _metaOrder;
+    private readonly int _checkCount;
+    private readonly ScanCheck[] _checks;
+
+    private CompiledPatternSet(PatternSet set, string digest, RuleClassCounts classes, ScannerOptions options,
+        ScanTarget[] targets, CompiledRule[] rules, int[] metaOrder, int checkCount)
+    {
+        Set = set;
+        Digest = digest;
+        Classes = classes;
+        Options = options;
+        _targets = targets;
+        _rules = rules;
+        _metaOrder = metaOrder;
+        _checkCount = checkCount;
+        _checks = new ScanCheck[checkCount];
+        foreach (var check in targets.SelectMany(target => target.Checks))
+        {
+            _checks[check.Index] = check;
+        }
+
+        UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length);
+        DistinctRegexes = checkCount;
+    }
+
+    /// <summary>The set's content digest (lowercase hex SHA-256 of its canonical form).</summary>
+    public string Digest { get; }
+
+    /// <summary>The set as compiled.</summary>
+    public PatternSet Set { get; }
+
+    /// <summary>How many rules run in each execution class.</summary>
+    public RuleClassCounts Classes { get; }
+
+    /// <summary>The options scans use.</summary>
+    public ScannerOptions Options { get; }
+
+    /// <summary>Distinct (part, regex) pairs: what a scan evaluates at most once per unit.</summary>
+    public int DistinctRegexes { get; }
+
+    /// <summary>
+    /// (Part, regex) pairs without a useful literal: they run on every unit of their part and are what a scan costs
+    /// beyond parsing.
+    /// </summary>
+    public int UnfilteredRegexes { get; }
+
+    /// <summary>Compiles a set. Regex engines are built later, on first use.</summary>
+    /// <param name="set">The set; it must pass <see cref="PatternSetLinter"/>.</param>
+    /// <param name="options">Budgets and sampling; <see cref="ScannerOptions.Default"/> when null.</param>
+    /// <returns>The compiled set.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="set"/> is null.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="PatternSetRejectedException">Lint refuses the set; carries the findings (rule id, line, reason).</exception>
+    public static CompiledPatternSet Compile(PatternSet set, ScannerOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        options ??= ScannerOptions.Default;
+        options.Validate();
+
+        var report = PatternSetLinter.Lint(set);
+        if (!report.IsValid || report.Digest is null)
+        {
+            throw new PatternSetRejectedException(set.Name ?? "", report.Findings);
+        }
+
+        var targets = new Dictionary<string, ScanTarget>(StringComparer.Ordinal);
+        var checks = new Dictionary<(ScanTarget, string), ScanCheck>();
+        var regexes = new Dictionary<string, RuleRegex>(StringComparer.Ordinal);
+        var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        var rules = new CompiledRule[set.Rules.Count];
+        for (var i = 0; i < rules.Length; i++)
+        {
+            indexOf[set.Rules[i].Id] = i;
+        }
+
+        var metas = new List<int>();
+        for (var i = 0; i < rules.Length; i++)
+        {
+            var rule = set.Rules[i];
+            switch (rule.Kind)
+            {
+                case RuleKind.Meta:
+                    var bound = MetaExpression.Parse(rule.Expression!).Bind(id => indexOf.GetValueOrDefault(id, -1));
+                    rules[i] = new CompiledRule(rule) { Meta = bound };
+                    metas.Add(i);
+                    break;
+                case RuleKind.List:
+                    rules[i] = new CompiledRule(rule) { List = new ListMatcher(rule) };
+                    break;
+                case RuleKind.Header when HeaderSpec.TryParse(rule.Header, out var spec, out _) && spec.Kind == HeaderSpecKind.Exists:
+                    rules[i] = new CompiledRule(rule) { ExistsHeader = spec.Name };
+                    break;
+                default:
+                    var (kind, header) = TargetOf(rule);
+                    var key = ScanTarget.KeyOf(kind, header, rule.IfUnset);
+                    if (!targets.TryGetValue(key, out var target))
+                    {
+                        targets.Add(key, target = new ScanTarget(kind, header, kind is TargetKind.HeaderValue or TargetKind.HeaderAddresses or TargetKind.HeaderDisplayNames ? rule.IfUnset : null));
+                    }
+
+                    if (!checks.TryGetValue((target, rule.Pattern!), out var check))
+                    {
+                        if (!regexes.TryGetValue(rule.Pattern!, out var regex))
+                        {
+                            regexes.Add(rule.Pattern!, regex = new RuleRegex(RegexAnalyzer.Analyze(rule.Pattern!),
+                                options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars));
+                        }
+
+                        checks.Add((target, rule.Pattern!), check = new ScanCheck(checks.Count, target, regex));
+                        target.Checks.Add(check);
+                    }
+
+                    rules[i] = new CompiledRule(rule) { Check = check, Negate = rule.Negate };
+                    break;
+            }
+        }
+
+        var ordered = targets.Values.OrderBy(target => target.Kind).ToArray();
+        foreach (var target in ordered)
+        {
+            target.Seal();
+        }
+
+        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, MetaOrder(rules, metas), checks.Count);
+    }
+
+    private static (TargetKind Kind, string? Header) TargetOf(Rule rule) => rule.Kind switch
+    {
+        RuleKind.Body => (TargetKind.Body, null),
+        RuleKind.RawBody => (TargetKind.RawBody, null),
+        RuleKind.Uri => (TargetKind.Uri, null),
+        RuleKind.Full => (TargetKind.Full, null),
+        RuleKind.Attachment => (rule.Target == AttachmentTargets.ContentType ? TargetKind.AttachmentContentType : TargetKind.AttachmentFileName, null),
+        _ => HeaderSpec.TryParse(rule.Header, out var spec, out _) ? spec.Kind switch
+        {
+            HeaderSpecKind.All => (TargetKind.HeaderAll, null),
+            HeaderSpecKind.Address => (TargetKind.HeaderAddresses, spec.Name),
+            HeaderSpecKind.DisplayName => (TargetKind.HeaderDisplayNames, spec.Name),
+            _ => (TargetKind.HeaderValue, spec.Name),
+        } : throw new InvalidOperationException($"Rule {rule.Id} has an invalid header spec that lint let through."),
+    };
+
+    // Metas that read metas run after them; lint has refused cycles.
+    private static int[] MetaOrder(CompiledRule[] rules, List<int> metas)
+    {
+        var order = new List<int>(metas.Count);
+        var state = new byte[rules.Length];
+        foreach (var meta in metas)
+        {
+            Visit(meta);
+        }
+
+        return [.. order];
+
+        void Visit(int index)
+        {
+            if (state[index] != 0)
+            {
+                return;
+            }
+
+            state[index] = 1;
+            foreach (var reference in rules[index].Meta!.Indices)
+            {
+                if (reference >= 0 && rules[reference].Meta is not null)
+                {
+                    Visit(reference);
+                }
+            }
+
+            state[index] = 2;
+            order.Add(index);
+        }
+    }
+
+    /// <summary>A rule as the scanner evaluates it.</summary>
+    private sealed class CompiledRule(Rule rule)
+    {
+        public Rule Rule { get; } = rule;
+
+        public ScanCheck? Check { get; init; }
+
+        public bool Negate { get; init; }
+
+        public string? ExistsHeader { get; init; }
+
+        public ListMatcher? List { get; init; }
+
+        public BoundMetaExpression? Meta { get; init; }
+    }
+}

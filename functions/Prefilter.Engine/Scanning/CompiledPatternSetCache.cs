@@ -1,0 +1,74 @@
+using System.Collections.Concurrent;
+using Prefilter.Engine.PatternSets;
+
+namespace Prefilter.Engine.Scanning;
+
+/// <summary>
+/// Compiled sets by digest, so every scan of one set shares one <see cref="CompiledPatternSet"/> (and the regex
+/// engines it has built). Thread-safe; a set is compiled once even when many scans ask for it at the same time.
+/// </summary>
+/// <param name="options">Options every set compiled here uses; <see cref="ScannerOptions.Default"/> when null.</param>
+/// <param name="capacity">How many sets to keep; the least recently used goes first. Default 4 (active, canary, last-known-good, one spare).</param>
+public sealed class CompiledPatternSetCache(ScannerOptions? options = null, int capacity = 4)
+{
+    private readonly ConcurrentDictionary<string, Lazy<CompiledPatternSet>> _sets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> _lastUse = new(StringComparer.Ordinal);
+    private long _clock;
+
+    /// <summary>Number of sets held.</summary>
+    public int Count => _sets.Count;
+
+    /// <summary>The compiled set with the digest of <paramref name="set"/>, compiling it on first request.</summary>
+    /// <param name="set">The set.</param>
+    /// <returns>The compiled set.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="set"/> is null.</exception>
+    /// <exception cref="PatternSetRejectedException">Lint refuses the set (not cached: the next call tries again).</exception>
+    public CompiledPatternSet GetOrCompile(PatternSet set)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        var digest = PatternSetJson.ComputeDigest(set);
+        var entry = _sets.GetOrAdd(digest, _ => new Lazy<CompiledPatternSet>(() => CompiledPatternSet.Compile(set, options)));
+        try
+        {
+            var compiled = entry.Value;
+            _lastUse[digest] = Interlocked.Increment(ref _clock);
+            Evict();
+            return compiled;
+        }
+        catch
+        {
+            _sets.TryRemove(new KeyValuePair<string, Lazy<CompiledPatternSet>>(digest, entry));
+            throw;
+        }
+    }
+
+    /// <summary>The compiled set with <paramref name="digest"/> when it is held.</summary>
+    /// <param name="digest">A set digest.</param>
+    /// <param name="compiled">The compiled set when found.</param>
+    /// <returns>True when found.</returns>
+    public bool TryGet(string digest, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CompiledPatternSet? compiled)
+    {
+        compiled = null;
+        if (_sets.TryGetValue(digest, out var entry) && entry.IsValueCreated)
+        {
+            compiled = entry.Value;
+            _lastUse[digest] = Interlocked.Increment(ref _clock);
+        }
+
+        return compiled is not null;
+    }
+
+    private void Evict()
+    {
+        while (_sets.Count > Math.Max(1, capacity))
+        {
+            var oldest = _lastUse.OrderBy(pair => pair.Value).FirstOrDefault();
+            if (oldest.Key is null || !_sets.TryRemove(oldest.Key, out _))
+            {
+                return;
+            }
+
+            _lastUse.TryRemove(oldest.Key, out _);
+        }
+    }
+}

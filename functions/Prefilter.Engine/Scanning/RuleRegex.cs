@@ -1,0 +1,110 @@
+using System.Text.RegularExpressions;
+using Prefilter.Engine.Regexes;
+
+namespace Prefilter.Engine.Scanning;
+
+/// <summary>
+/// The engines for one distinct pattern of a compiled set, built on first use (building the linear engine's
+/// automaton costs milliseconds per pattern, so a cold instance pays only for the rules its first mails wake).
+/// Thread-safe: a race builds an engine twice and keeps one.
+/// </summary>
+internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, int pieceChars, int overlapChars)
+{
+    private const RegexOptions Linear = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking;
+
+    private Regex? _linear;
+    private Regex? _startCheck;
+    private Regex? _backtracking;
+    private volatile bool _linearRefused;
+
+    public RegexPlan Plan { get; } = plan;
+
+    /// <summary>Whether the pattern matches somewhere in <paramref name="input"/>.</summary>
+    /// <exception cref="RegexMatchTimeoutException">A backtracking run exceeded its timeout.</exception>
+    /// <exception cref="InvalidOperationException">The pattern could not be built for a safe engine.</exception>
+    public bool IsMatch(ReadOnlySpan<char> input)
+    {
+        if (Plan.Class is RuleExecutionClass.Linear or RuleExecutionClass.LinearWithEdgeCheck && !_linearRefused)
+        {
+            var linear = _linear ?? BuildLinear();
+            if (linear is not null)
+            {
+                return Plan.StartCheckPattern is null ? linear.IsMatch(input) : MatchWithStartCheck(linear, input);
+            }
+        }
+
+        return Plan.Class == RuleExecutionClass.Refused
+            ? throw new InvalidOperationException($"The pattern was refused: {Plan.RefusalReason}")
+            : MatchBacktracking(input);
+    }
+
+    private Regex? BuildLinear()
+    {
+        try
+        {
+            return _linear = new Regex(Plan.LinearPattern!, Linear);
+        }
+        catch (NotSupportedException)
+        {
+            // The analyzer's size estimate let through an automaton the engine refuses; fall back only when the
+            // pattern has no exploding shape for the backtracking engine.
+            _linearRefused = true;
+            var root = RegexSyntax.Parse(Plan.Pattern);
+            if (ExplosionCheck.FindExplodingShape(root, Plan.Pattern) is { } shape)
+            {
+                throw new InvalidOperationException($"The linear engine refused the pattern and it is unsafe to backtrack: {shape}");
+            }
+
+            return null;
+        }
+    }
+
+    // Leading lookarounds: every start the linear core reports is checked; the core is bounded in width, so the
+    // rescans after a failed check stay linear.
+    private bool MatchWithStartCheck(Regex core, ReadOnlySpan<char> input)
+    {
+        var check = _startCheck ??= new Regex(Plan.StartCheckPattern!, RegexAnalyzer.BaseOptions, backtrackingTimeout);
+        var from = 0;
+        while (from <= input.Length)
+        {
+            var matches = core.EnumerateMatches(input, from);
+            if (!matches.MoveNext())
+            {
+                return false;
+            }
+
+            var start = matches.Current.Index;
+            if (check.IsMatch(input, start))
+            {
+                return true;
+            }
+
+            from = start + 1;
+        }
+
+        return false;
+    }
+
+    private bool MatchBacktracking(ReadOnlySpan<char> input)
+    {
+        var regex = _backtracking ??= new Regex(Plan.Pattern, RegexAnalyzer.BaseOptions, backtrackingTimeout);
+        if (input.Length <= pieceChars)
+        {
+            return regex.IsMatch(input);
+        }
+
+        for (var start = 0; ; start += pieceChars - overlapChars)
+        {
+            var length = Math.Min(pieceChars, input.Length - start);
+            if (regex.IsMatch(input.Slice(start, length)))
+            {
+                return true;
+            }
+
+            if (start + length >= input.Length)
+            {
+                return false;
+            }
+        }
+    }
+}

@@ -1,0 +1,128 @@
+using Prefilter.Engine.Regexes;
+
+namespace Prefilter.Engine.Scanning;
+
+/// <summary>The part of a mail a check reads; cheaper parts come first in scan order.</summary>
+internal enum TargetKind
+{
+    HeaderValue,
+    HeaderAddresses,
+    HeaderDisplayNames,
+    HeaderAll,
+    AttachmentFileName,
+    AttachmentContentType,
+    Uri,
+    Body,
+    RawBody,
+    Full,
+}
+
+/// <summary>
+/// One part of a mail (a named header, the body paragraphs, the URIs, …) with every check that reads it and one
+/// literal index over their required literals.
+/// </summary>
+internal sealed class ScanTarget(TargetKind kind, string? headerName, string? ifUnset)
+{
+    public TargetKind Kind { get; } = kind;
+
+    /// <summary>For header targets.</summary>
+    public string? HeaderName { get; } = headerName;
+
+    /// <summary>For header targets: the value rules see when the header is absent (SpamAssassin <c>[if-unset: …]</c>).</summary>
+    public string AbsentValue { get; } = ifUnset ?? "";
+
+    public List<ScanCheck> Checks { get; } = [];
+
+    /// <summary>Checks with no useful literal: they run on every unit of the part.</summary>
+    public int[] Unfiltered { get; private set; } = [];
+
+    /// <summary>Checks woken by plain literals.</summary>
+    public LiteralIndex? Plain { get; private set; }
+
+    /// <summary>Checks woken by literals of the look-alike-folded text.</summary>
+    public LiteralIndex? Folded { get; private set; }
+
+    /// <summary>Folded checks also woken by any non-ASCII word character in a unit.</summary>
+    public int[] NonAsciiWakes { get; private set; } = [];
+
+    public bool HasFoldedPass => Folded is not null || NonAsciiWakes.Length > 0;
+
+    public static string KeyOf(TargetKind kind, string? headerName, string? ifUnset) =>
+        $"{kind}\u0000{headerName?.ToLowerInvariant()}\u0000{ifUnset}";
+
+    public string Describe() => HeaderName is null ? Kind.ToString() : $"{Kind} {HeaderName}";
+
+    /// <summary>Builds the literal indexes once all checks are added.</summary>
+    public void Seal()
+    {
+        var plain = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
+        var folded = new Dictionary<string, List<int>>(StringComparer.Ordinal);
+        var unfiltered = new List<int>();
+        var nonAscii = new List<int>();
+        foreach (var check in Checks)
+        {
+            var plan = check.Regex.Plan;
+            if (plan.RequiredLiterals.Count == 0)
+            {
+                unfiltered.Add(check.Index);
+                continue;
+            }
+
+            var index = plan.LiteralsAreLookAlikeFolded ? folded : plain;
+            foreach (var literal in plan.RequiredLiterals)
+            {
+                if (!index.TryGetValue(literal, out var wakes))
+                {
+                    index.Add(literal, wakes = []);
+                }
+
+                wakes.Add(check.Index);
+            }
+
+            if (plan.NonAsciiWordWakes)
+            {
+                nonAscii.Add(check.Index);
+            }
+        }
+
+        Unfiltered = [.. unfiltered];
+        NonAsciiWakes = [.. nonAscii];
+        Plain = plain.Count > 0 ? new LiteralIndex(plain, ignoreCase: true) : null;
+        Folded = folded.Count > 0 ? new LiteralIndex(folded, ignoreCase: false) : null;
+    }
+}
+
+/// <summary>One (part, regex) pair: evaluated at most once per unit and message, shared by every rule that uses it.</summary>
+internal sealed class ScanCheck(int index, ScanTarget target, RuleRegex regex)
+{
+    private int _absent; // 0 unknown, 1 no match, 2 match; computed once per compiled set
+
+    public int Index { get; } = index;
+
+    public ScanTarget Target { get; } = target;
+
+    public RuleRegex Regex { get; } = regex;
+
+    /// <summary>Whether the regex matches the value an absent header has: decided once, then never run again.</summary>
+    public bool MatchesAbsent()
+    {
+        if (_absent == 0)
+        {
+            bool matches;
+            try
+            {
+                matches = Regex.IsMatch(Target.AbsentValue);
+            }
+            catch (Exception e) when (e is System.Text.RegularExpressions.RegexMatchTimeoutException or InvalidOperationException)
+            {
+                matches = false;
+            }
+
+            _absent = matches ? 2 : 1;
+        }
+
+        return _absent == 2;
+    }
+
+    public RuleExecutionClass Class => Regex.Plan.Class;
+}
