@@ -77,6 +77,12 @@ public enum SkipCategory
 
     /// <summary>The rule line is malformed (SpamAssassin rejects it too).</summary>
     InvalidRule,
+
+    /// <summary>
+    /// The converted regex could take super-linear time in a way the engine cannot make safe
+    /// (<see cref="Regexes.RegexAnalyzer"/> classes it <see cref="Regexes.RuleExecutionClass.Refused"/>), so lint would refuse the set.
+    /// </summary>
+    RefusedByEngine,
 }
 
 /// <summary>Stable names of <see cref="SkipCategory"/> values for reports and JSON.</summary>
@@ -96,6 +102,7 @@ public static class SkipCategories
         SkipCategory.InvalidMeta => "invalid-meta",
         SkipCategory.MetaCycle => "meta-cycle",
         SkipCategory.InvalidRule => "invalid-rule",
+        SkipCategory.RefusedByEngine => "refused-by-engine",
         _ => throw new ArgumentOutOfRangeException(nameof(category), category, "unknown skip category"),
     };
 }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.RegularExpressions;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Regexes;
 
 namespace Prefilter.Engine.SpamAssassin;
 
@@ -265,6 +266,14 @@ internal sealed class RuleConversion(RuleConfiguration configuration)
 
         if (PerlRegexConverter.TryConvert(perl, literal.Modifiers, out var converted, out var failure))
         {
+            // The set must pass lint, which refuses what the engine cannot run safely; metas then see 0 for the rule.
+            var plan = RegexAnalyzer.Analyze(converted);
+            if (plan.Class == RuleExecutionClass.Refused)
+            {
+                Skip(definition, SkipCategory.RefusedByEngine, $"the engine refuses it: {plan.RefusalReason ?? "no reason given"}");
+                return null;
+            }
+
             return converted;
         }
 

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using Prefilter.Engine.Linting;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.SpamAssassin;
 
@@ -62,6 +63,15 @@ public class DebianRulesImportTests(DebianRulesFixture fixture) : IClassFixture<
                 Assert.All(references, reference => Assert.Contains(reference, ids));
             }
         }
+    }
+
+    [DebianRulesFact]
+    public void The_imported_set_passes_lint()
+    {
+        var report = PatternSetLinter.Lint(Result.Set);
+
+        Assert.True(report.IsValid, string.Join("\n", report.Findings.Take(10).Select(f => $"{f.RuleId}: {f.Reason}")));
+        Assert.Equal(0, report.Classes.Refused);
     }
 
     [DebianRulesFact]

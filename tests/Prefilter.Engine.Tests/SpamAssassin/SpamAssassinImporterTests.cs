@@ -74,6 +74,7 @@ public class SpamAssassinImporterTests
     [InlineData("body X1 /a\\Kb/", SkipCategory.UnsupportedRegex, "unsupported regex feature: \\K (keep) at offset 1")]
     [InlineData("body X1 /a(?<n>b)\\g{n}(?&n)/", SkipCategory.UnsupportedRegex, "recursion or subroutine call")]
     [InlineData("body X1 /\\1/", SkipCategory.UnsupportedRegex, "does not construct in .NET")]
+    [InlineData("body X1 /(x)\\1(?:a|aa)+c/", SkipCategory.RefusedByEngine, "the engine refuses it: ")]
     [InlineData("body X1 foo", SkipCategory.InvalidRegex, "invalid regex: missing regexp delimiters")]
     [InlineData("body X1 /\\Qa.b\\E/", SkipCategory.InvalidRegex, "\\Q is not a regex escape")]
     [InlineData("header X1 X-Spam-Relays-External =~ /helo=x/", SkipCategory.UnsupportedHeader, "pseudo-header X-Spam-Relays-External")]
