@@ -66,13 +66,10 @@ internal static class BicepCli
         }
 
         // NuGet extracts with the mode the package recorded; make sure the owner may run it.
-        if (!OperatingSystem.IsWindows())
+        var mode = File.GetUnixFileMode(path);
+        if (!mode.HasFlag(UnixFileMode.UserExecute))
         {
-            var mode = File.GetUnixFileMode(path);
-            if (!mode.HasFlag(UnixFileMode.UserExecute))
-            {
-                File.SetUnixFileMode(path, mode | UnixFileMode.UserExecute);
-            }
+            File.SetUnixFileMode(path, mode | UnixFileMode.UserExecute);
         }
 
         return path;
