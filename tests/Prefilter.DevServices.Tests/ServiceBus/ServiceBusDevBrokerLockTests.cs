@@ -103,6 +103,33 @@ public sealed class ServiceBusDevBrokerLockTests : IClassFixture<ServiceBusBroke
         Assert.Null(await restarted.ReceiveMessageAsync(Absent));
     }
 
+    [Theory]
+    [InlineData("complete", 0, 0)]
+    [InlineData("abandon", 1, 0)]
+    [InlineData("dead-letter", 0, 1)]
+    public async Task Message_locked_by_one_receiver_is_settled_by_lock_token_through_another(string settlement, int active, int deadLettered)
+    {
+        // The second receiver's link does not know the delivery, so the SDK settles through the management node.
+        var queue = fixture.NewQueue();
+        await using var sender = Client.CreateSender(queue);
+        await using var first = Client.CreateReceiver(queue);
+        await using var second = Client.CreateReceiver(queue);
+        await sender.SendMessageAsync(new ServiceBusMessage("handed over") { MessageId = "h-1" });
+        var received = await first.ReceiveMessageAsync(Present);
+        Assert.NotNull(received);
+
+        await (settlement switch
+        {
+            "complete" => second.CompleteMessageAsync(received),
+            "abandon" => second.AbandonMessageAsync(received),
+            _ => second.DeadLetterMessageAsync(received, "HandedOver", "settled by another receiver"),
+        });
+
+        Assert.Equal(new(active, 0, 0, deadLettered), fixture.Broker.GetQueueCounts(queue));
+        var lost = await Assert.ThrowsAsync<ServiceBusException>(() => second.CompleteMessageAsync(received));
+        Assert.Equal(ServiceBusFailureReason.MessageLockLost, lost.Reason);
+    }
+
     [Fact]
     public async Task Message_past_its_time_to_live_is_dead_lettered_when_the_queue_says_so()
     {
