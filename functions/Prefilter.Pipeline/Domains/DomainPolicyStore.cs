@@ -33,9 +33,17 @@ public sealed class DomainPolicyStore
     {
         try
         {
-            var result = (await config.GetBlobClient(BlobName).DownloadContentAsync(
+            var response = await config.GetBlobClient(BlobName).DownloadContentAsync(
                 new BlobDownloadOptions { Conditions = ifNoneMatch is { } etag ? new BlobRequestConditions { IfNoneMatch = etag } : null },
-                cancellationToken).ConfigureAwait(false)).Value;
+                cancellationToken).ConfigureAwait(false);
+
+            // A conditional GET answered 304 comes back as a response without a value, not as an exception.
+            if (response.GetRawResponse().Status == 304)
+            {
+                return DomainPolicyRead.NotModified;
+            }
+
+            var result = response.Value;
             return new DomainPolicyRead(DomainPolicy.Parse(result.Content.ToMemory().Span), result.Details.ETag);
         }
         catch (RequestFailedException exception) when (exception.Status == 304)

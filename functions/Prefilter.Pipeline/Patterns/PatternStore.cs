@@ -139,9 +139,17 @@ public sealed partial class PatternStore
         BlobDownloadResult result;
         try
         {
-            result = (await patterns.GetBlobClient(StateBlobName).DownloadContentAsync(
+            var response = await patterns.GetBlobClient(StateBlobName).DownloadContentAsync(
                 new BlobDownloadOptions { Conditions = ifNoneMatch is { } etag ? new BlobRequestConditions { IfNoneMatch = etag } : null },
-                cancellationToken).ConfigureAwait(false)).Value;
+                cancellationToken).ConfigureAwait(false);
+
+            // A conditional GET answered 304 comes back as a response without a value, not as an exception.
+            if (response.GetRawResponse().Status == 304)
+            {
+                return PatternStateRead.NotModified;
+            }
+
+            result = response.Value;
         }
         catch (RequestFailedException exception) when (exception.Status == 304)
         {
