@@ -87,11 +87,12 @@ public static class PatternSetLinter
                 continue;
             }
 
-            canDigest &= double.IsFinite(rule.Score) && Enum.IsDefined(rule.Kind);
+            canDigest &= rule.Id is not null && double.IsFinite(rule.Score) && Enum.IsDefined(rule.Kind)
+                && !HasNullEntry(rule.Flags) && !HasNullEntry(rule.Addresses) && !HasNullEntry(rule.Domains);
             classes = classes.Add(RuleChecks.Check(rule, plans, Report));
 
             if (rule.Kind == RuleKind.Meta && !string.IsNullOrWhiteSpace(rule.Expression)
-                && ParseMeta(rule.Expression, known, Report) is { } expression && metaLines.TryAdd(rule.Id, line))
+                && ParseMeta(rule.Expression, known, Report) is { } expression && rule.Id is not null && metaLines.TryAdd(rule.Id, line))
             {
                 metas.Add((rule.Id, expression));
             }
@@ -138,6 +139,9 @@ public static class PatternSetLinter
 
         return true;
     }
+
+    // Sets built in code can hold nulls the JSON format cannot express; such a set has no canonical form.
+    private static bool HasNullEntry(IReadOnlyList<string>? values) => values?.Any(v => v is null) ?? false;
 
     private static MetaExpression? ParseMeta(string text, HashSet<string> known, Action<string> report)
     {

@@ -272,7 +272,10 @@ public class PatternSetLinterTests
             new Rule { Id = "NAN", Kind = RuleKind.Body, Pattern = "a", Score = double.NaN },
             new Rule { Id = "INF", Kind = RuleKind.Body, Pattern = "a", Score = double.PositiveInfinity },
             new Rule { Id = "KIND", Kind = (RuleKind)42 },
-            new Rule { Id = "M", Kind = RuleKind.Meta, Expression = "NAN && MISSING" }) with
+            new Rule { Id = "M", Kind = RuleKind.Meta, Expression = "NAN && MISSING" },
+            new Rule { Id = null!, Kind = RuleKind.Meta, Expression = "M" },
+            new Rule { Id = "NULLS", Kind = RuleKind.List, Domains = [null!], Flags = [null!] },
+            null!) with
         {
             Thresholds = new Thresholds(double.NegativeInfinity, 10),
         };
@@ -286,6 +289,10 @@ public class PatternSetLinterTests
             ("INF", "the score Infinity is not a finite number"),
             ("KIND", "kind 42 is not a rule kind"),
             ("M", "the expression references unknown rule 'MISSING'"),
+            (null, "the rule id is empty"),
+            ("NULLS", "flag '' must be one word without spaces"),
+            ("NULLS", "'domains': '' is not a valid domain name"),
+            (null, "rule 7 is null"),
         ], report.Findings.Select(f => (f.RuleId, f.Reason)));
         Assert.All(report.Findings, f => Assert.Null(f.Line));
         Assert.Null(report.Digest);
