@@ -362,8 +362,6 @@ module rbac 'modules/rbac.bicep' = {
     writeContainers: [
       containers.quarantine
       containers.corpus
-    ]
-    readContainers: [
       containers.config
     ]
     deadLetterContainer: containers.deadLetter

@@ -20,11 +20,10 @@ param dataStorageAccountName string
 @description('Containers read by a blob trigger (Event Grid source).')
 param triggerContainers string[]
 
-@description('Containers the app writes without a trigger.')
+// The app creates its containers at start-up when they are missing (CreateIfNotExists), which needs
+// write on each container even where it only reads (config/): so Contributor, never Reader.
+@description('Containers the app uses without a trigger.')
 param writeContainers string[]
-
-@description('Containers the app only reads.')
-param readContainers string[]
 
 @description('Container for events Event Grid could not deliver.')
 param deadLetterContainer string
@@ -65,7 +64,6 @@ param operatorContainers string[]
 var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
-  storageBlobDataReader: '2a2b9908-6ea1-4ae2-8e65-a410df84e7d1' // Storage Blob Data Reader
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' // Azure Service Bus Data Sender
@@ -96,13 +94,6 @@ resource triggerContainerRefs 'Microsoft.Storage/storageAccounts/blobServices/co
 
 resource writeContainerRefs 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' existing = [
   for container in writeContainers: {
-    parent: dataBlobs
-    name: container
-  }
-]
-
-resource readContainerRefs 'Microsoft.Storage/storageAccounts/blobServices/containers@2026-06-01' existing = [
-  for container in readContainers: {
     parent: dataBlobs
     name: container
   }
@@ -205,18 +196,6 @@ resource writeBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
     scope: writeContainerRefs[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-      principalId: appPrincipalId
-      principalType: 'ServicePrincipal'
-    }
-  }
-]
-
-resource readBlobReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
-  for (container, i) in readContainers: {
-    name: guid(readContainerRefs[i].id, appPrincipalId, roles.storageBlobDataReader)
-    scope: readContainerRefs[i]
-    properties: {
-      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataReader)
       principalId: appPrincipalId
       principalType: 'ServicePrincipal'
     }

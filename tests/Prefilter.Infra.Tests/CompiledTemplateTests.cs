@@ -14,7 +14,6 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     // Built-in role definition ids.
     private const string BlobDataOwner = "b7e6dc6d-f1e8-4753-8033-0f276bb0955b";
     private const string BlobDataContributor = "ba92f5b4-2d11-453d-a403-e96b0029c9fe";
-    private const string BlobDataReader = "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1";
     private const string QueueDataContributor = "974c5e8b-45b9-4653-ba55-5f855dd0fb88";
     private const string TableDataContributor = "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3";
     private const string ServiceBusDataSender = "69a216fc-b8fb-44d8-bc22-1f3c2cd27a39";
@@ -312,7 +311,7 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
         Assert.Equal(
             new[]
             {
-                BlobDataOwner, BlobDataContributor, BlobDataReader, QueueDataContributor, TableDataContributor,
+                BlobDataOwner, BlobDataContributor, QueueDataContributor, TableDataContributor,
                 ServiceBusDataSender, ServiceBusDataReceiver, KeyVaultSecretsUser, MonitoringMetricsPublisher,
             }.Order(StringComparer.Ordinal),
             roles.Order(StringComparer.Ordinal));
