@@ -89,8 +89,14 @@ internal sealed class DevBrokerCore : IAsyncDisposable
         }
     }
 
+    /// <exception cref="InvalidOperationException">The dispatcher failed, so nothing is delivered any more.</exception>
     public QueueCounts? GetCounts(string queueName)
     {
+        if (dispatcher.IsFaulted)
+        {
+            throw new InvalidOperationException("The dev broker's dispatcher failed; no message is delivered any more.", dispatcher.Exception);
+        }
+
         lock (sync)
         {
             if (!queues.TryGetValue(queueName, out var queue) || queue.DeadLetterQueue is null)
@@ -194,6 +200,8 @@ internal sealed class DevBrokerCore : IAsyncDisposable
                     queue.FailAttempt(messageLock, AmqpMessages.PropertyEdits(modified.MessageAnnotations), now);
                     break;
                 case Rejected rejected:
+                    // The SDK rejects only to dead-letter (condition com.microsoft:dead-letter); any other
+                    // rejection also means "do not deliver this again".
                     var info = rejected.Error?.Info;
                     queue.DeadLetter(
                         messageLock,
@@ -341,7 +349,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
                     }
                     else
                     {
-                        var messageLock = queue.Lock(stored, receiver, now);
+                        var messageLock = queue.Lock(stored, now);
                         deliveries.Add((receiver, AmqpMessages.Annotate(stored, new LockedDelivery(messageLock.LockToken), messageLock.LockedUntil), messageLock, stored));
                     }
                 }
@@ -365,7 +373,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
             {
                 receiver.Link.SendMessage(message);
             }
-            catch (AmqpException)
+            catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or IOException)
             {
                 // The link closed before the transfer: the message never left, so it is not a delivery attempt.
                 lock (sync)
@@ -390,7 +398,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
             {
                 receiver.Link.CompleteDrain();
             }
-            catch (AmqpException)
+            catch (Exception exception) when (exception is AmqpException or ObjectDisposedException or IOException)
             {
                 // The link closed while draining; there is nothing left to complete.
             }

@@ -59,7 +59,7 @@ internal sealed class DevQueue
 
         var enqueuedAt = scheduledFor is { } at && at > now ? at : now;
         var ttl = timeToLive ?? Options.DefaultMessageTimeToLive;
-        var message = new StoredMessage(nextSequenceNumber(), encoded, messageId, ttl is { } t ? enqueuedAt + t : null)
+        var message = new StoredMessage(nextSequenceNumber(), encoded, ttl is { } t ? enqueuedAt + t : null)
         {
             EnqueuedTime = enqueuedAt,
         };
@@ -122,9 +122,9 @@ internal sealed class DevQueue
         return first;
     }
 
-    public MessageLock Lock(StoredMessage message, QueueReceiverEndpoint receiver, DateTimeOffset now)
+    public MessageLock Lock(StoredMessage message, DateTimeOffset now)
     {
-        var messageLock = new MessageLock(message, Guid.NewGuid(), now + Options.LockDuration, receiver);
+        var messageLock = new MessageLock(message, Guid.NewGuid(), now + Options.LockDuration);
         locks.Add(messageLock.LockToken, messageLock);
         return messageLock;
     }

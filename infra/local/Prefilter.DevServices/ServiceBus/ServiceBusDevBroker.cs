@@ -122,6 +122,7 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
     /// <summary>Counts the messages of a declared queue by state; due scheduled messages and expired locks are applied first.</summary>
     /// <param name="queueName">A queue declared in the options.</param>
     /// <exception cref="ArgumentException">The queue is not declared.</exception>
+    /// <exception cref="InvalidOperationException">The broker's dispatcher failed (a bug); the inner exception says why.</exception>
     public QueueCounts GetQueueCounts(string queueName) =>
         core.GetCounts(queueName) ?? throw new ArgumentException($"Queue '{queueName}' is not declared in the dev broker's options.", nameof(queueName));
 

@@ -3,11 +3,10 @@ namespace Prefilter.DevServices.ServiceBus;
 /// <summary>A message as the broker keeps it: the sender's encoded AMQP message plus broker bookkeeping.</summary>
 internal sealed class StoredMessage
 {
-    public StoredMessage(long sequenceNumber, byte[] encoded, string? messageId, DateTimeOffset? expiresAt)
+    public StoredMessage(long sequenceNumber, byte[] encoded, DateTimeOffset? expiresAt)
     {
         SequenceNumber = sequenceNumber;
         Encoded = encoded;
-        MessageId = messageId;
         ExpiresAt = expiresAt;
     }
 
@@ -15,8 +14,6 @@ internal sealed class StoredMessage
 
     /// <summary>The encoded message; replaced when a settlement modifies application properties.</summary>
     public byte[] Encoded { get; set; }
-
-    public string? MessageId { get; }
 
     public DateTimeOffset EnqueuedTime { get; set; }
 
@@ -32,12 +29,11 @@ internal sealed class StoredMessage
 /// <summary>A message handed to a peek-lock receiver; the lock token is also the AMQP delivery tag.</summary>
 internal sealed class MessageLock
 {
-    public MessageLock(StoredMessage message, Guid lockToken, DateTimeOffset lockedUntil, QueueReceiverEndpoint receiver)
+    public MessageLock(StoredMessage message, Guid lockToken, DateTimeOffset lockedUntil)
     {
         Message = message;
         LockToken = lockToken;
         LockedUntil = lockedUntil;
-        Receiver = receiver;
     }
 
     public StoredMessage Message { get; }
@@ -45,6 +41,4 @@ internal sealed class MessageLock
     public Guid LockToken { get; }
 
     public DateTimeOffset LockedUntil { get; set; }
-
-    public QueueReceiverEndpoint Receiver { get; }
 }
