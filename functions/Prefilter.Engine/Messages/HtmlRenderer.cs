@@ -27,6 +27,7 @@ internal static class HtmlRenderer
     public static void Render(ReadOnlySpan<char> html, ParagraphWriter text, UriCollector uris)
     {
         int i = 0;
+        bool headNeverEnds = false;
         while (i < html.Length)
         {
             int lt = html[i..].IndexOf('<');
@@ -41,7 +42,7 @@ internal static class HtmlRenderer
                 WriteText(html.Slice(i, lt), text);
             }
 
-            i = ReadMarkup(html, i + lt, text, uris);
+            i = ReadMarkup(html, i + lt, text, uris, ref headNeverEnds);
         }
     }
 
@@ -58,7 +59,7 @@ internal static class HtmlRenderer
     }
 
     /// <summary>Reads the markup starting at <paramref name="i"/> (a <c>&lt;</c>) and returns where text resumes.</summary>
-    private static int ReadMarkup(ReadOnlySpan<char> html, int i, ParagraphWriter text, UriCollector uris)
+    private static int ReadMarkup(ReadOnlySpan<char> html, int i, ParagraphWriter text, UriCollector uris, ref bool headNeverEnds)
     {
         var rest = html[(i + 1)..];
         if (rest.StartsWith("!--"))
@@ -103,8 +104,10 @@ internal static class HtmlRenderer
                 break;
             case TagKind.Hidden when !closing:
                 return SkipTo(html, end, name);
-            case TagKind.Head when !closing:
-                return SkipHead(html, end);
+            case TagKind.Head when !closing && !headNeverEnds:
+                int resume = SkipHead(html, end);
+                headNeverEnds = resume == end;
+                return resume;
         }
 
         return end;
@@ -137,7 +140,9 @@ internal static class HtmlRenderer
 
     /// <summary>
     /// Skips the head up to <c>&lt;/head</c> or <c>&lt;body</c>; when neither follows, the head is not
-    /// dropped, so a document that never closes its head still shows its text.
+    /// dropped, so a document that never closes its head still shows its text. The caller stops looking
+    /// after a miss: neither can follow a later head either, and searching again per head would make
+    /// thousands of head tags cost quadratic time.
     /// </summary>
     private static int SkipHead(ReadOnlySpan<char> html, int from)
     {

@@ -75,7 +75,8 @@ public sealed class MessageView
     /// Distinct URIs for <c>uri</c> rules, in first-seen order: HTML URI attributes (<c>href</c>,
     /// <c>src</c>, <c>action</c>, <c>background</c>, …; entities decoded), then <c>http(s)://</c>,
     /// <c>ftp://</c>, <c>mailto:</c> and bare <c>www.</c> URIs found in the body paragraphs (a bare
-    /// <c>www.host</c> is listed as written and as <c>http://www.host</c>, like SpamAssassin).
+    /// <c>www.host</c> is listed as written and as <c>http://www.host</c>, like SpamAssassin), then bare
+    /// e-mail addresses in the paragraphs as <c>mailto:</c> URIs.
     /// </summary>
     public TextUnits Uris { get; }
 

@@ -59,8 +59,56 @@ internal sealed class UriCollector : IDisposable
         Add(value);
     }
 
-    /// <summary>Finds <c>http(s)://</c>, <c>ftp://</c>, <c>mailto:</c> and bare <c>www.</c> URIs in text.</summary>
+    /// <summary>
+    /// Finds <c>http(s)://</c>, <c>ftp://</c>, <c>mailto:</c> and bare <c>www.</c> URIs in text, then bare
+    /// e-mail addresses, listed as <c>mailto:</c> URIs as SpamAssassin does.
+    /// </summary>
     public void ScanText(ReadOnlySpan<char> text)
+    {
+        ScanSchemes(text);
+        ScanAddresses(text);
+    }
+
+    private static bool IsLocalPartChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '%' or '+' or '-';
+
+    private static bool IsDomainChar(char c) => char.IsAsciiLetterOrDigit(c) || c is '.' or '-';
+
+    private void ScanAddresses(ReadOnlySpan<char> text)
+    {
+        int position = 0;
+        while (position < text.Length && !CountTruncated)
+        {
+            int found = text[position..].IndexOf('@');
+            if (found < 0)
+            {
+                return;
+            }
+
+            int at = position + found;
+            int start = at;
+            while (start > 0 && IsLocalPartChar(text[start - 1]))
+            {
+                start--;
+            }
+
+            int end = at + 1;
+            while (end < text.Length && IsDomainChar(text[end]))
+            {
+                end++;
+            }
+
+            var local = text[start..at].Trim('.');
+            var domain = text[(at + 1)..end].TrimEnd('.').TrimEnd('-');
+            if (!local.IsEmpty && domain.Length > 2 && domain.Contains('.') && char.IsAsciiLetterOrDigit(domain[0]))
+            {
+                Add(string.Concat("mailto:", local, "@", domain));
+            }
+
+            position = end > at + 1 ? end : at + 1;
+        }
+    }
+
+    private void ScanSchemes(ReadOnlySpan<char> text)
     {
         int position = 0;
         while (position < text.Length && !CountTruncated)

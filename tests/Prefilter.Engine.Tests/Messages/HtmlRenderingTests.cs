@@ -74,6 +74,14 @@ public sealed class HtmlRenderingTests
     }
 
     [Fact]
+    public void ManyUnclosedHeadsStillRenderTheText()
+    {
+        var view = Html(string.Concat(Enumerable.Repeat("<head>x", 3)));
+
+        Assert.Equal(["xxx"], view.Body.ToArray());
+    }
+
+    [Fact]
     public void UriAttributesAreCollected()
     {
         var view = Html(

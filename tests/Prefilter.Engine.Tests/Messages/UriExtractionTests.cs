@@ -17,6 +17,14 @@ public sealed class UriExtractionTests
     }
 
     [Fact]
+    public void BareAddressesAreListedAsMailto()
+    {
+        var view = Mail.Parse("Subject: a\n\nWrite to Sales.Team+x@Shop.example. or (info@b.example), not to a@b or @c.example\n");
+
+        Assert.Equal(["mailto:Sales.Team+x@Shop.example", "mailto:info@b.example"], view.Uris.ToArray());
+    }
+
+    [Fact]
     public void TrailingPunctuationIsNotPartOfTheUri()
     {
         var view = Mail.Parse("Subject: p\n\n(see http://a.example/x). Or \"http://b.example/y\"!\n");
@@ -29,7 +37,8 @@ public sealed class UriExtractionTests
     {
         var view = Mail.Parse("Subject: w\n\nxwww.a.example user@www.b.example http://c.example/www.d.example www.\n");
 
-        Assert.Equal(["http://c.example/www.d.example"], view.Uris.ToArray());
+        // The address is listed as an address, not as a web host.
+        Assert.Equal(["http://c.example/www.d.example", "mailto:user@www.b.example"], view.Uris.ToArray());
     }
 
     [Fact]
