@@ -886,6 +886,7 @@ public static class PerlRegexConverter
 
             var items = new StringBuilder();
             var complements = new List<string>();
+            var astral = new List<(int Low, int High)>();
             var first = true;
             while (true)
             {
@@ -923,9 +924,15 @@ public static class PerlRegexConverter
                         throw Invalid("false [] range (SpamAssassin rejects the rule)", rangeAt);
                     }
 
-                    if (low > 0xFFFF || highChar > 0xFFFF)
+                    if (highChar > 0xFFFF)
                     {
-                        throw Unsupported("code point above U+FFFF in a character class", start);
+                        astral.Add((Math.Max(low, 0x10000), highChar));
+                        if (low <= 0xFFFF)
+                        {
+                            items.Append(EscapeForClass(low)).Append('-').Append(EscapeForClass(0xFFFF));
+                        }
+
+                        continue;
                     }
 
                     items.Append(EscapeForClass(low)).Append('-').Append(EscapeForClass(highChar));
@@ -934,13 +941,35 @@ public static class PerlRegexConverter
 
                 if (low > 0xFFFF)
                 {
-                    throw Unsupported("code point above U+FFFF in a character class", start);
+                    astral.Add((low, low));
+                    continue;
                 }
 
                 items.Append(EscapeForClass(low));
             }
 
             lastAtomStart = output.Length;
+            if (astral.Count > 0)
+            {
+                if (negated)
+                {
+                    throw Unsupported("code point above U+FFFF in a negated character class", start);
+                }
+
+                // .NET matches UTF-16 units: a code point above U+FFFF is a surrogate pair, so such members become
+                // alternatives "high surrogate, class of low surrogates".
+                var alternatives = new List<string>();
+                if (items.Length > 0)
+                {
+                    alternatives.Add($"[{items}]");
+                }
+
+                alternatives.AddRange(complements.Select(set => $"[^{set}]"));
+                alternatives.AddRange(SurrogateAlternatives(astral));
+                output.Append("(?:").Append(string.Join('|', alternatives)).Append(')');
+                return;
+            }
+
             if (complements.Count == 0)
             {
                 output.Append('[').Append(negated ? "^" : string.Empty).Append(items).Append(']');
@@ -980,6 +1009,32 @@ public static class PerlRegexConverter
             }
 
             output.Append(']');
+        }
+
+        private static IEnumerable<string> SurrogateAlternatives(List<(int Low, int High)> ranges)
+        {
+            var byHigh = new SortedDictionary<int, List<(int Low, int High)>>();
+            foreach (var (low, high) in ranges)
+            {
+                for (var cp = low; cp <= high;)
+                {
+                    var highSurrogate = 0xD800 + ((cp - 0x10000) >> 10);
+                    var blockEnd = Math.Min(high, 0x10000 + (((highSurrogate - 0xD800) + 1) << 10) - 1);
+                    if (!byHigh.TryGetValue(highSurrogate, out var lows))
+                    {
+                        byHigh[highSurrogate] = lows = [];
+                    }
+
+                    lows.Add((0xDC00 + ((cp - 0x10000) & 0x3FF), 0xDC00 + ((blockEnd - 0x10000) & 0x3FF)));
+                    cp = blockEnd + 1;
+                }
+            }
+
+            foreach (var (highSurrogate, lows) in byHigh)
+            {
+                var members = string.Concat(lows.Order().Select(r => r.Low == r.High ? $"\\u{r.Low:X4}" : $"\\u{r.Low:X4}-\\u{r.High:X4}"));
+                yield return $"\\u{highSurrogate:X4}[{members}]";
+            }
         }
 
         /// <summary>Reads one class element: returns its code point, or null after adding a set to <paramref name="items"/> / <paramref name="complements"/>.</summary>

@@ -6,7 +6,7 @@ using Prefilter.Engine.Regexes;
 namespace Prefilter.Engine.SpamAssassin;
 
 /// <summary>Turns the parsed configuration into pattern-set rules, deciding per rule what SpamAssassin would run.</summary>
-internal sealed class RuleConversion(RuleConfiguration configuration)
+internal sealed class RuleConversion(RuleConfiguration configuration, bool decodeUtf8Sequences)
 {
     private static readonly Regex Eval = new(@"^eval:(.*)$", RegexOptions.CultureInvariant);
     private static readonly Regex HeaderEval = new(@"^(?:rbl)?eval:(.*)$", RegexOptions.CultureInvariant);
@@ -262,6 +262,11 @@ internal sealed class RuleConversion(RuleConfiguration configuration)
                 expanded.Add(definition.Name);
                 perl = expandedPattern;
             }
+        }
+
+        if (decodeUtf8Sequences && definition.Command != "full")
+        {
+            perl = Utf8SequenceRewriter.Rewrite(perl, literal.Modifiers);
         }
 
         if (PerlRegexConverter.TryConvert(perl, literal.Modifiers, out var converted, out var failure))

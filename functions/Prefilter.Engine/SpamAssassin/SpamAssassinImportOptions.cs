@@ -21,4 +21,11 @@ public sealed record SpamAssassinImportOptions
     /// becomes the tag threshold; quarantine defaults to twice SpamAssassin's default, a common operator choice.
     /// </summary>
     public double QuarantineScore { get; init; } = 10.0;
+
+    /// <summary>
+    /// Whether UTF-8 byte sequences spelled out in patterns (<c>[\xc3][\xa9]</c>) become the characters they encode
+    /// (<c>é</c>), for every rule kind but <c>full</c>. SpamAssassin matches rules against UTF-8 octets; this engine
+    /// matches body, rawbody, header and URI rules against decoded text, where only the characters occur. Default true.
+    /// </summary>
+    public bool DecodeUtf8Sequences { get; init; } = true;
 }

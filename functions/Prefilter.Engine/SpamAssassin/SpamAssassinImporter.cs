@@ -107,7 +107,7 @@ public sealed class SpamAssassinImporter
         }
 
         var configuration = parser.Configuration;
-        var conversion = new RuleConversion(configuration).Run();
+        var conversion = new RuleConversion(configuration, options.DecodeUtf8Sequences).Run();
         var updateVersion = configuration.UpdateVersion;
         var version = options.Version ?? updateVersion ?? InputDigest(files)[..12];
         var skipped = configuration.Rejected.Concat(conversion.Skipped)

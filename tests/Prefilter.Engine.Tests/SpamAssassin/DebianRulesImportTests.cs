@@ -41,6 +41,8 @@ public class DebianRulesImportTests(DebianRulesFixture fixture) : IClassFixture<
         Assert.DoesNotContain("<M>", fuzzy.Pattern, StringComparison.Ordinal);
         Assert.Matches(fuzzy.Pattern!, "a m1ll|0n dollars");
         Assert.DoesNotMatch(fuzzy.Pattern!, "a million dollars");
+        Assert.Matches(fuzzy.Pattern!, "a milli\u043En dollars"); // CYRILLIC SMALL LETTER O, spelled as UTF-8 bytes in the tag
+        Assert.Matches(fuzzy.Pattern!, "a \U0001D426illion dollars"); // MATHEMATICAL BOLD SMALL M
         Assert.All(
             Result.Set.Rules.Where(r => Result.ExpandedRules.Contains(r.Id)),
             r => Assert.DoesNotMatch("<(?:inter|pre|post) [A-Z0-9]+>", r.Pattern!));
