@@ -202,10 +202,12 @@ public sealed class ServiceBusDevBrokerTests : IClassFixture<ServiceBusBrokerFix
         });
         var seen = new System.Collections.Concurrent.ConcurrentBag<string>();
         var total = senders * perSender;
+        // A lost message must fail the test, not keep the receivers polling forever.
+        using var giveUp = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         var receives = Enumerable.Range(0, 3).Select(async _ =>
         {
             await using var receiver = Client.CreateReceiver(queue);
-            while (seen.Count < total)
+            while (seen.Count < total && !giveUp.IsCancellationRequested)
             {
                 foreach (var message in await receiver.ReceiveMessagesAsync(10, TimeSpan.FromSeconds(1)))
                 {
