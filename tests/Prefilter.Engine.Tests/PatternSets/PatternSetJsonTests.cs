@@ -235,6 +235,17 @@ public class PatternSetJsonTests
     }
 
     [Fact]
+    public void Lines_are_counted_the_same_with_windows_line_ends()
+    {
+        var json = "{\r\n\"name\": \"n\", \"version\": \"1\", \"created\": \"2026-11-28T09:30:00Z\",\r\n\"rules\": [\r\n"
+            + "{ \"id\": \"A\", \"kind\": \"body\", \"pattern\": \"a\" },\r\n{ \"id\": \"B\", \"kind\": \"body\", \"score\": true }\r\n]}";
+
+        var ex = Assert.Throws<PatternSetFormatException>(() => PatternSetJson.Parse(json));
+
+        Assert.Equal(("B", 5, "'score' must be a number, not true/false"), (ex.RuleId, ex.Line, ex.Reason));
+    }
+
+    [Fact]
     public void Rule_id_is_attached_even_when_the_id_comes_after_the_problem()
     {
         const string json = """
