@@ -366,7 +366,7 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     }
 
     [Fact]
-    public void The_parameters_file_names_only_parameters_of_main_and_no_secret()
+    public void The_parameters_file_names_only_parameters_of_main_with_allowed_values_and_no_secret()
     {
         using var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Infra, "main.parameters.json")));
         var declared = compiled.Main.Template.GetProperty("parameters");
@@ -375,6 +375,21 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
         {
             Assert.True(declared.TryGetProperty(parameter.Name, out var declaration), $"main.bicep has no parameter {parameter.Name}");
             Assert.DoesNotContain("secure", declaration.GetProperty("type").GetString()!, StringComparison.OrdinalIgnoreCase);
+            var value = parameter.Value.GetProperty("value");
+            if (declaration.TryGetProperty("allowedValues", out var allowed))
+            {
+                Assert.Contains(value.GetRawText(), allowed.EnumerateArray().Select(entry => entry.GetRawText()));
+            }
+
+            if (declaration.TryGetProperty("minValue", out var min))
+            {
+                Assert.True(value.GetInt32() >= min.GetInt32(), $"{parameter.Name} = {value} is below {min}");
+            }
+
+            if (declaration.TryGetProperty("maxValue", out var max))
+            {
+                Assert.True(value.GetInt32() <= max.GetInt32(), $"{parameter.Name} = {value} is above {max}");
+            }
         }
     }
 
