@@ -127,10 +127,7 @@ public sealed partial class ScanStage
         var relayed = domainVerdicts.Values.Any(action => action != VerdictAction.Quarantine);
         if (!relayed || domainVerdicts.Values.Contains(VerdictAction.Quarantine))
         {
-            var withContent = mail.Content.ToMemory().Length == 0 && mail.Info.Length > 0
-                ? await mails.DownloadAsync(blobName, cancellationToken).ConfigureAwait(false)
-                : mail;
-            await mails.QuarantineAsync(withContent, cancellationToken).ConfigureAwait(false);
+            await mails.QuarantineAsync(mail, cancellationToken).ConfigureAwait(false);
         }
 
         if (relayed)

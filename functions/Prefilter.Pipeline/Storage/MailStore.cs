@@ -262,7 +262,7 @@ public sealed class MailStore
     /// Copies a mail to the quarantine container under the same name, with its metadata (envelope included).
     /// Idempotent: an existing copy is left as it is.
     /// </summary>
-    /// <param name="mail">The mail as downloaded.</param>
+    /// <param name="mail">The mail as downloaded; with empty content (read over the scan cap) the blob is streamed from incoming.</param>
     /// <param name="cancellationToken">Cancels the upload.</param>
     public async Task QuarantineAsync(StoredMail mail, CancellationToken cancellationToken = default)
     {
@@ -273,10 +273,18 @@ public sealed class MailStore
             // The companion stays in incoming; quarantine keeps a self-contained copy of the envelope instead.
             var companion = MailBlobName.EnvelopeOf(mail.Info.Name);
             metadata[MailMetadata.EnvelopeBlob] = companion;
-            await UploadIfAbsentAsync(quarantine.GetBlobClient(companion), BinaryData.FromObjectAsJson(EnvelopeDocument.From(mail.Envelope), Json), null, cancellationToken).ConfigureAwait(false);
+            await UploadIfAbsentAsync(quarantine.GetBlobClient(companion), BinaryData.FromObjectAsJson(EnvelopeDocument.From(mail.Envelope), Json).ToStream(), null, cancellationToken).ConfigureAwait(false);
         }
 
-        await UploadIfAbsentAsync(quarantine.GetBlobClient(mail.Info.Name), mail.Content, metadata, cancellationToken).ConfigureAwait(false);
+        if (mail.Content.ToMemory().Length == 0 && mail.Info.Length > 0)
+        {
+            // Read without its content (over the scan cap): stream it across instead of holding it in memory.
+            using var source = await incoming.GetBlobClient(mail.Info.Name).OpenReadAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+            await UploadIfAbsentAsync(quarantine.GetBlobClient(mail.Info.Name), source, metadata, cancellationToken).ConfigureAwait(false);
+            return;
+        }
+
+        await UploadIfAbsentAsync(quarantine.GetBlobClient(mail.Info.Name), mail.Content.ToStream(), metadata, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>True when a quarantine copy of the mail exists.</summary>
@@ -308,7 +316,7 @@ public sealed class MailStore
         }
     }
 
-    private static async Task UploadIfAbsentAsync(BlobClient blob, BinaryData content, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
+    private static async Task UploadIfAbsentAsync(BlobClient blob, Stream content, IDictionary<string, string>? metadata, CancellationToken cancellationToken)
     {
         try
         {

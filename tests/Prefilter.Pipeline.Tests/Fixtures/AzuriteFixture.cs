@@ -26,13 +26,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         new($"t{Interlocked.Increment(ref prefixes)}-");
 
     /// <summary>Creates the containers of a prefix.</summary>
-    public async Task CreateContainersAsync(PipelineContainers containers)
-    {
-        foreach (var name in containers.All)
-        {
-            await Blobs.GetBlobContainerClient(name).CreateIfNotExistsAsync();
-        }
-    }
+    public Task CreateContainersAsync(PipelineContainers containers) => PipelineStorage.EnsureContainersAsync(Blobs, containers);
 
     /// <summary>Deletes the containers of a prefix (Azurite keeps blobs in memory).</summary>
     public async Task DeleteContainersAsync(PipelineContainers containers)

@@ -154,6 +154,21 @@ public sealed class ScanStageTests(AzuriteFixture azurite, DevBrokerFixture brok
     }
 
     [Fact]
+    public async Task Mail_over_the_cap_can_be_quarantined_without_loading_it()
+    {
+        await using var bed = await BedAsync(azurite, broker, new Dictionary<string, string?> { ["Scanning:maxMailBytes"] = "4096", ["Scanning:oversizedAction"] = "Quarantine" });
+        var raw = TestData.Mail(new string('z', 20_000));
+        var stored = await bed.StoreMailAsync(raw, "bob@fabrikam.example", "alice@contoso.example");
+
+        var result = await bed.Scan.ScanAsync(stored.Name);
+
+        Assert.Equal(ScanDisposition.Quarantined, result.Disposition);
+        var copy = azurite.Blobs.GetBlobContainerClient(bed.Containers.Quarantine).GetBlobClient(stored.Name);
+        Assert.Equal(Encoding.UTF8.GetBytes(raw), (await copy.DownloadContentAsync()).Value.Content.ToArray());
+        Assert.Equal(0, bed.QueueCounts.Active);
+    }
+
+    [Fact]
     public async Task A_50_MB_mail_is_scanned_and_travels_as_a_small_claim_check()
     {
         await using var bed = await BedAsync(azurite, broker);
