@@ -2,6 +2,32 @@ using System.Text;
 
 namespace Prefilter.Engine.Messages;
 
+/// <summary>The parts of a <see cref="MessageView"/> that rules read; as flags, which of them a cap cut.</summary>
+[Flags]
+public enum MessageParts
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+
+    /// <summary><see cref="MessageView.Headers"/>.</summary>
+    Headers = 1,
+
+    /// <summary><see cref="MessageView.Body"/>.</summary>
+    Body = 2,
+
+    /// <summary><see cref="MessageView.RawBody"/>.</summary>
+    RawBody = 4,
+
+    /// <summary><see cref="MessageView.Uris"/>.</summary>
+    Uris = 8,
+
+    /// <summary><see cref="MessageView.Full"/>.</summary>
+    Full = 16,
+
+    /// <summary><see cref="MessageView.Attachments"/>.</summary>
+    Attachments = 32,
+}
+
 /// <summary>A part of a mail that is not scanned as text: its declared file name and content type.</summary>
 /// <param name="FileName">The <c>filename</c> of Content-Disposition or the <c>name</c> of Content-Type; null when neither is given.</param>
 /// <param name="ContentType">The media type, e.g. <c>application/pdf</c>, lowercase.</param>
@@ -35,7 +61,7 @@ public sealed class MessageView
         TextUnits uris,
         IReadOnlyList<MessageAttachment> attachments,
         IReadOnlyList<string> notes,
-        bool truncated)
+        MessageParts truncatedParts)
     {
         this.message = message;
         this.maxFullBytes = maxFullBytes;
@@ -46,7 +72,7 @@ public sealed class MessageView
         Uris = uris;
         Attachments = attachments;
         Notes = notes;
-        Truncated = truncated;
+        TruncatedParts = truncatedParts;
     }
 
     /// <summary>Top-level header fields in order (Content-* included), with lookup helpers.</summary>
@@ -97,7 +123,13 @@ public sealed class MessageView
     public IReadOnlyList<string> Notes { get; }
 
     /// <summary>True when a cap cut something: rules did not see all of the message.</summary>
-    public bool Truncated { get; }
+    public bool Truncated => TruncatedParts != MessageParts.None;
+
+    /// <summary>
+    /// Which parts a cap cut, so a scan can call itself incomplete only when it reads one of them (a
+    /// mail over <see cref="MessageLimits.MaxFullBytes"/> cuts <see cref="Full"/>, which only <c>full</c> rules read).
+    /// </summary>
+    public MessageParts TruncatedParts { get; }
 
     /// <summary>Reads a mail with <see cref="MessageLimits.Default"/>.</summary>
     /// <param name="raw">The RFC 822 message, optionally preceded by mbox <c>From </c> lines.</param>

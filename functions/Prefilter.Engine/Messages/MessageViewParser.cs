@@ -16,16 +16,20 @@ internal sealed class MessageViewParser : IDisposable
     private readonly RawLineWriter rawLines;
     private readonly UriCollector uris;
     private readonly List<MessageAttachment> attachments = [];
-    private bool truncated;
+    // A cap on the message structure cuts everything read from the parts; a cap on text cuts what is read from text.
+    private const MessageParts Text = MessageParts.Body | MessageParts.RawBody | MessageParts.Uris;
+    private const MessageParts Structure = Text | MessageParts.Attachments;
+
+    private MessageParts cutParts;
     private int partsVisited;
     private long textBytesRead;
     private bool bodyStartsWithSubject;
 
-    private MessageViewParser(MessageLimits limits, List<string> notes, bool truncated)
+    private MessageViewParser(MessageLimits limits, List<string> notes, MessageParts cutParts)
     {
         this.limits = limits;
         this.notes = notes;
-        this.truncated = truncated;
+        this.cutParts = cutParts;
         paragraphs = new ParagraphWriter(limits.MaxParagraphChars, limits.MaxParagraphs);
         rawLines = new RawLineWriter(limits.MaxRawBodyLineChars);
         uris = new UriCollector(limits.MaxUris, limits.MaxUriChars);
@@ -36,20 +40,20 @@ internal sealed class MessageViewParser : IDisposable
         var message = SkipMboxSeparators(raw);
         var options = new ParserOptions { MaxMimeDepth = limits.MaxMimeDepth };
         var notes = new List<string>();
-        bool truncated = false;
+        var cutParts = MessageParts.None;
         if (message.Length > limits.MaxFullBytes)
         {
             notes.Add($"full text cut at {limits.MaxFullBytes} bytes");
-            truncated = true;
+            cutParts |= MessageParts.Full;
         }
 
-        var (first, second) = CutHeaderBlock(message, limits.MaxHeaderBytes, notes, ref truncated);
+        var (first, second) = CutHeaderBlock(message, limits.MaxHeaderBytes, notes, ref cutParts);
         bool bytesCut = first.Length + second.Length < message.Length;
         if (first.Length + second.Length > limits.MaxMessageBytes)
         {
             bytesCut = true;
             notes.Add($"message larger than {limits.MaxMessageBytes} bytes; the rest not parsed");
-            truncated = true;
+            cutParts |= Structure;
             first = first[..Math.Min(first.Length, limits.MaxMessageBytes)];
             second = second[..Math.Min(second.Length, limits.MaxMessageBytes - first.Length)];
         }
@@ -57,12 +61,12 @@ internal sealed class MessageViewParser : IDisposable
         if (first.IsEmpty && second.IsEmpty)
         {
             notes.Add("empty message");
-            using var empty = new MessageViewParser(limits, notes, truncated);
+            using var empty = new MessageViewParser(limits, notes, cutParts);
             return empty.Build(message, new MessageHeaders([], options));
         }
 
         var mimeNotes = new List<string>(notes);
-        using (var parser = new MessageViewParser(limits, mimeNotes, truncated))
+        using (var parser = new MessageViewParser(limits, mimeNotes, cutParts))
         {
             try
             {
@@ -75,7 +79,7 @@ internal sealed class MessageViewParser : IDisposable
             }
         }
 
-        using var fallback = new MessageViewParser(limits, notes, truncated);
+        using var fallback = new MessageViewParser(limits, notes, cutParts);
         return fallback.ReadPlain(message, first, second, options);
     }
 
@@ -102,7 +106,7 @@ internal sealed class MessageViewParser : IDisposable
     /// it stays: the parser then reads (capped headers)(blank line + body) without any copy.
     /// </summary>
     private static (ReadOnlyMemory<byte> First, ReadOnlyMemory<byte> Second) CutHeaderBlock(
-        ReadOnlyMemory<byte> message, int maxHeaderBytes, List<string> notes, ref bool truncated)
+        ReadOnlyMemory<byte> message, int maxHeaderBytes, List<string> notes, ref MessageParts cutParts)
     {
         var span = message.Span;
         if (span.Length <= maxHeaderBytes || HeaderEnd(span[..maxHeaderBytes]) >= 0)
@@ -114,7 +118,7 @@ internal sealed class MessageViewParser : IDisposable
         int cut = lastNewline + 1;
         int end = HeaderEnd(span);
         notes.Add($"header block larger than {maxHeaderBytes} bytes; headers after that not read");
-        truncated = true;
+        cutParts |= MessageParts.Headers;
         return (message[..cut], end < 0 ? ReadOnlyMemory<byte>.Empty : message[end..]);
     }
 
@@ -215,7 +219,7 @@ internal sealed class MessageViewParser : IDisposable
             if (result.Count >= limits.MaxHeaders)
             {
                 AddNote($"more than {limits.MaxHeaders} header fields; the rest not read");
-                truncated = true;
+                cutParts |= MessageParts.Headers;
                 break;
             }
 
@@ -260,14 +264,14 @@ internal sealed class MessageViewParser : IDisposable
         if (++partsVisited > limits.MaxParts)
         {
             AddNote($"more than {limits.MaxParts} MIME parts; the rest not read");
-            truncated = true;
+            cutParts |= Structure;
             return;
         }
 
         if (depth > limits.MaxMimeDepth)
         {
             AddNote($"MIME nesting deeper than {limits.MaxMimeDepth}; deeper parts not read");
-            truncated = true;
+            cutParts |= Structure;
             return;
         }
 
@@ -311,7 +315,7 @@ internal sealed class MessageViewParser : IDisposable
                 {
                     // MimeKit stops at MaxMimeDepth and keeps the rest as one opaque leaf.
                     AddNote($"MIME nesting deeper than {limits.MaxMimeDepth}; deeper parts not read");
-                    truncated = true;
+                    cutParts |= Structure;
                 }
 
                 AddAttachment(part);
@@ -328,7 +332,7 @@ internal sealed class MessageViewParser : IDisposable
         if (budget <= 0)
         {
             AddNote($"text past {limits.MaxTotalTextBytes} bytes in total not read");
-            truncated = true;
+            cutParts |= Text;
             return;
         }
 
@@ -350,7 +354,7 @@ internal sealed class MessageViewParser : IDisposable
                 AddNote(cap == limits.MaxPartTextBytes
                     ? $"text part cut at {cap} bytes"
                     : $"text cut at {limits.MaxTotalTextBytes} bytes in total");
-                truncated = true;
+                cutParts |= Text;
             }
 
             textBytesRead += length;
@@ -451,7 +455,7 @@ internal sealed class MessageViewParser : IDisposable
             if (headers.Count >= limits.MaxHeaders)
             {
                 AddNote($"more than {limits.MaxHeaders} header fields; the rest not read");
-                truncated = true;
+                cutParts |= MessageParts.Headers;
                 break;
             }
 
@@ -471,7 +475,7 @@ internal sealed class MessageViewParser : IDisposable
         if (cut)
         {
             AddNote($"text part cut at {cap} bytes");
-            truncated = true;
+            cutParts |= Text;
         }
 
         WriteText(CharsetDecoder.Decode(text, null, cut, out var note), html: false);
@@ -497,20 +501,20 @@ internal sealed class MessageViewParser : IDisposable
         if (paragraphs.Truncated)
         {
             AddNote($"more than {limits.MaxParagraphs} paragraphs; the rest not read");
-            truncated = true;
+            cutParts |= MessageParts.Body | MessageParts.Uris;
         }
 
         uris.ScanText(body.Text);
         if (uris.CountTruncated)
         {
             AddNote($"more than {limits.MaxUris} URIs; the rest not read");
-            truncated = true;
+            cutParts |= MessageParts.Uris;
         }
 
         if (uris.LengthTruncated)
         {
             AddNote($"URI cut at {limits.MaxUriChars} characters");
-            truncated = true;
+            cutParts |= MessageParts.Uris;
         }
 
         return new MessageView(
@@ -523,7 +527,7 @@ internal sealed class MessageViewParser : IDisposable
             uris.Build(),
             [.. attachments],
             [.. notes],
-            truncated);
+            cutParts);
     }
 
     private void AddNote(string note)

@@ -75,7 +75,7 @@ public sealed class BodyParagraphTests
         var view = Mail.Parse("Subject: s\n\none\n\ntwo\n\nthree\n\nfour\n", limits);
 
         Assert.Equal(["s", "one", "two"], view.Body.ToArray());
-        Assert.True(view.Truncated);
+        Assert.Equal(MessageParts.Body | MessageParts.Uris, view.TruncatedParts);
         Assert.Contains("more than 3 paragraphs; the rest not read", view.Notes);
     }
 

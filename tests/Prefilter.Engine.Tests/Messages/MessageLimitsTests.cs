@@ -30,7 +30,7 @@ public sealed class MessageLimitsTests
             view.Attachments);
         Assert.DoesNotContain("QQQQ", view.RawBody.Text, StringComparison.Ordinal);
         Assert.Equal(MessageLimits.Default.MaxFullBytes, view.Full.Length);
-        Assert.True(view.Truncated);
+        Assert.Equal(MessageParts.Full, view.TruncatedParts);
         Assert.Equal([$"full text cut at {MessageLimits.Default.MaxFullBytes} bytes"], view.Notes);
     }
 
@@ -52,7 +52,8 @@ public sealed class MessageLimitsTests
         Assert.False(view.Headers.Contains("X-Last"));
         Assert.InRange(view.Headers.Count, 1000, 1500);
         Assert.Equal(["many headers", "the body survives"], view.Body.ToArray());
-        Assert.True(view.Truncated);
+        // Two megabytes of headers are also more than Full shows.
+        Assert.Equal(MessageParts.Headers | MessageParts.Full, view.TruncatedParts);
         Assert.Contains("header block larger than 65536 bytes; headers after that not read", view.Notes);
     }
 
@@ -68,6 +69,7 @@ public sealed class MessageLimitsTests
         var view = Mail.Parse(text.Append("\nbody\n").ToString(), new MessageLimits { MaxHeaders = 20 });
 
         Assert.Equal(20, view.Headers.Count);
+        Assert.Equal(MessageParts.Headers, view.TruncatedParts);
         Assert.Contains("more than 20 header fields; the rest not read", view.Notes);
     }
 
@@ -87,7 +89,7 @@ public sealed class MessageLimitsTests
         Assert.Contains("level 0", view.Body.Text, StringComparison.Ordinal);
         Assert.DoesNotContain("the bottom", view.Body.Text, StringComparison.Ordinal);
         Assert.Contains("MIME nesting deeper than 10; deeper parts not read", view.Notes);
-        Assert.True(view.Truncated);
+        Assert.Equal(MessageParts.Body | MessageParts.RawBody | MessageParts.Uris | MessageParts.Attachments, view.TruncatedParts);
     }
 
     [Fact]
@@ -122,6 +124,7 @@ public sealed class MessageLimitsTests
         Assert.Contains("text part cut at 1000 bytes", view.Notes);
         Assert.Contains("text cut at 1500 bytes in total", view.Notes);
         Assert.Contains("text past 1500 bytes in total not read", view.Notes);
+        Assert.Equal(MessageParts.Body | MessageParts.RawBody | MessageParts.Uris, view.TruncatedParts);
     }
 
     [Fact]
@@ -150,6 +153,7 @@ public sealed class MessageLimitsTests
         var view = Mail.Parse("Subject: s\n\nbody\n");
 
         Assert.False(view.Truncated);
+        Assert.Equal(MessageParts.None, view.TruncatedParts);
         Assert.Empty(view.Notes);
     }
 

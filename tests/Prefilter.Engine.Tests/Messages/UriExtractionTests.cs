@@ -74,7 +74,7 @@ public sealed class UriExtractionTests
         var view = Mail.Parse($"Subject: many\n\n{links} http://long.example/{new string('a', 100)}\n", limits);
 
         Assert.Equal(10, view.Uris.Count);
-        Assert.True(view.Truncated);
+        Assert.Equal(MessageParts.Uris, view.TruncatedParts);
         Assert.Contains("more than 10 URIs; the rest not read", view.Notes);
 
         var longView = Mail.Parse($"Subject: long\n\nhttp://long.example/{new string('a', 100)}\n", limits);
