@@ -1,6 +1,7 @@
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Prefilter.Pipeline.Messaging;
 
@@ -11,11 +12,10 @@ public static class DeliveryServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="DeliveryHandler"/> and its parts, and <see cref="DeliveryProcessorService"/> as a hosted
-    /// service that consumes the <c>deliver</c> queue. Options come from the <c>Delivery</c> section
+    /// service that consumes the deliver queue (<c>ServiceBus:DeliverQueue</c>). Includes
+    /// <see cref="PipelineServiceCollectionExtensions.AddPrefilterStorage"/> and
+    /// <see cref="PipelineServiceCollectionExtensions.AddPrefilterServiceBus"/>. Sections: <c>Delivery</c>
     /// (<see cref="DeliveryOptions"/>) and <c>Delivery:Relay</c> (<see cref="SmtpRelayOptions"/>), validated at start.
-    /// Expects the pipeline's storage and domain registrations (MailStore, DomainPolicyProvider, DownstreamSecrets,
-    /// BlobServiceClient, PipelineContainers), a <see cref="ServiceBusClient"/>, <see cref="ServiceBusOptions"/> (the
-    /// queue name) and a <see cref="TimeProvider"/>.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The app configuration.</param>
@@ -24,16 +24,27 @@ public static class DeliveryServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPrefilterStorage(configuration).AddPrefilterServiceBus(configuration);
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(DeliveryHandler)))
+        {
+            return services;
+        }
 
-        services.AddOptions<DeliveryOptions>().Bind(configuration.GetSection(DeliveryOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
-        services.AddOptions<SmtpRelayOptions>().Bind(configuration.GetSection($"{DeliveryOptions.SectionName}:Relay")).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<SmtpRelay>();
-        services.AddSingleton<DownstreamProgressStore>();
-        services.AddSingleton(sp => new DeliveryRetryScheduler(
-            sp.GetRequiredService<ServiceBusClient>().CreateSender(sp.GetRequiredService<IOptions<ServiceBusOptions>>().Value.DeliverQueue)));
+        services.AddOptions<DeliveryOptions>()
+            .Bind(configuration.GetSection(DeliveryOptions.SectionName))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.AddOptions<SmtpRelayOptions>()
+            .Bind(configuration.GetSection($"{DeliveryOptions.SectionName}:Relay"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
+        services.TryAddSingleton<SmtpRelay>();
+        services.TryAddSingleton<DownstreamProgressStore>();
+        services.TryAddSingleton(provider => new DeliveryRetryScheduler(
+            provider.GetRequiredService<ServiceBusClient>().CreateSender(provider.GetRequiredService<IOptions<ServiceBusOptions>>().Value.DeliverQueue)));
         services.AddSingleton<DeliveryHandler>();
-        services.AddSingleton<DeliveryProcessorService>();
-        services.AddHostedService(sp => sp.GetRequiredService<DeliveryProcessorService>());
+        services.TryAddSingleton<DeliveryProcessorService>();
+        services.AddHostedService(provider => provider.GetRequiredService<DeliveryProcessorService>());
         return services;
     }
 }

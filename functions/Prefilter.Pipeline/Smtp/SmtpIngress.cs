@@ -123,6 +123,22 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
     private static string AddressOf(IMailbox? mailbox) =>
         mailbox is null || string.IsNullOrEmpty(mailbox.User) ? string.Empty : mailbox.AsAddress();
 
+    // SmtpServer hands over the data without the CRLF that ends its last line (it reads it as part of the
+    // terminating CRLF "." CRLF); put it back so the stored bytes are the message as sent.
+    private static byte[] WithFinalLineEnd(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return [];
+        }
+
+        var data = new byte[buffer.Length + 2];
+        buffer.CopyTo(data);
+        data[^2] = (byte)'\r';
+        data[^1] = (byte)'\n';
+        return data;
+    }
+
     private static SmtpResponseException Refuse(int code, string text) => new(new SmtpResponse((SmtpReplyCode)code, text));
 
     private sealed class RecipientFilter(SmtpIngress ingress) : IMailboxFilter
@@ -184,7 +200,7 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
 
             try
             {
-                var stored = await ingress.mails.StoreAsync(BinaryData.FromBytes(buffer.ToArray()), envelope, IngressName, cancellationToken).ConfigureAwait(false);
+                var stored = await ingress.mails.StoreAsync(BinaryData.FromBytes(WithFinalLineEnd(buffer)), envelope, IngressName, cancellationToken).ConfigureAwait(false);
                 return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Queued as {stored.Name}");
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

@@ -8,8 +8,8 @@ public static class SmtpIngressServiceCollectionExtensions
 {
     /// <summary>
     /// Registers <see cref="SmtpIngress"/> as a hosted service with options from the <c>SmtpIngress</c> section,
-    /// validated at start. Expects the pipeline's MailStore and DomainPolicyProvider registrations. Not for the
-    /// Functions app (a function app cannot listen on an SMTP port); for <c>prefilter up</c> or a container host.
+    /// validated at start. Includes <see cref="PipelineServiceCollectionExtensions.AddPrefilterStorage"/>. Not for
+    /// the Functions app (a function app cannot listen on an SMTP port); for <c>prefilter up</c> or a container host.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The app configuration.</param>
@@ -18,6 +18,11 @@ public static class SmtpIngressServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPrefilterStorage(configuration);
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(SmtpIngress)))
+        {
+            return services;
+        }
 
         services.AddOptions<SmtpIngressOptions>().Bind(configuration.GetSection(SmtpIngressOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<SmtpIngress>();

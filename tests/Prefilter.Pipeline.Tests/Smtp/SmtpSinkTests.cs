@@ -21,7 +21,11 @@ public sealed class SmtpSinkTests
         Assert.Equal("sender@example.net", received.Sender);
         Assert.Equal(["visible@example.org", "hidden@example.org"], received.Recipients);
         Assert.Equal("hello", received.ToMimeMessage().Subject);
-        Assert.Contains("Subject: hello", Encoding.ASCII.GetString(received.Data));
+        var format = FormatOptions.Default.Clone();
+        format.NewLineFormat = NewLineFormat.Dos;
+        using var sent = new MemoryStream();
+        message.WriteTo(format, sent);
+        Assert.Equal(Encoding.ASCII.GetString(sent.ToArray()), Encoding.ASCII.GetString(received.Data));
     }
 
     [Fact]

@@ -165,6 +165,22 @@ public sealed class SmtpSink : IAsyncDisposable
         return message;
     }
 
+    // SmtpServer hands over the data without the CRLF that ends its last line (it reads it as part of the
+    // terminating CRLF "." CRLF); put it back so the bytes are the message as sent.
+    private static byte[] WithFinalLineEnd(ReadOnlySequence<byte> buffer)
+    {
+        if (buffer.IsEmpty)
+        {
+            return [];
+        }
+
+        var data = new byte[buffer.Length + 2];
+        buffer.CopyTo(data);
+        data[^2] = (byte)'\r';
+        data[^1] = (byte)'\n';
+        return data;
+    }
+
     private static SmtpResponse ToResponse(SmtpReply reply) => new((SmtpReplyCode)reply.Code, reply.Text);
 
     private static string AddressOf(IMailbox? mailbox) =>
@@ -186,7 +202,7 @@ public sealed class SmtpSink : IAsyncDisposable
             var reply = await sink.Script.NextAsync(SmtpStage.Data, recipients, cancellationToken).ConfigureAwait(false);
             if (reply.IsPositive)
             {
-                sink.Accept(AddressOf(transaction.From), recipients, buffer.ToArray());
+                sink.Accept(AddressOf(transaction.From), recipients, WithFinalLineEnd(buffer));
             }
 
             return ToResponse(reply);

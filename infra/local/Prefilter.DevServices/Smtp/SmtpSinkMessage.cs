@@ -6,7 +6,7 @@ namespace Prefilter.DevServices.Smtp;
 /// <param name="Sequence">1 for the first message the sink accepted, then 2, 3, …</param>
 /// <param name="Sender">The envelope sender (<c>MAIL FROM</c>); empty for the null sender <c>&lt;&gt;</c>.</param>
 /// <param name="Recipients">The envelope recipients (<c>RCPT TO</c>) the sink accepted, in order.</param>
-/// <param name="Data">The message as received after dot-unstuffing, without the terminating <c>.</c> line.</param>
+/// <param name="Data">The message as received after dot-unstuffing: every line ends in CRLF, the terminating <c>.</c> line is not included.</param>
 public sealed record SmtpSinkMessage(long Sequence, string Sender, IReadOnlyList<string> Recipients, byte[] Data)
 {
     /// <summary>Parses <see cref="Data"/> as a MIME message.</summary>
