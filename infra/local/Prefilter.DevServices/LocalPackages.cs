@@ -10,9 +10,14 @@ public static class LocalPackages
 {
     private static readonly SemaphoreSlim InstallGate = new(1, 1);
 
-    /// <summary>The repository root: the nearest folder above the running assembly that holds <c>Serverless.sln</c>.</summary>
-    /// <exception cref="DirectoryNotFoundException">The program does not run from inside a clone of the repository.</exception>
-    public static string RepositoryRoot { get; } = FindRepositoryRoot();
+    private static readonly Lazy<string> Root = new(FindRepositoryRoot);
+
+    /// <summary>
+    /// The repository root: the nearest folder holding <c>Serverless.sln</c> above the running assembly, or else above
+    /// the current directory (builds with an artifacts path outside the clone).
+    /// </summary>
+    /// <exception cref="DirectoryNotFoundException">Neither lies inside a clone of the repository.</exception>
+    public static string RepositoryRoot => Root.Value;
 
     /// <summary>The folder holding <c>package.json</c> and <c>node_modules</c>.</summary>
     public static string LocalDirectory => Path.Combine(RepositoryRoot, "infra", "local");
@@ -88,14 +93,18 @@ public static class LocalPackages
 
     private static string FindRepositoryRoot()
     {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
         {
-            if (File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
+            for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {
-                return directory.FullName;
+                if (File.Exists(Path.Combine(directory.FullName, "Serverless.sln")))
+                {
+                    return directory.FullName;
+                }
             }
         }
 
-        throw new DirectoryNotFoundException($"no Serverless.sln above {AppContext.BaseDirectory}: run from a clone of the repository");
+        throw new DirectoryNotFoundException(
+            $"no Serverless.sln above {AppContext.BaseDirectory} or {Environment.CurrentDirectory}: run from a clone of the repository");
     }
 }

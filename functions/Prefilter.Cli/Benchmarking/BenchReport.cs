@@ -1,0 +1,73 @@
+using Prefilter.DevServices.Corpus;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Regexes;
+using Prefilter.Engine.Scanning;
+
+namespace Prefilter.Cli.Benchmarking;
+
+/// <summary>What <c>prefilter bench</c> reports; serialized as is by <c>--json</c>.</summary>
+internal sealed record BenchReport
+{
+    public required string SetName { get; init; }
+    public required string SetDigest { get; init; }
+    public required int Rules { get; init; }
+    public required RuleClassCounts Classes { get; init; }
+    public required int Messages { get; init; }
+    public required double Megabytes { get; init; }
+    public required double ColdStartMs { get; init; }
+    public required double BaselineMessagesPerSecond { get; init; }
+    public required double EngineMessagesPerSecond { get; init; }
+
+    /// <summary>Engine time over baseline time for the same corpus: 3.0 means scanning costs three parse-and-decode passes.</summary>
+    public required double EngineToBaselineTimeRatio { get; init; }
+
+    public required Percentiles ScanMs { get; init; }
+    public required int Incomplete { get; init; }
+    public required Verdicts Verdicts { get; init; }
+    public required IReadOnlyList<RuleCostLine> TopRulesByCost { get; init; }
+}
+
+/// <summary>Per-message time distribution in milliseconds.</summary>
+internal sealed record Percentiles(double P50, double P99, double Max)
+{
+    public static Percentiles Of(double[] values)
+    {
+        if (values.Length == 0)
+        {
+            return new Percentiles(0, 0, 0);
+        }
+
+        var sorted = values.Order().ToArray();
+        return new Percentiles(At(sorted, 0.50), At(sorted, 0.99), sorted[^1]);
+    }
+
+    private static double At(double[] sorted, double quantile) => sorted[(int)Math.Min(sorted.Length - 1, Math.Ceiling(quantile * sorted.Length) - 1)];
+}
+
+/// <summary>Verdicts against the corpus labels (spam folders vs ham folders); "flagged" means tag or quarantine.</summary>
+internal sealed record Verdicts(int Spam, int SpamFlagged, int Ham, int HamFlagged)
+{
+    public static Verdicts Of(IReadOnlyList<CorpusMessage> corpus, IReadOnlyList<ScanResult> results)
+    {
+        int spam = 0, spamFlagged = 0, ham = 0, hamFlagged = 0;
+        for (var i = 0; i < corpus.Count; i++)
+        {
+            var flagged = results[i].Action != VerdictAction.Deliver;
+            if (corpus[i].IsSpam)
+            {
+                spam++;
+                spamFlagged += flagged ? 1 : 0;
+            }
+            else
+            {
+                ham++;
+                hamFlagged += flagged ? 1 : 0;
+            }
+        }
+
+        return new Verdicts(spam, spamFlagged, ham, hamFlagged);
+    }
+}
+
+/// <summary>One rule's sampled regex time over the whole corpus and per message.</summary>
+internal sealed record RuleCostLine(string RuleId, double TotalMs, double MsPerMessage);

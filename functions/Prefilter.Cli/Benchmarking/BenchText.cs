@@ -1,0 +1,28 @@
+using System.Text;
+
+namespace Prefilter.Cli.Benchmarking;
+
+/// <summary>The human-readable form of a <see cref="BenchReport"/>.</summary>
+internal static class BenchText
+{
+    public static string Format(BenchReport report)
+    {
+        var text = new StringBuilder();
+        text.AppendLine($"set {report.SetName} ({report.Rules} rules, digest {report.SetDigest[..12]}…)");
+        text.AppendLine(RuleClassText.Describe(report.Classes));
+        text.AppendLine($"corpus: {report.Messages} messages, {report.Megabytes:0.0} MB");
+        text.AppendLine($"cold start (compile + first scan): {report.ColdStartMs:0} ms");
+        text.AppendLine($"baseline (MimeKit parse + decode): {report.BaselineMessagesPerSecond:0} msg/s");
+        text.AppendLine($"engine: {report.EngineMessagesPerSecond:0} msg/s — {report.EngineToBaselineTimeRatio:0.00}× the baseline's time");
+        text.AppendLine($"per message: p50 {report.ScanMs.P50:0.000} ms, p99 {report.ScanMs.P99:0.000} ms, max {report.ScanMs.Max:0.0} ms; incomplete {report.Incomplete}");
+        var verdicts = report.Verdicts;
+        text.AppendLine($"flagged (tag or quarantine): spam {verdicts.SpamFlagged}/{verdicts.Spam}, ham {verdicts.HamFlagged}/{verdicts.Ham}");
+        text.AppendLine("top rules by sampled cost (total ms, ms/message):");
+        foreach (var line in report.TopRulesByCost)
+        {
+            text.AppendLine($"  {line.RuleId,-32} {line.TotalMs,10:0.0} {line.MsPerMessage,10:0.0000}");
+        }
+
+        return text.ToString();
+    }
+}

@@ -1,0 +1,47 @@
+using System.CommandLine;
+using System.Text.Json;
+using Prefilter.Cli.Benchmarking;
+using Prefilter.DevServices.Corpus;
+
+namespace Prefilter.Cli.Commands;
+
+/// <summary><c>prefilter bench &lt;set&gt; &lt;corpus-dir&gt; [--json]</c>: engine speed as a ratio to MimeKit parse-and-decode.</summary>
+internal static class BenchCommand
+{
+    public static Command Create()
+    {
+        var set = new Argument<string>("set") { Description = "Pattern-set JSON file" };
+        var corpusDirectory = new Argument<string?>("corpus-dir")
+        {
+            Description = "Folder of mail files; folders named spam* are labelled spam. Default: the SpamAssassin public corpus (installed when missing)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
+        var everyNth = new Option<int>("--every") { Description = "Take every n-th message only (a quick sample)", DefaultValueFactory = _ => 1 };
+        var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run") { set, corpusDirectory, json, everyNth };
+        return command.WithHandler(async (parseResult, cancellationToken) =>
+        {
+            var patternSet = Inputs.ReadPatternSet(parseResult.GetValue(set)!);
+            var directory = parseResult.GetValue(corpusDirectory) ?? await SpamAssassinCorpus.EnsureDirectoryAsync(cancellationToken);
+            if (!Directory.Exists(directory))
+            {
+                throw new CommandException(ExitCodes.InputError, $"no such folder: {directory}");
+            }
+
+            var corpus = SpamAssassinCorpus.List(directory, parseResult.GetValue(everyNth));
+            if (corpus.Count == 0)
+            {
+                throw new CommandException(ExitCodes.InputError, $"no mail files in {directory}");
+            }
+
+            var bars = new Dictionary<string, Progress>();
+            var report = new CorpusBenchmark(patternSet, corpus).Run(
+                (label, done, total) => (bars.TryGetValue(label, out var bar) ? bar : bars[label] = new Progress(label, total)).Report(done),
+                cancellationToken);
+            Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : BenchText.Format(report));
+            return ExitCodes.Success;
+        });
+    }
+
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+}
