@@ -29,7 +29,7 @@ public sealed class ServiceBusBrokerFixture : IAsyncLifetime
             RetryOptions = new ServiceBusRetryOptions
             {
                 Mode = ServiceBusRetryMode.Fixed,
-                MaxRetries = 1,
+                MaxRetries = 2,
                 Delay = TimeSpan.FromMilliseconds(200),
                 TryTimeout = TimeSpan.FromSeconds(5),
             },
