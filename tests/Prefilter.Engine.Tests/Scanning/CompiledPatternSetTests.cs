@@ -1,0 +1,214 @@
+using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Scanning;
+using static Prefilter.Engine.Tests.Scanning.TestSets;
+
+namespace Prefilter.Engine.Tests.Scanning;
+
+public class CompiledPatternSetTests
+{
+    [Fact]
+    public void Body_rules_match_per_paragraph_with_the_subject_first()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Body("SUBJECT_IN_BODY", @"^Cheap meds$"),
+            Body("ACROSS_PARAGRAPHS", @"first\s+second"),
+            Body("IN_PARAGRAPH", @"(?i)\bbuy now\b", score: 6)));
+
+        var result = set.Scan(Mail("Please BUY NOW today.\r\n\r\nfirst\r\n\r\nsecond", subject: "Cheap meds"));
+
+        Assert.Equal(["SUBJECT_IN_BODY", "IN_PARAGRAPH"], result.HitIds());
+        Assert.Equal(7, result.Score);
+        Assert.Equal(VerdictAction.Tag, result.Action);
+        Assert.Equal(set.Digest, result.SetDigest);
+        Assert.False(result.Incomplete);
+    }
+
+    [Fact]
+    public void Every_execution_class_hits()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Body("LINEAR", @"(?i)\bfree money\b"),
+            Body("EDGE", @"(?<![\w.])offer(?!\w)"),
+            Body("EDGE_CHECK", @"(?i)(?!money)m[o0]ney"),
+            Body("BACKTRACKING", @"(\w)\1{4}"),
+            Body("MISS", @"(?<!x)zzz(?!q)")));
+
+        Assert.Equal(1, set.Classes.Linear);
+        Assert.Equal(3, set.Classes.LinearWithEdgeCheck);
+        Assert.Equal(1, set.Classes.CheckedBacktracking);
+
+        var result = set.Scan(Mail("Free money! A special offer: m0ney for aaaaaa you. zzzq"));
+
+        Assert.Equal(["LINEAR", "EDGE", "EDGE_CHECK", "BACKTRACKING"], result.HitIds());
+    }
+
+    [Fact]
+    public void A_pattern_that_explodes_on_backtracking_runs_linear_and_the_scan_completes()
+    {
+        var set = CompiledPatternSet.Compile(Of(Body("EXPLODES", @"(a+)+$"), Body("EXPLODES_TOO", @"(x|xx)*y")));
+
+        var result = set.Scan(Mail(new string('a', 1500) + "!\r\n\r\n" + new string('x', 1500) + "!"));
+
+        Assert.Equal(RuleClassCountsLinear(2), set.Classes);
+        Assert.Empty(result.Hits);
+        Assert.False(result.Incomplete, result.IncompleteReason);
+    }
+
+    [Fact]
+    public void A_set_with_a_rule_that_cannot_be_made_safe_is_rejected_with_its_id()
+    {
+        var rejected = Assert.Throws<PatternSetRejectedException>(() =>
+            CompiledPatternSet.Compile(Of(Body("OK", "fine"), Body("BOMB", @"(\w+\s?)*(?<!x)$"))));
+
+        Assert.Contains(rejected.Findings, finding => finding.RuleId == "BOMB" && finding.Reason.Contains("nested quantifier"));
+    }
+
+    [Fact]
+    public void Header_rules_on_absent_headers_use_the_empty_value_or_if_unset_and_negation()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Header("NO_MAILER_EMPTY", "X-Mailer", "^$"),
+            Header("MAILER_NOT_OUTLOOK", "X-Mailer", "Outlook", negate: true),
+            Header("UNSET_VALUE", "X-Spam-Flag", "^UNSET$", ifUnset: "UNSET"),
+            Header("SUBJECT_NOT_HELLO", "Subject", "Hello", negate: true),
+            Header("MAILER_OUTLOOK", "X-Mailer", "Outlook")));
+
+        var absent = set.Scan(Mail("body"));
+        var present = set.Scan(Mail("body", extraHeaders: "X-Mailer: Microsoft Outlook 16\r\nX-Spam-Flag: NO\r\n"));
+
+        Assert.Equal(["NO_MAILER_EMPTY", "MAILER_NOT_OUTLOOK", "UNSET_VALUE"], absent.HitIds());
+        Assert.Equal(["MAILER_OUTLOOK"], present.HitIds());
+    }
+
+    [Fact]
+    public void Address_and_name_header_rules_read_the_parsed_mailboxes()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Header("FROM_ADDR", "From:addr", @"@evil\.test$"),
+            Header("FROM_NAME", "From:name", "(?i)^paypal"),
+            Header("EXISTS_REPLY", "exists:Reply-To", "")  with { Pattern = null }));
+
+        var result = set.Scan(Mail("hi", from: "\"PayPal Service\" <billing@evil.test>", extraHeaders: "Reply-To: x@y.test\r\n"));
+
+        Assert.Equal(["FROM_ADDR", "FROM_NAME", "EXISTS_REPLY"], result.HitIds());
+    }
+
+    [Theory]
+    [InlineData("someone@example.com", true)]
+    [InlineData("someone@mail.example.com", true)]
+    [InlineData("someone@evil-example.com", false)]
+    [InlineData("someone@example.com.evil.test", false)]
+    [InlineData("Boss@Partner.TEST", true)]
+    [InlineData("other@partner.test", false)]
+    public void List_rules_match_exact_addresses_and_domains_with_subdomains_only(string from, bool hits)
+    {
+        var set = CompiledPatternSet.Compile(Of(List("LISTED", addresses: ["boss@partner.test"], domains: ["example.com"], score: -5)));
+
+        var result = set.Scan(Mail("hi", from: from));
+
+        Assert.Equal(hits, result.Hits.Any(hit => hit.RuleId == "LISTED"));
+    }
+
+    [Fact]
+    public void Meta_rules_combine_hits_including_other_metas()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Body("__A", "alpha", score: 0),
+            Body("__B", "beta", score: 0),
+            Body("__C", "gamma", score: 0),
+            MetaRule("TWO_OF_THREE", "__A + __B + __C >= 2", score: 3),
+            MetaRule("NOT_C", "TWO_OF_THREE && !__C", score: 2)));
+
+        Assert.Equal(["__A", "__B", "TWO_OF_THREE", "NOT_C"], set.Scan(Mail("alpha and beta")).HitIds());
+        Assert.Equal(["__A", "__C", "TWO_OF_THREE"], set.Scan(Mail("alpha and gamma")).HitIds());
+        Assert.Equal(["__A"], set.Scan(Mail("alpha only")).HitIds());
+        Assert.Equal(5, set.Scan(Mail("alpha and beta")).Score);
+    }
+
+    [Fact]
+    public void The_deadline_stops_the_scan_with_an_incomplete_verdict()
+    {
+        var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(500));
+        var set = CompiledPatternSet.Compile(
+            Of(Enumerable.Range(0, 20).Select(i => Body($"R{i}", $@"\bword{i}\b|^")).ToArray()),
+            new ScannerOptions { TimeProvider = clock, Deadline = TimeSpan.FromSeconds(2) });
+
+        var result = set.Scan(Mail("some text"));
+
+        Assert.True(result.Incomplete);
+        Assert.Contains("deadline", result.IncompleteReason);
+        Assert.InRange(result.Hits.Count, 1, 19);
+    }
+
+    [Fact]
+    public void Sampled_scans_report_rule_costs()
+    {
+        var set = CompiledPatternSet.Compile(Of(Body("A", "alpha"), Body("B", @"\d+")), new ScannerOptions { CostSampleRate = 1 });
+
+        var result = set.Scan(Mail("alpha 42"));
+
+        Assert.NotNull(result.RuleCosts);
+        Assert.Equal(["A", "B"], result.RuleCosts!.Select(cost => cost.RuleId).Order());
+        Assert.Null(CompiledPatternSet.Compile(Of(Body("A", "alpha")), new ScannerOptions { CostSampleRate = 0 }).Scan(Mail("alpha")).RuleCosts);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("not a mail at all \0\0\xff")]
+    [InlineData("From nobody Mon Jan  1 00:00:00 2026\nSubject: mbox\n\nbody with 8-bit \xe9\xe8 and a broken\n--boundary\n")]
+    [InlineData("Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: text/plain; charset=no-such-charset\n\nfree money\n--x")]
+    public void Malformed_mail_gets_a_verdict(string raw)
+    {
+        var set = CompiledPatternSet.Compile(Of(Body("MONEY", "free money"), Header("NO_SUBJECT", "Subject", "^$")));
+
+        var result = set.Scan(System.Text.Encoding.Latin1.GetBytes(raw));
+
+        Assert.Equal(set.Digest, result.SetDigest);
+        Assert.True(result.Score >= 0);
+    }
+
+    [Fact]
+    public void Parallel_scans_give_the_same_results_as_sequential_ones()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Body("A", @"(?i)\bfree\b"), Body("B", @"(?<!\w)offer(?!\w)"), Body("C", @"(\w)\1{3}"),
+            Header("S", "Subject", "(?i)win"), MetaRule("M", "A && S")));
+        var mails = Enumerable.Range(0, 64).Select(i => Mail(
+            i % 2 == 0 ? "free offer" : "nothing here aaaa", subject: i % 3 == 0 ? "You WIN" : "hi")).ToArray();
+        var expected = mails.Select(mail => string.Join(",", set.Scan(mail).HitIds())).ToArray();
+
+        var actual = new string[mails.Length];
+        Parallel.For(0, mails.Length * 4, new ParallelOptions { MaxDegreeOfParallelism = 8 }, i =>
+            actual[i % mails.Length] = string.Join(",", set.Scan(mails[i % mails.Length]).HitIds()));
+
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public void The_cache_compiles_a_set_once_per_digest()
+    {
+        var cache = new CompiledPatternSetCache();
+        var set = Of(Body("A", "alpha"));
+
+        var first = cache.GetOrCompile(set);
+        var again = cache.GetOrCompile(set with { Rules = [.. set.Rules] });
+        var other = cache.GetOrCompile(Of(Body("A", "beta")));
+
+        Assert.Same(first, again);
+        Assert.NotSame(first, other);
+        Assert.NotEqual(first.Digest, other.Digest);
+        Assert.True(cache.TryGet(first.Digest, out var found) && ReferenceEquals(found, first));
+    }
+
+    private static Engine.Regexes.RuleClassCounts RuleClassCountsLinear(int count) => new(count, 0, 0, 0, 0);
+
+    /// <summary>A clock that moves on by a fixed step every time it is read, so budgets pass deterministically.</summary>
+    private sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
+    {
+        private long _now;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref _now, step.Ticks);
+    }
+}
