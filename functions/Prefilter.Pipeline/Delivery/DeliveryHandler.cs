@@ -151,7 +151,17 @@ public sealed class DeliveryHandler
         }
 
         using var content = mail.Content.ToStream();
-        var stamped = await MimeMessage.LoadAsync(ParserOptions.Default, content, persistent: true, cancellationToken).ConfigureAwait(false);
+        MimeMessage stamped;
+        try
+        {
+            stamped = await MimeMessage.LoadAsync(ParserOptions.Default, content, persistent: true, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException exception)
+        {
+            // MimeKit takes nearly anything; what it refuses (no header block at all) cannot be relayed as mail.
+            logger.LogError(exception, "Mail {BlobName} is not a message; dead-lettering message {MessageId}", info.Name, message.MessageId);
+            return await DeadLetterAsync(mail.Info, settlement, DeadLetterReasons.MailUnreadable, $"not a message: {exception.Message}", cancellationToken).ConfigureAwait(false);
+        }
 
         info = mail.Info;
         var transient = new List<string>();

@@ -237,5 +237,20 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
         Assert.Equal(DeadLetterReasons.InvalidClaimCheck, dead.DeadLetterReason);
     }
 
+    [Fact]
+    public async Task An_empty_mail_blob_is_dead_lettered_with_a_reason_instead_of_retried()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
+        var sink = await scenario.ServeAsync("alpha.example");
+        await scenario.StartAsync();
+
+        var claim = await scenario.SubmitAsync([], "sender@origin.example", ["bob@alpha.example"]);
+
+        var dead = await scenario.ReceiveDeadLetterAsync();
+        Assert.Equal(DeadLetterReasons.MailUnreadable, dead.DeadLetterReason);
+        Assert.Equal(MailOutcome.DeadLettered, (await scenario.WaitForOutcomeAsync(claim.BlobName)).Outcome);
+        Assert.Equal(0, sink.DataAttempts);
+    }
+
     private static CancellationToken Timeout() => new CancellationTokenSource(DeliveryScenario.Patience).Token;
 }
