@@ -65,17 +65,33 @@ internal sealed class MessageViewParser : IDisposable
             return empty.Build(message, new MessageHeaders([], options));
         }
 
-        var mimeNotes = new List<string>(notes);
-        using (var parser = new MessageViewParser(limits, mimeNotes, cutParts))
+        // A damaged first line (a mangled mbox "From " line, a stray banner) makes MimeKit refuse the whole
+        // header block; when the next line is a header field, the mail is read again without that line.
+        bool skippedFirstLine = false;
+        while (true)
         {
+            var attemptNotes = new List<string>(notes);
+            if (skippedFirstLine)
+            {
+                attemptNotes.Add("first line is not a header field; skipped");
+            }
+
+            using var parser = new MessageViewParser(limits, attemptNotes, cutParts);
             try
             {
                 return parser.ReadMime(message, first, second, options, bytesCut);
             }
             catch (Exception exception) when (exception is not OutOfMemoryException)
             {
+                if (!skippedFirstLine && TrySkipJunkFirstLine(ref first))
+                {
+                    skippedFirstLine = true;
+                    continue;
+                }
+
                 // MimeKit refuses input without a header block and could fail on worse: read it plainly instead of losing the mail.
                 notes.Add($"MIME parse failed ({exception.GetType().Name}: {exception.Message}); read as headers and plain text");
+                break;
             }
         }
 
@@ -88,6 +104,26 @@ internal sealed class MessageViewParser : IDisposable
         paragraphs.Dispose();
         rawLines.Dispose();
         uris.Dispose();
+    }
+
+    private static bool TrySkipJunkFirstLine(ref ReadOnlyMemory<byte> first)
+    {
+        var span = first.Span;
+        int newline = span.IndexOf((byte)'\n');
+        if (newline < 0 || IsHeaderLine(span[..newline]) || !IsHeaderLine(span[(newline + 1)..]))
+        {
+            return false;
+        }
+
+        first = first[(newline + 1)..];
+        return true;
+    }
+
+    /// <summary>Whether a line starts with a field name and a colon.</summary>
+    private static bool IsHeaderLine(ReadOnlySpan<byte> line)
+    {
+        int colon = line.IndexOf((byte)':');
+        return colon > 0 && !line[..colon].ContainsAnyExceptInRange((byte)'!', (byte)'~');
     }
 
     private static ReadOnlyMemory<byte> SkipMboxSeparators(ReadOnlyMemory<byte> raw)
@@ -437,7 +473,7 @@ internal sealed class MessageViewParser : IDisposable
             {
                 fields[^1].Raw.AddRange(line);
             }
-            else if (colon > 0 && IsFieldName(Encoding.Latin1.GetString(line[..colon])))
+            else if (IsHeaderLine(line))
             {
                 fields.Add((Encoding.Latin1.GetString(line[..colon]), [.. line[(colon + 1)..]]));
             }

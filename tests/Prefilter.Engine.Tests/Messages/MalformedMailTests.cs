@@ -16,6 +16,18 @@ public sealed class MalformedMailTests
     }
 
     [Fact]
+    public void DamagedFirstLineIsSkippedAndTheMimeStructureKept()
+    {
+        var view = Mail.Parse(
+            "Fr\u00a3m someone@example.com Sat Jan  3 01:05:34 1996\nSubject: hi\nContent-Type: multipart/mixed; boundary=B\n\n" +
+            "--B\nContent-Type: text/plain\n\npart text\n--B\nContent-Type: application/zip; name=x.zip\n\nPK\n--B--\n");
+
+        Assert.Equal(["hi", "part text"], view.Body.ToArray());
+        Assert.Equal([new MessageAttachment("x.zip", "application/zip")], view.Attachments);
+        Assert.Contains("first line is not a header field; skipped", view.Notes);
+    }
+
+    [Fact]
     public void CrLfLineEndingsReadLikeLf()
     {
         var view = Mail.Parse("Subject: hi\r\nFrom: a@example.com\r\n\r\nline one\r\nline two\r\n\r\nsecond\r\n");
