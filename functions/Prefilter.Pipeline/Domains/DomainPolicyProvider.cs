@@ -23,7 +23,7 @@ public sealed partial class DomainPolicyProvider : IDisposable
     private readonly SemaphoreSlim refreshGate = new(1, 1);
     private DomainPolicy? current;
     private ETag currentETag;
-    private DateTimeOffset checkedAt = DateTimeOffset.MinValue;
+    private long checkedAtTicks; // UTC ticks of the last check; a long so readers outside the gate never see a torn value
 
     /// <summary>Creates the provider.</summary>
     /// <param name="store">Where the document lives.</param>
@@ -44,7 +44,7 @@ public sealed partial class DomainPolicyProvider : IDisposable
     public async ValueTask<DomainPolicy> GetAsync(CancellationToken cancellationToken = default)
     {
         var cached = Volatile.Read(ref current);
-        if (cached is not null && timeProvider.GetUtcNow() - checkedAt < refreshInterval)
+        if (cached is not null && IsFresh())
         {
             return cached;
         }
@@ -62,7 +62,7 @@ public sealed partial class DomainPolicyProvider : IDisposable
 
         try
         {
-            if (current is { } fresh && timeProvider.GetUtcNow() - checkedAt < refreshInterval)
+            if (current is { } fresh && IsFresh())
             {
                 return fresh;
             }
@@ -78,6 +78,8 @@ public sealed partial class DomainPolicyProvider : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => refreshGate.Dispose();
+
+    private bool IsFresh() => timeProvider.GetUtcNow().UtcTicks - Volatile.Read(ref checkedAtTicks) < refreshInterval.Ticks;
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -101,7 +103,7 @@ public sealed partial class DomainPolicyProvider : IDisposable
                 LogLoaded(logger, policy.Domains.Count, read.ETag.ToString());
             }
 
-            checkedAt = timeProvider.GetUtcNow();
+            Volatile.Write(ref checkedAtTicks, timeProvider.GetUtcNow().UtcTicks);
         }
         catch (Exception exception) when (exception is DomainPolicyFormatException or RequestFailedException)
         {
@@ -111,7 +113,7 @@ public sealed partial class DomainPolicyProvider : IDisposable
             }
 
             LogKeepingPrevious(logger, exception, current.Domains.Count);
-            checkedAt = timeProvider.GetUtcNow();
+            Volatile.Write(ref checkedAtTicks, timeProvider.GetUtcNow().UtcTicks);
         }
     }
 

@@ -26,7 +26,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
     private volatile ActivePatternSet? current;
     private PatternState? state;
     private ETag stateETag;
-    private DateTimeOffset checkedAt = DateTimeOffset.MinValue;
+    private long checkedAtTicks; // UTC ticks of the last check; a long so readers outside the gate never see a torn value
     private volatile Exception? lastError;
 
     /// <summary>Creates the provider.</summary>
@@ -59,7 +59,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
     public async ValueTask<ActivePatternSet?> GetActiveAsync(CancellationToken cancellationToken = default)
     {
         var cached = current;
-        if (timeProvider.GetUtcNow() - checkedAt < refreshInterval)
+        if (IsFresh())
         {
             return cached;
         }
@@ -79,7 +79,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
 
         try
         {
-            if (timeProvider.GetUtcNow() - checkedAt >= refreshInterval)
+            if (!IsFresh())
             {
                 await RefreshAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -94,6 +94,8 @@ public sealed partial class ActivePatternSetProvider : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => refreshGate.Dispose();
+
+    private bool IsFresh() => timeProvider.GetUtcNow().UtcTicks - Volatile.Read(ref checkedAtTicks) < refreshInterval.Ticks;
 
     private async Task RefreshAsync(CancellationToken cancellationToken)
     {
@@ -144,7 +146,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
             }
         }
 
-        checkedAt = timeProvider.GetUtcNow();
+        Volatile.Write(ref checkedAtTicks, timeProvider.GetUtcNow().UtcTicks);
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Pattern set {Version} ({Digest}) is now active (was {PreviousVersion})")]
