@@ -106,6 +106,33 @@ internal sealed class MessageViewParser : IDisposable
         uris.Dispose();
     }
 
+    /// <summary>
+    /// Whether the text opens with a header block: one of its first three lines is a header field (junk
+    /// before it and between fields is then skipped, as SpamAssassin reads every line before the blank
+    /// line as a header); otherwise it is all body.
+    /// </summary>
+    private static bool StartsWithHeaderLines(ReadOnlySpan<byte> span)
+    {
+        for (int i = 0; i < 3 && !span.IsEmpty; i++)
+        {
+            int newline = span.IndexOf((byte)'\n');
+            var line = (newline < 0 ? span : span[..newline]).TrimEnd((byte)'\r');
+            if (line.IsEmpty)
+            {
+                return false;
+            }
+
+            if (IsHeaderLine(line))
+            {
+                return true;
+            }
+
+            span = newline < 0 ? default : span[(newline + 1)..];
+        }
+
+        return false;
+    }
+
     private static bool TrySkipJunkFirstLine(ref ReadOnlyMemory<byte> first)
     {
         var span = first.Span;
@@ -457,32 +484,31 @@ internal sealed class MessageViewParser : IDisposable
         var span = first.Span;
         var fields = new List<(string Name, List<byte> Raw)>();
         int position = 0;
-        while (position < span.Length)
+        bool hasHeaderBlock = StartsWithHeaderLines(span);
+        while (hasHeaderBlock && position < span.Length)
         {
             int newline = span[position..].IndexOf((byte)'\n');
             int lineEnd = newline < 0 ? span.Length : position + newline;
             var line = span[position..lineEnd].TrimEnd((byte)'\r');
+            position = lineEnd + 1;
             if (line.IsEmpty)
             {
-                position = lineEnd + 1;
                 break;
             }
 
-            int colon = line.IndexOf((byte)':');
             if (line[0] is (byte)' ' or (byte)'\t' && fields.Count > 0)
             {
                 fields[^1].Raw.AddRange(line);
             }
             else if (IsHeaderLine(line))
             {
+                int colon = line.IndexOf((byte)':');
                 fields.Add((Encoding.Latin1.GetString(line[..colon]), [.. line[(colon + 1)..]]));
             }
             else
             {
-                break;
+                AddNote("malformed header line skipped");
             }
-
-            position = lineEnd + 1;
         }
 
         var headers = new List<MessageHeader>();

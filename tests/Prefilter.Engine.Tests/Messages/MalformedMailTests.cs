@@ -107,6 +107,16 @@ public sealed class MalformedMailTests
     }
 
     [Fact]
+    public void JunkLinesAroundHeaderFieldsAreSkippedWhenMimeKitGivesUp()
+    {
+        var view = Mail.Parse("bad line one\nbad line two\nSubject: hi\nno colon here\nFrom: a@b.example\n\nbody text\n");
+
+        Assert.Equal(["Subject", "From"], view.Headers.Select(h => h.Name).ToArray());
+        Assert.Equal(["hi", "body text"], view.Body.ToArray());
+        Assert.Contains("malformed header line skipped", view.Notes);
+    }
+
+    [Fact]
     public void EmptyInputGivesAnEmptyViewWithANote()
     {
         var view = MessageView.Parse(ReadOnlyMemory<byte>.Empty);
