@@ -26,6 +26,12 @@ public sealed record ScanResult
     /// </summary>
     public required bool Incomplete { get; init; }
 
+    /// <summary>
+    /// True when the per-message deadline stopped the scan — the one cause of <see cref="Incomplete"/> that a pattern set
+    /// can bring about; caps and unreadable mail cut scans whatever the rules.
+    /// </summary>
+    public bool DeadlineExceeded { get; init; }
+
     /// <summary>Why the scan is incomplete, in plain words; null when complete.</summary>
     public string? IncompleteReason { get; init; }
 

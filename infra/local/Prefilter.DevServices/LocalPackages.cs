@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Reflection;
 
 namespace Prefilter.DevServices;
 
@@ -13,8 +14,8 @@ public static class LocalPackages
     private static readonly Lazy<string> Root = new(FindRepositoryRoot);
 
     /// <summary>
-    /// The repository root: the nearest folder holding <c>Serverless.sln</c> above the running assembly, or else above
-    /// the current directory (builds with an artifacts path outside the clone).
+    /// The repository root: the nearest folder holding <c>Serverless.sln</c> above the running assembly, else the clone
+    /// the assembly was built from, else above the current directory.
     /// </summary>
     /// <exception cref="DirectoryNotFoundException">Neither lies inside a clone of the repository.</exception>
     public static string RepositoryRoot => Root.Value;
@@ -93,7 +94,10 @@ public static class LocalPackages
 
     private static string FindRepositoryRoot()
     {
-        foreach (var start in new[] { AppContext.BaseDirectory, Environment.CurrentDirectory })
+        // The clone this assembly was built from (recorded by the build) covers runs from an artifacts path elsewhere.
+        var builtFrom = typeof(LocalPackages).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>()
+            .FirstOrDefault(attribute => attribute.Key == "RepositoryRoot")?.Value;
+        foreach (var start in new[] { AppContext.BaseDirectory, builtFrom, Environment.CurrentDirectory }.OfType<string>())
         {
             for (var directory = new DirectoryInfo(start); directory is not null; directory = directory.Parent)
             {

@@ -1,0 +1,35 @@
+namespace Prefilter.Engine.Gating;
+
+/// <summary>
+/// What a candidate pattern set may cost and change before the gate refuses it. Bound from configuration
+/// (section <c>Gate</c>) so operators tune it without a code change.
+/// </summary>
+public sealed record GateBudget
+{
+    /// <summary>Candidate p99 scan time over the active set's p99 on the same corpus in the same run. Default 1.5.</summary>
+    public double MaxP99CostRatio { get; init; } = 1.5;
+
+    /// <summary>
+    /// Absolute p99 ceiling, used as well when there is no active set to compare with (the first publish).
+    /// Default 50 ms: a small multiple of parsing cost, far below the 2 s deadline.
+    /// </summary>
+    public TimeSpan MaxP99Cost { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Messages of the gate corpus (real and adversarial) allowed to hit the per-message deadline. Default 0.</summary>
+    public int MaxDeadlineHits { get; init; }
+
+    /// <summary>Mail the active set delivers that the candidate would tag or quarantine. Default 10.</summary>
+    public int MaxHamToSpamFlips { get; init; } = 10;
+
+    /// <summary>Mail the active set tags or quarantines that the candidate would deliver. Default 50.</summary>
+    public int MaxSpamToHamFlips { get; init; } = 50;
+
+    /// <summary>Rules and meta combinations named in a report as the most costly. Default 10.</summary>
+    public int TopN { get; init; } = 10;
+
+    /// <summary>
+    /// Below this p99 (both sets) cost ratios are not judged: at tens of microseconds timer noise dominates and a
+    /// 1.5× "regression" means nothing. Default 0.2 ms.
+    /// </summary>
+    public TimeSpan CostNoiseFloor { get; init; } = TimeSpan.FromMilliseconds(0.2);
+}

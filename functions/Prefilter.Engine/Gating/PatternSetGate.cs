@@ -1,0 +1,179 @@
+using Prefilter.Engine.Linting;
+using Prefilter.Engine.Meta;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Scanning;
+
+namespace Prefilter.Engine.Gating;
+
+/// <summary>A message of the gate corpus.</summary>
+/// <param name="Id">Stable id, used in reports.</param>
+/// <param name="Content">Raw RFC 822 bytes.</param>
+public sealed record GateMessage(string Id, ReadOnlyMemory<byte> Content);
+
+/// <summary>
+/// The release gate: lints a candidate, measures it against the active set on the same corpus in the same run — with
+/// the very <see cref="ScannerOptions"/> production scans with — and refuses it when it breaks a <see cref="GateBudget"/>.
+/// </summary>
+/// <remarks>
+/// Timing scans use the production options unchanged. A second pass with per-rule timers on every message
+/// (<see cref="ScannerOptions.CostSampleRate"/> = 1) only attributes cost to rules; it never decides pass or fail.
+/// </remarks>
+public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget budget)
+{
+    /// <summary>Runs the gate.</summary>
+    /// <param name="candidate">The set to release.</param>
+    /// <param name="active">The set serving now, or null on the first publish.</param>
+    /// <param name="sample">Real traffic kept for the gate; adversarial mail for the candidate's rules is added to it.</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    public GateReport Evaluate(PatternSet candidate, PatternSet? active, IReadOnlyList<GateMessage> sample, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(candidate);
+        ArgumentNullException.ThrowIfNull(sample);
+        var lint = PatternSetLinter.Lint(candidate);
+        var adversarial = AdversarialMail.For(candidate);
+        var baseReport = new GateReport
+        {
+            CandidateDigest = PatternSetJson.ComputeDigest(candidate),
+            ActiveDigest = active is null ? null : PatternSetJson.ComputeDigest(active),
+            Passed = false,
+            Refusals = [],
+            Blamed = [],
+            Lint = lint,
+            SampleMessages = sample.Count,
+            AdversarialMessages = adversarial.Count,
+        };
+        if (!lint.IsValid)
+        {
+            return baseReport with
+            {
+                Refusals = [.. lint.Findings.Select(f => $"lint: {f.RuleId ?? "set"}: {f.Reason}")],
+                Blamed = [.. lint.Findings.Select(f => f.RuleId).OfType<string>().Distinct()],
+            };
+        }
+
+        var corpus = sample.Concat(adversarial).ToArray();
+        var candidateSet = CompiledPatternSet.Compile(candidate, productionOptions);
+        var activeSet = active is null ? null : CompiledPatternSet.Compile(active, productionOptions);
+        var (candidateResults, activeResults) = ScanInterleaved(candidateSet, activeSet, corpus, cancellationToken);
+
+        var candidateCost = Summarize(candidateResults);
+        var activeCost = activeResults is null ? null : Summarize(activeResults);
+        var ratio = activeCost is null ? (double?)null : Ratio(candidateCost.P99, activeCost.P99);
+        var (hamToSpam, spamToHam, examples) = activeResults is null ? (0, 0, []) : Flips(corpus, activeResults, candidateResults, budget.TopN);
+
+        var refusals = new List<string>();
+        var costBreached = false;
+        if (candidateCost.DeadlineHits > budget.MaxDeadlineHits)
+        {
+            refusals.Add($"{candidateCost.DeadlineHits} message(s) hit the scan deadline (allowed {budget.MaxDeadlineHits})");
+            costBreached = true;
+        }
+
+        if (candidateCost.P99 > budget.MaxP99Cost)
+        {
+            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} exceeds the ceiling {Ms(budget.MaxP99Cost)}");
+            costBreached = true;
+        }
+
+        if (ratio > budget.MaxP99CostRatio && candidateCost.P99 > budget.CostNoiseFloor)
+        {
+            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} is {ratio:0.00}× the active set's {Ms(activeCost!.P99)} (allowed {budget.MaxP99CostRatio:0.##}×)");
+            costBreached = true;
+        }
+
+        if (hamToSpam > budget.MaxHamToSpamFlips)
+        {
+            refusals.Add($"{hamToSpam} message(s) delivered by the active set would be flagged (allowed {budget.MaxHamToSpamFlips})");
+        }
+
+        if (spamToHam > budget.MaxSpamToHamFlips)
+        {
+            refusals.Add($"{spamToHam} message(s) flagged by the active set would be delivered (allowed {budget.MaxSpamToHamFlips})");
+        }
+
+        var attribution = new CostAttribution(candidate, active, productionOptions, budget.TopN).Run(corpus, cancellationToken);
+        var flippedBy = examples.SelectMany(flip => flip.CandidateRules).Where(id => active?.Rules.All(rule => rule.Id != id) ?? true);
+        return baseReport with
+        {
+            Passed = refusals.Count == 0,
+            Refusals = refusals,
+            Blamed = refusals.Count == 0 ? [] : [.. (costBreached ? attribution.Blamed : flippedBy).Distinct().Take(budget.TopN)],
+            Candidate = candidateCost,
+            Active = activeCost,
+            P99CostRatio = ratio,
+            HamToSpamFlips = hamToSpam,
+            SpamToHamFlips = spamToHam,
+            FlipExamples = examples,
+            TopRules = attribution.TopRules,
+            TopCombinations = attribution.TopCombinations,
+        };
+    }
+
+    private static (ScanResult[] Candidate, ScanResult[]? Active) ScanInterleaved(
+        CompiledPatternSet candidate, CompiledPatternSet? active, GateMessage[] corpus, CancellationToken cancellationToken)
+    {
+        // Interleaving per message puts both sets under the same machine load at the same moment, so the ratio holds
+        // even on a busy host; a cold first scan of each set is kept out by one untimed warm-up scan.
+        candidate.Scan(corpus[0].Content, cancellationToken);
+        active?.Scan(corpus[0].Content, cancellationToken);
+        var candidateResults = new ScanResult[corpus.Length];
+        var activeResults = active is null ? null : new ScanResult[corpus.Length];
+        for (var i = 0; i < corpus.Length; i++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            candidateResults[i] = candidate.Scan(corpus[i].Content, cancellationToken);
+            if (activeResults is not null)
+            {
+                activeResults[i] = active!.Scan(corpus[i].Content, cancellationToken);
+            }
+        }
+
+        return (candidateResults, activeResults);
+    }
+
+    private static CostSummary Summarize(ScanResult[] results)
+    {
+        var times = results.Select(result => result.Elapsed).Order().ToArray();
+        return new CostSummary(At(times, 0.50), At(times, 0.99), times[^1], results.Count(result => result.DeadlineExceeded));
+    }
+
+    private static TimeSpan At(TimeSpan[] sorted, double quantile) =>
+        sorted[(int)Math.Clamp(Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
+
+    private static double Ratio(TimeSpan candidate, TimeSpan active) =>
+        candidate.Ticks / (double)Math.Max(1, active.Ticks);
+
+    private static (int HamToSpam, int SpamToHam, IReadOnlyList<VerdictFlip> Examples) Flips(
+        GateMessage[] corpus, ScanResult[] active, ScanResult[] candidate, int maxExamples)
+    {
+        int hamToSpam = 0, spamToHam = 0;
+        var examples = new List<VerdictFlip>();
+        for (var i = 0; i < corpus.Length; i++)
+        {
+            var wasFlagged = active[i].Action != VerdictAction.Deliver;
+            var isFlagged = candidate[i].Action != VerdictAction.Deliver;
+            if (wasFlagged == isFlagged)
+            {
+                continue;
+            }
+
+            if (isFlagged)
+            {
+                hamToSpam++;
+            }
+            else
+            {
+                spamToHam++;
+            }
+
+            if (examples.Count < maxExamples)
+            {
+                examples.Add(new VerdictFlip(corpus[i].Id, active[i].Action, candidate[i].Action, [.. candidate[i].Hits.Select(hit => hit.RuleId)]));
+            }
+        }
+
+        return (hamToSpam, spamToHam, examples);
+    }
+
+    private static string Ms(TimeSpan time) => $"{time.TotalMilliseconds:0.###} ms";
+}

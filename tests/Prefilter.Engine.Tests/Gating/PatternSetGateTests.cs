@@ -1,0 +1,179 @@
+using System.Text;
+using Prefilter.Engine.Gating;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Scanning;
+using Prefilter.Engine.Tests.Scanning;
+using static Prefilter.Engine.Tests.Scanning.TestSets;
+
+namespace Prefilter.Engine.Tests.Gating;
+
+public class PatternSetGateTests
+{
+    private static readonly GateBudget Budget = new() { MaxP99Cost = TimeSpan.FromSeconds(10) };
+
+    private static readonly Rule[] ActiveRules =
+    [
+        Body("CHEAP_PILLS", "(?i)cheap pills", 6),
+        Header("SUBJ_WIN", "Subject", "(?i)you have won", 3),
+    ];
+
+    [Fact]
+    public void A_set_compared_with_itself_passes_without_flips()
+    {
+        var set = Of(ActiveRules);
+
+        var report = Gate().Evaluate(set, set, Sample());
+
+        Assert.True(report.Passed, string.Join("; ", report.Refusals));
+        Assert.Equal(0, report.HamToSpamFlips + report.SpamToHamFlips);
+        Assert.NotNull(report.Active);
+        Assert.True(report.AdversarialMessages > 0);
+        Assert.Equal(report.CandidateDigest, report.ActiveDigest);
+    }
+
+    [Fact]
+    public void A_set_that_lint_refuses_is_refused_naming_the_rule()
+    {
+        var candidate = Of([.. ActiveRules, MetaRule("BROKEN_META", "UNKNOWN_RULE && CHEAP_PILLS")]);
+
+        var report = Gate().Evaluate(candidate, Of(ActiveRules), Sample());
+
+        Assert.False(report.Passed);
+        Assert.Contains("BROKEN_META", report.Blamed);
+        Assert.Null(report.Candidate);
+    }
+
+    [Fact]
+    public void A_costly_combination_is_refused_and_the_meta_that_combines_it_is_blamed()
+    {
+        // Forty sub-rules without any literal run a regex on every paragraph of every mail; one meta combines them.
+        // Against two literal-gated rules this is orders of magnitude more work, so the ratio cannot be near the limit.
+        var costly = Enumerable.Range(0, 40)
+            .Select(i => Body($"__COSTLY_{i}", $@"\b\w{{{i % 5 + 2},{i % 7 + 20}}}\s+\w+\s+\d{{{i % 3 + 1}}}[a-z]{{{i % 4 + 1}}}", 0))
+            .ToArray();
+        var meta = MetaRule("COSTLY_COMBINATION", string.Join(" + ", costly.Select(rule => rule.Id)) + " > 3", 1);
+        var candidate = Of([.. ActiveRules, .. costly, meta]);
+
+        var report = Gate().Evaluate(candidate, Of(ActiveRules), Sample(paragraphs: 40));
+
+        Assert.False(report.Passed);
+        Assert.Contains(report.Refusals, refusal => refusal.Contains("active set", StringComparison.Ordinal));
+        Assert.True(report.P99CostRatio > Budget.MaxP99CostRatio);
+        Assert.Equal("COSTLY_COMBINATION", report.Blamed[0]);
+        Assert.Equal("COSTLY_COMBINATION", report.TopCombinations[0].RuleId);
+        Assert.StartsWith("__COSTLY_", report.TopRules[0].RuleId);
+        Assert.DoesNotContain(report.Blamed, id => id is "CHEAP_PILLS" or "SUBJ_WIN");
+    }
+
+    [Fact]
+    public void Deadline_hits_on_the_gate_corpus_refuse_the_set()
+    {
+        // A clock that jumps 5 s at every reading is past the 2 s deadline at the first regex of each scan;
+        // a rule without literals runs a regex on every mail, so every sample message is stopped. The budget allows none.
+        var options = new ScannerOptions { TimeProvider = new SteppingClock(TimeSpan.FromSeconds(5)) };
+        var gate = new PatternSetGate(options, Budget with { MaxP99CostRatio = double.MaxValue, MaxP99Cost = TimeSpan.MaxValue });
+        var set = Of([.. ActiveRules, Body("ANY_NUMBER", @"\d{2,}"), Body("ANY_WORD", @"\w{3,}")]);
+
+        var report = gate.Evaluate(set, null, Sample());
+
+        Assert.False(report.Passed);
+        Assert.True(report.Candidate!.DeadlineHits >= report.SampleMessages);
+        Assert.Contains(report.Refusals, refusal => refusal.Contains("deadline", StringComparison.Ordinal));
+    }
+
+    [Theory]
+    [InlineData(0, false)]
+    [InlineData(5, true)]
+    public void Ham_to_spam_flips_over_the_limit_refuse_and_blame_the_new_rule(int allowed, bool passes)
+    {
+        var candidate = Of([.. ActiveRules, Body("GREETING_IS_SPAM", "(?i)hello there", 6)]);
+        var gate = new PatternSetGate(ScannerOptions.Default, Budget with { MaxHamToSpamFlips = allowed, MaxP99CostRatio = double.MaxValue });
+
+        var report = gate.Evaluate(candidate, Of(ActiveRules), Sample(greetings: 3));
+
+        Assert.Equal(3, report.HamToSpamFlips);
+        Assert.Equal(passes, report.Passed);
+        Assert.Equal(passes ? [] : ["GREETING_IS_SPAM"], report.Blamed);
+        Assert.All(report.FlipExamples, flip => Assert.Equal((VerdictAction.Deliver, VerdictAction.Tag), (flip.Active, flip.Candidate)));
+    }
+
+    [Fact]
+    public void Spam_to_ham_flips_over_the_limit_refuse()
+    {
+        var candidate = Of(ActiveRules[1]);
+        var gate = new PatternSetGate(ScannerOptions.Default, Budget with { MaxSpamToHamFlips = 1, MaxP99CostRatio = double.MaxValue });
+
+        var report = gate.Evaluate(candidate, Of(ActiveRules), Sample(pills: 2));
+
+        Assert.Equal(2, report.SpamToHamFlips);
+        Assert.False(report.Passed);
+    }
+
+    [Fact]
+    public void The_first_publish_is_judged_on_absolute_budgets_only()
+    {
+        var report = Gate().Evaluate(Of(ActiveRules), null, Sample());
+
+        Assert.True(report.Passed, string.Join("; ", report.Refusals));
+        Assert.Null(report.Active);
+        Assert.Null(report.P99CostRatio);
+    }
+
+    private sealed class SteppingClock(TimeSpan step) : TimeProvider
+    {
+        private long now;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => Interlocked.Add(ref now, step.Ticks);
+    }
+
+    private static PatternSetGate Gate() => new(ScannerOptions.Default, Budget);
+
+    private static List<GateMessage> Sample(int paragraphs = 3, int greetings = 0, int pills = 0)
+    {
+        var text = string.Join("\r\n\r\n", Enumerable.Range(0, paragraphs).Select(i => $"Paragraph {i} talks about the weekly meeting notes and item {i * 7}."));
+        var messages = Enumerable.Range(0, 30).Select(i => new GateMessage($"sample/{i}", Mail(text, subject: $"Notes {i}"))).ToList();
+        messages.AddRange(Enumerable.Range(0, greetings).Select(i => new GateMessage($"greeting/{i}", Mail("Hello there, how are you?"))));
+        messages.AddRange(Enumerable.Range(0, pills).Select(i => new GateMessage($"pills/{i}", Mail("Buy cheap pills now"))));
+        return messages;
+    }
+}
+
+public class AdversarialMailTests
+{
+    [Fact]
+    public void Every_rule_with_a_pattern_gets_a_near_miss_in_the_part_it_reads()
+    {
+        var set = Of(
+            Body("B", "(a+)+b"),
+            Header("H", "Subject", @"(x|xx)*y"),
+            MetaRule("M", "B && H"));
+
+        var messages = AdversarialMail.For(set);
+        var rulesMessage = Encoding.UTF8.GetString(messages.Single(m => m.Id.StartsWith("adversarial/rules-", StringComparison.Ordinal)).Content.Span);
+
+        Assert.Contains(new string('a', AdversarialMail.RunLength) + "\u0007", rulesMessage, StringComparison.Ordinal);
+        Assert.Contains("Subject: " + new string('x', AdversarialMail.RunLength), rulesMessage, StringComparison.Ordinal);
+        Assert.Contains(messages, m => m.Id == "adversarial/deep-nesting");
+    }
+
+    [Fact]
+    public void Scanning_every_adversarial_mail_returns_a_verdict()
+    {
+        var set = Of(Body("B", @"(\w+\s?)*!"), Header("H", "ALL", @"(?i)x-filler-\d+:\s+h{30,}"));
+        var compiled = CompiledPatternSet.Compile(set);
+
+        var results = AdversarialMail.For(set).Select(message => compiled.Scan(message.Content)).ToList();
+
+        Assert.All(results, result => Assert.Equal(compiled.Digest, result.SetDigest));
+    }
+
+    [Theory]
+    [InlineData(@"(a+)+b", "aaaa")]
+    [InlineData(@"[^a-z]{3,}x", "000")]
+    [InlineData(@"(?i)free\s*money", "free")]
+    [InlineData(@"foo(?=bar)baz", "fooba")]
+    public void Near_miss_walks_the_pattern(string pattern, string expectedStart) =>
+        Assert.StartsWith(expectedStart, NearMiss.For(pattern), StringComparison.Ordinal);
+}
