@@ -40,12 +40,6 @@ public sealed class MailStore
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
     }
 
-    /// <summary>The incoming container, for triggers and diagnostics.</summary>
-    public string IncomingContainer => incoming.Name;
-
-    /// <summary>The quarantine container.</summary>
-    public string QuarantineContainer => quarantine.Name;
-
     /// <summary>Creates the incoming and quarantine containers when missing.</summary>
     /// <param name="cancellationToken">Cancels the calls.</param>
     public async Task EnsureContainersAsync(CancellationToken cancellationToken = default)

@@ -35,9 +35,6 @@ public sealed class PipelineContainers
         Prefix = prefix;
     }
 
-    /// <summary>The names used in Azure: no prefix.</summary>
-    public static PipelineContainers Default { get; } = new();
-
     /// <summary>The prefix in front of every name (empty in production).</summary>
     public string Prefix { get; }
 

@@ -25,14 +25,12 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
     private readonly Process process;
-    private readonly StringBuilder output;
     private readonly Task outputPump;
     private int disposed;
 
-    private AzuriteHost(Process process, StringBuilder output, Task outputPump, Uri blobEndpoint, Uri queueEndpoint, Uri tableEndpoint)
+    private AzuriteHost(Process process, Task outputPump, Uri blobEndpoint, Uri queueEndpoint, Uri tableEndpoint)
     {
         this.process = process;
-        this.output = output;
         this.outputPump = outputPump;
         BlobEndpoint = blobEndpoint;
         QueueEndpoint = queueEndpoint;
@@ -130,7 +128,7 @@ public sealed partial class AzuriteHost : IAsyncDisposable
                 await WaitUntilAcceptingAsync(endpoint, timeout.Token).ConfigureAwait(false);
             }
 
-            return new AzuriteHost(process, output, pump, WithAccount(blob), WithAccount(queue), WithAccount(table));
+            return new AzuriteHost(process, pump, WithAccount(blob), WithAccount(queue), WithAccount(table));
         }
         catch
         {
@@ -152,9 +150,6 @@ public sealed partial class AzuriteHost : IAsyncDisposable
         await outputPump.ConfigureAwait(false);
         process.Dispose();
     }
-
-    /// <summary>What Azurite printed so far; useful in a failing test's message.</summary>
-    public string Output => Snapshot(output);
 
     private static IEnumerable<string> Arguments(string entryPoint, AzuriteHostOptions options)
     {
