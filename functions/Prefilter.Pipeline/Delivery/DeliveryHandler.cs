@@ -180,7 +180,7 @@ public sealed class DeliveryHandler
             try
             {
                 var credentials = secrets.Resolve(downstream);
-                VerdictHeaders.Apply(stamped, action.ToString(), claim.Verdict.Score, claim.Verdict.Rules, claim.Verdict.SetDigest);
+                VerdictHeaders.Apply(stamped, action, claim.Verdict);
                 var reply = await relay.RelayAsync(downstream, credentials, stamped, mail.Envelope.MailFrom, recipients, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}", info.Name, downstream, recipients.Count, reply);
                 info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Delivered(downstream, reply), cancellationToken).ConfigureAwait(false);

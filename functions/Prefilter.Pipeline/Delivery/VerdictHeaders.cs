@@ -1,6 +1,8 @@
 using System.Globalization;
 using System.Text;
 using MimeKit;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Pipeline.Scanning;
 
 namespace Prefilter.Pipeline.Delivery;
 
@@ -15,7 +17,10 @@ public static class VerdictHeaders
     /// <summary>The prefix shared by the headers this stage owns.</summary>
     public const string Prefix = "X-Prefilter-";
 
-    /// <summary>The verdict header, e.g. <c>X-Prefilter-Verdict: Tag</c>.</summary>
+    /// <summary>
+    /// The verdict header, e.g. <c>X-Prefilter-Verdict: Tag</c>; <c>Deliver; incomplete</c> when a budget cut the
+    /// scan short, so the downstream can tell an unfinished scan from a clean one.
+    /// </summary>
     public const string Verdict = Prefix + "Verdict";
 
     /// <summary>The score header, invariant culture, e.g. <c>X-Prefilter-Score: 7.25</c>.</summary>
@@ -35,17 +40,13 @@ public static class VerdictHeaders
 
     /// <summary>Removes any <c>X-Prefilter-*</c> header from <paramref name="message"/> and adds the four verdict headers at the top.</summary>
     /// <param name="message">The mail to stamp; changed in place.</param>
-    /// <param name="verdict">The verdict, e.g. <c>Deliver</c>, <c>Tag</c>.</param>
-    /// <param name="score">The score; not-a-number or infinite scores are written as <c>0</c>.</param>
-    /// <param name="rules">The ids of the rules that hit.</param>
-    /// <param name="setDigest">The digest of the pattern set that produced the verdict.</param>
+    /// <param name="action">The action for the recipients this copy goes to (their domain's, which may differ from the set's).</param>
+    /// <param name="verdict">The scan verdict: score (not-a-number or infinite is written as <c>0</c>), rules, set digest, incomplete flag.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static void Apply(MimeMessage message, string verdict, double score, IEnumerable<string> rules, string setDigest)
+    public static void Apply(MimeMessage message, VerdictAction action, ScanVerdict verdict)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(verdict);
-        ArgumentNullException.ThrowIfNull(rules);
-        ArgumentNullException.ThrowIfNull(setDigest);
 
         var headers = message.Headers;
         for (var i = headers.Count - 1; i >= 0; i--)
@@ -56,11 +57,11 @@ public static class VerdictHeaders
             }
         }
 
-        var scoreText = double.IsFinite(score) ? score.ToString("0.###", CultureInfo.InvariantCulture) : "0";
-        headers.Insert(0, new Header(Set, Token(setDigest)));
-        headers.Insert(0, new Header(Rules, RuleList(rules)));
+        var scoreText = double.IsFinite(verdict.Score) ? verdict.Score.ToString("0.###", CultureInfo.InvariantCulture) : "0";
+        headers.Insert(0, new Header(Set, Token(verdict.SetDigest)));
+        headers.Insert(0, new Header(Rules, RuleList(verdict.Rules)));
         headers.Insert(0, new Header(Score, scoreText));
-        headers.Insert(0, new Header(Verdict, Token(verdict)));
+        headers.Insert(0, new Header(Verdict, verdict.Incomplete ? $"{action}; incomplete" : action.ToString()));
     }
 
     private static string RuleList(IEnumerable<string> rules)

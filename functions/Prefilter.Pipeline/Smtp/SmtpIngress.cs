@@ -1,8 +1,10 @@
 using System.Buffers;
 using System.Net;
+using System.Text;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using MimeKit.Utils;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Storage;
 using SmtpServer;
@@ -19,6 +21,8 @@ namespace Prefilter.Pipeline.Smtp;
 /// domain policy serves — anything else gets <c>550 5.7.1 relaying denied</c> at <c>RCPT TO</c>, so it is never an
 /// open relay — and answers <c>250</c> only after the mail and its envelope are stored in <c>incoming/</c>. When
 /// the store fails it answers <c>451 4.3.0</c>, so the sender keeps the mail and retries: nothing is lost.
+/// Like any MTA (RFC 5321 §4.4) it adds a <c>Received:</c> trace line on top of the mail it stores; otherwise
+/// the stored bytes are the data as sent.
 /// </summary>
 public sealed class SmtpIngress : IHostedService, IAsyncDisposable
 {
@@ -30,6 +34,7 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
     private readonly MailStore mails;
     private readonly DomainPolicyProvider policies;
     private readonly SmtpIngressOptions options;
+    private readonly TimeProvider timeProvider;
     private readonly ILogger<SmtpIngress> logger;
     private CancellationTokenSource? stopping;
     private Task running = Task.CompletedTask;
@@ -38,9 +43,11 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
     /// <param name="mails">Where accepted mail is stored.</param>
     /// <param name="policies">The current domain policy.</param>
     /// <param name="options">Address, port, limits.</param>
+    /// <param name="timeProvider">Clock for the <c>Received:</c> line.</param>
     /// <param name="logger">Where refusals and store failures are logged.</param>
-    public SmtpIngress(MailStore mails, DomainPolicyProvider policies, IOptions<SmtpIngressOptions> options, ILogger<SmtpIngress> logger)
+    public SmtpIngress(MailStore mails, DomainPolicyProvider policies, IOptions<SmtpIngressOptions> options, TimeProvider timeProvider, ILogger<SmtpIngress> logger)
     {
+        ArgumentNullException.ThrowIfNull(timeProvider);
         ArgumentNullException.ThrowIfNull(mails);
         ArgumentNullException.ThrowIfNull(policies);
         ArgumentNullException.ThrowIfNull(options);
@@ -48,6 +55,7 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
         this.mails = mails;
         this.policies = policies;
         this.options = options.Value;
+        this.timeProvider = timeProvider;
         this.logger = logger;
     }
 
@@ -123,19 +131,25 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
     private static string AddressOf(IMailbox? mailbox) =>
         mailbox is null || string.IsNullOrEmpty(mailbox.User) ? string.Empty : mailbox.AsAddress();
 
-    // SmtpServer hands over the data without the CRLF that ends its last line (it reads it as part of the
-    // terminating CRLF "." CRLF); put it back so the stored bytes are the message as sent.
-    private static byte[] WithFinalLineEnd(ReadOnlySequence<byte> buffer)
+    // The trace line, then the data. SmtpServer hands over the data without the CRLF that ends its last line (it
+    // reads it as part of the terminating CRLF "." CRLF); it is put back so the stored mail is the data as sent.
+    // No "for" clause: it would show Bcc recipients to everyone the mail reaches.
+    private byte[] Trace(ISessionContext context, ReadOnlySequence<byte> buffer)
     {
-        if (buffer.IsEmpty)
+        var client = context.Properties.TryGetValue(EndpointListener.RemoteEndPointKey, out var remote) && remote is IPEndPoint endPoint
+            ? $"[{endPoint.Address}]"
+            : "[unknown]";
+        var received = Encoding.ASCII.GetBytes(
+            $"Received: from {client} by {options.ServerName} with ESMTP id {context.SessionId:N};\r\n\t{DateUtils.FormatDate(timeProvider.GetUtcNow())}\r\n");
+        var data = new byte[received.Length + buffer.Length + (buffer.IsEmpty ? 0 : 2)];
+        received.CopyTo(data, 0);
+        buffer.CopyTo(data.AsSpan(received.Length));
+        if (!buffer.IsEmpty)
         {
-            return [];
+            data[^2] = (byte)'\r';
+            data[^1] = (byte)'\n';
         }
 
-        var data = new byte[buffer.Length + 2];
-        buffer.CopyTo(data);
-        data[^2] = (byte)'\r';
-        data[^1] = (byte)'\n';
         return data;
     }
 
@@ -200,7 +214,7 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
 
             try
             {
-                var stored = await ingress.mails.StoreAsync(BinaryData.FromBytes(WithFinalLineEnd(buffer)), envelope, IngressName, cancellationToken).ConfigureAwait(false);
+                var stored = await ingress.mails.StoreAsync(BinaryData.FromBytes(ingress.Trace(context, buffer)), envelope, IngressName, cancellationToken).ConfigureAwait(false);
                 return new SmtpResponse(SmtpReplyCode.Ok, $"2.0.0 Queued as {stored.Name}");
             }
             catch (Exception exception) when (exception is not OperationCanceledException)

@@ -16,8 +16,9 @@ public sealed class SmtpIngressOptions
     [Range(0, 65535)]
     public int Port { get; set; } = 2525;
 
-    /// <summary>The name given in the greeting and in <c>EHLO</c> replies.</summary>
+    /// <summary>The name given in the greeting, in <c>EHLO</c> replies and in the <c>Received:</c> line it adds.</summary>
     [Required]
+    [RegularExpression("^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$")]
     public string ServerName { get; set; } = "prefilter.localhost";
 
     /// <summary>

@@ -1,6 +1,8 @@
 using System.Text;
 using MimeKit;
+using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Delivery;
+using Prefilter.Pipeline.Scanning;
 
 namespace Prefilter.Pipeline.Tests.Delivery;
 
@@ -11,7 +13,7 @@ public sealed class VerdictHeadersTests
     {
         var message = Parse("X-Prefilter-Verdict: Deliver\r\nx-prefilter-score: -100\r\nX-PREFILTER-Extra: yes\r\nSubject: hi\r\n\r\nbody\r\n");
 
-        VerdictHeaders.Apply(message, "Tag", 7.25, ["RULE_A", "RULE_B"], "abc123");
+        VerdictHeaders.Apply(message, VerdictAction.Tag, Verdict(7.25, ["RULE_A", "RULE_B"], "abc123"));
 
         var fields = message.Headers.Select(h => h.Field).ToList();
         Assert.Equal([VerdictHeaders.Verdict, VerdictHeaders.Score, VerdictHeaders.Rules, VerdictHeaders.Set, "Subject"], fields);
@@ -22,16 +24,28 @@ public sealed class VerdictHeadersTests
     }
 
     [Fact]
+    public void Says_when_the_scan_was_incomplete()
+    {
+        var message = Parse("Subject: hi\r\n\r\nbody\r\n");
+
+        VerdictHeaders.Apply(message, VerdictAction.Deliver, Verdict(0, [], "abc") with { Incomplete = true, Reason = "deadline" });
+
+        Assert.Equal("Deliver; incomplete", message.Headers[VerdictHeaders.Verdict]);
+        Assert.Equal("none", message.Headers[VerdictHeaders.Rules]);
+    }
+
+    [Fact]
     public void A_value_with_line_breaks_cannot_add_a_header()
     {
         var message = Parse("Subject: hi\r\n\r\nbody\r\n");
 
-        VerdictHeaders.Apply(message, "Deliver\r\nBcc: victim@example.org", 1, ["R1\r\nX-Prefilter-Verdict: Deliver"], "d\ne");
+        VerdictHeaders.Apply(message, VerdictAction.Deliver, Verdict(1, ["R1\r\nBcc: victim@example.org", "R2\nX-Prefilter-Verdict: Deliver"], "d\r\ne"));
 
         var reparsed = Parse(Serialize(message));
         Assert.DoesNotContain(reparsed.Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
         Assert.Single(reparsed.Headers, h => h.Field.Equals(VerdictHeaders.Verdict, StringComparison.OrdinalIgnoreCase));
         Assert.Empty(reparsed.Bcc);
+        Assert.Equal("d__e", reparsed.Headers[VerdictHeaders.Set]);
     }
 
     [Fact]
@@ -40,7 +54,7 @@ public sealed class VerdictHeadersTests
         var message = Parse("Subject: hi\r\n\r\nbody\r\n");
         var rules = Enumerable.Range(0, VerdictHeaders.MaxRulesListed + 5).Select(i => $"SOME_FAIRLY_LONG_RULE_NAME_{i}").ToList();
 
-        VerdictHeaders.Apply(message, "Tag", 99, rules, "abc");
+        VerdictHeaders.Apply(message, VerdictAction.Tag, Verdict(99, rules, "abc"));
 
         var text = Serialize(message);
         Assert.All(text.Split("\r\n"), line => Assert.True(line.Length <= 998, $"line of {line.Length} characters"));
@@ -55,10 +69,13 @@ public sealed class VerdictHeadersTests
         const string body = "line one\r\n\r\n  indented =3D not decoded\r\n";
         var message = Parse("Subject: hi\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + body);
 
-        VerdictHeaders.Apply(message, "Deliver", 0, [], "abc");
+        VerdictHeaders.Apply(message, VerdictAction.Deliver, Verdict(0, [], "abc"));
 
         Assert.EndsWith("\r\n\r\n" + body, Serialize(message));
     }
+
+    private static ScanVerdict Verdict(double score, IReadOnlyList<string> rules, string set) =>
+        new() { Action = VerdictAction.Deliver, Score = score, Rules = rules, SetDigest = set };
 
     private static MimeMessage Parse(string text) => MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(text)));
 

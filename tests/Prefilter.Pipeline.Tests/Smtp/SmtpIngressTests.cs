@@ -46,7 +46,7 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
     }
 
     [Fact]
-    public async Task Stores_the_mail_and_its_envelope_before_answering_250()
+    public async Task Stores_the_mail_with_a_trace_line_and_its_envelope_before_answering_250()
     {
         var message = Message("shown@served.example");
 
@@ -56,7 +56,10 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
         var stored = await Mails.DownloadAsync(name);
         Assert.Equal("sender@elsewhere.example", stored.Envelope.MailFrom);
         Assert.Equal(["shown@served.example", "bcc@served.example"], stored.Envelope.Recipients);
-        Assert.Equal(Wire(message), Encoding.UTF8.GetString(stored.Content.ToArray()));
+        var content = Encoding.UTF8.GetString(stored.Content.ToArray());
+        Assert.StartsWith("Received: from [127.0.0.1] by prefilter.localhost with ESMTP id ", content);
+        Assert.EndsWith("\r\n" + Wire(message), content);
+        Assert.Equal("ingress", MimeMessage.Load(stored.Content.ToStream()).Subject);
         Assert.Equal(SmtpIngress.IngressName, stored.Info.Metadata[MailMetadata.Ingress]);
     }
 
