@@ -139,7 +139,9 @@ internal sealed class LiteralExtractor
 
             if (set.OtherNonWord)
             {
+                // Unknown non-word characters fold to nothing, except surrogates, which fold to the marker.
                 folded.Add("");
+                folded.Add(LookAlikeFold.NonAsciiWordMarker);
             }
 
             return count <= MaxClassMembers && folded.Count <= MaxFoldedAlternatives ? Info.OfExact(Normalize(folded)) : Info.Unknown();

@@ -9,8 +9,9 @@ namespace Prefilter.Engine.Regexes;
 /// The fold maps each character independently: ASCII letters and a few digits to a group letter
 /// (<c>c k g o 0 u v w</c> → <c>o</c>, <c>i l 1 y j</c> → <c>i</c>, <c>e 3</c> → <c>e</c>,
 /// <c>b 8</c> → <c>b</c>, <c>a 4</c> → <c>a</c>, <c>s z 5</c> → <c>s</c>, <c>t 7</c> → <c>t</c>; the groups are those the ReplaceTags classes share), non-word characters (everything
-/// <c>\W</c> matches, and <c>_</c>) to nothing, and non-ASCII word characters to nothing while noting that one
-/// was seen. Runs of one folded letter collapse to one. Because <see cref="LiteralExtractor"/> folds a pattern with
+/// <c>\W</c> matches, and <c>_</c>) to nothing, and non-ASCII letters, surrogates (letters outside the BMP) and
+/// <c>&amp;</c> (which starts character references) to nothing while noting that one was seen: a literal set may
+/// hold the marker "such a character occurs" instead of strings with those characters. Runs of one folded letter collapse to one. Because <see cref="LiteralExtractor"/> folds a pattern with
 /// the very same map, a literal it derives occurs in the folded text of every text the pattern matches: the
 /// prefilter stays sound whatever the table says; the table only decides how selective it is.
 /// </remarks>
@@ -88,9 +89,9 @@ internal static class LookAlikeFold
         for (var i = 0; i < table.Length; i++)
         {
             var c = (char)i;
-            table[i] = !CharSet.IsWordChar(c) || c == '_' ? Deleted
-                : c < 128 ? c
-                : NonAsciiWord;
+            table[i] = c < 128 ? (CharSet.IsWordChar(c) && c != '_' ? c : Deleted)
+                : CharSet.IsWordChar(c) || char.IsSurrogate(c) ? NonAsciiWord
+                : Deleted;
         }
 
         for (var c = 'A'; c <= 'Z'; c++)
@@ -109,6 +110,10 @@ internal static class LookAlikeFold
 
         // The regex case table makes the Kelvin sign equal to k under IgnoreCase.
         table['\u212A'] = 'o';
+
+        // Look-alike classes spell letters as character references (&#1089;); '&' stands for "some letter" like a
+        // non-ASCII letter does, so such alternatives shrink to the marker instead of to many digit strings.
+        table['&'] = NonAsciiWord;
         return table;
     }
 }

@@ -9,7 +9,14 @@ namespace Prefilter.Engine.Regexes;
 public static class RegexAnalyzer
 {
     /// <summary>Above this estimated automaton size the linear engine refuses a pattern (its limit is 10,000 nodes).</summary>
-    private const long MaxAutomatonSize = 8_000;
+    private const long MaxAutomatonSize = 100_000;
+
+    private const int MaxMemoEntries = 50_000;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RegexPlan> Memo = new(StringComparer.Ordinal);
+
+    /// <summary>Below this estimate the linear engine is known to accept the automaton.</summary>
+    private const long TrustedAutomatonSize = 2_000;
 
     /// <summary>The options every engine built from a plan uses; matching must not depend on the host's culture.</summary>
     internal const RegexOptions BaseOptions = RegexOptions.CultureInvariant;
@@ -31,6 +38,25 @@ public static class RegexAnalyzer
     public static RegexPlan Analyze(string pattern)
     {
         ArgumentNullException.ThrowIfNull(pattern);
+
+        // Lint and compile both analyze every pattern of a set; plans are immutable, so the second asks the memo.
+        if (Memo.TryGetValue(pattern, out var known))
+        {
+            return known;
+        }
+
+        var plan = AnalyzeUncached(pattern);
+        if (Memo.Count >= MaxMemoEntries)
+        {
+            Memo.Clear();
+        }
+
+        Memo.TryAdd(pattern, plan);
+        return plan;
+    }
+
+    private static RegexPlan AnalyzeUncached(string pattern)
+    {
         try
         {
             // The runtime's parser is the judge of syntax; construction without an engine choice is cheap.
@@ -47,8 +73,9 @@ public static class RegexAnalyzer
 
         var root = RegexSyntax.Parse(pattern);
         var (literals, folded, nonAscii) = Literals(root);
-        var linearSized = RegexShapes.AutomatonSize(root) <= MaxAutomatonSize;
-        if (!EdgeRewriter.NeedsBacktracking(root) && linearSized)
+        var estimate = RegexShapes.AutomatonSize(root);
+        var needsBacktracking = EdgeRewriter.NeedsBacktracking(root);
+        if (!needsBacktracking && LinearEngineAccepts(pattern, estimate))
         {
             return new RegexPlan(pattern, RuleExecutionClass.Linear)
             {
@@ -59,7 +86,8 @@ public static class RegexAnalyzer
             };
         }
 
-        if (linearSized && EdgeRewriter.TryRewrite(root, pattern) is { } rewrite
+        if (needsBacktracking && EdgeRewriter.TryRewrite(root, pattern) is { } rewrite
+            && LinearEngineAccepts(rewrite.LinearPattern, estimate)
             && (rewrite.StartCheckTree is null || ExplosionCheck.FindExplodingShape(rewrite.StartCheckTree, pattern) is null))
         {
             return new RegexPlan(pattern, RuleExecutionClass.LinearWithEdgeCheck)
@@ -74,7 +102,7 @@ public static class RegexAnalyzer
 
         if (ExplosionCheck.FindExplodingShape(root, pattern) is { } shape)
         {
-            var why = linearSized
+            var why = needsBacktracking
                 ? "needs the backtracking engine (lookaround inside the pattern, backreference, atomic group or conditional) and has "
                 : "is too large for the linear engine's automaton and has ";
             return new RegexPlan(pattern, RuleExecutionClass.Refused)
@@ -92,6 +120,31 @@ public static class RegexAnalyzer
             LiteralsAreLookAlikeFolded = folded,
             NonAsciiWordWakes = nonAscii,
         };
+    }
+
+    // Small automata are accepted without asking; for larger ones the estimate is not trusted and the engine is asked
+    // (it checks the size before it builds anything, so a refusal is quick).
+    private static bool LinearEngineAccepts(string linearPattern, long estimate)
+    {
+        if (estimate <= TrustedAutomatonSize)
+        {
+            return true;
+        }
+
+        if (estimate > MaxAutomatonSize)
+        {
+            return false;
+        }
+
+        try
+        {
+            _ = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
+            return true;
+        }
+        catch (NotSupportedException)
+        {
+            return false;
+        }
     }
 
     private static (IReadOnlyList<string> Literals, bool Folded, bool NonAsciiWordWakes) Literals(RegexNode root)

@@ -396,6 +396,7 @@ public sealed partial class CompiledPatternSet
                     SetDigest = _set.Digest,
                     Elapsed = elapsed,
                     Incomplete = _incomplete is not null,
+                    DeadlineExceeded = Stopped,
                     IncompleteReason = _incomplete is null ? null : string.Join("; ", _incomplete.Distinct()),
                     RuleCosts = Sampled ? Costs() : null,
                     RegexRuns = _regexRuns,

@@ -17,7 +17,7 @@ namespace Prefilter.Engine.Scanning;
 /// <see cref="BacktrackingInputChars"/> characters under <see cref="BacktrackingTimeout"/>; and
 /// <see cref="Deadline"/> is checked before every regex run, so a scan overruns it by at most one run.
 /// </remarks>
-public sealed class ScannerOptions
+public sealed record ScannerOptions
 {
     /// <summary>The defaults.</summary>
     public static ScannerOptions Default { get; } = new();
