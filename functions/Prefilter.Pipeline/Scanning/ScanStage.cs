@@ -78,50 +78,30 @@ public sealed partial class ScanStage
             return new ScanStageResult(blobName, ScanDisposition.NotMail);
         }
 
-        MailBlobInfo info;
+        StoredMail mail;
         try
         {
-            info = await mails.GetInfoAsync(blobName, cancellationToken).ConfigureAwait(false);
+            mail = await mails.DownloadAsync(blobName, options.MaxMailBytes, cancellationToken).ConfigureAwait(false);
         }
-        catch (MailNotFoundException exception)
+        catch (MailNotFoundException exception) when (exception.BlobName == blobName)
         {
             LogMissing(logger, blobName);
             return new ScanStageResult(blobName, ScanDisposition.Missing, Reason: exception.Message);
         }
+        catch (Exception exception) when (exception is MailEnvelopeException or MailNotFoundException)
+        {
+            return await DeadLetterWithoutEnvelopeAsync(blobName, exception, cancellationToken).ConfigureAwait(false);
+        }
 
-        if (info.Outcome is { } recorded)
+        if (mail.Info.Outcome is { } recorded)
         {
             LogAlreadyHandled(logger, blobName, recorded);
-            return new ScanStageResult(blobName, ScanDisposition.AlreadyHandled, info.Verdict);
-        }
-
-        StoredMail mail;
-        ScanVerdict verdict;
-        try
-        {
-            (mail, verdict) = info.Length > options.MaxMailBytes
-                ? (await ReadWithoutContentAsync(info, cancellationToken).ConfigureAwait(false), Oversized(info.Length))
-                : await DownloadAndScanAsync(blobName, cancellationToken).ConfigureAwait(false);
-        }
-        catch (Exception exception) when (exception is MailEnvelopeException || (exception is MailNotFoundException missing && missing.BlobName != blobName))
-        {
-            // Without a valid envelope there is nobody to relay to; record it so it is counted, not retried forever.
-            var reason = $"no usable SMTP envelope: {exception.Message}";
-            await RecordAsync(info, new MailOutcomeRecord(MailOutcome.DeadLettered, timeProvider.GetUtcNow()) { Reason = reason }, cancellationToken).ConfigureAwait(false);
-            LogDeadLettered(logger, blobName, reason);
-            return new ScanStageResult(blobName, ScanDisposition.DeadLettered, Reason: reason);
-        }
-        catch (MailNotFoundException exception)
-        {
-            LogMissing(logger, blobName);
-            return new ScanStageResult(blobName, ScanDisposition.Missing, Reason: exception.Message);
-        }
-
-        if (mail.Info.Outcome is { } raced)
-        {
-            LogAlreadyHandled(logger, blobName, raced);
             return new ScanStageResult(blobName, ScanDisposition.AlreadyHandled, mail.Info.Verdict);
         }
+
+        var verdict = mail.Info.Length > options.MaxMailBytes
+            ? Oversized(mail.Info.Length)
+            : await ScanWithActiveSetAsync(mail, cancellationToken).ConfigureAwait(false);
 
         var domainVerdicts = await DomainVerdictsAsync(mail.Envelope, verdict, cancellationToken).ConfigureAwait(false);
         var relayed = domainVerdicts.Values.Any(action => action != VerdictAction.Quarantine);
@@ -151,24 +131,20 @@ public sealed partial class ScanStage
         return new ScanStageResult(blobName, relayed ? ScanDisposition.Queued : ScanDisposition.Quarantined, verdict);
     }
 
-    private async Task<(StoredMail Mail, ScanVerdict Verdict)> DownloadAndScanAsync(string blobName, CancellationToken cancellationToken)
+    private async Task<ScanVerdict> ScanWithActiveSetAsync(StoredMail mail, CancellationToken cancellationToken)
     {
         var active = await patterns.GetActiveAsync(cancellationToken).ConfigureAwait(false);
-        if (active is null && noPatternSetPolicy == NoPatternSetPolicy.Hold)
-        {
-            throw new PatternSetUnavailableException(
-                $"no pattern set is available; mail '{blobName}' is held in the incoming container (policy {nameof(NoPatternSetPolicy.Hold)}) and will be scanned once a set is active",
-                patterns.LastError);
-        }
-
-        var mail = await mails.DownloadAsync(blobName, cancellationToken).ConfigureAwait(false);
         if (active is null)
         {
-            return (mail, Unscanned(VerdictAction.Deliver, $"no pattern set available; delivered unscanned by policy {nameof(NoPatternSetPolicy.DeliverUnscanned)}"));
+            return noPatternSetPolicy == NoPatternSetPolicy.Hold
+                ? throw new PatternSetUnavailableException(
+                    $"no pattern set is available; mail '{mail.Info.Name}' is held in the incoming container (policy {nameof(NoPatternSetPolicy.Hold)}) and will be scanned once a set is active",
+                    patterns.LastError)
+                : Unscanned(VerdictAction.Deliver, $"no pattern set available; delivered unscanned by policy {nameof(NoPatternSetPolicy.DeliverUnscanned)}");
         }
 
         var result = active.Compiled.Scan(mail.Content.ToMemory(), cancellationToken);
-        return (mail, new ScanVerdict
+        return new ScanVerdict
         {
             Action = result.Action,
             Score = result.Score,
@@ -176,11 +152,23 @@ public sealed partial class ScanStage
             SetDigest = result.SetDigest,
             Incomplete = result.Incomplete,
             Reason = result.IncompleteReason,
-        });
+        };
     }
 
-    private async Task<StoredMail> ReadWithoutContentAsync(MailBlobInfo info, CancellationToken cancellationToken) =>
-        new(info, BinaryData.Empty, await mails.ReadEnvelopeAsync(info, cancellationToken).ConfigureAwait(false));
+    private async Task<ScanStageResult> DeadLetterWithoutEnvelopeAsync(string blobName, Exception exception, CancellationToken cancellationToken)
+    {
+        // Without a valid envelope there is nobody to relay to; record it so it is counted, not retried forever.
+        var info = await mails.GetInfoAsync(blobName, cancellationToken).ConfigureAwait(false);
+        if (info.Outcome is { } recorded)
+        {
+            return new ScanStageResult(blobName, ScanDisposition.AlreadyHandled, info.Verdict);
+        }
+
+        var reason = $"no usable SMTP envelope: {exception.Message}";
+        await RecordAsync(info, new MailOutcomeRecord(MailOutcome.DeadLettered, timeProvider.GetUtcNow()) { Reason = reason }, cancellationToken).ConfigureAwait(false);
+        LogDeadLettered(logger, blobName, reason);
+        return new ScanStageResult(blobName, ScanDisposition.DeadLettered, Reason: reason);
+    }
 
     private ScanVerdict Oversized(long length) => Unscanned(
         options.OversizedAction,

@@ -115,29 +115,47 @@ public sealed class MailStore
     /// <param name="cancellationToken">Cancels the download.</param>
     /// <exception cref="MailNotFoundException">The mail or its companion envelope does not exist.</exception>
     /// <exception cref="MailEnvelopeException">The blob carries no envelope, or a malformed one.</exception>
-    public async Task<StoredMail> DownloadAsync(string blobName, CancellationToken cancellationToken = default)
+    public Task<StoredMail> DownloadAsync(string blobName, CancellationToken cancellationToken = default) =>
+        DownloadAsync(blobName, long.MaxValue, cancellationToken);
+
+    /// <summary>
+    /// Reads a mail, its envelope and its blob state in one request; the content only when it is at most
+    /// <paramref name="maxContentBytes"/> long, so an oversized mail is never loaded into memory.
+    /// </summary>
+    /// <param name="blobName">Name in the incoming container.</param>
+    /// <param name="maxContentBytes">Largest content to load; a longer mail comes back with empty <see cref="StoredMail.Content"/> (its <see cref="MailBlobInfo.Length"/> tells).</param>
+    /// <param name="cancellationToken">Cancels the download.</param>
+    /// <exception cref="MailNotFoundException">The mail or its companion envelope does not exist.</exception>
+    /// <exception cref="MailEnvelopeException">The blob carries no envelope, or a malformed one.</exception>
+    public async Task<StoredMail> DownloadAsync(string blobName, long maxContentBytes, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(blobName);
-        BlobDownloadResult result;
+        MailBlobInfo info;
+        BinaryData content;
         try
         {
-            result = (await incoming.GetBlobClient(blobName).DownloadContentAsync(cancellationToken).ConfigureAwait(false)).Value;
+            using var result = (await incoming.GetBlobClient(blobName).DownloadStreamingAsync(cancellationToken: cancellationToken).ConfigureAwait(false)).Value;
+            info = new MailBlobInfo
+            {
+                Name = blobName,
+                ETag = result.Details.ETag,
+                CreatedOn = result.Details.CreatedOn,
+                Length = result.Details.ContentLength,
+                Metadata = new Dictionary<string, string>(result.Details.Metadata, StringComparer.OrdinalIgnoreCase),
+            };
+
+            // Headers arrive before the body: an oversized body is dropped unread.
+            content = info.Length <= maxContentBytes
+                ? await BinaryData.FromStreamAsync(result.Content, cancellationToken).ConfigureAwait(false)
+                : BinaryData.Empty;
         }
         catch (RequestFailedException exception) when (exception.Status == 404)
         {
             throw new MailNotFoundException(blobName, exception);
         }
 
-        var info = new MailBlobInfo
-        {
-            Name = blobName,
-            ETag = result.Details.ETag,
-            CreatedOn = result.Details.CreatedOn,
-            Length = result.Details.ContentLength,
-            Metadata = new Dictionary<string, string>(result.Details.Metadata, StringComparer.OrdinalIgnoreCase),
-        };
         var envelope = await ReadEnvelopeAsync(info, cancellationToken).ConfigureAwait(false);
-        return new StoredMail(info, result.Content, envelope);
+        return new StoredMail(info, content, envelope);
     }
 
     /// <summary>Reads a mail's blob state without its content.</summary>
