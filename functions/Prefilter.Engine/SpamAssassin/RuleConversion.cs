@@ -35,6 +35,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
     private readonly List<SkippedRule> skipped = [];
     private readonly List<ImportNote> notes = [];
     private readonly List<string> expanded = [];
+    private readonly Dictionary<string, List<Rule>> generated = new(StringComparer.Ordinal);
 
     public sealed record Outcome(IReadOnlyList<Rule> Rules, IReadOnlyList<SkippedRule> Skipped, IReadOnlyList<ImportNote> Notes, IReadOnlyList<string> Expanded);
 
@@ -73,7 +74,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
 
         var rules = configuration.Rules.Values.OrderBy(d => d.Order)
             .Where(d => converted.ContainsKey(d.Name))
-            .Select(d => converted[d.Name])
+            .SelectMany(d => generated.GetValueOrDefault(d.Name, []).Append(converted[d.Name]))
             .ToList();
         return new Outcome(rules, skipped, notes, expanded.Where(converted.ContainsKey).ToList());
     }
@@ -164,6 +165,11 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             }
 
             header = header.TrimEnd(':');
+            if (CombinedHeaders(header) is { } combined)
+            {
+                return Combined(definition, rule, combined.Select(h => (h, rule with { Kind = RuleKind.Header, Header = $"exists:{h}" })), negate: false);
+            }
+
             return Unavailable(definition, header) ? null : rule with { Kind = RuleKind.Header, Header = $"exists:{header}" };
         }
 
@@ -202,7 +208,21 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             patternText = patternText[..unset.Index];
         }
 
+        var combinedHeaders = CombinedHeaders(parts[0]);
+        if (combinedHeaders is not null && ifUnset is not null)
+        {
+            Skip(definition, SkipCategory.UnsupportedHeader, $"pseudo-header {parts[0]} with [if-unset: …] cannot be split into its headers");
+            return null;
+        }
+
         var pattern = Pattern(definition, patternText);
+        if (pattern is not null && combinedHeaders is not null)
+        {
+            var suffix = modifiers.Count == 1 ? ":" + modifiers[0] : string.Empty;
+            var tests = combinedHeaders.Select(h => (h, rule with { Kind = RuleKind.Header, Header = h + suffix, Pattern = pattern }));
+            return Combined(definition, rule, tests, negate: test.Groups[2].Value == "!~");
+        }
+
         return pattern is null
             ? null
             : rule with
@@ -215,15 +235,40 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             };
     }
 
-    private bool Unavailable(RuleDefinition definition, string header)
+    /// <summary>The real headers behind SpamAssassin's pseudo-headers that read several at once.</summary>
+    private static string[]? CombinedHeaders(string header) =>
+        header == "MESSAGEID" ? ["X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"]
+        : header.Equals("ToCc", StringComparison.OrdinalIgnoreCase) ? ["To", "Cc"]
+        : null;
+
+    /// <summary>
+    /// A test of a pseudo-header that joins several headers becomes one sub-rule per header and a meta over them
+    /// (any of them hits; for !~ none of them). SpamAssassin matches the joined values, so a regex anchored at the
+    /// start or end of the whole value, or spanning two headers, can differ; such regexes are rare in these rules.
+    /// </summary>
+    private Rule Combined(RuleDefinition definition, Rule rule, IEnumerable<(string Header, Rule Test)> tests, bool negate)
     {
-        if (header == "MESSAGEID" || header.Equals("ToCc", StringComparison.OrdinalIgnoreCase))
+        var ids = new List<string>();
+        var list = new List<Rule>();
+        foreach (var (header, test) in tests)
         {
-            // SpamAssassin reads several real headers for these (ToCc: To and Cc; MESSAGEID: Message-Id and where lists move it).
-            Skip(definition, SkipCategory.UnsupportedHeader, $"pseudo-header {header} reads several headers at once, which the pattern-set model cannot express");
-            return true;
+            var id = $"{definition.Name}__{Regex.Replace(header, "[^A-Za-z0-9]", "_")}";
+            while (configuration.Rules.ContainsKey(id))
+            {
+                id += "_";
+            }
+
+            ids.Add(id);
+            list.Add(test with { Id = id, Score = 0, Description = null, Flags = [], Negate = false });
         }
 
+        generated[definition.Name] = list;
+        var any = string.Join(" || ", ids);
+        return rule with { Kind = RuleKind.Meta, Expression = negate ? $"!({any})" : any };
+    }
+
+    private bool Unavailable(RuleDefinition definition, string header)
+    {
         if (UnavailableTrustHeaders.Contains(header))
         {
             Skip(definition, SkipCategory.UnsupportedHeader, $"pseudo-header {header} needs SpamAssassin's trust path over Received headers");

@@ -42,7 +42,8 @@ public class PerlDifferentialTests
         var result = new SpamAssassinImporter(new SpamAssassinImportOptions { DecodeUtf8Sequences = false })
             .ImportPaths([DebianRulesFactAttribute.RulesDirectory]);
         var configuration = ReadConfiguration();
-        var regexRules = result.Set.Rules.Where(r => r.Pattern is not null).ToList();
+        // Rules the import generated (one per header of a joined pseudo-header) have no regex of their own in the files.
+        var regexRules = result.Set.Rules.Where(r => r.Pattern is not null && configuration.Rules.ContainsKey(r.Id)).ToList();
         var lines = InputLines(configuration);
         var directory = Directory.CreateTempSubdirectory("sa-perl-diff-");
         try

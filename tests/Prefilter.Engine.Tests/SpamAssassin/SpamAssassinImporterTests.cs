@@ -67,6 +67,36 @@ public class SpamAssassinImporterTests
         Assert.Equal("exists:X-Priority", RuleOf(result, "H_COLON").Header);
     }
 
+    [Fact]
+    public void Pseudo_headers_that_join_several_headers_become_a_meta_over_one_rule_per_header()
+    {
+        var result = Import("""
+            header MSGID_HEX  MESSAGEID =~ /^<[0-9a-f]+\@/
+            describe MSGID_HEX Message-Id is hex
+            score MSGID_HEX   1.5
+            header NOT_TOCC   ToCc !~ /example/
+            header EX_TOCC    exists:ToCc
+            header ADDR_TOCC  ToCc:addr =~ /\@x\.com$/
+            """);
+
+        var msgid = RuleOf(result, "MSGID_HEX");
+        Assert.Equal(RuleKind.Meta, msgid.Kind);
+        Assert.Equal(1.5, msgid.Score);
+        Assert.Equal("Message-Id is hex", msgid.Description);
+        Assert.Equal(
+            "MSGID_HEX__X_Message_Id || MSGID_HEX__Resent_Message_Id || MSGID_HEX__X_Original_Message_ID || MSGID_HEX__Message_Id",
+            msgid.Expression);
+        var part = RuleOf(result, "MSGID_HEX__Message_Id");
+        Assert.Equal(("Message-Id", "^<[0-9a-f]+@", 0.0, RuleKind.Header), (part.Header, part.Pattern, part.Score, part.Kind));
+        Assert.Equal("!(NOT_TOCC__To || NOT_TOCC__Cc)", RuleOf(result, "NOT_TOCC").Expression);
+        Assert.False(RuleOf(result, "NOT_TOCC__Cc").Negate);
+        Assert.Equal("exists:Cc", RuleOf(result, "EX_TOCC__Cc").Header);
+        Assert.Equal("To:addr", RuleOf(result, "ADDR_TOCC__To").Header);
+        Assert.Equal(
+            ["MSGID_HEX__X_Message_Id", "MSGID_HEX__Resent_Message_Id", "MSGID_HEX__X_Original_Message_ID", "MSGID_HEX__Message_Id", "MSGID_HEX"],
+            result.Set.Rules.Take(5).Select(r => r.Id));
+    }
+
     [Theory]
     [InlineData("header X1 eval:check_for_fake_aol_relay_in_rcvd()", SkipCategory.NeedsPerlCode, "needs Perl code (eval:check_for_fake_aol_relay_in_rcvd())")]
     [InlineData("body X1 eval:check_stock_info('4')", SkipCategory.NeedsPerlCode, "needs Perl code (eval:check_stock_info('4'))")]
@@ -80,7 +110,7 @@ public class SpamAssassinImporterTests
     [InlineData("header X1 X-Spam-Relays-External =~ /helo=x/", SkipCategory.UnsupportedHeader, "pseudo-header X-Spam-Relays-External")]
     [InlineData("header X1 ALL-UNTRUSTED =~ /x/", SkipCategory.UnsupportedHeader, "trust path")]
     [InlineData("header X1 EnvelopeFrom =~ /x/", SkipCategory.UnsupportedHeader, "SMTP envelope")]
-    [InlineData("header X1 MESSAGEID =~ /x/", SkipCategory.UnsupportedHeader, "several headers")]
+    [InlineData("header X1 ToCc =~ /x/ [if-unset: y]", SkipCategory.UnsupportedHeader, "cannot be split into its headers")]
     [InlineData("header X1 From:raw =~ /x/", SkipCategory.UnsupportedHeader, "header modifier :raw")]
     [InlineData("header X1 From:addr:first =~ /x/", SkipCategory.UnsupportedHeader, "header modifier :addr:first")]
     [InlineData("header X1 From:bogus =~ /x/", SkipCategory.InvalidRule, "invalid header modifier")]
