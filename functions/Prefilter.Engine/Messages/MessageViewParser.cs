@@ -10,16 +10,16 @@ internal sealed class MessageViewParser : IDisposable
 {
     private const int MaxNotes = 50;
 
+    // A cap on the message structure cuts everything read from the parts; a cap on text cuts what is read from text.
+    private const MessageParts Text = MessageParts.Body | MessageParts.RawBody | MessageParts.Uris;
+    private const MessageParts Structure = Text | MessageParts.Attachments;
+
     private readonly MessageLimits limits;
     private readonly List<string> notes;
     private readonly ParagraphWriter paragraphs;
     private readonly RawLineWriter rawLines;
     private readonly UriCollector uris;
     private readonly List<MessageAttachment> attachments = [];
-    // A cap on the message structure cuts everything read from the parts; a cap on text cuts what is read from text.
-    private const MessageParts Text = MessageParts.Body | MessageParts.RawBody | MessageParts.Uris;
-    private const MessageParts Structure = Text | MessageParts.Attachments;
-
     private MessageParts cutParts;
     private int partsVisited;
     private long textBytesRead;
