@@ -1,0 +1,367 @@
+using System.Text;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using Prefilter.Engine.Gating;
+using Prefilter.Engine.Linting;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Pipeline.Patterns;
+
+namespace Prefilter.Pipeline.Release;
+
+/// <summary>
+/// Publishing a pattern set: the one path behind all three doors (an upload under <c>patterns/uploads/</c>, HTTP
+/// <c>POST /api/patterns</c>, <c>prefilter publish</c>). Parse, lint, store the immutable version, gate it against
+/// the active set on the gate corpus with the production scanner options, store the report beside the version, and —
+/// when it passed or an operator forced it — make it the canary (or the active set, when there is none yet).
+/// </summary>
+/// <remarks>
+/// The state is read once before the gate and written with that ETag, so a set is never released on top of a
+/// change (rollback, kill switch, another publish) made while the gate ran: that surfaces as
+/// <see cref="PatternStateConflictException"/> and nothing but the stored version and its report remains.
+/// </remarks>
+public sealed partial class PatternReleaseService
+{
+    private readonly PatternStore store;
+    private readonly ReleaseDocuments documents;
+    private readonly GateCorpus corpus;
+    private readonly PatternSetGate gate;
+    private readonly ReleaseOptions options;
+    private readonly TimeProvider timeProvider;
+    private readonly ILogger<PatternReleaseService> logger;
+
+    /// <summary>Creates the service.</summary>
+    /// <param name="store">Versions and state.</param>
+    /// <param name="documents">Gate reports, audit, uploads.</param>
+    /// <param name="corpus">The gate corpus.</param>
+    /// <param name="gate">The gate, built with the production scanner options.</param>
+    /// <param name="options">Canary plan and sample size.</param>
+    /// <param name="timeProvider">Clock for history and canary stages.</param>
+    /// <param name="logger">Log.</param>
+    public PatternReleaseService(
+        PatternStore store,
+        ReleaseDocuments documents,
+        GateCorpus corpus,
+        PatternSetGate gate,
+        IOptions<ReleaseOptions> options,
+        TimeProvider timeProvider,
+        ILogger<PatternReleaseService> logger)
+    {
+        this.store = store ?? throw new ArgumentNullException(nameof(store));
+        this.documents = documents ?? throw new ArgumentNullException(nameof(documents));
+        this.corpus = corpus ?? throw new ArgumentNullException(nameof(corpus));
+        this.gate = gate ?? throw new ArgumentNullException(nameof(gate));
+        this.options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
+        this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
+        this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Publishes a pattern set document.</summary>
+    /// <param name="json">The set as JSON (the documented format).</param>
+    /// <param name="actor">Who publishes (user name, <c>upload</c>, <c>cli</c>).</param>
+    /// <param name="publishOptions">Force and reason; null for a plain publish.</param>
+    /// <param name="cancellationToken">Cancels the publish; what was stored stays stored, the state is unchanged.</param>
+    /// <returns>Version, digest, outcome and the gate's report.</returns>
+    /// <exception cref="PatternSetFormatException">The document is not a valid set (rule id, line, reason).</exception>
+    /// <exception cref="PatternSetLintException">Lint refuses the set (every finding with rule id and line).</exception>
+    /// <exception cref="PatternSetVersionConflictException">The version is stored with other content; versions are immutable.</exception>
+    /// <exception cref="ReleaseConflictException">A canary of another version is in progress.</exception>
+    /// <exception cref="PatternStateConflictException">The state changed while the gate ran; nothing was released.</exception>
+    /// <exception cref="ArgumentException">The actor is empty, or <see cref="PublishOptions.Force"/> without a reason.</exception>
+    public Task<PublishResult> PublishAsync(string json, string actor, PublishOptions? publishOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Validate(actor, publishOptions);
+        var set = PatternSetJson.Parse(json);
+
+        // Linting the document (not the parsed set) gives findings their line numbers.
+        return PublishCoreAsync(set, PatternSetLinter.Lint(json), actor, publishOptions ?? new PublishOptions(), cancellationToken);
+    }
+
+    /// <summary>Publishes a pattern set built in code (or parsed by the caller).</summary>
+    /// <param name="set">The set.</param>
+    /// <param name="actor">Who publishes.</param>
+    /// <param name="publishOptions">Force and reason; null for a plain publish.</param>
+    /// <param name="cancellationToken">Cancels the publish; what was stored stays stored, the state is unchanged.</param>
+    /// <returns>Version, digest, outcome and the gate's report.</returns>
+    /// <exception cref="PatternSetFormatException">The version label cannot name a stored version.</exception>
+    /// <exception cref="PatternSetLintException">Lint refuses the set.</exception>
+    /// <exception cref="PatternSetVersionConflictException">The version is stored with other content; versions are immutable.</exception>
+    /// <exception cref="ReleaseConflictException">A canary of another version is in progress.</exception>
+    /// <exception cref="PatternStateConflictException">The state changed while the gate ran; nothing was released.</exception>
+    /// <exception cref="ArgumentException">The actor is empty, or <see cref="PublishOptions.Force"/> without a reason.</exception>
+    public Task<PublishResult> PublishAsync(PatternSet set, string actor, PublishOptions? publishOptions = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(set);
+        Validate(actor, publishOptions);
+        return PublishCoreAsync(set, PatternSetLinter.Lint(set), actor, publishOptions ?? new PublishOptions(), cancellationToken);
+    }
+
+    /// <summary>
+    /// The upload door: publishes <c>uploads/{name}</c> and writes the outcome to <c>upload-results/{name}.json</c>. The
+    /// upload is left in place. A second trigger for the same content answers <see cref="UploadOutcome.AlreadyPublished"/>.
+    /// </summary>
+    /// <param name="uploadBlobName">The blob name in the patterns container, <c>uploads/{name}</c>.</param>
+    /// <param name="cancellationToken">Cancels the work; nothing is released, the trigger retries.</param>
+    /// <returns>The outcome written, or null when the upload no longer exists (nothing to do, nothing written).</returns>
+    /// <exception cref="ArgumentException">The name is not under <c>uploads/</c>.</exception>
+    /// <exception cref="PatternStateConflictException">The state changed while the gate ran; retry (the trigger does).</exception>
+    /// <exception cref="Azure.RequestFailedException">Storage failed; retry.</exception>
+    public async Task<UploadResult?> ProcessUploadAsync(string uploadBlobName, CancellationToken cancellationToken = default)
+    {
+        var read = await documents.ReadUploadAsync(uploadBlobName, options.MaxSetBytes, cancellationToken).ConfigureAwait(false);
+        if (read is not { } upload)
+        {
+            LogUploadMissing(logger, uploadBlobName);
+            return null;
+        }
+
+        var at = timeProvider.GetUtcNow();
+        UploadResult result;
+        if (upload.Content is null)
+        {
+            result = new UploadResult(uploadBlobName, at, UploadOutcome.Invalid)
+            {
+                Error = $"the upload is {upload.Length} bytes, over the limit {nameof(ReleaseOptions)}.{nameof(ReleaseOptions.MaxSetBytes)} = {options.MaxSetBytes}",
+            };
+        }
+        else
+        {
+            result = await PublishUploadAsync(uploadBlobName, upload.Content, at, cancellationToken).ConfigureAwait(false);
+        }
+
+        await documents.WriteUploadResultAsync(result, cancellationToken).ConfigureAwait(false);
+        LogUploadProcessed(logger, uploadBlobName, result.Outcome, result.Version, result.Error);
+        return result;
+    }
+
+    /// <summary>The release state for status pages and <c>GET /api/patterns</c>: state (with history), its ETag, and every stored version.</summary>
+    /// <param name="cancellationToken">Cancels the reads.</param>
+    /// <exception cref="PatternStateFormatException">The state document is invalid.</exception>
+    public async Task<ReleaseStatus> GetStatusAsync(CancellationToken cancellationToken = default)
+    {
+        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var versions = await store.ListVersionsAsync(cancellationToken).ConfigureAwait(false);
+        return new ReleaseStatus(snapshot?.State ?? new PatternState(), snapshot?.ETag.ToString(), versions, options.Stages);
+    }
+
+    /// <summary>Reads the gate report stored beside a version.</summary>
+    /// <param name="version">The version.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The report, or null when the version was never gated.</returns>
+    /// <exception cref="ArgumentException">The label is not a valid version.</exception>
+    public Task<GateReport?> ReadGateReportAsync(string version, CancellationToken cancellationToken = default) =>
+        documents.ReadGateReportAsync(version, cancellationToken);
+
+    private async Task<UploadResult> PublishUploadAsync(string uploadBlobName, BinaryData content, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        string json;
+        try
+        {
+            json = new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true).GetString(content.ToMemory().Span);
+        }
+        catch (DecoderFallbackException exception)
+        {
+            return new UploadResult(uploadBlobName, at, UploadOutcome.Invalid) { Error = $"the upload is not UTF-8 text: {exception.Message}" };
+        }
+
+        try
+        {
+            var published = await PublishAsync(json, $"upload:{uploadBlobName}", null, cancellationToken).ConfigureAwait(false);
+            var report = published.GateReport;
+            return new UploadResult(uploadBlobName, at, published.Outcome switch
+            {
+                PublishOutcome.Canary => UploadOutcome.Canary,
+                PublishOutcome.Activated => UploadOutcome.Activated,
+                PublishOutcome.Refused => UploadOutcome.Refused,
+                _ => UploadOutcome.AlreadyPublished,
+            })
+            {
+                Version = published.Version,
+                Digest = published.Digest,
+                Error = published.Outcome == PublishOutcome.Refused ? "refused by the gate: " + string.Join("; ", report?.Refusals ?? []) : null,
+                Refusals = report?.Refusals ?? [],
+                Blamed = report?.Blamed ?? [],
+                GateReport = report is null ? null : ReleaseDocuments.GateReportBlobName(published.Version),
+            };
+        }
+        catch (PatternSetFormatException exception)
+        {
+            return new UploadResult(uploadBlobName, at, UploadOutcome.Invalid)
+            {
+                Error = exception.Message,
+                Findings = [new LintFinding(exception.RuleId, exception.Line, exception.Reason)],
+            };
+        }
+        catch (PatternSetLintException exception)
+        {
+            return new UploadResult(uploadBlobName, at, UploadOutcome.Invalid)
+            {
+                Version = TryVersion(json),
+                Digest = exception.Report.Digest,
+                Error = exception.Message,
+                Findings = exception.Report.Findings,
+            };
+        }
+        catch (Exception exception) when (exception is PatternSetVersionConflictException or ReleaseConflictException)
+        {
+            return new UploadResult(uploadBlobName, at, UploadOutcome.Conflict) { Version = TryVersion(json), Error = exception.Message };
+        }
+    }
+
+    private async Task<PublishResult> PublishCoreAsync(PatternSet set, LintReport lint, string actor, PublishOptions publishOptions, CancellationToken cancellationToken)
+    {
+        if (!lint.IsValid)
+        {
+            LogLintRefused(logger, set.Version, lint.Findings.Count, actor);
+            throw new PatternSetLintException(lint);
+        }
+
+        CheckVersionLabel(set.Version);
+        await store.EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
+        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var state = snapshot?.State ?? new PatternState();
+        var reference = await store.StoreSetAsync(set, cancellationToken).ConfigureAwait(false);
+
+        if (WasReleased(state, reference))
+        {
+            LogAlreadyPublished(logger, reference.Version, reference.Digest, actor);
+            return new PublishResult(reference.Version, reference.Digest, PublishOutcome.AlreadyPublished,
+                await documents.ReadGateReportAsync(reference.Version, cancellationToken).ConfigureAwait(false));
+        }
+
+        if (state.Canary is { } running)
+        {
+            throw new ReleaseConflictException(
+                ReleaseConflict.CanaryInProgress,
+                $"version {running.Set.Version} is in its canary release (stage {running.Stage}, {running.SharePercent} % of mail); cancel it or wait for its promotion before publishing {reference.Version}",
+                running);
+        }
+
+        // The set compared against is the one the state names, checked against its digest like any activation.
+        var active = state.Active is { } activeRef ? await store.ReadSetAsync(activeRef, cancellationToken).ConfigureAwait(false) : null;
+        var sample = await corpus.LoadNewestAsync(options.GateSampleSize, cancellationToken).ConfigureAwait(false);
+        var report = await Task.Run(() => gate.Evaluate(set, active, sample, cancellationToken), cancellationToken).ConfigureAwait(false);
+        await documents.WriteGateReportAsync(reference.Version, report, cancellationToken).ConfigureAwait(false);
+        LogGated(logger, reference.Version, report.Passed, report.SampleMessages, report.AdversarialMessages, string.Join("; ", report.Refusals));
+
+        var at = timeProvider.GetUtcNow();
+        if (!report.Passed && !publishOptions.Force)
+        {
+            await documents.AppendAuditAsync(
+                new ReleaseAuditRecord(at, ReleaseActions.Refused, actor, publishOptions.Reason, state.Active, reference) { Refusals = report.Refusals, Rules = report.Blamed },
+                cancellationToken).ConfigureAwait(false);
+            return new PublishResult(reference.Version, reference.Digest, PublishOutcome.Refused, report);
+        }
+
+        var forced = !report.Passed;
+        var reason = forced
+            ? $"gate refusal overridden: {publishOptions.Reason}; refusals: {string.Join("; ", report.Refusals)}"
+            : publishOptions.Reason;
+        PatternState next;
+        string action;
+        PublishResult result;
+        if (state.Active is null)
+        {
+            action = forced ? ReleaseActions.ActivateForced : ReleaseActions.Activate;
+            next = state with
+            {
+                Active = reference,
+                History = state.Append(new PatternStateChange(at, action, null, reference, actor, reason)),
+            };
+            result = new PublishResult(reference.Version, reference.Digest, PublishOutcome.Activated, report) { Forced = forced };
+        }
+        else
+        {
+            action = forced ? ReleaseActions.CanaryForced : ReleaseActions.Canary;
+            var stage = options.Stages[0];
+            next = state with
+            {
+                Canary = new PatternCanary(reference, stage.SharePercent, 0, at),
+                History = state.Append(new PatternStateChange(at, action, state.Active, reference, actor, reason)),
+            };
+            result = new PublishResult(reference.Version, reference.Digest, PublishOutcome.Canary, report) { Forced = forced, SharePercent = stage.SharePercent };
+        }
+
+        await store.WriteStateAsync(next, snapshot?.ETag, cancellationToken).ConfigureAwait(false);
+        await documents.AppendAuditAsync(
+            new ReleaseAuditRecord(at, action, actor, reason, state.Active, reference) { Refusals = report.Refusals, Rules = report.Blamed },
+            cancellationToken).ConfigureAwait(false);
+        if (forced)
+        {
+            LogForced(logger, reference.Version, actor, publishOptions.Reason!, string.Join("; ", report.Refusals));
+        }
+        else
+        {
+            LogReleased(logger, reference.Version, action, actor);
+        }
+
+        return result;
+    }
+
+    /// <summary>True when the state or its history shows this exact version was released before.</summary>
+    private static bool WasReleased(PatternState state, PatternSetRef reference) =>
+        state.Active == reference || state.LastKnownGood == reference || state.Canary?.Set == reference
+        || state.History.Any(change => change.To == reference);
+
+    private static void Validate(string actor, PublishOptions? publishOptions)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(actor);
+        if (publishOptions is { Force: true } && string.IsNullOrWhiteSpace(publishOptions.Reason))
+        {
+            throw new ArgumentException("forcing a set past the gate needs a reason for the audit trail", nameof(publishOptions));
+        }
+    }
+
+    private static void CheckVersionLabel(string version)
+    {
+        try
+        {
+            PatternStore.SetBlobName(version);
+        }
+        catch (ArgumentException)
+        {
+            // The version names the folder the set is stored in, so the store's rule for folder names applies.
+            throw new PatternSetFormatException(null, null, $"version '{version}' cannot name a stored version: use 1-64 letters, digits, '.', '_' or '-', starting with a letter or digit");
+        }
+    }
+
+    private static string? TryVersion(string json)
+    {
+        try
+        {
+            return PatternSetJson.Parse(json).Version;
+        }
+        catch (PatternSetFormatException)
+        {
+            return null;
+        }
+    }
+
+    [LoggerMessage(EventId = 310, Level = LogLevel.Warning, Message = "Pattern set {Version} refused by lint ({FindingCount} findings), published by {Actor}")]
+    private static partial void LogLintRefused(ILogger logger, string version, int findingCount, string actor);
+
+    [LoggerMessage(EventId = 311, Level = LogLevel.Information, Message = "Pattern set {Version} ({Digest}) was released before; publish by {Actor} changes nothing")]
+    private static partial void LogAlreadyPublished(ILogger logger, string version, string digest, string actor);
+
+    [LoggerMessage(EventId = 312, Level = LogLevel.Information, Message = "Gate on pattern set {Version}: passed {Passed} over {SampleMessages} sampled and {AdversarialMessages} adversarial messages. {Refusals}")]
+    private static partial void LogGated(ILogger logger, string version, bool passed, int sampleMessages, int adversarialMessages, string refusals);
+
+    [LoggerMessage(EventId = 313, Level = LogLevel.Warning, Message = "Pattern set {Version} forced past the gate by {Actor}: {OverrideReason}; refusals overridden: {Refusals}")]
+    private static partial void LogForced(ILogger logger, string version, string actor, string overrideReason, string refusals);
+
+    [LoggerMessage(EventId = 314, Level = LogLevel.Information, Message = "Pattern set {Version} released ({Action}) by {Actor}")]
+    private static partial void LogReleased(ILogger logger, string version, string action, string actor);
+
+    [LoggerMessage(EventId = 315, Level = LogLevel.Warning, Message = "Upload {Upload} no longer exists; nothing to publish")]
+    private static partial void LogUploadMissing(ILogger logger, string upload);
+
+    [LoggerMessage(EventId = 316, Level = LogLevel.Information, Message = "Upload {Upload}: {Outcome} version {Version} {Error}")]
+    private static partial void LogUploadProcessed(ILogger logger, string upload, UploadOutcome outcome, string? version, string? error);
+}
+
+/// <summary>The release state as <c>GET /api/patterns</c> shows it.</summary>
+/// <param name="State">Active, last known good, canary and history (empty before the first activation).</param>
+/// <param name="ETag">The state's ETag, null when there is none yet.</param>
+/// <param name="Versions">Every stored version, in name order.</param>
+/// <param name="Stages">The canary plan.</param>
+public sealed record ReleaseStatus(PatternState State, string? ETag, IReadOnlyList<string> Versions, IReadOnlyList<CanaryStage> Stages);
