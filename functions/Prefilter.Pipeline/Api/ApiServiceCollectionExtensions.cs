@@ -1,0 +1,33 @@
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Prefilter.Pipeline.Release;
+
+namespace Prefilter.Pipeline.Api;
+
+/// <summary>Registers the HTTP API handlers.</summary>
+public static class ApiServiceCollectionExtensions
+{
+    /// <summary>
+    /// <see cref="PatternsApi"/> and <see cref="MailApi"/>, with options from the <c>Api</c> section (validated at start).
+    /// Includes <see cref="ReleaseServiceCollectionExtensions.AddPrefilterRelease"/> (and through it storage and scanning).
+    /// </summary>
+    /// <param name="services">The service collection.</param>
+    /// <param name="configuration">App configuration.</param>
+    /// <returns>The same collection.</returns>
+    public static IServiceCollection AddPrefilterApi(this IServiceCollection services, IConfiguration configuration)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddPrefilterRelease(configuration);
+        if (services.Any(descriptor => descriptor.ServiceType == typeof(PatternsApi)))
+        {
+            return services;
+        }
+
+        services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
+        services.TryAddSingleton<PatternsApi>();
+        services.TryAddSingleton<MailApi>();
+        return services;
+    }
+}
