@@ -60,7 +60,11 @@ internal sealed class MessageViewParser : IDisposable
 
         if (first.IsEmpty && second.IsEmpty)
         {
-            notes.Add("empty message");
+            if (message.IsEmpty)
+            {
+                notes.Add("empty message");
+            }
+
             using var empty = new MessageViewParser(limits, notes, cutParts);
             return empty.Build(message, new MessageHeaders([], options));
         }

@@ -58,6 +58,16 @@ public sealed class MessageLimitsTests
     }
 
     [Fact]
+    public void OneHugeHeaderLineWithoutBodyLeavesNothingToRead()
+    {
+        var view = Mail.Parse("X-Junk: " + new string('j', 300_000), new MessageLimits { MaxHeaderBytes = 1000 });
+
+        Assert.Empty(view.Headers);
+        Assert.Empty(view.Body);
+        Assert.Equal(["header block larger than 1000 bytes; headers after that not read"], view.Notes);
+    }
+
+    [Fact]
     public void HeaderCountIsCapped()
     {
         var text = new StringBuilder("Subject: s\n");
