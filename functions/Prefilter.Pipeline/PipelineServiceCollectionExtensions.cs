@@ -137,11 +137,7 @@ public static class PipelineServiceCollectionExtensions
         BindValidated<ReconcilerOptions>(services, configuration, ReconcilerOptions.SectionName);
 
         // The same scanner options for every compile, so what the gate measured is what scans.
-        services.TryAddSingleton(provider => new ScannerOptions
-        {
-            Deadline = provider.GetRequiredService<IOptions<ScanOptions>>().Value.Deadline,
-            TimeProvider = provider.GetRequiredService<TimeProvider>(),
-        });
+        services.TryAddSingleton(provider => provider.GetRequiredService<IOptions<ScanOptions>>().Value.ToScannerOptions(provider.GetRequiredService<TimeProvider>()));
         services.TryAddSingleton(provider => new CompiledPatternSetCache(provider.GetRequiredService<ScannerOptions>()));
         services.TryAddSingleton<ActivePatternSetProvider>();
         services.TryAddSingleton<ClaimCheckSender>();

@@ -11,8 +11,8 @@ namespace Prefilter.Pipeline.Ingest;
 /// <remarks>
 /// Request shape (documented for clients): <c>POST /api/mail?from=sender@example.org&amp;to=a@contoso.example&amp;to=b@contoso.example</c>
 /// with the raw message as the body (<c>Content-Type: message/rfc822</c>). <c>to</c> may repeat or hold a comma-separated
-/// list; <c>from</c> may be empty for the null sender. Headers <c>X-Mail-From</c> and <c>X-Rcpt-To</c> are equivalent
-/// alternatives. The envelope is explicit because the To:/Cc: headers do not carry Bcc recipients.
+/// list; <c>from</c> may be empty for the null sender. Headers <see cref="SenderHeader"/> and <see cref="RecipientsHeader"/>
+/// are equivalent alternatives. The envelope is explicit because the To:/Cc: headers do not carry Bcc recipients.
 /// All recipients must be in served domains; one unserved recipient refuses the whole request (403, listing them),
 /// nothing is stored, and the client can resend without them.
 /// </remarks>
@@ -23,6 +23,12 @@ public sealed class HttpIngest
 
     /// <summary>Query parameter (or <c>X-Rcpt-To</c> header) with recipients; repeatable, comma-separated lists allowed.</summary>
     public const string RecipientsParameter = "to";
+
+    /// <summary>Header alternative to <see cref="SenderParameter"/>.</summary>
+    public const string SenderHeader = "X-Mail-From";
+
+    /// <summary>Header alternative to <see cref="RecipientsParameter"/>; repeatable, comma-separated lists allowed.</summary>
+    public const string RecipientsHeader = "X-Rcpt-To";
 
     /// <summary>The ingress name recorded on the blob.</summary>
     public const string IngressName = "http";

@@ -1,5 +1,6 @@
 using System.ComponentModel.DataAnnotations;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Scanning;
 
 namespace Prefilter.Pipeline.Scanning;
 
@@ -24,4 +25,16 @@ public sealed class ScanOptions
     /// <summary>Per-message scan deadline given to the engine; a scan that hits it yields an incomplete verdict. Default 2 s.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "00:05:00")]
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary>
+    /// The engine options production scans with. The release gate and benchmarks build theirs here too, from the
+    /// same configuration, so what they measure is what scans.
+    /// </summary>
+    /// <param name="timeProvider">Clock for the per-message deadline.</param>
+    /// <exception cref="ArgumentNullException"><paramref name="timeProvider"/> is null.</exception>
+    public ScannerOptions ToScannerOptions(TimeProvider timeProvider) => new()
+    {
+        Deadline = Deadline,
+        TimeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider)),
+    };
 }
