@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Primitives;
+
 namespace Prefilter.Pipeline.Api;
 
 /// <summary>
@@ -20,6 +22,40 @@ public sealed record ApiRequest(
 {
     /// <summary>Header naming who makes a change, recorded in the audit trail (e.g. an operator's name).</summary>
     public const string ActorHeader = "X-Prefilter-Actor";
+
+    /// <summary>
+    /// Builds a request from what every HTTP host has (ASP.NET Core's <c>IQueryCollection</c> and <c>IHeaderDictionary</c>
+    /// are such sequences), so the Functions app and the local server translate requests the same way.
+    /// </summary>
+    /// <param name="method">The HTTP method.</param>
+    /// <param name="path">The request path, with or without the leading <c>/api/</c>.</param>
+    /// <param name="query">Query parameters.</param>
+    /// <param name="headers">Request headers; repeated headers are joined with commas.</param>
+    /// <param name="body">The body stream.</param>
+    /// <param name="contentLength">The declared Content-Length, if any.</param>
+    public static ApiRequest Create(
+        string method,
+        string path,
+        IEnumerable<KeyValuePair<string, StringValues>> query,
+        IEnumerable<KeyValuePair<string, StringValues>> headers,
+        Stream body,
+        long? contentLength)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var relative = path.Trim('/');
+        if (relative.StartsWith("api/", StringComparison.OrdinalIgnoreCase) || string.Equals(relative, "api", StringComparison.OrdinalIgnoreCase))
+        {
+            relative = relative.Length > 3 ? relative[4..] : "";
+        }
+
+        return new ApiRequest(
+            method,
+            relative,
+            query.ToDictionary(pair => pair.Key, pair => (IReadOnlyList<string>)pair.Value.OfType<string>().ToList(), StringComparer.OrdinalIgnoreCase),
+            headers.ToDictionary(pair => pair.Key, pair => pair.Value.ToString(), StringComparer.OrdinalIgnoreCase),
+            body,
+            contentLength);
+    }
 
     /// <summary>The first value of a query parameter, or null.</summary>
     /// <param name="name">The parameter name.</param>

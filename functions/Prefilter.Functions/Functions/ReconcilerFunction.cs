@@ -1,0 +1,19 @@
+using Microsoft.Azure.Functions.Worker;
+using Prefilter.Pipeline.Reconciliation;
+
+namespace Prefilter.Functions.Functions;
+
+/// <summary>Re-drives mail whose blob event was lost.</summary>
+/// <param name="reconciler">The reconciler.</param>
+public sealed class ReconcilerFunction(Reconciler reconciler)
+{
+    /// <summary>The function name.</summary>
+    public const string Name = "Reconciler";
+
+    /// <summary>Every five minutes: scans again any incoming blob without an outcome older than <c>Reconciler:MinimumAge</c>.</summary>
+    /// <param name="timer">Timer information (unused).</param>
+    /// <param name="cancellationToken">Host shutdown.</param>
+    [Function(Name)]
+    public Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        reconciler.RunAsync(cancellationToken);
+}
