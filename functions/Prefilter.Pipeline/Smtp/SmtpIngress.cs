@@ -159,6 +159,19 @@ public sealed class SmtpIngress : IHostedService, IAsyncDisposable
     {
         public Task<bool> CanAcceptFromAsync(ISessionContext context, IMailbox from, int size, CancellationToken cancellationToken)
         {
+            var sender = AddressOf(from);
+            if (sender.Length > 0)
+            {
+                try
+                {
+                    MailEnvelope.DomainOf(sender);
+                }
+                catch (MailEnvelopeException exception)
+                {
+                    throw Refuse(553, $"5.1.7 Bad sender address: {exception.Reason}");
+                }
+            }
+
             // MAIL FROM opens a transaction: the recipient count starts again.
             context.Properties[RecipientCountKey] = 0;
             return Task.FromResult(true);

@@ -110,6 +110,32 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.Equal("", stored.Envelope.MailFrom);
     }
 
+    [Fact]
+    public async Task Refuses_a_sender_address_without_a_usable_domain_at_mail_from()
+    {
+        var error = await Assert.ThrowsAsync<SmtpCommandException>(() =>
+            SendAsync(Message("a@served.example"), "someone@localhost", "a@served.example"));
+
+        Assert.Equal(553, (int)error.StatusCode);
+        Assert.Equal(SmtpErrorCode.SenderNotAccepted, error.ErrorCode);
+        Assert.Empty(await Mails.ListAsync("").ToListAsync());
+    }
+
+    [Fact]
+    public async Task Refuses_the_recipients_past_the_limit_with_452_so_the_sender_sends_them_later()
+    {
+        using var client = new TolerantSmtpClient();
+        await client.ConnectAsync(ingress.EndPoint!.Address.ToString(), ingress.EndPoint.Port, MailKit.Security.SecureSocketOptions.None);
+        var recipients = Enumerable.Range(0, new SmtpIngressOptions().MaxRecipients + 2).Select(i => MailboxAddress.Parse($"r{i}@served.example")).ToList();
+
+        await client.SendAsync(Message("r0@served.example"), MailboxAddress.Parse("s@elsewhere.example"), recipients);
+        await client.DisconnectAsync(true);
+
+        Assert.Equal(2, client.Refused.Count);
+        var stored = Assert.Single(await Mails.ListAsync("").ToListAsync());
+        Assert.Equal(new SmtpIngressOptions().MaxRecipients, (await Mails.ReadEnvelopeAsync(stored)).Recipients.Count);
+    }
+
     private static MimeMessage Message(string to)
     {
         var message = new MimeMessage();
