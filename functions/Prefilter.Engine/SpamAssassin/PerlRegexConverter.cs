@@ -587,13 +587,8 @@ public static class PerlRegexConverter
                     position++;
                     return true;
                 default:
-                    if (!char.IsAsciiLetterOrDigit(e) && e != '_')
-                    {
-                        codePoint = e;
-                        return true;
-                    }
-
-                    if (e == '_')
+                    // Perl reads an escaped non-alphanumeric character (and "\_") as itself.
+                    if (!char.IsAsciiLetterOrDigit(e))
                     {
                         codePoint = e;
                         return true;

@@ -55,10 +55,11 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             }
         }
 
-        foreach (var cyclic in UnsolvedMetas(metas))
+        var unsolved = UnsolvedMetas(metas).Select(name => (name, Through: string.Join(", ", CycleMembers(name, metas)))).ToList();
+        foreach (var (name, through) in unsolved)
         {
-            Skip(metas[cyclic].Definition, SkipCategory.MetaCycle, $"unsolved meta dependencies (cycle through {string.Join(", ", CycleMembers(cyclic, metas))})");
-            metas.Remove(cyclic);
+            Skip(metas[name].Definition, SkipCategory.MetaCycle, $"unsolved meta dependencies (cycle through {through})");
+            metas.Remove(name);
         }
 
         foreach (var s in configuration.Rejected.Concat(skipped))
