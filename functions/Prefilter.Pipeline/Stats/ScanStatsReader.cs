@@ -1,0 +1,44 @@
+namespace Prefilter.Pipeline.Stats;
+
+/// <summary>Reads the shared scan figures of a set: every instance's rows over a time range, added up.</summary>
+public sealed class ScanStatsReader
+{
+    private readonly ScanStatsTable table;
+
+    /// <summary>Creates the reader.</summary>
+    /// <param name="table">The table.</param>
+    public ScanStatsReader(ScanStatsTable table)
+    {
+        this.table = table ?? throw new ArgumentNullException(nameof(table));
+    }
+
+    /// <summary>
+    /// The figures of a set over the windows that overlap [<paramref name="from"/>, <paramref name="to"/>] (whole
+    /// windows of <see cref="ScanStatsOptions.Window"/>), of all instances, merged exactly.
+    /// </summary>
+    /// <param name="setDigest">The set's digest.</param>
+    /// <param name="from">Start of the range.</param>
+    /// <param name="to">End of the range.</param>
+    /// <param name="role">Only what the set scanned in this role; null for both.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The merged figures; <see cref="ScanStats.Empty"/> when nothing was recorded.</returns>
+    /// <exception cref="ArgumentException"><paramref name="to"/> is before <paramref name="from"/>, or the digest is empty.</exception>
+    /// <exception cref="ScanStatsFormatException">A row is damaged or has another histogram layout.</exception>
+    /// <exception cref="Azure.RequestFailedException">Storage failed.</exception>
+    public async Task<ScanStats> ReadAsync(string setDigest, DateTimeOffset from, DateTimeOffset to, ScanRole? role = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(setDigest);
+        if (to < from)
+        {
+            throw new ArgumentException($"the range ends ({to:O}) before it starts ({from:O})", nameof(to));
+        }
+
+        var total = ScanStats.Empty;
+        await foreach (var row in table.QueryAsync(setDigest, from, to, role, cancellationToken).ConfigureAwait(false))
+        {
+            total = total.Merge(row);
+        }
+
+        return total;
+    }
+}

@@ -1,0 +1,176 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using Azure;
+using Azure.Data.Tables;
+using Microsoft.Extensions.Options;
+
+namespace Prefilter.Pipeline.Stats;
+
+/// <summary>
+/// The <c>scanstats</c> table: one row per (set digest, time window, role, instance). Partition key = set digest;
+/// row key = <c>{window start yyyyMMddTHHmmss}_{role}_{instance}</c>, so a time range of a set is one range query and
+/// rows of many instances add up.
+/// </summary>
+/// <remarks>
+/// An instance writes the cumulative figures of its window (replace), so a repeated or late flush never counts a
+/// scan twice. Each row carries <see cref="CostHistogram.Layout"/>; a row of another layout is refused, not mis-added.
+/// </remarks>
+public sealed class ScanStatsTable
+{
+    private const string KeyTimeFormat = "yyyyMMdd'T'HHmmss";
+    private readonly TableClient table;
+    private readonly TimeSpan window;
+    private volatile bool created;
+
+    /// <summary>Creates the adapter.</summary>
+    /// <param name="tables">The storage account's table service.</param>
+    /// <param name="options">Table name and window size.</param>
+    public ScanStatsTable(TableServiceClient tables, IOptions<ScanStatsOptions> options)
+    {
+        ArgumentNullException.ThrowIfNull(tables);
+        var value = (options ?? throw new ArgumentNullException(nameof(options))).Value;
+        table = tables.GetTableClient(value.TableName);
+        window = value.Window;
+    }
+
+    /// <summary>The length of one row's time window.</summary>
+    public TimeSpan Window => window;
+
+    /// <summary>The start of the window holding a time.</summary>
+    /// <param name="at">A time.</param>
+    public DateTimeOffset WindowStart(DateTimeOffset at)
+    {
+        var utc = at.UtcTicks;
+        return new DateTimeOffset(utc - (utc % window.Ticks), TimeSpan.Zero);
+    }
+
+    /// <summary>Writes (replaces) the figures of one instance for one window.</summary>
+    /// <param name="setDigest">The set.</param>
+    /// <param name="windowStart">Start of the window.</param>
+    /// <param name="role">The set's role.</param>
+    /// <param name="instanceId">The writing instance.</param>
+    /// <param name="stats">Its cumulative figures for the window.</param>
+    /// <param name="cancellationToken">Cancels the write.</param>
+    /// <exception cref="RequestFailedException">Storage failed; the caller keeps the figures and writes again later.</exception>
+    public async Task WriteAsync(string setDigest, DateTimeOffset windowStart, ScanRole role, string instanceId, ScanStats stats, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(setDigest);
+        ArgumentException.ThrowIfNullOrEmpty(instanceId);
+        ArgumentNullException.ThrowIfNull(stats);
+        await EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+        var buckets = new byte[CostHistogram.BucketCount * sizeof(long)];
+        for (var i = 0; i < CostHistogram.BucketCount; i++)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(buckets.AsSpan(i * sizeof(long)), stats.CostBuckets[i]);
+        }
+
+        var entity = new TableEntity(setDigest, $"{Key(windowStart)}_{RoleName(role)}_{instanceId}")
+        {
+            ["WindowStart"] = windowStart,
+            ["Role"] = RoleName(role),
+            ["Instance"] = instanceId,
+            ["Layout"] = CostHistogram.Layout,
+            ["Count"] = stats.Count,
+            ["DeadlineHits"] = stats.DeadlineHits,
+            ["Incomplete"] = stats.Incomplete,
+            ["Deliver"] = stats.DeliverCount,
+            ["Tag"] = stats.TagCount,
+            ["Quarantine"] = stats.QuarantineCount,
+            ["CostTicks"] = stats.TotalCost.Ticks,
+            ["CostBuckets"] = buckets,
+        };
+        await table.UpsertEntityAsync(entity, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The rows of a set whose windows overlap [<paramref name="from"/>, <paramref name="to"/>], of every instance.</summary>
+    /// <param name="setDigest">The set.</param>
+    /// <param name="from">Start of the range.</param>
+    /// <param name="to">End of the range.</param>
+    /// <param name="role">Only rows of this role; null for both.</param>
+    /// <param name="cancellationToken">Cancels the query.</param>
+    /// <returns>The rows' figures; none when there is no table yet.</returns>
+    /// <exception cref="ScanStatsFormatException">A row is damaged or has another histogram layout.</exception>
+    /// <exception cref="RequestFailedException">Storage failed.</exception>
+    public async IAsyncEnumerable<ScanStats> QueryAsync(string setDigest, DateTimeOffset from, DateTimeOffset to, ScanRole? role = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(setDigest);
+        var first = Key(WindowStart(from));
+        var end = Key(WindowStart(to) + window);
+        var filter = role is { } only
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {setDigest} and RowKey ge {first} and RowKey lt {end} and Role eq {RoleName(only)}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {setDigest} and RowKey ge {first} and RowKey lt {end}");
+        await using var rows = table.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).GetAsyncEnumerator(cancellationToken);
+        while (true)
+        {
+            try
+            {
+                if (!await rows.MoveNextAsync().ConfigureAwait(false))
+                {
+                    yield break;
+                }
+            }
+            catch (RequestFailedException exception) when (exception.Status == 404)
+            {
+                // No instance has flushed yet: no rows.
+                yield break;
+            }
+
+            yield return FromEntity(rows.Current);
+        }
+    }
+
+    private static ScanStats FromEntity(TableEntity entity)
+    {
+        var layout = entity.GetString("Layout");
+        if (layout != CostHistogram.Layout)
+        {
+            throw new ScanStatsFormatException(entity.PartitionKey, entity.RowKey, $"histogram layout '{layout}' is not {CostHistogram.Layout}");
+        }
+
+        var buckets = entity.GetBinary("CostBuckets");
+        if (buckets is null || buckets.Length != CostHistogram.BucketCount * sizeof(long))
+        {
+            throw new ScanStatsFormatException(entity.PartitionKey, entity.RowKey, $"CostBuckets must be {CostHistogram.BucketCount * sizeof(long)} bytes, not {buckets?.Length.ToString(CultureInfo.InvariantCulture) ?? "missing"}");
+        }
+
+        var counts = new long[CostHistogram.BucketCount];
+        for (var i = 0; i < counts.Length; i++)
+        {
+            counts[i] = BinaryPrimitives.ReadInt64LittleEndian(buckets.AsSpan(i * sizeof(long)));
+        }
+
+        try
+        {
+            return new ScanStats(
+                Required(entity, "Count"),
+                Required(entity, "DeadlineHits"),
+                Required(entity, "Incomplete"),
+                Required(entity, "Deliver"),
+                Required(entity, "Tag"),
+                Required(entity, "Quarantine"),
+                TimeSpan.FromTicks(Required(entity, "CostTicks")),
+                counts);
+        }
+        catch (ArgumentException exception)
+        {
+            throw new ScanStatsFormatException(entity.PartitionKey, entity.RowKey, exception.Message);
+        }
+    }
+
+    private static long Required(TableEntity entity, string name) =>
+        entity.GetInt64(name) ?? throw new ScanStatsFormatException(entity.PartitionKey, entity.RowKey, $"{name} is missing or not a 64-bit integer");
+
+    private static string Key(DateTimeOffset windowStart) => windowStart.UtcDateTime.ToString(KeyTimeFormat, CultureInfo.InvariantCulture);
+
+    private static string RoleName(ScanRole role) => role == ScanRole.Canary ? "canary" : "active";
+
+    private async Task EnsureCreatedAsync(CancellationToken cancellationToken)
+    {
+        if (!created)
+        {
+            await table.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+            created = true;
+        }
+    }
+}
