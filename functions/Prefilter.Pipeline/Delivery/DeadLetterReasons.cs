@@ -9,7 +9,7 @@ public static class DeadLetterReasons
     /// <summary>Transient failures went on past the attempt or age limit; the description has the last reply.</summary>
     public const string RetriesExhausted = "DeliveryRetriesExhausted";
 
-    /// <summary>No recipient of the mail is in a served domain any more.</summary>
+    /// <summary>Recipients of the mail are in domains no longer served (the policy changed since ingress); they are never relayed.</summary>
     public const string NoServedRecipient = "NoServedRecipient";
 
     /// <summary>The message body is not a claim check.</summary>

@@ -211,7 +211,9 @@ public sealed class DeliveryHandler
 
         if (refused.Count > 0)
         {
-            return await DeadLetterAsync(info, settlement, DeadLetterReasons.DownstreamRejected, string.Join("; ", refused), cancellationToken).ConfigureAwait(false);
+            // Only recipients whose domain left the policy since ingress: no downstream refused anything.
+            var reason = refused.Count == plan.Unserved.Count ? DeadLetterReasons.NoServedRecipient : DeadLetterReasons.DownstreamRejected;
+            return await DeadLetterAsync(info, settlement, reason, string.Join("; ", refused), cancellationToken).ConfigureAwait(false);
         }
 
         await RecordOutcomeAsync(info, MailOutcome.Delivered, null, cancellationToken).ConfigureAwait(false);

@@ -225,6 +225,22 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
     }
 
     [Fact]
+    public async Task A_recipient_whose_domain_left_the_policy_since_ingress_is_never_relayed_and_the_mail_is_dead_lettered_for_it()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
+        var alpha = await scenario.ServeAsync("alpha.example");
+        await scenario.StartAsync();
+
+        var claim = await scenario.SubmitAsync(DeliveryScenario.Mail("a@alpha.example"), "sender@origin.example", ["a@alpha.example", "x@gone.example"]);
+
+        var dead = await scenario.ReceiveDeadLetterAsync();
+        Assert.Equal(DeadLetterReasons.NoServedRecipient, dead.DeadLetterReason);
+        Assert.Contains("x@gone.example", dead.DeadLetterErrorDescription);
+        Assert.Equal(["a@alpha.example"], Assert.Single(alpha.Messages).Recipients);
+        Assert.Equal(MailOutcome.DeadLettered, (await scenario.WaitForOutcomeAsync(claim.BlobName)).Outcome);
+    }
+
+    [Fact]
     public async Task A_message_that_is_not_a_claim_check_is_dead_lettered()
     {
         await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
