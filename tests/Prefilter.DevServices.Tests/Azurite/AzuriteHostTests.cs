@@ -56,6 +56,25 @@ public sealed class AzuriteHostTests
         }
     }
 
+    [Fact]
+    public async Task Azurite_stops_by_itself_when_its_owner_process_is_gone()
+    {
+        using var owner = Process.Start(new ProcessStartInfo("sleep", "120") { UseShellExecute = false })!;
+        await using var host = await AzuriteHost.StartAsync(new AzuriteHostOptions { OwnerProcessId = owner.Id });
+        Assert.False(HasExited(host.ProcessId));
+
+        owner.Kill();
+        await owner.WaitForExitAsync();
+
+        // The bootstrap checks its owner every second; allow generously for a loaded machine.
+        for (var wait = 0; wait < 600 && !HasExited(host.ProcessId); wait++)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100));
+        }
+
+        Assert.True(HasExited(host.ProcessId));
+    }
+
     private static bool HasExited(int pid)
     {
         try

@@ -153,6 +153,12 @@ public sealed partial class AzuriteHost : IAsyncDisposable
 
     private static IEnumerable<string> Arguments(string entryPoint, AzuriteHostOptions options)
     {
+        // Azurite runs inside a small bootstrap that watches the owner process: a test run or `prefilter up`
+        // that is killed (no Dispose) must not leave an Azurite behind holding memory and ports.
+        yield return "-e";
+        yield return OwnerWatchBootstrap;
+        yield return "--";
+        yield return (options.OwnerProcessId ?? Environment.ProcessId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         yield return entryPoint;
         foreach (var service in new[] { "blob", "queue", "table" })
         {
@@ -258,6 +264,18 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     }
 
     private const int SigTerm = 15;
+
+    // argv after "--": owner pid, Azurite's entry script, Azurite's arguments. Azurite starts when its script is
+    // loaded and reads process.argv, so argv is rewritten to look like a direct start first.
+    private const string OwnerWatchBootstrap = """
+        const [owner, entry, ...rest] = process.argv.slice(1);
+        process.argv = [process.argv[0], entry, ...rest];
+        setInterval(() => {
+          try { process.kill(Number(owner), 0); }
+          catch { process.kill(process.pid, 'SIGTERM'); setTimeout(() => process.exit(0), 5000).unref(); }
+        }, 1000).unref();
+        require(entry);
+        """;
 
     [DllImport("libc", EntryPoint = "kill")]
     private static extern int SendSignal(int pid, int signal);

@@ -11,4 +11,10 @@ public sealed class AzuriteHostOptions
 
     /// <summary>How long to wait for Azurite to report its ports (not counting <c>npm ci</c>). Default 60 s.</summary>
     public TimeSpan StartTimeout { get; init; } = TimeSpan.FromSeconds(60);
+
+    /// <summary>
+    /// Azurite stops by itself within a few seconds once this process is gone, so a killed test run or
+    /// <c>prefilter up</c> leaves nothing behind. Null (the default) means the current process.
+    /// </summary>
+    public int? OwnerProcessId { get; init; }
 }
