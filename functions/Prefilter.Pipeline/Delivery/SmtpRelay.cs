@@ -1,4 +1,5 @@
 using System.Net;
+using System.Net.Security;
 using System.Net.Sockets;
 using MailKit;
 using MailKit.Net.Smtp;
@@ -16,6 +17,14 @@ namespace Prefilter.Pipeline.Delivery;
 /// no header can add a recipient. Returns only after the downstream answered the data with 2xx. Thread-safe:
 /// each relay uses its own connection.
 /// </summary>
+/// <remarks>
+/// TLS follows the downstream's <see cref="TlsPolicy"/>. <see cref="TlsPolicy.StartTlsWhenAvailable"/> is
+/// opportunistic (RFC 7435), as between MTAs: it encrypts whenever the downstream offers STARTTLS and accepts any
+/// certificate, since it would send in plain text otherwise. <see cref="TlsPolicy.StartTls"/> and
+/// <see cref="TlsPolicy.Tls"/> require a certificate the machine trusts for the host name; an untrusted one is a
+/// transient failure, so the mail waits for the downstream (or the policy) to be fixed instead of going out
+/// unauthenticated.
+/// </remarks>
 public sealed class SmtpRelay
 {
     private readonly SmtpRelayOptions options;
@@ -61,6 +70,19 @@ public sealed class SmtpRelay
         if (options.ClientName is { Length: > 0 } clientName)
         {
             client.LocalDomain = clientName;
+        }
+
+        if (downstream.Tls == TlsPolicy.StartTlsWhenAvailable)
+        {
+            client.ServerCertificateValidationCallback = (_, _, _, errors) =>
+            {
+                if (errors != SslPolicyErrors.None)
+                {
+                    logger.LogDebug("Opportunistic TLS to {Downstream} with an unverified certificate: {Errors}", name, errors);
+                }
+
+                return true;
+            };
         }
 
         string reply;

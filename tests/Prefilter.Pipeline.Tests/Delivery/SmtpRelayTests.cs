@@ -1,5 +1,7 @@
 using System.Net;
 using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using MimeKit;
@@ -91,6 +93,49 @@ public sealed class SmtpRelayTests
             Relay.RelayAsync(DownstreamOf(sink) with { Tls = TlsPolicy.StartTls }, null, Mail(), "s@b.example", ["r@a.example"]));
 
         Assert.Empty(sink.Messages);
+    }
+
+    [Fact]
+    public async Task Opportunistic_starttls_encrypts_even_when_the_certificate_is_not_trusted()
+    {
+        using var certificate = SelfSignedCertificate();
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { Certificate = certificate });
+
+        await Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["r@a.example"]);
+
+        Assert.True(Assert.Single(sink.Messages).Secure);
+    }
+
+    [Fact]
+    public async Task Opportunistic_starttls_sends_plain_to_a_downstream_that_does_not_offer_it()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+
+        await Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["r@a.example"]);
+
+        Assert.False(Assert.Single(sink.Messages).Secure);
+    }
+
+    [Fact]
+    public async Task Required_starttls_refuses_an_untrusted_certificate_as_a_transient_failure()
+    {
+        using var certificate = SelfSignedCertificate();
+        await using var sink = await SmtpSink.StartAsync(new SmtpSinkOptions { Certificate = certificate });
+
+        var error = await Assert.ThrowsAsync<TransientRelayException>(() =>
+            Relay.RelayAsync(DownstreamOf(sink) with { Tls = TlsPolicy.StartTls }, null, Mail(), "s@b.example", ["r@a.example"]));
+
+        Assert.Null(error.StatusCode);
+        Assert.Empty(sink.Messages);
+    }
+
+    private static X509Certificate2 SelfSignedCertificate()
+    {
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=sink.localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        // A PKCS#12 round trip gives the certificate a private key that SslStream can use on every platform.
+        return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
     }
 
     private static Downstream DownstreamOf(SmtpSink sink) => new(sink.Host, sink.Port, TlsPolicy.StartTlsWhenAvailable, null);

@@ -29,7 +29,14 @@ public sealed class SmtpSink : IAsyncDisposable
     {
         var serverOptions = new SmtpServerOptionsBuilder()
             .ServerName(options.ServerName)
-            .Endpoint(endpoint => endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, options.Port)))
+            .Endpoint(endpoint =>
+            {
+                endpoint.Endpoint(new IPEndPoint(IPAddress.Loopback, options.Port));
+                if (options.Certificate is { } certificate)
+                {
+                    endpoint.Certificate(certificate);
+                }
+            })
             .MaxMessageSize(options.MaxMessageSize, MaxMessageSizeHandling.Strict)
             .Build();
         var services = new ServiceProvider();
@@ -143,13 +150,13 @@ public sealed class SmtpSink : IAsyncDisposable
         stopping.Dispose();
     }
 
-    private SmtpSinkMessage Accept(string sender, IReadOnlyList<string> recipients, byte[] data)
+    private SmtpSinkMessage Accept(string sender, IReadOnlyList<string> recipients, byte[] data, bool secure)
     {
         SmtpSinkMessage message;
         List<Waiter> satisfied;
         lock (gate)
         {
-            message = new SmtpSinkMessage(messages.Count + 1, sender, recipients, data);
+            message = new SmtpSinkMessage(messages.Count + 1, sender, recipients, data, secure);
             messages.Add(message);
             satisfied = waiters.FindAll(w => messages.Count >= w.Count);
             waiters.RemoveAll(satisfied.Contains);
@@ -202,7 +209,7 @@ public sealed class SmtpSink : IAsyncDisposable
             var reply = await sink.Script.NextAsync(SmtpStage.Data, recipients, cancellationToken).ConfigureAwait(false);
             if (reply.IsPositive)
             {
-                sink.Accept(AddressOf(transaction.From), recipients, WithFinalLineEnd(buffer));
+                sink.Accept(AddressOf(transaction.From), recipients, WithFinalLineEnd(buffer), context.Pipe.IsSecure);
             }
 
             return ToResponse(reply);
