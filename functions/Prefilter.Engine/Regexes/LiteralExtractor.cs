@@ -110,7 +110,7 @@ internal sealed class LiteralExtractor
         if (_folded)
         {
             var first = FoldChar(members[0]);
-            return first != LookAlikeFold.NonAsciiWordMarker && members.TrueForAll(c => FoldChar(c) == first) ? first : null;
+            return !(first.Length == 1 && LookAlikeFold.IsMarker(first[0])) && members.TrueForAll(c => FoldChar(c) == first) ? first : null;
         }
 
         var lower = Lower(members[0]);
@@ -165,7 +165,6 @@ internal sealed class LiteralExtractor
     private static string FoldChar(char c) => LookAlikeFold.Map(c) switch
     {
         LookAlikeFold.Deleted => "",
-        LookAlikeFold.NonAsciiWord => LookAlikeFold.NonAsciiWordMarker,
         var folded => folded.ToString(),
     };
 
@@ -343,7 +342,8 @@ internal sealed class LiteralExtractor
         var result = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in strings)
         {
-            result.Add(s.Contains(LookAlikeFold.NonAsciiWord) ? LookAlikeFold.NonAsciiWordMarker : LookAlikeFold.Collapse(s));
+            var marker = s.AsSpan().IndexOfAnyInRange(LookAlikeFold.NonAsciiWord, LookAlikeFold.BarMarker);
+            result.Add(marker >= 0 ? s[marker].ToString() : LookAlikeFold.Collapse(s));
         }
 
         return result;
@@ -372,7 +372,7 @@ internal sealed class LiteralExtractor
         var shortest = int.MaxValue;
         foreach (var s in set)
         {
-            if (_folded && s == LookAlikeFold.NonAsciiWordMarker)
+            if (_folded && s.Length == 1 && LookAlikeFold.IsMarker(s[0]))
             {
                 continue;
             }

@@ -9,9 +9,9 @@ namespace Prefilter.Engine.Regexes;
 /// The fold maps each character independently: ASCII letters and a few digits to a group letter
 /// (<c>c k g o 0 u v w</c> → <c>o</c>, <c>i l 1 y j</c> → <c>i</c>, <c>e 3</c> → <c>e</c>,
 /// <c>b 8</c> → <c>b</c>, <c>a 4</c> → <c>a</c>, <c>s z 5</c> → <c>s</c>, <c>t 7</c> → <c>t</c>; the groups are those the ReplaceTags classes share), non-word characters (everything
-/// <c>\W</c> matches, and <c>_</c>) to nothing, and non-ASCII letters, surrogates (letters outside the BMP) and
-/// <c>&amp;</c> (which starts character references) to nothing while noting that one was seen: a literal set may
-/// hold the marker "such a character occurs" instead of strings with those characters. Runs of one folded letter collapse to one. Because <see cref="LiteralExtractor"/> folds a pattern with
+/// <c>\W</c> matches, and <c>_</c>) and non-ASCII spacing and punctuation to nothing, and every other non-ASCII
+/// character and <c>&amp;</c> (which starts character references) to nothing while noting that one was seen: a
+/// literal set may hold the marker "such a character occurs" instead of strings with those characters. Runs of one folded letter collapse to one. Because <see cref="LiteralExtractor"/> folds a pattern with
 /// the very same map, a literal it derives occurs in the folded text of every text the pattern matches: the
 /// prefilter stays sound whatever the table says; the table only decides how selective it is.
 /// </remarks>
@@ -20,11 +20,26 @@ internal static class LookAlikeFold
     /// <summary>What <see cref="Map"/> returns for characters that fold to nothing.</summary>
     public const char Deleted = '\0';
 
-    /// <summary>What <see cref="Map"/> returns for non-ASCII word characters (dropped from folded text, flagged).</summary>
+    /// <summary>
+    /// Marker for non-ASCII characters and <c>&amp;</c>; <see cref="AtMarker"/> and <see cref="BarMarker"/> mark
+    /// <c>@</c> and <c>| !</c>. <see cref="Map"/> returns markers for such characters; they are dropped from folded
+    /// text and reported as a bit set; in literal sets a marker stands for "such a character occurs".
+    /// </summary>
     public const char NonAsciiWord = '\u0001';
 
-    /// <summary>The literal that stands for "some non-ASCII word character occurs" in folded literal sets.</summary>
+    /// <summary>Marker for <c>@</c>, which look-alike classes use for a.</summary>
+    public const char AtMarker = '\u0002';
+
+    /// <summary>Marker for <c>|</c> and <c>!</c>, which look-alike classes use for i and l.</summary>
+    public const char BarMarker = '\u0003';
+
+    /// <summary>The literal form of <see cref="NonAsciiWord"/>.</summary>
     public const string NonAsciiWordMarker = "\u0001";
+
+    public static bool IsMarker(char c) => c is >= NonAsciiWord and <= BarMarker;
+
+    /// <summary>The bit of a marker in the set <see cref="Fold"/> reports.</summary>
+    public static byte MarkerBit(char marker) => (byte)(1 << (marker - 1));
 
     private static readonly Lazy<char[]> Table = new(Build);
 
@@ -32,12 +47,12 @@ internal static class LookAlikeFold
 
     /// <summary>Folds <paramref name="text"/> into <paramref name="output"/> (at least as long as the text).</summary>
     /// <returns>The folded length.</returns>
-    public static int Fold(ReadOnlySpan<char> text, Span<char> output, out bool sawNonAsciiWord)
+    public static int Fold(ReadOnlySpan<char> text, Span<char> output, out byte markers)
     {
         var table = Table.Value;
         var length = 0;
         var previous = Deleted;
-        sawNonAsciiWord = false;
+        markers = 0;
         foreach (var c in text)
         {
             var folded = table[c];
@@ -46,9 +61,9 @@ internal static class LookAlikeFold
                 continue;
             }
 
-            if (folded == NonAsciiWord)
+            if (IsMarker(folded))
             {
-                sawNonAsciiWord = true;
+                markers |= MarkerBit(folded);
                 continue;
             }
 
@@ -83,6 +98,13 @@ internal static class LookAlikeFold
         return length == value.Length ? value : new string(buffer[..length]);
     }
 
+    // Spaces, controls and the General Punctuation block (curly quotes, dashes, ellipsis) are common in ordinary mail
+    // and never stand for letters; every other non-ASCII character (letters, Latin-1 symbols such as ¦ § ¥ that
+    // look-alike classes use, surrogates of letters outside the BMP) becomes the marker.
+    private static bool IsSpacingOrPunctuation(char c) =>
+        char.IsWhiteSpace(c) || char.IsControl(c) || (c >= '\u2000' && c <= '\u206F')
+        || System.Globalization.CharUnicodeInfo.GetUnicodeCategory(c) == System.Globalization.UnicodeCategory.Format;
+
     private static char[] Build()
     {
         var table = new char[65536];
@@ -90,8 +112,8 @@ internal static class LookAlikeFold
         {
             var c = (char)i;
             table[i] = c < 128 ? (CharSet.IsWordChar(c) && c != '_' ? c : Deleted)
-                : CharSet.IsWordChar(c) || char.IsSurrogate(c) ? NonAsciiWord
-                : Deleted;
+                : IsSpacingOrPunctuation(c) ? Deleted
+                : NonAsciiWord;
         }
 
         for (var c = 'A'; c <= 'Z'; c++)
@@ -114,6 +136,9 @@ internal static class LookAlikeFold
         // Look-alike classes spell letters as character references (&#1089;); '&' stands for "some letter" like a
         // non-ASCII letter does, so such alternatives shrink to the marker instead of to many digit strings.
         table['&'] = NonAsciiWord;
+        table['@'] = AtMarker;
+        table['|'] = BarMarker;
+        table['!'] = BarMarker;
         return table;
     }
 }

@@ -82,7 +82,7 @@ public static class RegexAnalyzer
                 LinearPattern = pattern,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
-                NonAsciiWordWakes = nonAscii,
+                MarkerWakes = nonAscii,
             };
         }
 
@@ -96,7 +96,7 @@ public static class RegexAnalyzer
                 StartCheckPattern = rewrite.StartCheckPattern,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
-                NonAsciiWordWakes = nonAscii,
+                MarkerWakes = nonAscii,
             };
         }
 
@@ -110,7 +110,7 @@ public static class RegexAnalyzer
                 RefusalReason = "the pattern " + why + shape,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
-                NonAsciiWordWakes = nonAscii,
+                MarkerWakes = nonAscii,
             };
         }
 
@@ -118,7 +118,7 @@ public static class RegexAnalyzer
         {
             RequiredLiterals = literals,
             LiteralsAreLookAlikeFolded = folded,
-            NonAsciiWordWakes = nonAscii,
+            MarkerWakes = nonAscii,
         };
     }
 
@@ -147,21 +147,29 @@ public static class RegexAnalyzer
         }
     }
 
-    private static (IReadOnlyList<string> Literals, bool Folded, bool NonAsciiWordWakes) Literals(RegexNode root)
+    private static (IReadOnlyList<string> Literals, bool Folded, byte Markers) Literals(RegexNode root)
     {
         var plain = LiteralExtractor.Extract(root, folded: false);
         if (plain.Count > 0)
         {
-            return (plain, false, false);
+            return (plain, false, 0);
         }
 
         var folded = LiteralExtractor.Extract(root, folded: true);
         if (folded.Count == 0)
         {
-            return ([], false, false);
+            return ([], false, 0);
         }
 
-        var marker = folded.Contains(LookAlikeFold.NonAsciiWordMarker);
-        return ([.. folded.Where(literal => literal != LookAlikeFold.NonAsciiWordMarker)], true, marker);
+        byte markers = 0;
+        foreach (var literal in folded)
+        {
+            if (literal.Length == 1 && LookAlikeFold.IsMarker(literal[0]))
+            {
+                markers |= LookAlikeFold.MarkerBit(literal[0]);
+            }
+        }
+
+        return ([.. folded.Where(literal => !(literal.Length == 1 && LookAlikeFold.IsMarker(literal[0])))], true, markers);
     }
 }

@@ -44,8 +44,8 @@ public sealed class RegexPlan
     /// <summary>For edge checks: a backtracking pattern anchored with <c>\G</c>, true at a start that passes the leading lookarounds.</summary>
     internal string? StartCheckPattern { get; init; }
 
-    /// <summary>For folded literals: the requirement also holds when the text has a non-ASCII word character.</summary>
-    internal bool NonAsciiWordWakes { get; init; }
+    /// <summary>For folded literals: markers (<see cref="LookAlikeFold.MarkerBit"/>) whose characters also wake the pattern.</summary>
+    internal byte MarkerWakes { get; init; }
 
     /// <inheritdoc />
     public override string ToString() => $"{Class}: {Pattern}";

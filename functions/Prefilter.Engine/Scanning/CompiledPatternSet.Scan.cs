@@ -255,13 +255,16 @@ public sealed partial class CompiledPatternSet
                     _foldBuffer = ArrayPool<char>.Shared.Rent(Math.Max(text.Length, 1024));
                 }
 
-                var length = LookAlikeFold.Fold(text, _foldBuffer, out var sawNonAsciiWord);
+                var length = LookAlikeFold.Fold(text, _foldBuffer, out var markers);
                 ReadOnlySpan<char> folded = _foldBuffer.AsSpan(0, length);
-                if (sawNonAsciiWord)
+                if (markers != 0)
                 {
-                    foreach (var check in target.NonAsciiWakes)
+                    for (var i = 0; i < target.MarkerWakes.Length; i++)
                     {
-                        Wake(check, unit, units);
+                        if ((target.MarkerMasks[i] & markers) != 0)
+                        {
+                            Wake(target.MarkerWakes[i], unit, units);
+                        }
                     }
                 }
 

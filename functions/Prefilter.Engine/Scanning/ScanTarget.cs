@@ -42,10 +42,13 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
     /// <summary>Checks woken by literals of the look-alike-folded text.</summary>
     public LiteralIndex? Folded { get; private set; }
 
-    /// <summary>Folded checks also woken by any non-ASCII word character in a unit.</summary>
-    public int[] NonAsciiWakes { get; private set; } = [];
+    /// <summary>Folded checks also woken by marker characters in a unit (non-ASCII, '&amp;', '@', '|', '!').</summary>
+    public int[] MarkerWakes { get; private set; } = [];
 
-    public bool HasFoldedPass => Folded is not null || NonAsciiWakes.Length > 0;
+    /// <summary>The marker bits that wake each of <see cref="MarkerWakes"/>.</summary>
+    public byte[] MarkerMasks { get; private set; } = [];
+
+    public bool HasFoldedPass => Folded is not null || MarkerWakes.Length > 0;
 
     public static string KeyOf(TargetKind kind, string? headerName, string? ifUnset) =>
         $"{kind}\u0000{headerName?.ToLowerInvariant()}\u0000{ifUnset}";
@@ -58,7 +61,8 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
         var plain = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         var folded = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var unfiltered = new List<int>();
-        var nonAscii = new List<int>();
+        var markerWakes = new List<int>();
+        var markerMasks = new List<byte>();
         foreach (var check in Checks)
         {
             var plan = check.Regex.Plan;
@@ -79,14 +83,16 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
                 wakes.Add(check.Index);
             }
 
-            if (plan.NonAsciiWordWakes)
+            if (plan.MarkerWakes != 0)
             {
-                nonAscii.Add(check.Index);
+                markerWakes.Add(check.Index);
+                markerMasks.Add(plan.MarkerWakes);
             }
         }
 
         Unfiltered = [.. unfiltered];
-        NonAsciiWakes = [.. nonAscii];
+        MarkerWakes = [.. markerWakes];
+        MarkerMasks = [.. markerMasks];
         Plain = plain.Count > 0 ? new LiteralIndex(plain, ignoreCase: true) : null;
         Folded = folded.Count > 0 ? new LiteralIndex(folded, ignoreCase: false) : null;
     }
