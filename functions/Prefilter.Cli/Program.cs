@@ -8,6 +8,12 @@ var root = new RootCommand("prefilter: the serverless mail pre-filter's command 
     ScanCommand.Create(),
     ImportSaCommand.Create(),
     BenchCommand.Create(),
+    UpCommand.Create(),
+    SubmitCommand.Create(),
+    PublishCommand.Create(),
+    RollbackCommand.Create(),
+    StatusCommand.Create(),
+    WatchdogCommand.Create(),
 };
 
 var parseResult = root.Parse(args);

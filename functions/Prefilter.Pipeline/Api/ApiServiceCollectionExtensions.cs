@@ -10,7 +10,8 @@ public static class ApiServiceCollectionExtensions
 {
     /// <summary>
     /// <see cref="PatternsApi"/> and <see cref="MailApi"/>, with options from the <c>Api</c> section (validated at start).
-    /// Includes <see cref="ReleaseServiceCollectionExtensions.AddPrefilterRelease"/> (and through it storage and scanning).
+    /// Includes <see cref="WatchdogServiceCollectionExtensions.AddPrefilterWatchdog"/> (and through it release, scan
+    /// stats, storage and scanning).
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">App configuration.</param>
@@ -19,7 +20,7 @@ public static class ApiServiceCollectionExtensions
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        services.AddPrefilterRelease(configuration);
+        services.AddPrefilterWatchdog(configuration);
         if (services.Any(descriptor => descriptor.ServiceType == typeof(PatternsApi)))
         {
             return services;

@@ -16,6 +16,7 @@ namespace Prefilter.Pipeline.Api;
 /// <item><term><c>GET patterns/versions/{version}</c></term><description>a stored version and its gate report; 404 when unknown.</description></item>
 /// <item><term><c>POST patterns/rollback</c></term><description>optional body <c>{ "to": "…", "reason": "…" }</c>: revert to last known good or the named version; idempotent.</description></item>
 /// <item><term><c>POST patterns/rules/disable</c></term><description>body <c>{ "rules": ["ID"], "reason": "…" }</c>: the kill switch.</description></item>
+/// <item><term><c>POST patterns/watchdog</c></term><description>one watchdog run now (the timer does it every minute): roll back, advance, promote or wait.</description></item>
 /// </list>
 /// Errors are problem details: 400 malformed input (with rule id and line for a set), 404 unknown version or rule,
 /// 405 wrong method, 409 concurrent change or release conflict, 413 body over the limit, 422 refused by lint or the gate.
@@ -29,6 +30,7 @@ public sealed class PatternsApi
     private readonly PatternReleaseService release;
     private readonly RollbackService rollback;
     private readonly KillSwitch killSwitch;
+    private readonly Watchdog watchdog;
     private readonly ApiOptions apiOptions;
     private readonly int maxSetBytes;
 
@@ -36,13 +38,15 @@ public sealed class PatternsApi
     /// <param name="release">Publish, status and gate reports.</param>
     /// <param name="rollback">Rollback.</param>
     /// <param name="killSwitch">The per-rule kill switch.</param>
+    /// <param name="watchdog">The watchdog.</param>
     /// <param name="releaseOptions">The set size limit (<see cref="ReleaseOptions.MaxSetBytes"/>).</param>
     /// <param name="apiOptions">The limit on command bodies.</param>
-    public PatternsApi(PatternReleaseService release, RollbackService rollback, KillSwitch killSwitch, IOptions<ReleaseOptions> releaseOptions, IOptions<ApiOptions> apiOptions)
+    public PatternsApi(PatternReleaseService release, RollbackService rollback, KillSwitch killSwitch, Watchdog watchdog, IOptions<ReleaseOptions> releaseOptions, IOptions<ApiOptions> apiOptions)
     {
         this.release = release ?? throw new ArgumentNullException(nameof(release));
         this.rollback = rollback ?? throw new ArgumentNullException(nameof(rollback));
         this.killSwitch = killSwitch ?? throw new ArgumentNullException(nameof(killSwitch));
+        this.watchdog = watchdog ?? throw new ArgumentNullException(nameof(watchdog));
         maxSetBytes = (releaseOptions ?? throw new ArgumentNullException(nameof(releaseOptions))).Value.MaxSetBytes;
         this.apiOptions = (apiOptions ?? throw new ArgumentNullException(nameof(apiOptions))).Value;
     }
@@ -66,6 +70,7 @@ public sealed class PatternsApi
                 _ => Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "GET", "POST")),
             },
             $"{Route}/rollback" => method == "POST" ? RollbackAsync(request, cancellationToken) : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "POST")),
+            $"{Route}/watchdog" => method == "POST" ? RunWatchdogAsync(cancellationToken) : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "POST")),
             $"{Route}/rules/disable" => method == "POST" ? DisableRulesAsync(request, cancellationToken) : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "POST")),
             _ when path.StartsWith($"{Route}/versions/", StringComparison.Ordinal) => method == "GET"
                 ? GetVersionAsync(path[$"{Route}/versions/".Length..], cancellationToken)
@@ -206,6 +211,20 @@ public sealed class PatternsApi
         {
             var result = await killSwitch.DisableRulesAsync(rules, body.Reason, request.Actor("api"), cancellationToken).ConfigureAwait(false);
             return ApiResponse.Json(200, result);
+        }
+        catch (Exception exception) when (Problem(exception) is { } problem)
+        {
+            return problem;
+        }
+    }
+
+    /// <summary><c>POST /api/patterns/watchdog</c>: one watchdog run; the decision (with the figures it compared) is the body.</summary>
+    /// <param name="cancellationToken">Cancels the run; a state change is made completely or not at all.</param>
+    public async Task<ApiResponse> RunWatchdogAsync(CancellationToken cancellationToken = default)
+    {
+        try
+        {
+            return ApiResponse.Json(200, await watchdog.RunOnceAsync(cancellationToken).ConfigureAwait(false));
         }
         catch (Exception exception) when (Problem(exception) is { } problem)
         {

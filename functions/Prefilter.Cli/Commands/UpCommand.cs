@@ -1,0 +1,102 @@
+using System.CommandLine;
+using System.Net.Sockets;
+using Prefilter.Cli.Local;
+
+namespace Prefilter.Cli.Commands;
+
+/// <summary><c>prefilter up</c>: the whole pipeline on this machine until Ctrl+C, with a live line of counts.</summary>
+internal static class UpCommand
+{
+    public static Command Create()
+    {
+        var apiPort = new Option<int>("--api-port") { Description = "Port of the HTTP API on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => LocalStackOptions.DefaultApiPort };
+        var smtpPort = new Option<int>("--smtp-port") { Description = "Port of the SMTP ingress on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => LocalStackOptions.DefaultSmtpPort };
+        var set = new Option<string?>("--set") { Description = $"Pattern set to load (default: {Path.GetRelativePath(Environment.CurrentDirectory, LocalPatternSet.ImportedSpamAssassinPath)} when present, else the built-in default set)" };
+        var key = new Option<string?>("--key") { Description = "API key to require (default: a new random key, printed and written to infra/local/.prefilter/up.json)" };
+        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key };
+        return command.WithHandler(async (parseResult, cancellationToken) =>
+        {
+            Console.Error.WriteLine("starting Azurite, the Service Bus dev broker, the SMTP sink and the pipeline (first run installs npm packages)…");
+            LocalStack stack;
+            try
+            {
+                stack = await LocalStack.StartAsync(
+                    new LocalStackOptions
+                    {
+                        ApiPort = parseResult.GetValue(apiPort),
+                        SmtpPort = parseResult.GetValue(smtpPort),
+                        PatternSetPath = parseResult.GetValue(set),
+                        ApiKey = parseResult.GetValue(key),
+                    },
+                    cancellationToken);
+            }
+            catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException)
+            {
+                throw new CommandException(ExitCodes.ServiceError, $"could not start: {exception.Message}");
+            }
+
+            await using (stack)
+            {
+                var state = new LocalState(stack.ApiUrl.ToString().TrimEnd('/'), stack.ApiKey, $"{stack.SmtpIngress.Address}:{stack.SmtpIngress.Port}");
+                state.Write();
+                try
+                {
+                    PrintWhereToSend(stack, state);
+                    await ShowCountsAsync(stack, cancellationToken);
+                }
+                finally
+                {
+                    state.Delete();
+                    Console.Error.WriteLine();
+                    Console.Error.WriteLine("stopping…");
+                }
+            }
+
+            return ExitCodes.Success;
+        });
+    }
+
+    private static void PrintWhereToSend(LocalStack stack, LocalState state)
+    {
+        Console.WriteLine($"""
+            prefilter is up. Stop with Ctrl+C.
+              SMTP ingress   smtp://{state.Smtp}   (served domains: example.com, example.org)
+              HTTP ingest    POST {state.ApiUrl}/api/mail?from=sender@example.net&to=user@example.com
+              patterns API   {state.ApiUrl}/api/patterns   (rollback, rules/disable, watchdog, versions/{"{version}"})
+              API key        {state.ApiKey}   (header x-functions-key or ?code=; also in {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)})
+              downstream     SMTP sink on {stack.Sink.Host}:{stack.Sink.Port} for every served domain
+              pattern set    {stack.PatternSource}
+              storage        Azurite {stack.Azurite.BlobEndpoint}; Service Bus dev broker on 127.0.0.1:{stack.Broker.Port}
+            Send mail:  prefilter submit <files|dir> --to user@example.com
+            """);
+    }
+
+    private static async Task ShowCountsAsync(LocalStack stack, CancellationToken cancellationToken)
+    {
+        var interactive = !Console.IsOutputRedirected;
+        string? last = null;
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            do
+            {
+                var line = (await stack.CountAsync(cancellationToken)).ToString();
+                if (interactive)
+                {
+                    Console.Write($"\r{line.PadRight(Math.Max(line.Length, last?.Length ?? 0))}");
+                }
+                else if (line != last)
+                {
+                    Console.WriteLine(line);
+                }
+
+                last = line;
+            }
+            while (await timer.WaitForNextTickAsync(cancellationToken));
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C: the caller stops everything.
+        }
+    }
+}

@@ -1,0 +1,219 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prefilter.DevServices.Azurite;
+using Prefilter.DevServices.ServiceBus;
+using Prefilter.DevServices.Smtp;
+using Prefilter.Pipeline;
+using Prefilter.Pipeline.Api;
+using Prefilter.Pipeline.Delivery;
+using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Messaging;
+using Prefilter.Pipeline.Reconciliation;
+using Prefilter.Pipeline.Release;
+using Prefilter.Pipeline.Smtp;
+using Prefilter.Pipeline.Storage;
+
+namespace Prefilter.Cli.Local;
+
+/// <summary>
+/// The whole pipeline on this machine: Azurite, the Service Bus dev broker with queue <c>deliver</c>, an SMTP sink as
+/// every served domain's downstream, and one host running the classes the Functions app runs, registered by the same
+/// <c>AddPrefilter…</c> calls, with local stand-ins for the triggers (blob polling for Event Grid, timers) plus the
+/// SMTP ingress and the HTTP API on Kestrel. Disposing stops everything it started, in reverse order.
+/// </summary>
+internal sealed class LocalStack : IAsyncDisposable
+{
+    private readonly List<IAsyncDisposable> started;
+
+    private LocalStack(List<IAsyncDisposable> started, WebApplication app, AzuriteHost azurite, ServiceBusDevBroker broker, SmtpSink sink, LocalApiKey key, string patternSource)
+    {
+        this.started = started;
+        App = app;
+        Azurite = azurite;
+        Broker = broker;
+        Sink = sink;
+        ApiKey = key.Key;
+        PatternSource = patternSource;
+        var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
+        ApiUrl = new Uri(address.TrimEnd('/') + "/");
+        SmtpIngress = app.Services.GetRequiredService<SmtpIngress>().EndPoint!;
+    }
+
+    /// <summary>The host running the pipeline.</summary>
+    public WebApplication App { get; }
+
+    /// <summary>The services of the host (the same registrations as the Functions app's).</summary>
+    public IServiceProvider Services => App.Services;
+
+    /// <summary>Azurite.</summary>
+    public AzuriteHost Azurite { get; }
+
+    /// <summary>The Service Bus dev broker.</summary>
+    public ServiceBusDevBroker Broker { get; }
+
+    /// <summary>The SMTP sink every served domain relays to.</summary>
+    public SmtpSink Sink { get; }
+
+    /// <summary>Base URL of the HTTP API (routes under <c>api/</c>).</summary>
+    public Uri ApiUrl { get; }
+
+    /// <summary>The key the API checks.</summary>
+    public string ApiKey { get; }
+
+    /// <summary>The SMTP ingress endpoint.</summary>
+    public IPEndPoint SmtpIngress { get; }
+
+    /// <summary>Where the loaded pattern set came from.</summary>
+    public string PatternSource { get; }
+
+    /// <summary>Starts everything; on failure stops what was started and rethrows.</summary>
+    /// <param name="options">Ports, key, pattern set, intervals.</param>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="InvalidOperationException">Node.js or npm is missing, Azurite did not start, or the pattern set was refused.</exception>
+    /// <exception cref="IOException">A port is taken (e.g. another <c>prefilter up</c> runs).</exception>
+    public static async Task<LocalStack> StartAsync(LocalStackOptions options, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var started = new List<IAsyncDisposable>();
+        try
+        {
+            var azurite = await AzuriteHost.StartAsync(cancellationToken: cancellationToken);
+            started.Add(azurite);
+            var broker = new ServiceBusDevBroker(new ServiceBusDevBrokerOptions
+            {
+                Queues =
+                {
+                    new DevQueueOptions
+                    {
+                        Name = ServiceBusOptions.DefaultDeliverQueue,
+                        DuplicateDetectionWindow = TimeSpan.FromMinutes(10),
+                        LockDuration = TimeSpan.FromMinutes(1),
+                        MaxDeliveryCount = 10,
+                    },
+                },
+            });
+            await broker.StartAsync(cancellationToken);
+            started.Add(broker);
+            var sink = await SmtpSink.StartAsync(cancellationToken: cancellationToken);
+            started.Add(sink);
+
+            var key = new LocalApiKey(options.ApiKey ?? LocalApiKey.NewKey());
+            var app = Build(options, azurite, broker, key);
+            started.Add(app);
+            var patternSource = await SeedAsync(app.Services, options, sink, cancellationToken);
+            await app.StartAsync(cancellationToken);
+            started.Reverse();
+            return new LocalStack(started, app, azurite, broker, sink, key, patternSource);
+        }
+        catch
+        {
+            started.Reverse();
+            await DisposeAllAsync(started);
+            throw;
+        }
+    }
+
+    /// <summary>The live counts.</summary>
+    /// <param name="cancellationToken">Cancels the listing.</param>
+    public Task<MailCounts> CountAsync(CancellationToken cancellationToken = default) =>
+        MailCounts.CountAsync(Services.GetRequiredService<MailStore>(), cancellationToken);
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        await App.StopAsync(CancellationToken.None);
+        await DisposeAllAsync(started);
+    }
+
+    private static WebApplication Build(LocalStackOptions options, AzuriteHost azurite, ServiceBusDevBroker broker, LocalApiKey key)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
+        var settings = new Dictionary<string, string?>
+        {
+            ["Storage"] = azurite.ConnectionString,
+            ["ServiceBus"] = broker.ConnectionString,
+            ["SmtpIngress:ListenAddress"] = "127.0.0.1",
+            ["SmtpIngress:Port"] = options.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["Patterns:RefreshInterval"] = "00:00:02",
+            ["Domains:RefreshInterval"] = "00:00:02",
+            ["Reconciler:MinimumAge"] = "00:01:00",
+        };
+        foreach (var (name, value) in options.Settings)
+        {
+            settings[name] = value;
+        }
+
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.ClearProviders();
+        if (options.ConsoleLogLevel != LogLevel.None)
+        {
+            builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(options.ConsoleLogLevel);
+        }
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.ApiPort);
+
+            // The handlers enforce their own limits (Ingest:MaxMailBytes, Release:MaxSetBytes) with a problem body.
+            kestrel.Limits.MaxRequestBodySize = null;
+        });
+
+        // The Functions app's registrations, plus what only a local host can do: listen for SMTP.
+        builder.Services.AddPrefilterScanning(builder.Configuration)
+            .AddPrefilterApi(builder.Configuration)
+            .AddPrefilterDelivery(builder.Configuration)
+            .AddPrefilterSmtpIngress(builder.Configuration);
+
+        // Stand-ins for the triggers.
+        builder.Services.AddSingleton(options);
+        builder.Services.AddHostedService<IncomingBlobWatcher>();
+        builder.Services.AddHostedService<UploadWatcher>();
+        builder.Services.AddHostedService(provider => new TimerTrigger(
+            "Reconciler",
+            async cancellationToken => await provider.GetRequiredService<Reconciler>().RunAsync(cancellationToken),
+            options.TimerInterval,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<TimerTrigger>>()));
+        builder.Services.AddHostedService(provider => new TimerTrigger(
+            "Watchdog",
+            async cancellationToken => await provider.GetRequiredService<Watchdog>().RunOnceAsync(cancellationToken),
+            options.TimerInterval,
+            provider.GetRequiredService<TimeProvider>(),
+            provider.GetRequiredService<ILogger<TimerTrigger>>()));
+
+        var app = builder.Build();
+        app.MapPrefilterApi(key);
+        return app;
+    }
+
+    private static async Task<string> SeedAsync(IServiceProvider services, LocalStackOptions options, SmtpSink sink, CancellationToken cancellationToken)
+    {
+        await PipelineStorage.EnsureContainersAsync(services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>(), services.GetRequiredService<PipelineContainers>(), cancellationToken);
+        var downstream = new Downstream(sink.Host, sink.Port, TlsPolicy.None, null);
+        await services.GetRequiredService<DomainPolicyStore>().WriteAsync(
+            new DomainPolicy(options.Domains.Select(domain => new ServedDomain(domain, downstream, null, false))),
+            null,
+            cancellationToken);
+
+        var (json, source) = LocalPatternSet.Load(options.PatternSetPath);
+        var published = await services.GetRequiredService<PatternReleaseService>().PublishAsync(json, "prefilter up", null, cancellationToken);
+        return published.Outcome == PublishOutcome.Refused
+            ? throw new InvalidOperationException($"the gate refused the pattern set from {source}: {string.Join("; ", published.GateReport?.Refusals ?? [])}")
+            : $"{source}, version {published.Version} ({published.Outcome})";
+    }
+
+    private static async Task DisposeAllAsync(IEnumerable<IAsyncDisposable> disposables)
+    {
+        foreach (var disposable in disposables)
+        {
+            await disposable.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.Logging;
+
+namespace Prefilter.Cli.Local;
+
+/// <summary>How <see cref="LocalStack"/> starts; the defaults are those of <c>prefilter up</c>.</summary>
+internal sealed class LocalStackOptions
+{
+    /// <summary>The Functions host's default port, so curl commands read the same locally and in Azure.</summary>
+    public const int DefaultApiPort = 7071;
+
+    /// <summary>The SMTP ingress's default port.</summary>
+    public const int DefaultSmtpPort = 2525;
+
+    /// <summary>Port of the HTTP API on 127.0.0.1; 0 picks a free port (tests).</summary>
+    public int ApiPort { get; init; } = DefaultApiPort;
+
+    /// <summary>Port of the SMTP ingress on 127.0.0.1; 0 picks a free port (tests).</summary>
+    public int SmtpPort { get; init; } = DefaultSmtpPort;
+
+    /// <summary>The API key; null generates a random one.</summary>
+    public string? ApiKey { get; init; }
+
+    /// <summary>Pattern set to load at start; null for <see cref="LocalPatternSet"/>'s choice (imported SpamAssassin set, else the built-in default).</summary>
+    public string? PatternSetPath { get; init; }
+
+    /// <summary>Domains served, all relayed to the SMTP sink.</summary>
+    public IReadOnlyList<string> Domains { get; init; } = ["example.com", "example.org"];
+
+    /// <summary>How often the stand-in for Event Grid looks for new blobs in <c>incoming/</c> and <c>patterns/uploads/</c>.</summary>
+    public TimeSpan BlobPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
+
+    /// <summary>How often the reconciler and the watchdog run (their timer triggers in Azure).</summary>
+    public TimeSpan TimerInterval { get; init; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>Configuration on top of the stack's own (e.g. <c>Release:MaxSetBytes</c>), same keys as the Functions app's settings.</summary>
+    public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
+
+    /// <summary>Lowest level logged to the console; <see cref="LogLevel.None"/> logs nothing.</summary>
+    public LogLevel ConsoleLogLevel { get; init; } = LogLevel.Warning;
+}
