@@ -2,6 +2,8 @@ using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prefilter.Engine.Scanning;
+using Prefilter.Pipeline.Release;
+using Prefilter.Pipeline.Stats;
 
 namespace Prefilter.Pipeline.Patterns;
 
@@ -24,6 +26,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
     private readonly ILogger<ActivePatternSetProvider> logger;
     private readonly SemaphoreSlim refreshGate = new(1, 1);
     private volatile ActivePatternSet? current;
+    private volatile CanaryPatternSet? canary;
     private PatternState? state;
     private ETag stateETag;
     private long checkedAtTicks; // UTC ticks of the last check; a long so readers outside the gate never see a torn value
@@ -46,6 +49,9 @@ public sealed partial class ActivePatternSetProvider : IDisposable
 
     /// <summary>The set currently served, without refreshing; null before the first successful load.</summary>
     public ActivePatternSet? Current => current;
+
+    /// <summary>The canary currently served to its share of mail, without refreshing; null when none.</summary>
+    public CanaryPatternSet? CurrentCanary => canary;
 
     /// <summary>The error of the last refresh, null when it succeeded; for status pages.</summary>
     public Exception? LastError => lastError;
@@ -90,6 +96,25 @@ public sealed partial class ActivePatternSetProvider : IDisposable
         {
             refreshGate.Release();
         }
+    }
+
+    /// <summary>
+    /// The set that scans one mail: the canary when the mail's id falls in the canary's share
+    /// (<see cref="CanarySelector"/>, deterministic per id), else the active set. Refreshes like <see cref="GetActiveAsync"/>.
+    /// </summary>
+    /// <param name="mailId">The mail's id (its blob name).</param>
+    /// <param name="cancellationToken">Cancels a refresh.</param>
+    /// <returns>The set and its role, or null when no set applies (no active set and the mail is not in a canary share).</returns>
+    public async ValueTask<PatternSetChoice?> ChooseAsync(string mailId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(mailId);
+        var active = await GetActiveAsync(cancellationToken).ConfigureAwait(false);
+        if (canary is { } running && CanarySelector.IsCanary(mailId, running.SharePercent))
+        {
+            return new PatternSetChoice(running.Set, ScanRole.Canary);
+        }
+
+        return active is null ? null : new PatternSetChoice(active, ScanRole.Active);
     }
 
     /// <inheritdoc />
@@ -146,7 +171,42 @@ public sealed partial class ActivePatternSetProvider : IDisposable
             }
         }
 
+        await RefreshCanaryAsync(cancellationToken).ConfigureAwait(false);
         Volatile.Write(ref checkedAtTicks, timeProvider.GetUtcNow().UtcTicks);
+    }
+
+    private async Task RefreshCanaryAsync(CancellationToken cancellationToken)
+    {
+        var wanted = state?.Canary;
+        if (wanted is null)
+        {
+            if (canary is { } ended)
+            {
+                LogCanaryEnded(logger, ended.Set.Reference.Version);
+            }
+
+            canary = null;
+            return;
+        }
+
+        if (canary is { } running && string.Equals(running.Set.Reference.Digest, wanted.Set.Digest, StringComparison.OrdinalIgnoreCase))
+        {
+            canary = running with { SharePercent = wanted.SharePercent };
+            return;
+        }
+
+        try
+        {
+            var set = await store.ReadSetAsync(wanted.Set, cancellationToken).ConfigureAwait(false);
+            canary = new CanaryPatternSet(new ActivePatternSet(wanted.Set, cache.GetOrCompile(set), timeProvider.GetUtcNow()), wanted.SharePercent);
+            LogCanaryServing(logger, wanted.Set.Version, wanted.Set.Digest, wanted.SharePercent);
+        }
+        catch (Exception exception) when (!(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        {
+            // A canary that cannot be loaded serves nobody: all mail stays on the active set.
+            canary = null;
+            LogCanaryUnavailable(logger, exception, wanted.Set.Version);
+        }
     }
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Pattern set {Version} ({Digest}) is now active (was {PreviousVersion})")]
@@ -161,6 +221,15 @@ public sealed partial class ActivePatternSetProvider : IDisposable
     [LoggerMessage(EventId = 14, Level = LogLevel.Warning, Message = "No {BlobName} yet: no pattern set is active; the no-pattern-set policy applies to every mail")]
     private static partial void LogNoState(ILogger logger, string blobName);
 
+    [LoggerMessage(EventId = 15, Level = LogLevel.Information, Message = "Canary {Version} ({Digest}) serves {SharePercent} % of mail")]
+    private static partial void LogCanaryServing(ILogger logger, string version, string digest, double sharePercent);
+
+    [LoggerMessage(EventId = 16, Level = LogLevel.Information, Message = "Canary {Version} ended; all mail uses the active set")]
+    private static partial void LogCanaryEnded(ILogger logger, string version);
+
+    [LoggerMessage(EventId = 17, Level = LogLevel.Error, Message = "Canary {Version} cannot be loaded; all mail uses the active set")]
+    private static partial void LogCanaryUnavailable(ILogger logger, Exception exception, string version);
+
     [LoggerMessage(EventId = 13, Level = LogLevel.Error, Message = "state.json is missing; still scanning with {Version} ({Digest})")]
     private static partial void LogStateMissing(ILogger logger, string version, string digest);
 }
@@ -170,3 +239,13 @@ public sealed partial class ActivePatternSetProvider : IDisposable
 /// <param name="Compiled">The compiled set; scan with it.</param>
 /// <param name="LoadedAt">When this instance started serving it.</param>
 public sealed record ActivePatternSet(PatternSetRef Reference, CompiledPatternSet Compiled, DateTimeOffset LoadedAt);
+
+/// <summary>A canary set and the share of mail it scans.</summary>
+/// <param name="Set">The canary.</param>
+/// <param name="SharePercent">Share of mail (0–100) it scans.</param>
+public sealed record CanaryPatternSet(ActivePatternSet Set, double SharePercent);
+
+/// <summary>The set chosen to scan one mail.</summary>
+/// <param name="Set">The set.</param>
+/// <param name="Role">Whether it scans as the active set or as the canary (for scan statistics).</param>
+public sealed record PatternSetChoice(ActivePatternSet Set, ScanRole Role);

@@ -5,6 +5,7 @@ using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Patterns;
+using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Scanning;
@@ -20,6 +21,8 @@ namespace Prefilter.Pipeline.Scanning;
 /// A blob that already has an outcome is left alone.</para>
 /// <para>Mail over <see cref="ScanOptions.MaxMailBytes"/> is not downloaded: it gets <see cref="ScanOptions.OversizedAction"/>
 /// with an incomplete verdict and the reason. Unparseable mail is the engine's business: it always returns a verdict.
+/// The set is chosen per mail (<see cref="ActivePatternSetProvider.ChooseAsync"/>): a canary scans its deterministic
+/// share, the active set the rest, and each scan is counted per set and role when scan statistics are registered.
 /// With no pattern set at all, <see cref="NoPatternSetPolicy"/> decides: hold (throw
 /// <see cref="PatternSetUnavailableException"/>, retry later) or deliver unscanned.</para>
 /// </remarks>
@@ -34,6 +37,7 @@ public sealed partial class ScanStage
     private readonly NoPatternSetPolicy noPatternSetPolicy;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<ScanStage> logger;
+    private readonly ScanStatsRecorder? stats;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="mails">The mail store.</param>
@@ -44,6 +48,7 @@ public sealed partial class ScanStage
     /// <param name="patternOptions">The no-pattern-set policy.</param>
     /// <param name="timeProvider">Clock for outcome times.</param>
     /// <param name="logger">Log.</param>
+    /// <param name="stats">Per-set scan statistics for the canary watchdog; null when not registered (<c>AddPrefilterScanStats</c>).</param>
     public ScanStage(
         MailStore mails,
         ActivePatternSetProvider patterns,
@@ -52,7 +57,8 @@ public sealed partial class ScanStage
         IOptions<ScanOptions> options,
         IOptions<PatternStoreOptions> patternOptions,
         TimeProvider timeProvider,
-        ILogger<ScanStage> logger)
+        ILogger<ScanStage> logger,
+        ScanStatsRecorder? stats = null)
     {
         this.mails = mails ?? throw new ArgumentNullException(nameof(mails));
         this.patterns = patterns ?? throw new ArgumentNullException(nameof(patterns));
@@ -62,6 +68,7 @@ public sealed partial class ScanStage
         noPatternSetPolicy = (patternOptions ?? throw new ArgumentNullException(nameof(patternOptions))).Value.NoPatternSetPolicy;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        this.stats = stats;
     }
 
     /// <summary>Scans a mail blob, hands it to delivery or quarantine, and records the outcome. Idempotent.</summary>
@@ -133,8 +140,8 @@ public sealed partial class ScanStage
 
     private async Task<ScanVerdict> ScanWithActiveSetAsync(StoredMail mail, CancellationToken cancellationToken)
     {
-        var active = await patterns.GetActiveAsync(cancellationToken).ConfigureAwait(false);
-        if (active is null)
+        var choice = await patterns.ChooseAsync(mail.Info.Name, cancellationToken).ConfigureAwait(false);
+        if (choice is null)
         {
             return noPatternSetPolicy == NoPatternSetPolicy.Hold
                 ? throw new PatternSetUnavailableException(
@@ -143,7 +150,8 @@ public sealed partial class ScanStage
                 : Unscanned(VerdictAction.Deliver, $"no pattern set available; delivered unscanned by policy {nameof(NoPatternSetPolicy.DeliverUnscanned)}");
         }
 
-        var result = active.Compiled.Scan(mail.Content.ToMemory(), cancellationToken);
+        var result = choice.Set.Compiled.Scan(mail.Content.ToMemory(), cancellationToken);
+        stats?.Record(result, choice.Role);
         return new ScanVerdict
         {
             Action = result.Action,

@@ -12,6 +12,7 @@ using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Reconciliation;
 using Prefilter.Pipeline.Scanning;
+using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Tests.Fixtures;
@@ -63,6 +64,9 @@ public sealed class PipelineTestBed : IAsyncDisposable
     /// <summary>The reconciler.</summary>
     public Reconciler Reconciler => Services.GetRequiredService<Reconciler>();
 
+    /// <summary>Per-set scan statistics as the watchdog reads them (in memory; never flushed here).</summary>
+    public ScanStatsRecorder Stats => Services.GetRequiredService<ScanStatsRecorder>();
+
     /// <summary>The HTTP door.</summary>
     public HttpIngest Ingest => Services.GetRequiredService<HttpIngest>();
 
@@ -101,6 +105,7 @@ public sealed class PipelineTestBed : IAsyncDisposable
             .AddSingleton<TimeProvider>(time)
             .AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
             .AddPrefilterScanning(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
+            .AddPrefilterScanStats(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         services.GetRequiredService<IStartupValidator>().Validate();
         await azurite.CreateContainersAsync(containers);

@@ -5,6 +5,7 @@ using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Scanning;
+using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
 using Prefilter.Pipeline.Tests.Fixtures;
 
@@ -106,6 +107,42 @@ public sealed class ScanStageTests(AzuriteFixture azurite, DevBrokerFixture brok
         var message = Assert.Single(await bed.DrainQueueAsync());
         Assert.Equal("first-attempt", ClaimCheck.Parse(message.Body).Verdict.SetDigest);
         Assert.Equal(MailOutcome.Scanned, (await bed.Mails.GetInfoAsync(stored.Name)).Outcome);
+    }
+
+    [Theory]
+    [InlineData(100.0, true)]
+    [InlineData(0.0, false)]
+    public async Task A_canary_scans_its_share_of_mail_and_is_counted_by_role(double share, bool canaryScans)
+    {
+        await using var bed = await BedAsync(azurite, broker);
+        var candidate = await bed.Patterns.StoreSetAsync(TestData.Set("v2", new Rule { Id = "LUNCH", Kind = RuleKind.Body, Pattern = "(?i)lunch", Score = 1 }));
+        var read = (await bed.Patterns.ReadStateAsync())!.Snapshot!;
+        await bed.Patterns.WriteStateAsync(read.State with { Canary = new PatternCanary(candidate, share, 0, bed.Time.GetUtcNow()) }, read.ETag);
+        bed.PassRefreshInterval();
+        var stored = await bed.StoreMailAsync(TestData.Mail("Lunch on Friday?"), "bob@fabrikam.example", "alice@contoso.example");
+
+        var result = await bed.Scan.ScanAsync(stored.Name);
+
+        var active = PatternSetJson.ComputeDigest(TestData.Set("v1"));
+        Assert.Equal(canaryScans ? candidate.Digest : active, result.Verdict!.SetDigest);
+        Assert.Equal(canaryScans ? ["LUNCH"] : [], result.Verdict.Rules);
+        Assert.Equal(canaryScans ? 1 : 0, bed.Stats.Current(candidate.Digest, ScanRole.Canary).Count);
+        Assert.Equal(canaryScans ? 0 : 1, bed.Stats.Current(active, ScanRole.Active).Count);
+    }
+
+    [Fact]
+    public async Task A_canary_that_cannot_be_loaded_leaves_all_mail_on_the_active_set()
+    {
+        await using var bed = await BedAsync(azurite, broker);
+        var read = (await bed.Patterns.ReadStateAsync())!.Snapshot!;
+        await bed.Patterns.WriteStateAsync(read.State with { Canary = new PatternCanary(new PatternSetRef("v404", new string('0', 64)), 100, 0, bed.Time.GetUtcNow()) }, read.ETag);
+        bed.PassRefreshInterval();
+        var stored = await bed.StoreMailAsync(TestData.Mail("hello"), "bob@fabrikam.example", "alice@contoso.example");
+
+        var result = await bed.Scan.ScanAsync(stored.Name);
+
+        Assert.Equal(PatternSetJson.ComputeDigest(TestData.Set("v1")), result.Verdict!.SetDigest);
+        Assert.Contains(bed.Logs.Entries, entry => entry.Level == Microsoft.Extensions.Logging.LogLevel.Error && entry.Exception is PatternSetNotFoundException);
     }
 
     [Fact]
