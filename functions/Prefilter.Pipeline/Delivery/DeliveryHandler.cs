@@ -16,8 +16,9 @@ namespace Prefilter.Pipeline.Delivery;
 /// <remarks>
 /// <para>A mail whose blob already carries a final outcome is not relayed again (a duplicate claim check completes
 /// at once). Otherwise the mail is stamped with the verdict headers and relayed once per downstream, with only that
-/// downstream's envelope recipients. Each downstream's answer is recorded on the blob as it comes, so a later
-/// attempt skips the downstreams that already accepted (or refused) it.</para>
+/// downstream's envelope recipients. When a later attempt may follow, each downstream's answer is recorded on the
+/// blob as it comes (<see cref="DownstreamProgress"/>), so that attempt skips the downstreams that already accepted
+/// (or refused) the mail.</para>
 /// <para>Settling follows the answers: all accepted → outcome <see cref="MailOutcome.Delivered"/>, complete. Any
 /// transient failure → a copy is scheduled for the next attempt (see <see cref="DeliveryRetryScheduler"/>) and the
 /// message completed, until <see cref="DeliveryOptions.MaxAttempts"/> or <see cref="DeliveryOptions.MaxAge"/> is
@@ -96,33 +97,33 @@ public sealed class DeliveryHandler
             return await DeadLetterAsync(null, settlement, DeadLetterReasons.InvalidClaimCheck, exception.Message, cancellationToken).ConfigureAwait(false);
         }
 
-        MailBlobInfo info;
-        try
-        {
-            info = await mails.GetInfoAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
-        }
-        catch (MailNotFoundException exception)
-        {
-            logger.LogError(exception, "Mail {BlobName} of message {MessageId} does not exist; dead-lettering the message", claim.BlobName, message.MessageId);
-            return await DeadLetterAsync(null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
-        }
-
-        if (info.Outcome is { } outcome && outcome.IsFinal())
-        {
-            logger.LogInformation("Mail {BlobName} is already {Outcome}; completing message {MessageId} without relaying", info.Name, outcome, message.MessageId);
-            await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
-            return DeliveryResult.AlreadySettled;
-        }
-
+        // One read for state and content: a duplicate claim check is rare, a second round trip per mail is not.
         StoredMail mail;
         try
         {
             mail = await mails.DownloadAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is MailNotFoundException or MailEnvelopeException)
+        catch (MailNotFoundException exception) when (exception.BlobName == claim.BlobName)
         {
-            logger.LogError(exception, "Mail {BlobName} cannot be read; dead-lettering message {MessageId}", claim.BlobName, message.MessageId);
-            return await DeadLetterAsync(info, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+            logger.LogError(exception, "Mail {BlobName} of message {MessageId} does not exist; dead-lettering the message", claim.BlobName, message.MessageId);
+            return await DeadLetterAsync(null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is MailEnvelopeException or MailNotFoundException)
+        {
+            var unreadable = await mails.GetInfoAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
+            if (unreadable.Outcome is { } settled && settled.IsFinal())
+            {
+                return await AlreadySettledAsync(unreadable, message, settlement, cancellationToken).ConfigureAwait(false);
+            }
+
+            logger.LogError(exception, "Mail {BlobName} has no readable envelope; dead-lettering message {MessageId}", claim.BlobName, message.MessageId);
+            return await DeadLetterAsync(unreadable, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        var info = mail.Info;
+        if (info.Outcome is { } outcome && outcome.IsFinal())
+        {
+            return await AlreadySettledAsync(info, message, settlement, cancellationToken).ConfigureAwait(false);
         }
 
         DomainPolicy policy;
@@ -163,11 +164,11 @@ public sealed class DeliveryHandler
             return await DeadLetterAsync(mail.Info, settlement, DeadLetterReasons.MailUnreadable, $"not a message: {exception.Message}", cancellationToken).ConfigureAwait(false);
         }
 
-        info = mail.Info;
         var transient = new List<string>();
         var refused = plan.Unserved.Select(r => $"{r}: recipient domain not served").ToList();
-        foreach (var (downstream, action, recipients) in relays)
+        for (var i = 0; i < relays.Count; i++)
         {
+            var (downstream, action, recipients) = relays[i];
             switch (DownstreamProgress.StateOf(info.Metadata, downstream, action))
             {
                 case DownstreamState.Delivered:
@@ -177,13 +178,20 @@ public sealed class DeliveryHandler
                     continue;
             }
 
+            // The marker only matters to a later attempt; when this is the last open relay and nothing failed
+            // transiently, there is none, and the final outcome written next says the same.
+            var laterAttemptPossible = transient.Count > 0 ||
+                relays.Skip(i + 1).Any(r => DownstreamProgress.StateOf(info.Metadata, r.Downstream, r.Action) == DownstreamState.Pending);
             try
             {
                 var credentials = secrets.Resolve(downstream);
                 VerdictHeaders.Apply(stamped, action, claim.Verdict);
                 var reply = await relay.RelayAsync(downstream, credentials, stamped, mail.Envelope.MailFrom, recipients, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}", info.Name, downstream, recipients.Count, reply);
-                info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Delivered(downstream, reply), cancellationToken).ConfigureAwait(false);
+                if (laterAttemptPossible)
+                {
+                    info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Delivered(downstream, reply), cancellationToken).ConfigureAwait(false);
+                }
             }
             catch (TransientRelayException exception)
             {
@@ -200,7 +208,10 @@ public sealed class DeliveryHandler
             {
                 logger.LogWarning("Mail {BlobName}: {Downstream} refused it: {StatusCode} {Reply}", info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
                 refused.Add(exception.Message);
-                info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Refused(exception), cancellationToken).ConfigureAwait(false);
+                if (laterAttemptPossible)
+                {
+                    info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Refused(exception), cancellationToken).ConfigureAwait(false);
+                }
             }
         }
 
@@ -266,6 +277,14 @@ public sealed class DeliveryHandler
         return policy.Find(domain) is { } served && claim.DomainVerdicts.TryGetValue(served.Domain, out action)
             ? action
             : claim.Verdict.Action;
+    }
+
+    private async Task<DeliveryResult> AlreadySettledAsync(
+        MailBlobInfo info, ServiceBusReceivedMessage message, IDeliverySettlement settlement, CancellationToken cancellationToken)
+    {
+        logger.LogInformation("Mail {BlobName} is already {Outcome}; completing message {MessageId} without relaying", info.Name, info.Outcome, message.MessageId);
+        await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        return DeliveryResult.AlreadySettled;
     }
 
     private async Task<DeliveryResult> RetryOrGiveUpAsync(
