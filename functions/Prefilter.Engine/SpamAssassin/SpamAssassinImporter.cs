@@ -11,7 +11,7 @@ namespace Prefilter.Engine.SpamAssassin;
 /// <remarks>
 /// <para>Semantics kept from SpamAssassin:</para>
 /// <list type="bullet">
-/// <item>Files are read in ordinal order of their names; a later definition of a rule, score, description or tflags
+/// <item>Files are read in ordinal order of their names within a directory, directories in the order given; a later definition of a rule, score, description or tflags
 /// replaces an earlier one.</item>
 /// <item><c>if</c>/<c>ifplugin</c> blocks are decided as described in <c>EmulatedSpamAssassin</c>: only the core regex
 /// rules and ReplaceTags count as present plugins.</item>
@@ -39,7 +39,7 @@ public sealed class SpamAssassinImporter
         this.options = options ?? new SpamAssassinImportOptions();
     }
 
-    /// <summary>Imports rule files given as readers.</summary>
+    /// <summary>Imports rule files given as readers, read in ordinal order of their names as SpamAssassin reads a directory.</summary>
     /// <param name="files">File names (used for ordering and reports) with their text, one octet per character.</param>
     /// <param name="cancellationToken">Stops the import between lines.</param>
     /// <returns>The set, the skipped rules with reasons, and notes.</returns>
@@ -49,16 +49,21 @@ public sealed class SpamAssassinImporter
     {
         ArgumentNullException.ThrowIfNull(files);
         var texts = files.Select(f => (f.FileName, Text: f.Reader.ReadToEnd())).ToList();
+        texts.Sort((a, b) => string.CompareOrdinal(a.FileName, b.FileName));
         return Import(texts, options.Created ?? DateTimeOffset.UnixEpoch, cancellationToken);
     }
 
-    /// <summary>Imports rule files and directories; a directory contributes its <c>*.cf</c> files (not recursive).</summary>
-    /// <param name="paths">Files and directories, e.g. <c>/usr/share/spamassassin</c>.</param>
+    /// <summary>
+    /// Imports rule files and directories in the order given, as SpamAssassin reads its default rules directory and
+    /// then its site directory: a directory contributes its <c>*.cf</c> files (not recursive) in ordinal name order.
+    /// Reports name a file by its name, or by its full path when two files share a name.
+    /// </summary>
+    /// <param name="paths">Files and directories, e.g. <c>/usr/share/spamassassin</c> then <c>/etc/spamassassin</c>.</param>
     /// <param name="cancellationToken">Stops the import between lines.</param>
     /// <returns>The set, the skipped rules with reasons, and notes.</returns>
     /// <exception cref="ArgumentNullException">When <paramref name="paths"/> is null.</exception>
     /// <exception cref="FileNotFoundException">When a path is neither a file nor a directory.</exception>
-    /// <exception cref="ArgumentException">When the paths hold no rule file, or two files share a name.</exception>
+    /// <exception cref="ArgumentException">When the paths hold no rule file, or name one file twice.</exception>
     public ImportResult ImportPaths(IEnumerable<string> paths, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(paths);
@@ -67,7 +72,8 @@ public sealed class SpamAssassinImporter
         {
             if (Directory.Exists(path))
             {
-                found.AddRange(new DirectoryInfo(path).GetFiles("*.cf", SearchOption.TopDirectoryOnly));
+                found.AddRange(new DirectoryInfo(path).GetFiles("*.cf", SearchOption.TopDirectoryOnly)
+                    .OrderBy(f => f.Name, StringComparer.Ordinal));
             }
             else if (File.Exists(path))
             {
@@ -79,7 +85,10 @@ public sealed class SpamAssassinImporter
             }
         }
 
-        var texts = found.Select(f => (f.Name, Text: File.ReadAllText(f.FullName, Encoding.Latin1))).ToList();
+        var shared = found.GroupBy(f => f.Name, StringComparer.Ordinal).Where(g => g.Count() > 1).Select(g => g.Key).ToHashSet(StringComparer.Ordinal);
+        var texts = found
+            .Select(f => (shared.Contains(f.Name) ? f.FullName : f.Name, Text: File.ReadAllText(f.FullName, Encoding.Latin1)))
+            .ToList();
         var created = options.Created
             ?? (found.Count > 0 ? new DateTimeOffset(found.Max(f => f.LastWriteTimeUtc), TimeSpan.Zero) : DateTimeOffset.UnixEpoch);
         return Import(texts, created, cancellationToken);
@@ -95,10 +104,9 @@ public sealed class SpamAssassinImporter
         var duplicate = files.GroupBy(f => f.FileName, StringComparer.Ordinal).FirstOrDefault(g => g.Count() > 1);
         if (duplicate is not null)
         {
-            throw new ArgumentException($"two rule files are named {duplicate.Key}; SpamAssassin would read only one order for them", nameof(files));
+            throw new ArgumentException($"the rule file {duplicate.Key} is given twice", nameof(files));
         }
 
-        files.Sort((a, b) => string.CompareOrdinal(a.FileName, b.FileName));
         var parser = new RuleFileParser();
         foreach (var (fileName, text) in files)
         {

@@ -362,6 +362,29 @@ public class SpamAssassinImporterTests
     }
 
     [Fact]
+    public void Reads_directories_in_the_order_given_like_default_then_site_rules()
+    {
+        var root = Directory.CreateTempSubdirectory("sa-import-");
+        try
+        {
+            var defaults = Directory.CreateDirectory(Path.Combine(root.FullName, "share"));
+            var site = Directory.CreateDirectory(Path.Combine(root.FullName, "etc"));
+            File.WriteAllText(Path.Combine(defaults.FullName, "50_scores.cf"), "body R1 /a/\nscore R1 2.0\n");
+            File.WriteAllText(Path.Combine(defaults.FullName, "local.cf"), "score R1 3.0\n");
+            File.WriteAllText(Path.Combine(site.FullName, "local.cf"), "score R1 4.0\nbody R2 /b/\n");
+
+            var result = new SpamAssassinImporter().ImportPaths([defaults.FullName, site.FullName]);
+
+            Assert.Equal(["50_scores.cf", Path.Combine(defaults.FullName, "local.cf"), Path.Combine(site.FullName, "local.cf")], result.Files);
+            Assert.Equal(4.0, RuleOf(result, "R1").Score);
+        }
+        finally
+        {
+            root.Delete(recursive: true);
+        }
+    }
+
+    [Fact]
     public void Refuses_empty_input_and_duplicate_file_names()
     {
         var importer = new SpamAssassinImporter();
