@@ -30,6 +30,7 @@ public sealed partial class Watchdog
     private readonly CanaryController canaries;
     private readonly ScanStatsReader stats;
     private readonly IDeliveryBacklog backlog;
+    private readonly WatchdogStatusStore status;
     private readonly WatchdogOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<Watchdog> logger;
@@ -39,6 +40,7 @@ public sealed partial class Watchdog
     /// <param name="canaries">The canary's transitions.</param>
     /// <param name="stats">Shared scan figures.</param>
     /// <param name="backlog">Deliver queue backlog.</param>
+    /// <param name="status">Where the last decision is kept for status pages.</param>
     /// <param name="options">Window and limits.</param>
     /// <param name="timeProvider">Clock.</param>
     /// <param name="logger">Log (a rollback is logged as critical: it is the alert).</param>
@@ -47,6 +49,7 @@ public sealed partial class Watchdog
         CanaryController canaries,
         ScanStatsReader stats,
         IDeliveryBacklog backlog,
+        WatchdogStatusStore status,
         IOptions<WatchdogOptions> options,
         TimeProvider timeProvider,
         ILogger<Watchdog> logger)
@@ -55,12 +58,16 @@ public sealed partial class Watchdog
         this.canaries = canaries ?? throw new ArgumentNullException(nameof(canaries));
         this.stats = stats ?? throw new ArgumentNullException(nameof(stats));
         this.backlog = backlog ?? throw new ArgumentNullException(nameof(backlog));
+        this.status = status ?? throw new ArgumentNullException(nameof(status));
         this.options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
 
-    /// <summary>One run: read the state and the figures, decide, and apply at most one transition.</summary>
+    /// <summary>
+    /// One run: read the state and the figures, decide, apply at most one transition, and keep the decision for status
+    /// pages (<see cref="WatchdogStatusStore"/>).
+    /// </summary>
     /// <param name="cancellationToken">Cancels the run; a transition is either written whole or not at all.</param>
     /// <returns>What was decided and on which figures.</returns>
     /// <exception cref="PatternStateFormatException"><c>state.json</c> cannot be read.</exception>
@@ -69,6 +76,22 @@ public sealed partial class Watchdog
     /// <exception cref="Azure.RequestFailedException">Storage failed; nothing changed, run again.</exception>
     /// <exception cref="Azure.Messaging.ServiceBus.ServiceBusException">The deliver queue cannot be read; nothing changed, run again.</exception>
     public async Task<WatchdogDecision> RunOnceAsync(CancellationToken cancellationToken = default)
+    {
+        var decision = await DecideAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await status.WriteAsync(decision, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException exception)
+        {
+            // The decision stands (a transition is already written); only the status page is stale until the next run.
+            LogStatusNotWritten(logger, decision.Outcome, exception);
+        }
+
+        return decision;
+    }
+
+    private async Task<WatchdogDecision> DecideAsync(CancellationToken cancellationToken)
     {
         var now = timeProvider.GetUtcNow();
         var state = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot?.State;
@@ -88,8 +111,8 @@ public sealed partial class Watchdog
         {
             Canary = canary,
             Active = state.Active,
-            CanaryStats = canaryStats,
-            ActiveStats = activeStats,
+            CanaryFigures = WatchdogFigures.Of(canaryStats),
+            ActiveFigures = WatchdogFigures.Of(activeStats),
             BacklogAge = backlogAge,
             BakedAt = canaries.BakedAt(canary),
             Breaches = Breaches(canaryStats, activeStats, backlogAge, enough),
@@ -180,7 +203,7 @@ public sealed partial class Watchdog
     private async Task<WatchdogDecision> ProgressAsync(WatchdogDecision judged, CancellationToken cancellationToken)
     {
         var canary = judged.Canary!;
-        var figures = $"healthy: canary {judged.CanaryStats}; active {judged.ActiveStats}";
+        var figures = $"healthy: canary {judged.CanaryFigures}; active {judged.ActiveFigures}";
         CanaryStepResult step;
         try
         {
@@ -212,6 +235,9 @@ public sealed partial class Watchdog
 
     [LoggerMessage(EventId = 340, Level = LogLevel.Critical, Message = "Watchdog rolled back canary {Version} at stage {Stage} ({SharePercent} % of mail): {Reason}")]
     private static partial void LogRolledBack(ILogger logger, string version, int stage, double sharePercent, string reason);
+
+    [LoggerMessage(EventId = 342, Level = LogLevel.Warning, Message = "Watchdog decision {Outcome} could not be written to the status document")]
+    private static partial void LogStatusNotWritten(ILogger logger, WatchdogOutcome outcome, Exception exception);
 
     [LoggerMessage(EventId = 341, Level = LogLevel.Information, Message = "Watchdog {Outcome} (canary {Version}): {Summary}")]
     private static partial void LogDecision(ILogger logger, WatchdogOutcome outcome, string? version, string summary);

@@ -16,10 +16,10 @@ public sealed record WatchdogDecision(WatchdogOutcome Outcome, DateTimeOffset At
     public PatternSetRef? Active { get; init; }
 
     /// <summary>The canary's figures in the window.</summary>
-    public ScanStats? CanaryStats { get; init; }
+    public WatchdogFigures? CanaryFigures { get; init; }
 
     /// <summary>The active set's figures in the window.</summary>
-    public ScanStats? ActiveStats { get; init; }
+    public WatchdogFigures? ActiveFigures { get; init; }
 
     /// <summary>Age of the oldest mail in the deliver queue; null when it is empty or no canary runs.</summary>
     public TimeSpan? BacklogAge { get; init; }
@@ -29,6 +29,28 @@ public sealed record WatchdogDecision(WatchdogOutcome Outcome, DateTimeOffset At
 
     /// <summary>When the canary's current stage has baked.</summary>
     public DateTimeOffset? BakedAt { get; init; }
+}
+
+/// <summary>The figures of one set the watchdog compared (from the merged <see cref="ScanStats"/>).</summary>
+/// <param name="Count">Scans in the window.</param>
+/// <param name="P50">Estimated median cost.</param>
+/// <param name="P99">Estimated 99th percentile cost.</param>
+/// <param name="DeadlineHits">Scans the deadline stopped.</param>
+/// <param name="Incomplete">Incomplete scans (deadline hits included).</param>
+/// <param name="FlaggedPercent">Share of mail tagged or quarantined, in percent.</param>
+public sealed record WatchdogFigures(long Count, TimeSpan P50, TimeSpan P99, long DeadlineHits, long Incomplete, double FlaggedPercent)
+{
+    /// <summary>The figures of merged scan stats.</summary>
+    /// <param name="stats">The stats.</param>
+    public static WatchdogFigures Of(ScanStats stats)
+    {
+        ArgumentNullException.ThrowIfNull(stats);
+        return new(stats.Count, stats.P50, stats.P99, stats.DeadlineHits, stats.Incomplete, stats.FlaggedShare * 100);
+    }
+
+    /// <inheritdoc />
+    public override string ToString() =>
+        string.Create(System.Globalization.CultureInfo.InvariantCulture, $"{Count} scans, p50 {P50.TotalMilliseconds:0.###} ms, p99 {P99.TotalMilliseconds:0.###} ms, {DeadlineHits} deadline hits, flagged {FlaggedPercent:0.##} %");
 }
 
 /// <summary>What a watchdog run did.</summary>

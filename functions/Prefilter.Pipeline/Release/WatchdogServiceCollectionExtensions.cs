@@ -9,7 +9,7 @@ namespace Prefilter.Pipeline.Release;
 public static class WatchdogServiceCollectionExtensions
 {
     /// <summary>
-    /// <see cref="Watchdog"/> and what it reads: <c>AddPrefilterRelease</c> (the canary transitions),
+    /// <see cref="Watchdog"/>, <see cref="WatchdogStatusStore"/> and what the watchdog reads: <c>AddPrefilterRelease</c> (the canary transitions),
     /// <c>AddPrefilterScanStats</c> (the shared figures) and <see cref="ServiceBusDeliveryBacklog"/> as
     /// <see cref="IDeliveryBacklog"/> (unless one is registered already). Section <c>Watchdog</c>. May be called more
     /// than once.
@@ -32,6 +32,7 @@ public static class WatchdogServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.TryAddSingleton<IDeliveryBacklog, ServiceBusDeliveryBacklog>();
+        services.TryAddSingleton<WatchdogStatusStore>();
         services.AddSingleton<Watchdog>();
         return services;
     }

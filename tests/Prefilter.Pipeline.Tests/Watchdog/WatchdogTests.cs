@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
@@ -63,6 +64,8 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
         Assert.Contains("canary 10 and active 60 scans", decision.Summary);
         Assert.Empty(decision.Breaches);
         Assert.Equal(before.ETag, (await bed.StateAsync()).ETag);
+        var shown = await bed.Services.GetRequiredService<WatchdogStatusStore>().ReadAsync();
+        Assert.Equal((WatchdogOutcome.Waiting, 10L, 60L, decision.Summary), (shown!.Outcome, shown.CanaryFigures!.Count, shown.ActiveFigures!.Count, shown.Summary));
     }
 
     [Fact]
@@ -86,6 +89,8 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
         Assert.Contains("p99 cost ratio", change.Reason);
         Assert.Contains("limit 1.5", change.Reason);
         Assert.Contains(bed.Logs.Entries, entry => entry.Level == LogLevel.Critical && entry.Message.Contains("v2") && entry.Message.Contains("p99 cost ratio"));
+        var shown = await bed.Services.GetRequiredService<WatchdogStatusStore>().ReadAsync();
+        Assert.Equal((WatchdogOutcome.RolledBack, WatchdogBreach.P99CostRatio, "v2"), (shown!.Outcome, Assert.Single(shown.Breaches).Limit, shown.Canary!.Set.Version));
 
         // Idempotent: the next run finds nothing to do and writes nothing.
         Assert.Equal(WatchdogOutcome.NoCanary, (await bed.Watchdog.RunOnceAsync()).Outcome);
@@ -102,7 +107,7 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
         var decision = await bed.Watchdog.RunOnceAsync();
 
         Assert.Equal(WatchdogOutcome.Baking, decision.Outcome);
-        Assert.True(decision.CanaryStats!.P99 > 4 * decision.ActiveStats!.P99);
+        Assert.True(decision.CanaryFigures!.P99 > 4 * decision.ActiveFigures!.P99);
     }
 
     [Fact]
