@@ -11,7 +11,7 @@ namespace Prefilter.Engine.Tests.SpamAssassin;
 /// Runs every imported regex of Debian's rules in .NET and, as SpamAssassin compiles it, in Perl over the same lines,
 /// and requires the same hits. Perl comes with the spamassassin package.
 /// </summary>
-public class PerlDifferentialTests
+public class PerlDifferentialTests(DebianRulesFixture fixture) : IClassFixture<DebianRulesFixture>
 {
     // What SpamAssassin does with a rule regex: prepend the modifiers, compile with /aa.
     private const string PerlScript = """
@@ -86,8 +86,7 @@ public class PerlDifferentialTests
     [DebianRulesFact]
     public void Converted_regexes_pass_spamassassins_own_regression_tests()
     {
-        var result = new SpamAssassinImporter().ImportPaths([DebianRulesFactAttribute.RulesDirectory]);
-        var rules = result.Set.Rules.Where(r => r.Pattern is not null && r.Kind is RuleKind.Body or RuleKind.RawBody or RuleKind.Uri)
+        var rules = fixture.Result.Set.Rules.Where(r => r.Pattern is not null && r.Kind is RuleKind.Body or RuleKind.RawBody or RuleKind.Uri)
             .ToDictionary(r => r.Id);
         var checkedCount = 0;
         foreach (var line in File.ReadLines(Path.Combine(DebianRulesFactAttribute.RulesDirectory, "regression_tests.cf"), Encoding.Latin1))
