@@ -1,0 +1,145 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Prefilter.Cli.Local;
+
+namespace Prefilter.Cli.Tests;
+
+/// <summary>The patterns API as <c>prefilter up</c> serves it: bad inputs get a precise status and a problem body; rollback is idempotent.</summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class ApiTests(LocalStackFixture fixture)
+{
+    [Fact]
+    public async Task A_missing_or_wrong_key_gets_401_and_changes_nothing()
+    {
+        using var missing = await fixture.Anonymous.PostAsync("api/patterns/rollback", null);
+        await AssertProblemAsync(missing, HttpStatusCode.Unauthorized, "x-functions-key");
+
+        using var wrong = await fixture.Anonymous.GetAsync("api/patterns?code=not-the-key");
+        await AssertProblemAsync(wrong, HttpStatusCode.Unauthorized, "key");
+
+        using var right = await fixture.Anonymous.GetAsync($"api/patterns?code={Uri.EscapeDataString(fixture.Stack.ApiKey)}");
+        Assert.Equal(HttpStatusCode.OK, right.StatusCode);
+    }
+
+    [Fact]
+    public async Task Malformed_json_gets_400_with_where_it_broke()
+    {
+        using var response = await PublishAsync("{\n  \"name\": \"broken\",\n  \"version\": \n}");
+        var problem = await AssertProblemAsync(response, HttpStatusCode.BadRequest, "");
+        Assert.Equal(4, problem.GetProperty("line").GetInt32());
+    }
+
+    [Fact]
+    public async Task A_set_with_a_bad_rule_gets_an_error_naming_the_rule()
+    {
+        var set = """
+            {
+              "name": "bad", "version": "bad-1", "created": "2026-11-28T00:00:00Z",
+              "thresholds": { "tag": 5, "quarantine": 10 },
+              "rules": [
+                { "id": "BROKEN_REGEX", "kind": "body", "pattern": "(unclosed", "score": 1 }
+              ]
+            }
+            """;
+        using var response = await PublishAsync(set);
+        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, $"status {(int)response.StatusCode}");
+        Assert.Contains("BROKEN_REGEX", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_version_gets_404()
+    {
+        using var version = await fixture.Api.GetAsync("api/patterns/versions/no-such-version");
+        var problem = await AssertProblemAsync(version, HttpStatusCode.NotFound, "no-such-version");
+        Assert.Equal("no-such-version", problem.GetProperty("version").GetString());
+
+        using var rollback = await PostJsonAsync("api/patterns/rollback", """{ "to": "no-such-version", "reason": "test" }""");
+        await AssertProblemAsync(rollback, HttpStatusCode.NotFound, "no-such-version");
+    }
+
+    [Fact]
+    public async Task An_oversized_body_gets_413_with_the_limit()
+    {
+        using var set = await PublishAsync(new string(' ', LocalStackFixture.MaxSetBytes + 1));
+        var problem = await AssertProblemAsync(set, HttpStatusCode.RequestEntityTooLarge, "Release:MaxSetBytes");
+        Assert.Equal(LocalStackFixture.MaxSetBytes, problem.GetProperty("limitBytes").GetInt32());
+
+        using var command = await PostJsonAsync("api/patterns/rollback", $$"""{ "reason": "{{new string('x', LocalStackFixture.MaxCommandBytes)}}" }""");
+        await AssertProblemAsync(command, HttpStatusCode.RequestEntityTooLarge, "Api:MaxCommandBytes");
+    }
+
+    [Fact]
+    public async Task A_wrong_method_gets_405_with_Allow()
+    {
+        using var response = await fixture.Api.DeleteAsync("api/patterns/rollback");
+        await AssertProblemAsync(response, HttpStatusCode.MethodNotAllowed, "POST");
+        Assert.Equal("POST", response.Content.Headers.Allow.Count > 0 ? string.Join(",", response.Content.Headers.Allow) : string.Join(",", response.Headers.GetValues("Allow")));
+    }
+
+    [Fact]
+    public async Task Rollback_stops_a_canary_and_repeating_it_changes_nothing()
+    {
+        var active = (await StatusAsync()).GetProperty("state").GetProperty("active").GetProperty("version").GetString()!;
+        var (defaultSet, _) = LocalPatternSet.Load(null);
+        var candidate = defaultSet.Replace("\"local-default-1\"", $"\"canary-{Guid.NewGuid():N}\"", StringComparison.Ordinal)
+            .Replace("\"score\": 2 }", "\"score\": 3 }", StringComparison.Ordinal);
+
+        // Forced so the test does not depend on the gate's timing on a busy machine; the override is audited.
+        using (var published = await PublishAsync(candidate, "?force=true&reason=api%20test"))
+        {
+            Assert.Equal(HttpStatusCode.Created, published.StatusCode);
+            Assert.Equal("canary", (await LocalStackFixture.JsonAsync(published)).GetProperty("outcome").GetString());
+        }
+
+        var body = $$"""{ "to": "{{active}}", "reason": "api test" }""";
+        using (var first = await PostJsonAsync("api/patterns/rollback", body))
+        {
+            Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+            var result = await LocalStackFixture.JsonAsync(first);
+            Assert.Equal("rolledBack", result.GetProperty("outcome").GetString());
+            Assert.Equal(active, result.GetProperty("active").GetProperty("version").GetString());
+            Assert.NotEqual(JsonValueKind.Null, result.GetProperty("cancelledCanary").ValueKind);
+        }
+
+        var afterFirst = await StatusAsync();
+        using (var second = await PostJsonAsync("api/patterns/rollback", body))
+        {
+            Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+            Assert.Equal("alreadyThere", (await LocalStackFixture.JsonAsync(second)).GetProperty("outcome").GetString());
+        }
+
+        var afterSecond = await StatusAsync();
+        Assert.Equal(afterFirst.GetProperty("eTag").GetString(), afterSecond.GetProperty("eTag").GetString());
+        Assert.Equal(JsonValueKind.Null, afterSecond.GetProperty("state").GetProperty("canary").ValueKind);
+        Assert.Equal(active, afterSecond.GetProperty("state").GetProperty("active").GetProperty("version").GetString());
+    }
+
+    private async Task<JsonElement> StatusAsync()
+    {
+        using var response = await fixture.Api.GetAsync("api/patterns");
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await LocalStackFixture.JsonAsync(response);
+    }
+
+    private Task<HttpResponseMessage> PublishAsync(string json, string query = "") =>
+        PostJsonAsync("api/patterns" + query, json);
+
+    private async Task<HttpResponseMessage> PostJsonAsync(string path, string json)
+    {
+        using var content = new StringContent(json, Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
+        return await fixture.Api.PostAsync(path, content);
+    }
+
+    private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailContains)
+    {
+        Assert.Equal(status, response.StatusCode);
+        Assert.Equal("application/problem+json", response.Content.Headers.ContentType?.MediaType);
+        var problem = await LocalStackFixture.JsonAsync(response);
+        Assert.Equal((int)status, problem.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.GetProperty("title").GetString()));
+        Assert.Contains(detailContains, problem.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        return problem;
+    }
+}

@@ -1,0 +1,91 @@
+using System.Net;
+using Prefilter.Cli.Local;
+using Prefilter.Pipeline.Storage;
+
+namespace Prefilter.Cli.Tests;
+
+/// <summary>Mail through the local stack as <c>prefilter up</c> runs it: the SMTP and HTTP doors, delivery, quarantine, counts.</summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class LocalPipelineTests(LocalStackFixture fixture)
+{
+    [Fact]
+    public async Task Mail_submitted_through_the_SMTP_ingress_reaches_the_sink_with_verdict_headers()
+    {
+        var (raw, messageId) = LocalStackFixture.Ham();
+        await using (var submitter = await MailSubmitter.ConnectSmtpAsync(fixture.Stack.SmtpIngress.Address.ToString(), fixture.Stack.SmtpIngress.Port, "sender@example.net", ["user@example.com", "bcc@example.org"]))
+        {
+            Assert.Null(await submitter.SubmitAsync(raw));
+        }
+
+        var delivered = await fixture.WaitForSinkAsync(messageId);
+        var message = delivered.ToMimeMessage();
+        Assert.Equal(["bcc@example.org", "user@example.com"], delivered.Recipients.Order(StringComparer.Ordinal));
+        Assert.Equal("Deliver", message.Headers["X-Prefilter-Verdict"], ignoreCase: true);
+        Assert.False(string.IsNullOrEmpty(message.Headers["X-Prefilter-Score"]));
+        using var status = await fixture.Api.GetAsync("api/patterns");
+        var active = (await LocalStackFixture.JsonAsync(status)).GetProperty("state").GetProperty("active");
+        Assert.Equal("local-default-1", active.GetProperty("version").GetString());
+        Assert.Contains(active.GetProperty("digest").GetString()!, message.Headers["X-Prefilter-Set"], StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Spam_posted_to_the_HTTP_ingest_is_quarantined_and_not_relayed()
+    {
+        var (raw, messageId) = LocalStackFixture.Spam();
+        using var response = await fixture.PostMailAsync(raw, "user@example.org");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var blob = (await LocalStackFixture.JsonAsync(response)).GetProperty("blob").GetString()!;
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        MailBlobInfo info;
+        do
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+            info = await fixture.Mails.GetInfoAsync(blob, timeout.Token);
+        }
+        while (info.Outcome is null);
+
+        Assert.Equal(MailOutcome.Quarantined, info.Outcome);
+        Assert.True(await fixture.Mails.IsQuarantinedAsync(blob));
+        Assert.DoesNotContain(fixture.Stack.Sink.Messages, message => System.Text.Encoding.ASCII.GetString(message.Data).Contains(messageId, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_recipient_outside_the_served_domains_is_refused_at_both_doors()
+    {
+        var (raw, _) = LocalStackFixture.Ham();
+        var before = await fixture.Stack.CountAsync();
+
+        using var response = await fixture.PostMailAsync(raw, "someone@elsewhere.example");
+        Assert.Equal(HttpStatusCode.Forbidden, response.StatusCode);
+        var problem = await LocalStackFixture.JsonAsync(response);
+        Assert.Equal(403, problem.GetProperty("status").GetInt32());
+        Assert.Equal("someone@elsewhere.example", problem.GetProperty("recipients")[0].GetString());
+
+        await using var submitter = await MailSubmitter.ConnectSmtpAsync(fixture.Stack.SmtpIngress.Address.ToString(), fixture.Stack.SmtpIngress.Port, "sender@example.net", ["someone@elsewhere.example"]);
+        var refusal = await submitter.SubmitAsync(raw);
+        Assert.NotNull(refusal);
+        Assert.StartsWith("550", refusal, StringComparison.Ordinal);
+        Assert.Equal(before.Received, (await fixture.Stack.CountAsync()).Received);
+    }
+
+    [Fact]
+    public async Task The_live_counts_add_up_to_what_was_received()
+    {
+        var before = await fixture.WaitForCountsAsync(counts => counts.InFlight == 0);
+        await using (var submitter = await MailSubmitter.ConnectSmtpAsync(fixture.Stack.SmtpIngress.Address.ToString(), fixture.Stack.SmtpIngress.Port, "sender@example.net", ["user@example.com"]))
+        {
+            foreach (var (raw, _) in new[] { LocalStackFixture.Ham(), LocalStackFixture.Spam(), LocalStackFixture.Ham(), LocalStackFixture.Spam(), LocalStackFixture.Ham() })
+            {
+                Assert.Null(await submitter.SubmitAsync(raw));
+            }
+        }
+
+        var after = await fixture.WaitForCountsAsync(counts => counts.Received == before.Received + 5 && counts.InFlight == 0);
+        Assert.Equal(after.Received, after.Delivered + after.Quarantined + after.DeadLettered + after.InFlight);
+        Assert.Equal(after.Received, after.Scanned);
+        Assert.Equal(before.Delivered + 3, after.Delivered);
+        Assert.Equal(before.Quarantined + 2, after.Quarantined);
+        Assert.Equal(before.DeadLettered, after.DeadLettered);
+    }
+}

@@ -1,0 +1,78 @@
+using System.Reflection;
+using System.Text.RegularExpressions;
+using Microsoft.Azure.Functions.Worker;
+using Prefilter.Functions.Functions;
+
+namespace Prefilter.Functions.Tests;
+
+/// <summary>The trigger attributes the host reads; a wrong one deploys fine and then never fires.</summary>
+public sealed partial class FunctionBindingTests
+{
+    private static readonly IReadOnlyDictionary<string, MethodInfo> Functions = typeof(ScanMailFunction).Assembly.GetTypes()
+        .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
+        .Where(method => method.GetCustomAttribute<FunctionAttribute>() is not null)
+        .ToDictionary(method => method.GetCustomAttribute<FunctionAttribute>()!.Name);
+
+    [Fact]
+    public void The_app_has_exactly_the_expected_functions() =>
+        Assert.Equal(
+            ["HttpIngest", "Patterns", "PublishUploadedPatternSet", "Reconciler", "ScanMail", "Watchdog"],
+            Functions.Keys.Order(StringComparer.Ordinal));
+
+    [Theory]
+    [InlineData("scanFunctionName", "incoming/{name}")]
+    [InlineData("patternUploadFunctionName", "patterns/uploads/{name}")]
+    public void Blob_triggers_use_the_Event_Grid_source_under_the_names_the_event_subscriptions_call(string bicepParameter, string path)
+    {
+        // The subscription's webhook names the function; a renamed function would silently get no events.
+        var name = BicepDefault(bicepParameter);
+        Assert.True(Functions.TryGetValue(name, out var method), $"no function named {name} (infra/modules/eventsubscriptions.bicep)");
+        var trigger = Trigger<BlobTriggerAttribute>(method!);
+        Assert.Equal(path, trigger.BlobPath);
+        Assert.Equal(BlobTriggerSource.EventGrid, trigger.Source);
+        Assert.Equal("Storage", trigger.Connection);
+    }
+
+    [Fact]
+    public void Main_bicep_passes_the_same_function_names_as_the_module_defaults()
+    {
+        var main = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "main.bicep"));
+        Assert.Matches(@"param scanFunctionName string = 'ScanMail'", main);
+        Assert.Matches(@"param patternUploadFunctionName string = 'PublishUploadedPatternSet'", main);
+    }
+
+    [Theory]
+    [InlineData("HttpIngest", "mail", new[] { "post" })]
+    [InlineData("Patterns", "patterns/{*rest}", new[] { "get", "post", "put", "patch", "delete" })]
+    public void Http_functions_need_a_function_key(string name, string route, string[] methods)
+    {
+        var trigger = Trigger<HttpTriggerAttribute>(Functions[name]);
+        Assert.Equal(AuthorizationLevel.Function, trigger.AuthLevel);
+        Assert.Equal(route, trigger.Route);
+        Assert.Equal(methods, trigger.Methods);
+    }
+
+    [Theory]
+    [InlineData("Reconciler", "0 */5 * * * *")]
+    [InlineData("Watchdog", "0 * * * * *")]
+    public void Timer_functions_have_their_schedule(string name, string schedule) =>
+        Assert.Equal(schedule, Trigger<TimerTriggerAttribute>(Functions[name]).Schedule);
+
+    [Fact]
+    public void Every_function_takes_a_cancellation_token_last() =>
+        Assert.All(Functions.Values, method => Assert.Equal(typeof(CancellationToken), method.GetParameters()[^1].ParameterType));
+
+    private static T Trigger<T>(MethodInfo method)
+        where T : Attribute =>
+        method.GetParameters().Select(parameter => parameter.GetCustomAttribute<T>()).OfType<T>().Single();
+
+    private static string BicepDefault(string parameter)
+    {
+        var module = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "modules", "eventsubscriptions.bicep"));
+        var match = Regex.Match(module, $@"param {Regex.Escape(parameter)} string = '([^']+)'");
+        Assert.True(match.Success, $"parameter {parameter} with a default not found in eventsubscriptions.bicep");
+        return match.Groups[1].Value;
+    }
+
+    private static string RepositoryRoot() => Prefilter.DevServices.LocalPackages.RepositoryRoot;
+}
