@@ -6,13 +6,14 @@ namespace Prefilter.Pipeline.Tests;
 
 public sealed class PipelineServiceCollectionTests
 {
-    private static void Validate(Dictionary<string, string?> settings) =>
+    private static ServiceProvider Build(Dictionary<string, string?> settings) =>
         new ServiceCollection()
             .AddLogging()
             .AddPrefilterScanning(new ConfigurationBuilder().AddInMemoryCollection(settings).Build())
-            .BuildServiceProvider()
-            .GetRequiredService<IStartupValidator>()
-            .Validate();
+            .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true });
+
+    private static void Validate(Dictionary<string, string?> settings) =>
+        Build(settings).GetRequiredService<IStartupValidator>().Validate();
 
     [Fact]
     public void Missing_connections_and_bad_durations_fail_at_start_with_the_setting_named()
@@ -38,5 +39,20 @@ public sealed class PipelineServiceCollectionTests
             ["Storage"] = "UseDevelopmentStorage=true",
             ["ServiceBus"] = "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true",
         });
+    }
+
+    [Fact]
+    public async Task The_scan_half_resolves_without_scan_statistics_registered()
+    {
+        await using var services = Build(new()
+        {
+            ["Storage"] = "UseDevelopmentStorage=true",
+            ["ServiceBus"] = "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=k;SharedAccessKey=v;UseDevelopmentEmulator=true",
+        });
+
+        Assert.NotNull(services.GetRequiredService<Pipeline.Scanning.ScanStage>());
+        Assert.NotNull(services.GetRequiredService<Pipeline.Reconciliation.Reconciler>());
+        Assert.NotNull(services.GetRequiredService<Pipeline.Ingest.HttpIngest>());
+        Assert.Null(services.GetService<Pipeline.Stats.ScanStatsRecorder>());
     }
 }
