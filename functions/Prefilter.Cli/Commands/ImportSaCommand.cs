@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Text.Json;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.SpamAssassin;
 
@@ -34,18 +35,27 @@ internal static class ImportSaCommand
             var target = parseResult.GetValue(output)!;
             File.WriteAllText(target, PatternSetJson.Serialize(result.Set));
 
-            Console.WriteLine($"imported {result.Imported} rules from {result.Files.Count} files into {target} (digest {PatternSetJson.ComputeDigest(result.Set)})");
-            Console.WriteLine("  by kind: " + string.Join(", ", result.ImportedByKind.OrderBy(k => k.Key).Select(k => $"{k.Key.ToString().ToLowerInvariant()} {k.Value}")));
-            Console.WriteLine($"  ReplaceTags expansions: {result.ExpandedRules.Count}");
-            Console.WriteLine($"skipped {result.Skipped.Count} rules: " + string.Join(", ", result.SkippedByReason.OrderByDescending(s => s.Value).Select(s => $"{s.Key} {s.Value}")));
+            Console.Error.WriteLine($"imported {result.Imported} rules from {result.Files.Count} files into {target}");
+            Console.Error.WriteLine("  by kind: " + string.Join(", ", result.ImportedByKind.OrderBy(k => k.Key).Select(k => $"{k.Key.ToString().ToLowerInvariant()} {k.Value}")));
+            Console.Error.WriteLine($"  ReplaceTags expansions: {result.ExpandedRules.Count}");
+            Console.Error.WriteLine($"skipped {result.Skipped.Count} rules: " + string.Join(", ", result.SkippedByReason.OrderByDescending(s => s.Value).Select(s => $"{s.Key} {s.Value}")));
             if (parseResult.GetValue(verbose))
             {
                 foreach (var skipped in result.Skipped)
                 {
-                    Console.WriteLine($"  {skipped.File}:{skipped.Line}: {skipped.RuleId}: {skipped.Reason}");
+                    Console.Error.WriteLine($"  {skipped.File}:{skipped.Line}: {skipped.RuleId}: {skipped.Reason}");
                 }
             }
 
+            // The summary scripts read: stable names (issue 2, "Machine-readable output").
+            Console.WriteLine(JsonSerializer.Serialize(new
+            {
+                imported = result.Imported,
+                skipped = result.Skipped.Count,
+                skippedReasons = result.SkippedByReason,
+                output = target,
+                digest = PatternSetJson.ComputeDigest(result.Set),
+            }));
             return Task.FromResult(ExitCodes.Success);
         });
     }

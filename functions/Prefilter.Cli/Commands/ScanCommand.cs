@@ -36,15 +36,15 @@ internal static class ScanCommand
     }
 
     private static string JsonLine(string file, ScanResult result) =>
+        // Stable names: scripts depend on them (issue 2, "Machine-readable output").
         JsonSerializer.Serialize(new
         {
             file,
-            action = result.Action.ToString().ToLowerInvariant(),
             score = result.Score,
+            action = result.Action.ToString().ToLowerInvariant(),
             rules = result.Hits.Select(hit => hit.RuleId),
-            setDigest = result.SetDigest,
+            incomplete = result.Incomplete ? result.IncompleteReason ?? "incomplete" : null,
             elapsedMs = result.Elapsed.TotalMilliseconds,
-            incomplete = result.Incomplete,
-            incompleteReason = result.IncompleteReason,
+            setDigest = result.SetDigest,
         });
 }
