@@ -4,11 +4,12 @@ using System.Runtime.CompilerServices;
 using Azure;
 using Azure.Data.Tables;
 using Microsoft.Extensions.Options;
+using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Stats;
 
 /// <summary>
-/// The <c>scanstats</c> table: one row per (set digest, time window, role, instance). Partition key = set digest;
+/// The <c>scanstats</c> table (<see cref="ScanStatsOptions.TableName"/>): one row per (set digest, time window, role, instance). Partition key = set digest;
 /// row key = <c>{window start yyyyMMddTHHmmss}_{role}_{instance}</c>, so a time range of a set is one range query and
 /// rows of many instances add up.
 /// </summary>
@@ -26,13 +27,28 @@ public sealed class ScanStatsTable
     /// <summary>Creates the adapter.</summary>
     /// <param name="tables">The storage account's table service.</param>
     /// <param name="options">Table name and window size.</param>
-    public ScanStatsTable(TableServiceClient tables, IOptions<ScanStatsOptions> options)
+    /// <param name="containers">
+    /// The container prefix, appended (letters and digits only) to the table name: tests and local runs that isolate
+    /// their containers with a prefix get their own figures too, although their sets have the same digests.
+    /// </param>
+    /// <exception cref="ArgumentException">The table name with the prefix is longer than 63 characters.</exception>
+    public ScanStatsTable(TableServiceClient tables, IOptions<ScanStatsOptions> options, PipelineContainers containers)
     {
         ArgumentNullException.ThrowIfNull(tables);
+        ArgumentNullException.ThrowIfNull(containers);
         var value = (options ?? throw new ArgumentNullException(nameof(options))).Value;
-        table = tables.GetTableClient(value.TableName);
+        var name = value.TableName + string.Concat(containers.Prefix.Where(char.IsAsciiLetterOrDigit));
+        if (name.Length > 63)
+        {
+            throw new ArgumentException($"table name '{name}' (ScanStats:TableName plus the container prefix) is longer than 63 characters", nameof(options));
+        }
+
+        table = tables.GetTableClient(name);
         window = value.Window;
     }
+
+    /// <summary>The table's name.</summary>
+    public string Name => table.Name;
 
     /// <summary>The length of one row's time window.</summary>
     public TimeSpan Window => window;

@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Stats;
+using Prefilter.Pipeline.Storage;
 using Prefilter.Pipeline.Tests.Fixtures;
 
 namespace Prefilter.Pipeline.Tests.Stats;
@@ -22,7 +23,7 @@ public sealed class ScanStatsTableTests(AzuriteFixture azurite)
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 10, 0, 20, TimeSpan.Zero));
         var options = Options(NewTableName());
-        var table = new ScanStatsTable(new TableServiceClient(azurite.ConnectionString), options);
+        var table = new ScanStatsTable(new TableServiceClient(azurite.ConnectionString), options, new PipelineContainers());
         var instances = new[] { Recorder(table, options, time, "a"), Recorder(table, options, time, "b"), Recorder(table, options, time, "c") };
         var costs = StatsData.Costs(11, 900);
         for (var i = 0; i < costs.Length; i++)
@@ -56,7 +57,7 @@ public sealed class ScanStatsTableTests(AzuriteFixture azurite)
         var start = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
         var time = new FakeTimeProvider(start);
         var options = Options(NewTableName());
-        var table = new ScanStatsTable(new TableServiceClient(azurite.ConnectionString), options);
+        var table = new ScanStatsTable(new TableServiceClient(azurite.ConnectionString), options, new PipelineContainers());
         var recorder = Recorder(table, options, time, "a");
 
         // One scan per minute, in minutes 0..9; the counts tell which windows a range read.
@@ -84,7 +85,7 @@ public sealed class ScanStatsTableTests(AzuriteFixture azurite)
         var start = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
         var time = new FakeTimeProvider(start);
         var options = Options(NewTableName());
-        var table = new ScanStatsTable(new TableServiceClient(azurite.ConnectionString), options);
+        var table = new ScanStatsTable(new TableServiceClient(azurite.ConnectionString), options, new PipelineContainers());
         var recorder = Recorder(table, options, time, "a");
         recorder.Record(StatsData.Result(Set, TimeSpan.FromMilliseconds(1)), ScanRole.Active);
         await recorder.FlushAsync();
@@ -130,7 +131,7 @@ public sealed class ScanStatsTableTests(AzuriteFixture azurite)
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero));
         var options = Options(NewTableName());
         var client = new TableServiceClient(azurite.ConnectionString);
-        var table = new ScanStatsTable(client, options);
+        var table = new ScanStatsTable(client, options, new PipelineContainers());
         var recorder = Recorder(table, options, time, "a");
         recorder.Record(StatsData.Result(Set, TimeSpan.FromMilliseconds(1)), ScanRole.Active);
         await recorder.FlushAsync();

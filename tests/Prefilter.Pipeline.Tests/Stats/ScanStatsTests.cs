@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Stats;
+using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Tests.Stats;
 
@@ -92,6 +93,6 @@ public sealed class ScanStatsTests
     {
         var options = Options.Create(new ScanStatsOptions());
         return new ScanStatsRecorder(
-            new ScanStatsTable(new TableServiceClient("UseDevelopmentStorage=true"), options), options, time, NullLogger<ScanStatsRecorder>.Instance);
+            new ScanStatsTable(new TableServiceClient("UseDevelopmentStorage=true"), options, new PipelineContainers()), options, time, NullLogger<ScanStatsRecorder>.Instance);
     }
 }

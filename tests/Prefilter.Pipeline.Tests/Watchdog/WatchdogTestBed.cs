@@ -70,7 +70,6 @@ public sealed class WatchdogTestBed : IAsyncDisposable
             ["Storage:connectionString"] = azurite.ConnectionString,
             ["Storage:containerPrefix"] = containers.Prefix,
             ["ServiceBus"] = broker.ConnectionString,
-            ["ScanStats:tableName"] = $"stats{Guid.NewGuid():N}",
             ["Release:Stages:0:SharePercent"] = "1",
             ["Release:Stages:0:BakeTime"] = "00:15:00",
             ["Release:Stages:1:SharePercent"] = "10",
