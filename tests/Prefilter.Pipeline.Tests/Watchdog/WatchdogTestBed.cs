@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
+using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
 using Prefilter.Pipeline.Tests.Fixtures;
@@ -52,6 +53,18 @@ public sealed class WatchdogTestBed : IAsyncDisposable
     /// <summary>The scan stage's recorder (this instance).</summary>
     public ScanStatsRecorder Recorder => Services.GetRequiredService<ScanStatsRecorder>();
 
+    /// <summary>The scan stage, counting into <see cref="Recorder"/>.</summary>
+    public ScanStage Scan => Services.GetRequiredService<ScanStage>();
+
+    /// <summary>Stores a mail as an ingress would and scans it.</summary>
+    /// <param name="body">The mail's body.</param>
+    public async Task<ScanStageResult> ScanMailAsync(string body)
+    {
+        var stored = await Services.GetRequiredService<MailStore>().StoreAsync(
+            BinaryData.FromString(TestData.Mail(body)), new MailEnvelope("sender@fabrikam.example", ["alice@contoso.example"]), "test");
+        return await Scan.ScanAsync(stored.Name);
+    }
+
     /// <summary>The pattern store.</summary>
     public PatternStore Patterns => Services.GetRequiredService<PatternStore>();
 
@@ -62,7 +75,12 @@ public sealed class WatchdogTestBed : IAsyncDisposable
     public PatternSetRef V2 { get; private set; } = null!;
 
     /// <summary>Builds a bed with v1 active and v2 the canary at stage 0 since now.</summary>
-    public static async Task<WatchdogTestBed> CreateAsync(AzuriteFixture azurite, DevBrokerFixture broker, int minimumSamples = 50)
+    /// <param name="azurite">The shared Azurite.</param>
+    /// <param name="broker">The shared broker (the scan stage sends claim checks to a queue of this bed's own).</param>
+    /// <param name="minimumSamples">The watchdog's sample minimum.</param>
+    /// <param name="canary">The canary set; default v2 (v1 plus a rule no test mail has).</param>
+    /// <param name="canaryShare">The canary's share of mail at stage 0.</param>
+    public static async Task<WatchdogTestBed> CreateAsync(AzuriteFixture azurite, DevBrokerFixture broker, int minimumSamples = 50, PatternSet? canary = null, double canaryShare = 1)
     {
         var containers = azurite.NewContainers();
         var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
@@ -70,6 +88,7 @@ public sealed class WatchdogTestBed : IAsyncDisposable
             ["Storage:connectionString"] = azurite.ConnectionString,
             ["Storage:containerPrefix"] = containers.Prefix,
             ["ServiceBus"] = broker.ConnectionString,
+            ["ServiceBus:deliverQueue"] = broker.NewDeliverQueue(),
             ["Release:Stages:0:SharePercent"] = "1",
             ["Release:Stages:0:BakeTime"] = "00:15:00",
             ["Release:Stages:1:SharePercent"] = "10",
@@ -93,9 +112,9 @@ public sealed class WatchdogTestBed : IAsyncDisposable
 
         var bed = new WatchdogTestBed(azurite, services, containers, time, backlog, logs);
         bed.V1 = await bed.Patterns.ActivateAsync(TestData.Set("v1"), time.GetUtcNow(), "test");
-        bed.V2 = await bed.Patterns.StoreSetAsync(TestData.Set("v2", new Rule { Id = "EXTRA", Kind = RuleKind.Body, Pattern = "extra", Score = 1 }));
+        bed.V2 = await bed.Patterns.StoreSetAsync(canary ?? TestData.Set("v2", new Rule { Id = "EXTRA", Kind = RuleKind.Body, Pattern = "extra", Score = 1 }));
         var snapshot = (await bed.Patterns.ReadStateAsync())!.Snapshot!;
-        await bed.Patterns.WriteStateAsync(snapshot.State with { Canary = new PatternCanary(bed.V2, 1, 0, time.GetUtcNow()) }, snapshot.ETag);
+        await bed.Patterns.WriteStateAsync(snapshot.State with { Canary = new PatternCanary(bed.V2, canaryShare, 0, time.GetUtcNow()) }, snapshot.ETag);
         return bed;
     }
 

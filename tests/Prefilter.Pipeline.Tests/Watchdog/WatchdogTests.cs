@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
+using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Tests.Fixtures;
 
@@ -208,5 +210,34 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
         var state = (await bed.StateAsync()).State;
         Assert.Equal(1, state.Canary!.Stage);
         Assert.Single(state.History, change => change.Action == ReleaseActions.Advance);
+    }
+
+    [Fact]
+    public async Task Mail_scanned_by_a_canary_that_flags_differently_gets_it_rolled_back_and_all_later_mail_scans_with_the_active_set()
+    {
+        var flagsEverything = TestData.Set("v2", new Rule { Id = "HELLO_WORD", Kind = RuleKind.Body, Pattern = "(?i)\\bhello\\b", Score = 6 });
+        await using var bed = await WatchdogTestBed.CreateAsync(azurite, broker, minimumSamples: 5, canary: flagsEverything, canaryShare: 50);
+        var results = new List<ScanStageResult>();
+        for (var i = 0; i < 40; i++)
+        {
+            results.Add(await bed.ScanMailAsync($"hello number {i}"));
+        }
+
+        await bed.Recorder.FlushAsync();
+        var decision = await bed.Watchdog.RunOnceAsync();
+
+        var byCanary = results.Count(result => result.Verdict!.SetDigest == bed.V2.Digest);
+        Assert.InRange(byCanary, 5, 35);
+        Assert.All(results.Where(result => result.Verdict!.SetDigest == bed.V2.Digest), result => Assert.Equal(VerdictAction.Tag, result.Verdict!.Action));
+        Assert.Equal(WatchdogOutcome.RolledBack, decision.Outcome);
+        Assert.Equal(WatchdogBreach.VerdictDrift, Assert.Single(decision.Breaches).Limit);
+        Assert.Equal((long)byCanary, decision.CanaryFigures!.Count);
+
+        // Scanners pick the change up at their next state check; mail keeps flowing, all of it on the active set.
+        bed.Time.Advance(TimeSpan.FromSeconds(6));
+        for (var i = 0; i < 10; i++)
+        {
+            Assert.Equal(bed.V1.Digest, (await bed.ScanMailAsync($"hello again {i}")).Verdict!.SetDigest);
+        }
     }
 }
