@@ -21,9 +21,9 @@ public sealed class AppServicesTests
         "Endpoint=sb://127.0.0.1:5672;SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true";
 
     [Fact]
-    public void Every_function_class_resolves_from_the_apps_container()
+    public async Task Every_function_class_resolves_from_the_apps_container()
     {
-        using var provider = Build(new Dictionary<string, string?>());
+        await using var provider = Build(new Dictionary<string, string?>());
         var functionTypes = typeof(ScanMailFunction).Assembly.GetTypes()
             .Where(type => type.GetMethods().Any(method => method.GetCustomAttributes(typeof(FunctionAttribute), false).Length > 0))
             .ToList();
@@ -32,21 +32,21 @@ public sealed class AppServicesTests
     }
 
     [Fact]
-    public void Delivery_runs_as_a_hosted_processor()
+    public async Task Delivery_runs_as_a_hosted_processor()
     {
-        using var provider = Build(new Dictionary<string, string?>());
+        await using var provider = Build(new Dictionary<string, string?>());
         Assert.Contains(provider.GetServices<IHostedService>(), service => service is DeliveryProcessorService);
     }
 
     [Fact]
-    public void Telemetry_is_exported_only_when_Application_Insights_is_configured()
+    public async Task Telemetry_is_exported_only_when_Application_Insights_is_configured()
     {
-        using (var without = Build(new Dictionary<string, string?>()))
+        await using (var without = Build(new Dictionary<string, string?>()))
         {
             Assert.Null(without.GetService<TracerProvider>());
         }
 
-        using var with = Build(new Dictionary<string, string?>
+        await using var with = Build(new Dictionary<string, string?>
         {
             [FunctionsAppServiceCollectionExtensions.ApplicationInsightsSetting] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/",
         });
@@ -54,9 +54,9 @@ public sealed class AppServicesTests
     }
 
     [Fact]
-    public void A_missing_storage_setting_fails_at_start_not_at_the_first_mail()
+    public async Task A_missing_storage_setting_fails_at_start_not_at_the_first_mail()
     {
-        using var provider = Build(new Dictionary<string, string?> { ["Storage"] = null }, validate: false);
+        await using var provider = Build(new Dictionary<string, string?> { ["Storage"] = null }, validate: false);
         var error = Assert.ThrowsAny<Exception>(() => provider.GetRequiredService<IStartupValidator>().Validate());
         Assert.Contains("Storage", error.ToString(), StringComparison.Ordinal);
     }
