@@ -1,3 +1,4 @@
+using Azure;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
@@ -24,7 +25,8 @@ namespace Prefilter.Pipeline.Delivery;
 /// message completed, until <see cref="DeliveryOptions.MaxAttempts"/> or <see cref="DeliveryOptions.MaxAge"/> is
 /// reached, then dead-lettered. A 5xx refusal → dead-lettered with the downstream's reply. The outcome is recorded
 /// on the blob before the message is settled, so a settlement that fails leads to a redelivery that completes
-/// without relaying. Cancellation (the processor stopping) leaves the message unsettled: it comes back.</para>
+/// without relaying. A blob storage failure is retried like a transient downstream failure. Cancellation (the
+/// processor stopping) leaves the message unsettled: it comes back.</para>
 /// </remarks>
 public sealed class DeliveryHandler
 {
@@ -79,13 +81,34 @@ public sealed class DeliveryHandler
     /// <param name="cancellationToken">Stops the delivery; the message is then left unsettled and comes back.</param>
     /// <returns>What was done.</returns>
     /// <exception cref="OperationCanceledException">Cancelled; nothing was settled.</exception>
-    /// <exception cref="Azure.RequestFailedException">Blob storage failed; nothing was settled, the message comes back.</exception>
+    /// <exception cref="RequestFailedException">Blob storage failed while giving up on the mail; nothing was settled, the message comes back.</exception>
     /// <exception cref="ServiceBusException">Scheduling the retry or settling failed; the message comes back.</exception>
     public async Task<DeliveryResult> HandleAsync(ServiceBusReceivedMessage message, IDeliverySettlement settlement, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(settlement);
 
+        try
+        {
+            return await DeliverAsync(message, settlement, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && IsStorageFailure(exception))
+        {
+            // Storage is failing: retry with the same backoff as a downstream outage, instead of abandoning the
+            // message and burning its delivery count in seconds.
+            logger.LogError(exception, "Blob storage failed while delivering message {MessageId}", message.MessageId);
+            return await RetryOrGiveUpAsync(message, null, settlement, [$"blob storage: {exception.Message}"], cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    // Azure.Core throws RequestFailedException for a failed request, and an AggregateException of them when its
+    // retries ran out without any response (the endpoint cannot be reached).
+    private static bool IsStorageFailure(Exception exception) =>
+        exception is RequestFailedException ||
+        (exception is AggregateException aggregate && aggregate.InnerExceptions.All(inner => inner is RequestFailedException));
+
+    private async Task<DeliveryResult> DeliverAsync(ServiceBusReceivedMessage message, IDeliverySettlement settlement, CancellationToken cancellationToken)
+    {
         ClaimCheck claim;
         try
         {
@@ -288,7 +311,7 @@ public sealed class DeliveryHandler
     }
 
     private async Task<DeliveryResult> RetryOrGiveUpAsync(
-        ServiceBusReceivedMessage message, MailBlobInfo info, IDeliverySettlement settlement, IReadOnlyList<string> failures, CancellationToken cancellationToken)
+        ServiceBusReceivedMessage message, MailBlobInfo? info, IDeliverySettlement settlement, IReadOnlyList<string> failures, CancellationToken cancellationToken)
     {
         var attempt = DeliveryRetryScheduler.AttemptOf(message);
         var age = timeProvider.GetUtcNow() - DeliveryRetryScheduler.FirstEnqueuedOf(message);
@@ -303,7 +326,7 @@ public sealed class DeliveryHandler
         var visibleAt = timeProvider.GetUtcNow() + options.BackoffBefore(next);
         var copyId = await retries.ScheduleAsync(message, next, visibleAt, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Mail {BlobName}: attempt {Attempt} failed ({Failures}); attempt {Next} scheduled as {CopyId} for {VisibleAt:O}",
-            info.Name, attempt, description, next, copyId, visibleAt);
+            info?.Name ?? message.Subject, attempt, description, next, copyId, visibleAt);
         await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
         return DeliveryResult.RetryScheduled;
     }

@@ -241,6 +241,32 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
     }
 
     [Fact]
+    public async Task Failing_blob_storage_is_retried_with_backoff_not_by_abandoning_the_message()
+    {
+        // The delivery stage's storage points at a port nobody listens on.
+        var deadStorage = "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=" + Prefilter.DevServices.Azurite.AzuriteHost.AccountKey +
+            $";BlobEndpoint=http://127.0.0.1:{ClosedPort()}/devstoreaccount1;";
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker, maxAttempts: 2,
+            settings: new Dictionary<string, string?> { ["Storage:connectionString"] = deadStorage }, quickStorageRetries: true);
+        await scenario.Processor.StartAsync();
+
+        await scenario.SendAsync(new Prefilter.Pipeline.Messaging.ClaimCheck
+        {
+            BlobName = "20261128T000000000Z-missing.eml",
+            ETag = "\"0x1\"",
+            Verdict = new Prefilter.Pipeline.Scanning.ScanVerdict { Action = VerdictAction.Deliver, Score = 0, Rules = [], SetDigest = "abc" },
+            DomainVerdicts = new Dictionary<string, VerdictAction>(),
+            ScannedAt = DateTimeOffset.UtcNow,
+        }.ToMessage());
+
+        var dead = await scenario.ReceiveDeadLetterAsync();
+        Assert.Equal(DeadLetterReasons.RetriesExhausted, dead.DeadLetterReason);
+        Assert.Contains("blob storage", dead.DeadLetterErrorDescription);
+        Assert.Equal(2, DeliveryRetryScheduler.AttemptOf(dead));
+        Assert.Equal(1, dead.DeliveryCount);
+    }
+
+    [Fact]
     public async Task A_message_that_is_not_a_claim_check_is_dead_lettered()
     {
         await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
@@ -266,6 +292,15 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
         Assert.Equal(DeadLetterReasons.MailUnreadable, dead.DeadLetterReason);
         Assert.Equal(MailOutcome.DeadLettered, (await scenario.WaitForOutcomeAsync(claim.BlobName)).Outcome);
         Assert.Equal(0, sink.DataAttempts);
+    }
+
+    private static int ClosedPort()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        listener.Stop();
+        return port;
     }
 
     private static CancellationToken Timeout() => new CancellationTokenSource(DeliveryScenario.Patience).Token;

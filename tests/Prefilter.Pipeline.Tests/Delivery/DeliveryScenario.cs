@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text;
 using Azure.Messaging.ServiceBus;
+using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Prefilter.DevServices.ServiceBus;
@@ -54,7 +55,8 @@ public sealed class DeliveryScenario : IAsyncDisposable
     public QueueCounts Counts => broker.Broker.GetQueueCounts(Queue);
 
     public static async Task<DeliveryScenario> CreateAsync(
-        AzuriteFixture azurite, DevBrokerFixture broker, int maxAttempts = 10, Action<DevQueueOptions>? queueOptions = null)
+        AzuriteFixture azurite, DevBrokerFixture broker, int maxAttempts = 10, Action<DevQueueOptions>? queueOptions = null,
+        IDictionary<string, string?>? settings = null, bool quickStorageRetries = false)
     {
         var containers = azurite.NewContainers();
         var queue = broker.NewDeliverQueue(options =>
@@ -73,10 +75,18 @@ public sealed class DeliveryScenario : IAsyncDisposable
             ["Delivery:maxAttempts"] = maxAttempts.ToString(CultureInfo.InvariantCulture),
             ["Delivery:maxConcurrentCalls"] = "4",
             ["Delivery:Relay:timeout"] = "00:00:30",
-        }).Build();
-        var services = new ServiceCollection()
-            .AddLogging()
-            .AddPrefilterDelivery(configuration)
+        }.Concat(settings ?? new Dictionary<string, string?>()).GroupBy(p => p.Key).Select(g => g.Last())).Build();
+        var collection = new ServiceCollection().AddLogging().AddPrefilterDelivery(configuration);
+        if (quickStorageRetries)
+        {
+            collection.AddAzureClients(clients => clients.ConfigureDefaults(options =>
+            {
+                options.Retry.MaxRetries = 1;
+                options.Retry.Delay = TimeSpan.FromMilliseconds(10);
+            }));
+        }
+
+        var services = collection
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await azurite.CreateContainersAsync(containers);
         return new DeliveryScenario(azurite, broker, services, containers, queue);
