@@ -15,8 +15,8 @@ public sealed class ScanStatsOptions : IValidatableObject
 
     /// <summary>
     /// The table endpoint in Azure (managed identity), e.g. <c>https://account.table.core.windows.net</c>. Not needed
-    /// with a storage connection string; when missing, derived from <c>Storage:blobServiceUri</c> (<c>.blob.</c> →
-    /// <c>.table.</c>).
+    /// with a storage connection string; when missing, <c>Storage:tableServiceUri</c> (what the deployment sets), else
+    /// derived from <c>Storage:blobServiceUri</c> (<c>.blob.</c> → <c>.table.</c>).
     /// </summary>
     public Uri? TableServiceUri { get; set; }
 

@@ -33,6 +33,8 @@ public static class ScanStatsServiceCollectionExtensions
 
         services.AddOptions<ScanStatsOptions>()
             .Bind(configuration.GetSection(ScanStatsOptions.SectionName))
+            // The deployment sets Storage__tableServiceUri beside Storage__blobServiceUri, as for the other services.
+            .PostConfigure(options => options.TableServiceUri ??= configuration.GetSection(StorageOptions.SectionName).GetValue<Uri?>("tableServiceUri"))
             .ValidateDataAnnotations()
             .ValidateOnStart();
         services.AddAzureClients(builder => builder.AddClient<TableServiceClient, TableClientOptions>((clientOptions, credential, provider) =>

@@ -31,6 +31,22 @@ public sealed class ScanStatsWiringTests(AzuriteFixture azurite)
     }
 
     [Theory]
+    [InlineData(null, "https://acct.table.core.windows.net/")]
+    [InlineData("https://other.table.core.windows.net/", "https://other.table.core.windows.net/")]
+    public void In_Azure_the_table_endpoint_comes_from_the_deployment_setting_or_the_own_section(string? own, string expected)
+    {
+        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Storage:blobServiceUri"] = "https://acct.blob.core.windows.net/",
+            ["Storage:tableServiceUri"] = "https://acct.table.core.windows.net/",
+            ["ScanStats:tableServiceUri"] = own,
+        }).Build();
+        using var services = new ServiceCollection().AddLogging().AddPrefilterScanStats(configuration).BuildServiceProvider();
+
+        Assert.Equal(new Uri(expected), services.GetRequiredService<IOptions<ScanStatsOptions>>().Value.TableServiceUri);
+    }
+
+    [Theory]
     [InlineData("ScanStats:window", "00:00:01.500", "Window")]
     [InlineData("ScanStats:flushInterval", "00:00:00", "FlushInterval")]
     [InlineData("ScanStats:tableName", "scan-stats", "TableName")]
