@@ -5,6 +5,7 @@ using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Patterns;
+using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
 
@@ -38,6 +39,7 @@ public sealed partial class ScanStage
     private readonly TimeProvider timeProvider;
     private readonly ILogger<ScanStage> logger;
     private readonly ScanStatsRecorder? stats;
+    private readonly GateCorpus? corpus;
 
     /// <summary>Creates the stage.</summary>
     /// <param name="mails">The mail store.</param>
@@ -49,6 +51,7 @@ public sealed partial class ScanStage
     /// <param name="timeProvider">Clock for outcome times.</param>
     /// <param name="logger">Log.</param>
     /// <param name="stats">Per-set scan statistics for the canary watchdog; null when not registered (<c>AddPrefilterScanStats</c>).</param>
+    /// <param name="corpus">The release gate's corpus, which keeps a sample of scanned mail; null when not registered (<c>AddPrefilterGateCorpus</c>).</param>
     public ScanStage(
         MailStore mails,
         ActivePatternSetProvider patterns,
@@ -58,7 +61,8 @@ public sealed partial class ScanStage
         IOptions<PatternStoreOptions> patternOptions,
         TimeProvider timeProvider,
         ILogger<ScanStage> logger,
-        ScanStatsRecorder? stats = null)
+        ScanStatsRecorder? stats = null,
+        GateCorpus? corpus = null)
     {
         this.mails = mails ?? throw new ArgumentNullException(nameof(mails));
         this.patterns = patterns ?? throw new ArgumentNullException(nameof(patterns));
@@ -69,6 +73,7 @@ public sealed partial class ScanStage
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
         this.stats = stats;
+        this.corpus = corpus;
     }
 
     /// <summary>Scans a mail blob, hands it to delivery or quarantine, and records the outcome. Idempotent.</summary>
@@ -152,6 +157,7 @@ public sealed partial class ScanStage
 
         var result = choice.Set.Compiled.Scan(mail.Content.ToMemory(), cancellationToken);
         stats?.Record(result, choice.Role);
+        await SampleForGateAsync(mail, cancellationToken).ConfigureAwait(false);
         return new ScanVerdict
         {
             Action = result.Action,
@@ -161,6 +167,24 @@ public sealed partial class ScanStage
             Incomplete = result.Incomplete,
             Reason = result.IncompleteReason,
         };
+    }
+
+    private async Task SampleForGateAsync(StoredMail mail, CancellationToken cancellationToken)
+    {
+        if (corpus is null)
+        {
+            return;
+        }
+
+        try
+        {
+            await corpus.SampleAsync(mail.Info.Name, mail.Content.ToMemory(), cancellationToken).ConfigureAwait(false);
+        }
+        catch (Azure.RequestFailedException exception)
+        {
+            // The sample only feeds the release gate; a failed copy must not hold up or fail the mail.
+            LogSampleFailed(logger, exception, mail.Info.Name);
+        }
     }
 
     private async Task<ScanStageResult> DeadLetterWithoutEnvelopeAsync(string blobName, Exception exception, CancellationToken cancellationToken)
@@ -251,6 +275,9 @@ public sealed partial class ScanStage
 
     [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{BlobName} dead-lettered at scan: {Reason}")]
     private static partial void LogDeadLettered(ILogger logger, string blobName, string reason);
+
+    [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "{BlobName} could not be copied into the gate corpus sample")]
+    private static partial void LogSampleFailed(ILogger logger, Exception exception, string blobName);
 
     [LoggerMessage(EventId = 24, Level = LogLevel.Warning, Message = "Domain policy unavailable; per-domain thresholds not applied")]
     private static partial void LogNoDomainPolicy(ILogger logger, Exception exception);

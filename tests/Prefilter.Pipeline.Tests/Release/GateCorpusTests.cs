@@ -1,5 +1,8 @@
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Prefilter.Pipeline.Release;
+using Prefilter.Pipeline.Scanning;
+using Prefilter.Pipeline.Storage;
 using Prefilter.Pipeline.Tests.Fixtures;
 
 namespace Prefilter.Pipeline.Tests.Release;
@@ -39,6 +42,28 @@ public sealed class GateCorpusTests(AzuriteFixture azurite, DevBrokerFixture bro
         var loaded = await bed.Corpus.LoadNewestAsync(1000);
         Assert.Equal(first.Order(), loaded.Select(message => message.Id[(message.Id.LastIndexOf('/') + 1)..]).Order());
         Assert.All(loaded, message => Assert.Equal(content, message.Content.ToArray()));
+    }
+
+    [Theory]
+    [InlineData("1", 3)]
+    [InlineData("0", 0)]
+    public async Task The_scan_stage_samples_the_mail_it_scans(string rate, int expected)
+    {
+        await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker, new Dictionary<string, string?> { ["Corpus:sampleRate"] = rate });
+        await bed.PublishPassingAsync(TestData.Set("v1"));
+        var mails = bed.Services.GetRequiredService<MailStore>();
+        var names = new List<string>();
+        foreach (var body in new[] { "Lunch on Friday?", "Cheap viagra, today only", "Minutes attached" })
+        {
+            var stored = await mails.StoreAsync(BinaryData.FromString(TestData.Mail(body)), new MailEnvelope("bob@fabrikam.example", ["alice@contoso.example"]), "test");
+            await bed.Services.GetRequiredService<ScanStage>().ScanAsync(stored.Name);
+            names.Add(stored.Name);
+        }
+
+        var sample = await bed.Corpus.LoadNewestAsync(10);
+
+        Assert.Equal(expected, sample.Count);
+        Assert.All(sample, message => Assert.Contains(message.Id.Split('/')[^1], names));
     }
 
     [Fact]
