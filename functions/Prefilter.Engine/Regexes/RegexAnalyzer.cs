@@ -116,10 +116,66 @@ public static class RegexAnalyzer
 
         return new RegexPlan(pattern, RuleExecutionClass.CheckedBacktracking)
         {
+            GatePattern = Gate(root, pattern, estimate),
             RequiredLiterals = literals,
             LiteralsAreLookAlikeFolded = folded,
             MarkerWakes = nonAscii,
         };
+    }
+
+    // A superset of the pattern for the linear engine: every text the pattern matches, the gate matches too.
+    private static string? Gate(RegexNode root, string pattern, long estimate)
+    {
+        var replacements = new List<(int Start, int End, string Text)>();
+        foreach (var node in RegexShapes.Descendants(root))
+        {
+            if (replacements.Count > 0 && node.Start < replacements[^1].End && node.End <= replacements[^1].End && replacements[^1].Text != "(?:")
+            {
+                continue; // inside a node already replaced as a whole
+            }
+
+            switch (node.Kind)
+            {
+                case RegexNodeKind.Lookaround:
+                    replacements.Add((node.Start, node.End, "(?:)"));
+                    break;
+                case RegexNodeKind.Backreference:
+                    replacements.Add((node.Start, node.End, @"[\s\S]*"));
+                    break;
+                case RegexNodeKind.Atomic:
+                    replacements.Add((node.Start, node.Start + 3, "(?:"));
+                    break;
+                case RegexNodeKind.Conditional:
+                    return null;
+            }
+        }
+
+        replacements.Sort((a, b) => a.Start.CompareTo(b.Start));
+        var text = new System.Text.StringBuilder();
+        var at = 0;
+        foreach (var (start, end, replacement) in replacements)
+        {
+            if (start < at)
+            {
+                continue;
+            }
+
+            text.Append(pattern, at, start - at).Append(replacement);
+            at = end;
+        }
+
+        text.Append(pattern, at, pattern.Length - at);
+        var gate = text.ToString();
+        try
+        {
+            _ = new Regex(gate, BaseOptions);
+        }
+        catch (ArgumentException)
+        {
+            return null;
+        }
+
+        return LinearEngineAccepts(gate, estimate) ? gate : null;
     }
 
     // Small automata are accepted without asking; for larger ones the estimate is not trusted and the engine is asked

@@ -44,6 +44,13 @@ public sealed class RegexPlan
     /// <summary>For edge checks: a backtracking pattern anchored with <c>\G</c>, true at a start that passes the leading lookarounds.</summary>
     internal string? StartCheckPattern { get; init; }
 
+    /// <summary>
+    /// For <see cref="RuleExecutionClass.CheckedBacktracking"/>: a linear pattern that matches wherever the pattern
+    /// does (lookarounds dropped, backreferences widened to any text, atomic groups made plain), run first so the
+    /// backtracking engine only sees text that can match; null when none could be built.
+    /// </summary>
+    internal string? GatePattern { get; init; }
+
     /// <summary>For folded literals: markers (<see cref="LookAlikeFold.MarkerBit"/>) whose characters also wake the pattern.</summary>
     internal byte MarkerWakes { get; init; }
 

@@ -68,6 +68,7 @@ public sealed partial class CompiledPatternSet
         private readonly bool[] _checkDone;
         private readonly int[] _lastUnit;
         private long[]? _cost;
+        private int[]? _runs;
         private char[]? _foldBuffer;
         private List<string>? _incomplete;
         private int _regexRuns;
@@ -195,9 +196,9 @@ public sealed partial class CompiledPatternSet
                     FoldedPass(target, units);
                 }
 
-                for (var unit = 0; unit < units.Count && !Stopped; unit++)
+                foreach (var check in target.Unfiltered)
                 {
-                    foreach (var check in target.Unfiltered)
+                    for (var unit = units.Count > 1 ? FirstCandidateUnit(check, units) : 0; unit < units.Count && !Stopped; unit++)
                     {
                         Wake(check, unit, units);
                     }
@@ -289,6 +290,53 @@ public sealed partial class CompiledPatternSet
             }
         }
 
+        // A linear regex without unit anchors first runs once over all units joined; only units from its first match on
+        // can match. Lines and paragraphs are many and short, so this replaces dozens of runs by one.
+        private int FirstCandidateUnit(int check, Units units)
+        {
+            var regex = _set.CheckAt(check).Regex;
+            if (!regex.CanRunJoined || units.Joined is not { } joined || Stopped)
+            {
+                return 0;
+            }
+
+            var before = _clock.GetTimestamp();
+            if (before > _deadline)
+            {
+                Stop();
+                return units.Count;
+            }
+
+            _regexRuns++;
+            int first;
+            try
+            {
+                first = regex.FirstJoinedMatch(joined.Text);
+            }
+            catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
+            {
+                first = 0;
+            }
+
+            Sample(check, before);
+            return first < 0 ? units.Count : joined.IndexOfUnitAt(first);
+        }
+
+        private void Stop()
+        {
+            Stopped = true;
+            MarkIncomplete($"the scan deadline of {_set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
+        }
+
+        private void Sample(int check, long before)
+        {
+            if (Sampled)
+            {
+                (_cost ??= new long[_set._checkCount])[check] += _clock.GetTimestamp() - before;
+                (_runs ??= new int[_set._checkCount])[check]++;
+            }
+        }
+
         private void Wake(int check, int unit, Units units)
         {
             // Each (check, unit) runs once; a check that hit needs no further unit.
@@ -312,8 +360,7 @@ public sealed partial class CompiledPatternSet
             var before = _clock.GetTimestamp();
             if (before > _deadline)
             {
-                Stopped = true;
-                MarkIncomplete($"the scan deadline of {_set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
+                Stop();
                 return;
             }
 
@@ -335,10 +382,7 @@ public sealed partial class CompiledPatternSet
                 MarkIncomplete($"a regex could not run on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}'): {e.Message}");
             }
 
-            if (Sampled)
-            {
-                (_cost ??= new long[_set._checkCount])[check] += _clock.GetTimestamp() - before;
-            }
+            Sample(check, before);
         }
 
         private void MarkDone(ScanTarget target)
@@ -423,7 +467,10 @@ public sealed partial class CompiledPatternSet
             {
                 if (rule.Check is { } check && _cost[check.Index] > 0)
                 {
-                    costs.Add(new RuleCost(rule.Rule.Id, TimeSpan.FromTicks(_cost[check.Index] * TimeSpan.TicksPerSecond / _clock.TimestampFrequency)));
+                    costs.Add(new RuleCost(rule.Rule.Id, TimeSpan.FromTicks(_cost[check.Index] * TimeSpan.TicksPerSecond / _clock.TimestampFrequency))
+                    {
+                        Runs = _runs![check.Index],
+                    });
                 }
             }
 

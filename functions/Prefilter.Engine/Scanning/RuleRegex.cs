@@ -12,12 +12,39 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
 {
     private const RegexOptions Linear = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking;
 
+    // Unit-edge anchors and options that switch multiline off would change meaning on joined units.
+    private static readonly Regex UnitAnchors = new(@"\\[AzZG]|\(\?[imnsx]*-[imnsx]*m", RegexOptions.CultureInvariant);
+
     private Regex? _linear;
+    private Regex? _joined;
+    private Regex? _gate;
     private Regex? _startCheck;
     private Regex? _backtracking;
     private volatile bool _linearRefused;
 
     public RegexPlan Plan { get; } = plan;
+
+    /// <summary>
+    /// Whether <see cref="FirstJoinedMatch"/> may stand in for running on each unit: a linear pattern without
+    /// unit-edge anchors matches in some unit only if, in multiline mode, it matches the units joined by newlines.
+    /// </summary>
+    public bool CanRunJoined { get; } = (plan.Class == RuleExecutionClass.Linear || plan.GatePattern is not null)
+        && !UnitAnchors.IsMatch(plan.GatePattern ?? plan.Pattern);
+
+    /// <summary>
+    /// Offset of the leftmost match in units joined by <c>'\n'</c> (multiline), or -1. No unit before the one holding
+    /// that offset can match; units from there on need their own run, since a match may span a separator.
+    /// </summary>
+    public int FirstJoinedMatch(ReadOnlySpan<char> joined)
+    {
+        var regex = _joined ??= new Regex(Plan.GatePattern ?? Plan.LinearPattern!, Linear | RegexOptions.Multiline);
+        foreach (var match in regex.EnumerateMatches(joined))
+        {
+            return match.Index;
+        }
+
+        return -1;
+    }
 
     /// <summary>Whether the pattern matches somewhere in <paramref name="input"/>.</summary>
     /// <exception cref="RegexMatchTimeoutException">A backtracking run exceeded its timeout.</exception>
@@ -87,6 +114,11 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
 
     private bool MatchBacktracking(ReadOnlySpan<char> input)
     {
+        if (Plan.GatePattern is not null && !(_gate ??= new Regex(Plan.GatePattern, Linear)).IsMatch(input))
+        {
+            return false;
+        }
+
         var regex = _backtracking ??= new Regex(Plan.Pattern, RegexAnalyzer.BaseOptions, backtrackingTimeout);
         if (input.Length <= pieceChars)
         {

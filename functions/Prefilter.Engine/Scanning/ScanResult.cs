@@ -50,4 +50,8 @@ public sealed record RuleHit(string RuleId, double Score);
 /// <summary>Sampled time spent running one rule's regexes during a scan.</summary>
 /// <param name="RuleId">The rule's id.</param>
 /// <param name="Elapsed">Time in the rule's regex runs (a regex shared by several rules counts for each).</param>
-public sealed record RuleCost(string RuleId, TimeSpan Elapsed);
+public sealed record RuleCost(string RuleId, TimeSpan Elapsed)
+{
+    /// <summary>How many units (paragraphs, header values, URIs, lines) the rule's regex ran on.</summary>
+    public int Runs { get; init; }
+}

@@ -20,6 +20,9 @@ internal readonly struct Units
 
     public int Count => _units?.Count ?? _list?.Count ?? 1;
 
+    /// <summary>The units as one text joined by <c>'\n'</c>, when they come that way.</summary>
+    public TextUnits? Joined => _units;
+
     public ReadOnlySpan<char> this[int unit] => _units is not null ? _units.GetSpan(unit) : _list is not null ? _list[unit] : _single;
 
     public int Segments => _units is not null ? Math.Min(1, _units.Count) : Count;

@@ -120,6 +120,9 @@ public class RegexAnalyzerTests
     [InlineData(@"(?<!\S)x(?!.)")]
     [InlineData(@"(\w)\1{3}")]
     [InlineData(@"\d+(?<!000)\b")]
+    [InlineData(@"(?>\d+)x")]
+    [InlineData(@"foo(?!bar)\w+")]
+    [InlineData(@"^a(?=b)\w+(\w)\1$")]
     public void Every_class_matches_exactly_what_the_backtracking_engine_matches(string pattern)
     {
         var regex = new RuleRegex(RegexAnalyzer.Analyze(pattern), TimeSpan.FromSeconds(5), 64, 16);
@@ -129,7 +132,7 @@ public class RegexAnalyzerTests
             "", "foo", "xfoo", "foox", "a foo.", "buy now", " buy now", "cheap pills", "cheap  pills!", "cheap",
             "money", "m0ney", "MONEY", "my m0ney", "abcd", "xcd", "cdef", "cde", "ab cd", "123", "abc123", "123abc",
             "12.5", "free", "a free.", "a free!", "FREE", "cialis", "ciaalis", "c ia", "cc ii a", "x", " x", "xx",
-            "aaaa", "1000", "10000", "1001", "x\n", new string('a', 200) + "bbbb", "abc\ndef", "x y\nz",
+            "aaaa", "1000", "10000", "1001", "x\n", new string('a', 200) + "bbbb", "abc\ndef", "x y\nz", "12x", "foobar", "foobaz", "abcc", "abcd", "abb",
         };
 
         foreach (var input in inputs)
