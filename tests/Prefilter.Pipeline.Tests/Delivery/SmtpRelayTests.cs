@@ -1,5 +1,3 @@
-using System.Net;
-using System.Net.Sockets;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -73,13 +71,9 @@ public sealed class SmtpRelayTests
     [Fact]
     public async Task A_downstream_that_does_not_listen_is_a_transient_failure_without_a_code()
     {
-        var closed = new TcpListener(IPAddress.Loopback, 0);
-        closed.Start();
-        var port = ((IPEndPoint)closed.LocalEndpoint).Port;
-        closed.Stop();
-
+        // Port 1 (tcpmux): privileged and unused, so no server another test starts can take it meanwhile.
         var error = await Assert.ThrowsAsync<TransientRelayException>(() =>
-            Relay.RelayAsync(new Downstream("127.0.0.1", port, TlsPolicy.None, null), null, Mail(), "s@b.example", ["r@a.example"]));
+            Relay.RelayAsync(new Downstream("127.0.0.1", 1, TlsPolicy.None, null), null, Mail(), "s@b.example", ["r@a.example"]));
 
         Assert.Null(error.StatusCode);
     }
