@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Prefilter.Cli.Local;
 
 namespace Prefilter.Cli.Commands;
@@ -14,8 +15,16 @@ internal static class UpCommand
         var set = new Option<string?>("--set") { Description = $"Pattern set to load (default: {Path.GetRelativePath(Environment.CurrentDirectory, LocalPatternSet.ImportedSpamAssassinPath)} when present, else the built-in default set)" };
         var key = new Option<string?>("--key") { Description = "API key to require (default: a new random key, printed and written to infra/local/.prefilter/up.json)" };
         var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key };
-        return command.WithHandler(async (parseResult, cancellationToken) =>
+        return command.WithHandler(async (parseResult, cancellation) =>
         {
+            // Ctrl+C cancels the token; SIGTERM (a service manager, `kill`) should stop everything just as cleanly.
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
+            {
+                context.Cancel = true;
+                stop.Cancel();
+            });
+            var cancellationToken = stop.Token;
             Console.Error.WriteLine("starting Azurite, the Service Bus dev broker, the SMTP sink and the pipeline (first run installs npm packages)…");
             LocalStack stack;
             try
@@ -60,7 +69,7 @@ internal static class UpCommand
     {
         Console.WriteLine($"""
             prefilter is up. Stop with Ctrl+C.
-              SMTP ingress   smtp://{state.Smtp}   (served domains: example.com, example.org)
+              SMTP ingress   smtp://{state.Smtp}   (served domains: {string.Join(", ", stack.Domains)})
               HTTP ingest    POST {state.ApiUrl}/api/mail?from=sender@example.net&to=user@example.com
               patterns API   {state.ApiUrl}/api/patterns   (rollback, rules/disable, watchdog, versions/{"{version}"})
               API key        {state.ApiKey}   (header x-functions-key or ?code=; also in {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)})

@@ -41,6 +41,7 @@ internal sealed class LocalStack : IAsyncDisposable
         Sink = sink;
         ApiKey = key.Key;
         PatternSource = patternSource;
+        Domains = app.Services.GetRequiredService<LocalStackOptions>().Domains;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         ApiUrl = new Uri(address.TrimEnd('/') + "/");
         SmtpIngress = app.Services.GetRequiredService<SmtpIngress>().EndPoint!;
@@ -69,6 +70,9 @@ internal sealed class LocalStack : IAsyncDisposable
 
     /// <summary>The SMTP ingress endpoint.</summary>
     public IPEndPoint SmtpIngress { get; }
+
+    /// <summary>The served domains, all relayed to <see cref="Sink"/>.</summary>
+    public IReadOnlyList<string> Domains { get; }
 
     /// <summary>Where the loaded pattern set came from.</summary>
     public string PatternSource { get; }

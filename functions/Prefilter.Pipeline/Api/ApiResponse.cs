@@ -19,6 +19,9 @@ public sealed record ApiResponse(int StatusCode, string ContentType, byte[] Body
     /// <summary>Media type of errors.</summary>
     public const string ProblemContentType = "application/problem+json; charset=utf-8";
 
+    // Relaxed escaping: the body is JSON for API clients (never embedded in HTML), and operators read it with curl.
+    private static readonly JsonSerializerOptions BodyOptions = new(ReleaseJson.Options) { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     /// <summary>Extra response headers (e.g. <c>Allow</c> on 405).</summary>
     public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
 
@@ -27,7 +30,7 @@ public sealed record ApiResponse(int StatusCode, string ContentType, byte[] Body
     /// <param name="statusCode">The status.</param>
     /// <param name="value">The result.</param>
     public static ApiResponse Json<T>(int statusCode, T value) =>
-        new(statusCode, JsonContentType, JsonSerializer.SerializeToUtf8Bytes(value, ReleaseJson.Options));
+        new(statusCode, JsonContentType, JsonSerializer.SerializeToUtf8Bytes(value, BodyOptions));
 
     /// <summary>Problem details: <c>status</c>, <c>title</c> (the status's name), <c>detail</c>, and any extension members.</summary>
     /// <param name="statusCode">The status.</param>
@@ -47,7 +50,7 @@ public sealed record ApiResponse(int StatusCode, string ContentType, byte[] Body
             body[name] = value is null ? null : JsonSerializer.SerializeToNode(value, value.GetType(), ReleaseJson.Options);
         }
 
-        return new ApiResponse(statusCode, ProblemContentType, JsonSerializer.SerializeToUtf8Bytes(body, ReleaseJson.Options));
+        return new ApiResponse(statusCode, ProblemContentType, JsonSerializer.SerializeToUtf8Bytes(body, BodyOptions));
     }
 
     /// <summary>401: the function key is missing or wrong.</summary>
