@@ -94,7 +94,7 @@ public sealed class ReleaseTestBed : IAsyncDisposable
             ["Storage:connectionString"] = azurite.ConnectionString,
             ["Storage:containerPrefix"] = containers.Prefix,
             ["ServiceBus"] = broker.ConnectionString,
-            ["ServiceBus:deliverQueue"] = shareWith is null ? broker.NewDeliverQueue() : null,
+            ["ServiceBus:deliverQueue"] = broker.NewDeliverQueue(),
             ["Corpus:sampleRate"] = "1",
             ["Release:gateSampleSize"] = "200",
 
