@@ -113,12 +113,8 @@ public sealed class DeliveryProcessorService : IHostedService, IAsyncDisposable
         }
     }
 
-    /// <summary>Stops the processor if it runs.</summary>
-    public async ValueTask DisposeAsync()
-    {
-        await StopAsync().ConfigureAwait(false);
-        gate.Dispose();
-    }
+    /// <summary>Stops the processor if it runs. Safe to call more than once (the host and its container both may).</summary>
+    public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
 
     private Task OnErrorAsync(ProcessErrorEventArgs args)
     {

@@ -268,6 +268,19 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
     }
 
     [Fact]
+    public async Task The_processor_can_be_stopped_and_disposed_more_than_once_as_hosts_do()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
+        await scenario.StartAsync();
+
+        await scenario.Processor.DisposeAsync();
+        await scenario.Processor.DisposeAsync();
+        await scenario.Processor.StopAsync();
+
+        Assert.False(scenario.Processor.IsProcessing);
+    }
+
+    [Fact]
     public async Task A_message_that_is_not_a_claim_check_is_dead_lettered()
     {
         await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
