@@ -32,7 +32,7 @@ internal sealed class CostAttribution(PatternSet candidate, PatternSet? active, 
         {
             var cost = candidateCost.GetValueOrDefault(rule.Id);
             // A rule whose definition changed is charged in full: its old cost says nothing about the new pattern.
-            return activeRules.TryGetValue(rule.Id, out var old) && SameDefinition(old, rule) ? cost - activeCost.GetValueOrDefault(rule.Id) : cost;
+            return activeRules.TryGetValue(rule.Id, out var old) && RuleChanges.SameMatching(old, rule) ? cost - activeCost.GetValueOrDefault(rule.Id) : cost;
         }
 
         var rules = candidate.Rules
@@ -75,10 +75,6 @@ internal sealed class CostAttribution(PatternSet candidate, PatternSet? active, 
 
         return totals;
     }
-
-    private static bool SameDefinition(Rule a, Rule b) =>
-        a.Kind == b.Kind && a.Pattern == b.Pattern && a.Header == b.Header && a.Negate == b.Negate && a.IfUnset == b.IfUnset
-        && a.Target == b.Target && a.Expression == b.Expression && a.Addresses.SequenceEqual(b.Addresses) && a.Domains.SequenceEqual(b.Domains);
 
     /// <summary>The non-meta rules a meta reaches through nested metas (lint has already refused cycles).</summary>
     private static HashSet<string> Reach(Rule meta, IReadOnlyDictionary<string, Rule> byId)

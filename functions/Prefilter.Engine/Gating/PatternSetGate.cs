@@ -92,12 +92,12 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         }
 
         var attribution = new CostAttribution(candidate, active, productionOptions, budget.TopN).Run(corpus, cancellationToken);
-        var flippedBy = examples.SelectMany(flip => flip.CandidateRules).Where(id => active?.Rules.All(rule => rule.Id != id) ?? true);
+        var flipBlame = activeResults is null ? [] : FlipBlame(candidate, active!, candidateResults, activeResults);
         return baseReport with
         {
             Passed = refusals.Count == 0,
             Refusals = refusals,
-            Blamed = refusals.Count == 0 ? [] : [.. (costBreached ? attribution.Blamed : flippedBy).Distinct().Take(budget.TopN)],
+            Blamed = refusals.Count == 0 ? [] : [.. (costBreached ? attribution.Blamed : flipBlame).Take(budget.TopN)],
             Candidate = candidateCost,
             Active = activeCost,
             P99CostRatio = ratio,
@@ -173,6 +173,36 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         }
 
         return (hamToSpam, spamToHam, examples);
+    }
+
+    /// <summary>
+    /// The changes behind verdict flips, most flips first: for mail the candidate flags, its new or changed rules that
+    /// hit; for mail it lets through, the active set's rules that hit and were removed or changed; <c>thresholds</c>
+    /// when no rule change explains a flip.
+    /// </summary>
+    private static IEnumerable<string> FlipBlame(PatternSet candidate, PatternSet active, ScanResult[] candidateResults, ScanResult[] activeResults)
+    {
+        var candidateRules = candidate.Rules.ToDictionary(rule => rule.Id);
+        var activeRules = active.Rules.ToDictionary(rule => rule.Id);
+        var counts = new Dictionary<string, int>();
+        for (var i = 0; i < candidateResults.Length; i++)
+        {
+            var wasFlagged = activeResults[i].Action != VerdictAction.Deliver;
+            var isFlagged = candidateResults[i].Action != VerdictAction.Deliver;
+            if (wasFlagged == isFlagged)
+            {
+                continue;
+            }
+
+            var (hits, rules, other) = isFlagged ? (candidateResults[i], candidateRules, activeRules) : (activeResults[i], activeRules, candidateRules);
+            var changed = hits.Hits.Select(hit => hit.RuleId).Where(id => !RuleChanges.Unchanged(rules[id], other)).DefaultIfEmpty("thresholds");
+            foreach (var id in changed)
+            {
+                counts[id] = counts.GetValueOrDefault(id) + 1;
+            }
+        }
+
+        return counts.OrderByDescending(entry => entry.Value).ThenBy(entry => entry.Key, StringComparer.Ordinal).Select(entry => entry.Key);
     }
 
     private static string Ms(TimeSpan time) => $"{time.TotalMilliseconds:0.###} ms";

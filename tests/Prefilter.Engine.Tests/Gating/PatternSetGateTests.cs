@@ -110,6 +110,43 @@ public class PatternSetGateTests
     }
 
     [Fact]
+    public void Spam_let_through_because_a_rule_was_removed_blames_the_removed_rule()
+    {
+        var gate = new PatternSetGate(ScannerOptions.Default, Budget with { MaxSpamToHamFlips = 0, MaxP99CostRatio = double.MaxValue });
+
+        var report = gate.Evaluate(Of(ActiveRules[1]), Of(ActiveRules), Sample(pills: 1));
+
+        Assert.Equal(1, report.SpamToHamFlips);
+        Assert.Equal(["CHEAP_PILLS"], report.Blamed);
+    }
+
+    [Fact]
+    public void Ham_flagged_because_a_rule_changed_blames_the_changed_rule()
+    {
+        var changed = ActiveRules[0] with { Pattern = "(?i)hello there" };
+        var gate = new PatternSetGate(ScannerOptions.Default, Budget with { MaxHamToSpamFlips = 0, MaxP99CostRatio = double.MaxValue });
+
+        var report = gate.Evaluate(Of(changed, ActiveRules[1]), Of(ActiveRules), Sample(greetings: 1));
+
+        Assert.Equal(1, report.HamToSpamFlips);
+        Assert.Equal(["CHEAP_PILLS"], report.Blamed);
+    }
+
+    [Fact]
+    public void Flips_that_no_rule_change_explains_blame_the_thresholds()
+    {
+        var candidate = Of(ActiveRules) with { Thresholds = new Thresholds(Tag: 2, Quarantine: 10) };
+        var gate = new PatternSetGate(ScannerOptions.Default, Budget with { MaxHamToSpamFlips = 0, MaxP99CostRatio = double.MaxValue });
+        var sample = Sample();
+        sample.Add(new GateMessage("winner", Mail("Claim it today", subject: "You have won")));
+
+        var report = gate.Evaluate(candidate, Of(ActiveRules), sample);
+
+        Assert.Equal(1, report.HamToSpamFlips);
+        Assert.Equal(["thresholds"], report.Blamed);
+    }
+
+    [Fact]
     public void The_first_publish_is_judged_on_absolute_budgets_only()
     {
         var report = Gate().Evaluate(Of(ActiveRules), null, Sample());
