@@ -1,0 +1,79 @@
+using System.Globalization;
+using Prefilter.Engine.PatternSets;
+
+namespace Prefilter.Cli.Incident;
+
+/// <summary>
+/// The pattern sets of the incident replay: a small, cheap baseline (the built-in default set of <c>prefilter up</c>)
+/// and the incident set, which is the baseline plus a costly combination of rules, shaped like the one in the incident
+/// (see DESIGN.md, "Why it exists").
+/// </summary>
+internal static class IncidentSets
+{
+    /// <summary>The meta rule that combines the costly sub-rules; the gate must blame it first.</summary>
+    public const string CombinationRuleId = "INCIDENT_COMBINATION";
+
+    /// <summary>Prefix of the costly sub-rules.</summary>
+    public const string SubRulePrefix = "__INCIDENT_";
+
+    /// <summary>
+    /// Sub-rules in the combination. Each has no required literal, so the engine cannot skip it: it runs on every
+    /// paragraph of every mail. Many of them, each cheap on its own, add up to a scan cost far above the baseline's.
+    /// </summary>
+    public const int SubRuleCount = 48;
+
+    // The embedded resource LocalPatternSet falls back to; read here directly so an imported SpamAssassin set in
+    // infra/local/.prefilter never replaces the replay's small baseline.
+    private const string BuiltInResource = "Prefilter.Cli.Local.default-patterns.json";
+
+    /// <summary>The baseline as JSON: the built-in default set.</summary>
+    /// <exception cref="InvalidOperationException">The resource is missing from the assembly.</exception>
+    public static string BaselineJson()
+    {
+        using var stream = typeof(IncidentSets).Assembly.GetManifestResourceStream(BuiltInResource)
+            ?? throw new InvalidOperationException($"the built-in default pattern set ({BuiltInResource}) is missing from the assembly");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
+    /// <summary>
+    /// The incident set: <paramref name="baseline"/> with <see cref="SubRuleCount"/> no-literal body sub-rules and one
+    /// meta rule (<see cref="CombinationRuleId"/>) that fires when several of them hit. The meta's score is tiny, so
+    /// verdicts barely change: what breaks is cost, as in the incident.
+    /// </summary>
+    /// <param name="baseline">The set the incident set extends.</param>
+    /// <param name="version">The incident set's version label.</param>
+    /// <param name="created">Its creation time.</param>
+    public static PatternSet WithCostlyCombination(PatternSet baseline, string version, DateTimeOffset created)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        var subRules = Enumerable.Range(0, SubRuleCount).Select(SubRule).ToList();
+        var combination = new Rule
+        {
+            Id = CombinationRuleId,
+            Kind = RuleKind.Meta,
+            Description = "Several word-number shapes in one mail (the replayed incident's costly combination)",
+            Expression = string.Join(" + ", subRules.Select(rule => rule.Id)) + " > 5",
+            Score = 0.1,
+        };
+        return baseline with
+        {
+            Version = version,
+            Created = created,
+            Description = $"{baseline.Version} plus a costly combination of {SubRuleCount} rules (incident replay)",
+            Rules = [.. baseline.Rules, .. subRules, combination],
+        };
+    }
+
+    // Every pattern differs (identical regexes would be compiled once and shared), and none has a literal the engine
+    // could look for first: word runs, spaces and digits only.
+    private static Rule SubRule(int index) => new()
+    {
+        Id = string.Create(CultureInfo.InvariantCulture, $"{SubRulePrefix}{index}"),
+        Kind = RuleKind.Body,
+        Pattern = string.Create(
+            CultureInfo.InvariantCulture,
+            $@"\b\w{{{index % 4 + 2},{index % 9 + 16}}}\s+\w{{{index % 3 + 1},}}\s+\d{{{index % 3 + 1}}}[a-z]{{{index % 5 + 1}}}\b"),
+        Score = 0,
+    };
+}
