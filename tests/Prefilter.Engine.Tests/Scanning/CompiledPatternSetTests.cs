@@ -55,6 +55,24 @@ public class CompiledPatternSetTests
     }
 
     [Fact]
+    public void A_20_mb_mail_is_scanned_up_to_the_caps_and_says_so()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Body("EARLY", @"(?i)\bact now\b"),
+            Body("LATE", @"needle at the end"),
+            Body("NO_LITERAL", @"(\w+\s?)+$"),
+            MetaRule("BOTH", "EARLY && LATE")));
+        var filler = string.Concat(Enumerable.Repeat("lorem ipsum dolor sit amet consectetur\r\n", 20 * 1024 * 1024 / 40));
+
+        var result = set.Scan(Mail("Act now!\r\n\r\n" + filler + "\r\nneedle at the end"));
+
+        Assert.Contains("EARLY", result.HitIds());
+        Assert.DoesNotContain("LATE", result.HitIds());
+        Assert.True(result.Incomplete);
+        Assert.Contains("cap", result.IncompleteReason);
+    }
+
+    [Fact]
     public void A_set_with_a_rule_that_cannot_be_made_safe_is_rejected_with_its_id()
     {
         var rejected = Assert.Throws<PatternSetRejectedException>(() =>
