@@ -84,7 +84,7 @@ public sealed class IncidentReplayTests(IncidentReplayFixture fixture) : IClassF
         Assert.Equal(0, counts.InFlight);
         Assert.Equal(Report.Submitted, counts.Received);
         var queue = fixture.Stack.Broker.GetQueueCounts(ServiceBusOptions.DefaultDeliverQueue);
-        Assert.Equal(0, queue.Active + queue.Scheduled + queue.Locked + queue.DeadLettered);
+        Assert.Equal(0, queue.Active + queue.Scheduled + queue.Locked);
         Assert.True(fixture.Stack.Sink.Messages.Count >= Report.Delivered);
     }
 
