@@ -13,17 +13,7 @@ internal sealed class CostAttribution(PatternSet candidate, PatternSet? active, 
     /// <summary>Scans the corpus with per-rule timers on every message and ranks rules and combinations.</summary>
     public Result Run(IReadOnlyList<GateMessage> corpus, CancellationToken cancellationToken)
     {
-        var sampling = new ScannerOptions
-        {
-            Deadline = productionOptions.Deadline,
-            Limits = productionOptions.Limits,
-            CostSampleRate = 1.0,
-            CostSampleMinBytes = productionOptions.CostSampleMinBytes,
-            BacktrackingTimeout = productionOptions.BacktrackingTimeout,
-            BacktrackingInputChars = productionOptions.BacktrackingInputChars,
-            BacktrackingOverlapChars = productionOptions.BacktrackingOverlapChars,
-            TimeProvider = productionOptions.TimeProvider,
-        };
+        var sampling = productionOptions with { CostSampleRate = 1.0 };
         var candidateCost = Measure(CompiledPatternSet.Compile(candidate, sampling), corpus, cancellationToken);
         var activeCost = active is null ? new Dictionary<string, TimeSpan>() : Measure(CompiledPatternSet.Compile(active, sampling), corpus, cancellationToken);
         var activeRules = active?.Rules.ToDictionary(rule => rule.Id) ?? [];
