@@ -14,6 +14,7 @@ var root = new RootCommand("prefilter: the serverless mail pre-filter's command 
     RollbackCommand.Create(),
     StatusCommand.Create(),
     WatchdogCommand.Create(),
+    ReplayIncidentCommand.Create(),
 };
 
 var parseResult = root.Parse(args);
