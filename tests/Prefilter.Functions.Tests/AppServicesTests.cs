@@ -32,6 +32,25 @@ public sealed class AppServicesTests
     }
 
     [Fact]
+    public async Task The_identity_based_settings_of_the_Azure_deployment_build_the_same_container()
+    {
+        // The names infra/main.bicep sets ("__" in app settings is ":" in configuration); no keys anywhere.
+        await using var provider = Build(new Dictionary<string, string?>
+        {
+            ["Storage"] = null,
+            ["ServiceBus"] = null,
+            ["Storage:blobServiceUri"] = "https://stdata.blob.core.windows.net/",
+            ["Storage:queueServiceUri"] = "https://stdata.queue.core.windows.net/",
+            ["Storage:tableServiceUri"] = "https://stdata.table.core.windows.net/",
+            ["Storage:credential"] = "managedidentity",
+            ["ServiceBus:fullyQualifiedNamespace"] = "sb-prefilter.servicebus.windows.net",
+            ["ServiceBus:credential"] = "managedidentity",
+        });
+        Assert.NotNull(ActivatorUtilities.CreateInstance<ScanMailFunction>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<PatternsApiFunction>(provider));
+    }
+
+    [Fact]
     public async Task Delivery_runs_as_a_hosted_processor()
     {
         await using var provider = Build(new Dictionary<string, string?>());
