@@ -32,7 +32,7 @@ public sealed class ApiTests(LocalStackFixture fixture)
     }
 
     [Fact]
-    public async Task A_set_with_a_bad_rule_gets_an_error_naming_the_rule()
+    public async Task A_set_lint_refuses_gets_422_naming_rule_and_line()
     {
         var set = """
             {
@@ -44,8 +44,10 @@ public sealed class ApiTests(LocalStackFixture fixture)
             }
             """;
         using var response = await PublishAsync(set);
-        Assert.True(response.StatusCode is HttpStatusCode.BadRequest or HttpStatusCode.UnprocessableEntity, $"status {(int)response.StatusCode}");
-        Assert.Contains("BROKEN_REGEX", await response.Content.ReadAsStringAsync(), StringComparison.Ordinal);
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity, "BROKEN_REGEX");
+        var finding = Assert.Single(problem.GetProperty("findings").EnumerateArray());
+        Assert.Equal("BROKEN_REGEX", finding.GetProperty("ruleId").GetString());
+        Assert.Equal(5, finding.GetProperty("line").GetInt32());
     }
 
     [Fact]
