@@ -136,7 +136,8 @@ internal sealed class IncidentReplay
         var recipient = $"user@{services.GetRequiredService<LocalStackOptions>().Domains[0]}";
         await using var feeder = await MailFeeder.StartAsync(
             stack.SmtpIngress.Address.ToString(), stack.SmtpIngress.Port, recipient, corpus, options.MailsPerSecond, options.Seed, timeProvider, cancellationToken);
-        Step($"mail flowing: {corpus.Count} SpamAssassin corpus messages, shuffled, {options.MailsPerSecond:0.#}/s into the SMTP ingress for {recipient}");
+        Step($"mail flowing: {corpus.Count} SpamAssassin corpus messages, shuffled, at up to {options.MailsPerSecond:0.#}/s into the SMTP ingress for {recipient}");
+        var feedingSince = timeProvider.GetTimestamp();
 
         var warm = await WaitForAsync(
             async () => await stack.CountAsync(cancellationToken) is var counts && Finished(counts) - Finished(before) >= options.WarmUpMails ? counts : null,
@@ -195,7 +196,7 @@ internal sealed class IncidentReplay
         // Mail after the rollback: scanned by the baseline alone.
         var after = await WaitForAsync(() => Task.FromResult<object?>(feeder.Submitted >= submittedAtRollback + options.MailsAfterRollback ? feeder : null), feeder, cancellationToken);
         await feeder.StopAsync();
-        Step($"{feeder.Submitted - submittedAtRollback} mails accepted after the rollback; feeder stopped at {feeder.Submitted} mails accepted{FeederNote(feeder)}");
+        Step($"{feeder.Submitted - submittedAtRollback} mails accepted after the rollback; feeder stopped at {feeder.Submitted} mails accepted ({feeder.Submitted / timeProvider.GetElapsedTime(feedingSince).TotalSeconds:0.#}/s){FeederNote(feeder)}");
 
         // e. Every accepted mail must end delivered, quarantined or dead-lettered, and the deliver queue must empty.
         var queue = services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.DeliverQueue;

@@ -20,7 +20,7 @@ internal static class IncidentSets
     /// Sub-rules in the combination. Each has no required literal, so the engine cannot skip it: it runs on every
     /// paragraph of every mail. Many of them, each cheap on its own, add up to a scan cost far above the baseline's.
     /// </summary>
-    public const int SubRuleCount = 48;
+    public const int SubRuleCount = 24;
 
     // The embedded resource LocalPatternSet falls back to; read here directly so an imported SpamAssassin set in
     // infra/local/.prefilter never replaces the replay's small baseline.
