@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using Prefilter.Cli.Incident;
 using Prefilter.Cli.Local;
@@ -12,7 +13,8 @@ namespace Prefilter.Cli.Commands;
 /// </summary>
 internal static class ReplayIncidentCommand
 {
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    // Relaxed escaping keeps '×' and quotes readable in the refusal sentences; the output goes to a terminal or a file, not into HTML.
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static Command Create()
     {
