@@ -69,6 +69,7 @@ public class CompiledPatternSetTests
         Assert.Contains("EARLY", result.HitIds());
         Assert.DoesNotContain("LATE", result.HitIds());
         Assert.True(result.Incomplete);
+        Assert.False(result.DeadlineExceeded);
         Assert.Contains("cap", result.IncompleteReason);
     }
 
@@ -154,6 +155,7 @@ public class CompiledPatternSetTests
         var result = set.Scan(Mail("some text"));
 
         Assert.True(result.Incomplete);
+        Assert.True(result.DeadlineExceeded);
         Assert.Contains("deadline", result.IncompleteReason);
         Assert.InRange(result.Hits.Count, 1, 19);
     }
