@@ -51,6 +51,29 @@ public sealed class ApiTests(LocalStackFixture fixture)
     }
 
     [Fact]
+    public async Task A_set_the_gate_refuses_gets_422_with_the_gate_report_and_serves_nothing()
+    {
+        var before = await StatusAsync();
+        var (defaultSet, _) = LocalPatternSet.Load(null);
+        var version = $"refused-{Guid.NewGuid():N}";
+        using var response = await PublishAsync(defaultSet.Replace("\"local-default-1\"", $"\"{version}\"", StringComparison.Ordinal));
+
+        var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity, "p99 scan time");
+        Assert.Equal(version, problem.GetProperty("version").GetString());
+        var report = problem.GetProperty("gateReport");
+        Assert.False(report.GetProperty("passed").GetBoolean());
+        Assert.NotEmpty(report.GetProperty("refusals").EnumerateArray());
+
+        // Stored with its report, serving nothing: the state is as before.
+        var after = await StatusAsync();
+        Assert.Contains(version, after.GetProperty("versions").EnumerateArray().Select(v => v.GetString()));
+        Assert.Equal(before.GetProperty("eTag").GetString(), after.GetProperty("eTag").GetString());
+        using var stored = await fixture.Api.GetAsync($"api/patterns/versions/{version}");
+        Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
+        Assert.False((await LocalStackFixture.JsonAsync(stored)).GetProperty("gateReport").GetProperty("passed").GetBoolean());
+    }
+
+    [Fact]
     public async Task An_unknown_version_gets_404()
     {
         using var version = await fixture.Api.GetAsync("api/patterns/versions/no-such-version");

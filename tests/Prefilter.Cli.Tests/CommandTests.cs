@@ -40,6 +40,10 @@ public sealed class CommandTests(LocalStackFixture fixture) : IDisposable
         var malformed = Path.Combine(folder, "broken.json");
         File.WriteAllText(malformed, "{ \"name\": ");
         Assert.Equal(ExitCodes.InputError, await RunApiAsync(PublishCommand.Create(), malformed));
+        var refused = Path.Combine(folder, "refused.json");
+        File.WriteAllText(refused, Local.LocalPatternSet.Load(null).Json.Replace("\"local-default-1\"", $"\"cli-refused-{Guid.NewGuid():N}\"", StringComparison.Ordinal));
+        Assert.Equal(ExitCodes.Refused, await RunApiAsync(PublishCommand.Create(), refused));
+        Assert.Equal(ExitCodes.Usage, await RunApiAsync(PublishCommand.Create(), refused, "--force"));
         Assert.Equal(ExitCodes.Success, await RunApiAsync(StatusCommand.Create()));
         Assert.Equal(ExitCodes.InputError, await RunApiAsync(RollbackCommand.Create(), "--to", "no-such-version"));
         Assert.Equal(ExitCodes.Success, await RunApiAsync(WatchdogCommand.Create()));

@@ -39,6 +39,10 @@ public sealed class LocalStackFixture : IAsyncLifetime
             {
                 ["Release:MaxSetBytes"] = MaxSetBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 ["Api:MaxCommandBytes"] = MaxCommandBytes.ToString(System.Globalization.CultureInfo.InvariantCulture),
+
+                // A cost ceiling no scan can meet, so the gate refuses every plain publish: refusal is then a fact
+                // the tests can rely on, not a matter of timing. Forced publishes (audited) still go through.
+                ["Gate:MaxP99Cost"] = "00:00:00.0000001",
             },
         });
         Api = new HttpClient { BaseAddress = stack.ApiUrl };
