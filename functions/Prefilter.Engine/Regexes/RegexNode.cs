@@ -72,7 +72,5 @@ internal sealed class RegexNode(RegexNodeKind kind, int start)
 
     public RegexNode Child => Children[0];
 
-    public bool IsUnboundedLoop => Kind == RegexNodeKind.Loop && Max == Unbounded;
-
     public override string ToString() => $"{Kind}@{Start}";
 }

@@ -1,5 +1,3 @@
-using Prefilter.Engine.Regexes;
-
 namespace Prefilter.Engine.Scanning;
 
 /// <summary>The part of a mail a check reads; cheaper parts come first in scan order.</summary>
@@ -129,6 +127,4 @@ internal sealed class ScanCheck(int index, ScanTarget target, RuleRegex regex)
 
         return _absent == 2;
     }
-
-    public RuleExecutionClass Class => Regex.Plan.Class;
 }
