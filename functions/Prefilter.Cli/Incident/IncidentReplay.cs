@@ -155,7 +155,7 @@ internal sealed class IncidentReplay
         var gate = refused.GateReport;
         var gateRefused = refused.Outcome == PublishOutcome.Refused;
         Step(gateRefused
-            ? $"gate REFUSED {incident.Version}: {string.Join("; ", gate?.Refusals ?? [])}; blamed {string.Join(", ", (gate?.Blamed ?? []).Take(5))}{((gate?.Blamed.Count ?? 0) > 5 ? ", …" : "")}"
+            ? $"gate REFUSED {incident.Version} on {gate?.SampleMessages} sampled and {gate?.AdversarialMessages} adversarial mails: {string.Join("; ", gate?.Refusals ?? [])}; blamed {string.Join(", ", (gate?.Blamed ?? []).Take(5))}{((gate?.Blamed.Count ?? 0) > 5 ? ", …" : "")}"
             : $"gate did not refuse {incident.Version}: {refused.Outcome}");
 
         // b. The override: the same set forced past the gate, with a reason; it becomes the canary at stage 0.
@@ -227,12 +227,16 @@ internal sealed class IncidentReplay
                 GateRefused = gateRefused,
                 GateRefusals = gate?.Refusals ?? [],
                 BlamedRules = gate?.Blamed ?? [],
+                GateSampleMessages = gate?.SampleMessages ?? 0,
+                GateAdversarialMessages = gate?.AdversarialMessages ?? 0,
                 ForcedCanary = forcedCanary,
                 ForcedReason = forcedEntry?.Reason,
                 CanarySharePercent = sharePercent,
                 RolledBack = rolledBack,
                 RollbackStage = rolledBack ? decision?.Canary?.Stage : null,
                 RollbackReason = cancelEntry?.Reason,
+                CanarySeconds = forcedEntry is not null && cancelEntry is not null ? Math.Round((cancelEntry.At - forcedEntry.At).TotalSeconds, 1) : null,
+                StageBakedAt = decision?.BakedAt,
                 BreachedLimits = [.. decision?.Breaches.Select(breach => breach.Limit) ?? []],
                 CanaryScans = decision?.CanaryFigures?.Count ?? 0,
                 ActiveScans = decision?.ActiveFigures?.Count ?? 0,
@@ -294,7 +298,7 @@ internal sealed class IncidentReplay
             last = decision;
             if (decision.Summary != lastSummary && decision.Outcome != WatchdogOutcome.RolledBack)
             {
-                Step($"watchdog run {runs}: {decision.Outcome}: {decision.Summary}");
+                Step($"watchdog run {runs}: {decision.Summary}");
                 lastSummary = decision.Summary;
             }
 

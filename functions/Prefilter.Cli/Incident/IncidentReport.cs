@@ -20,6 +20,12 @@ internal sealed record IncidentReport
     /// <summary>Rules the gate blamed, costliest first (the combination's meta rule should lead).</summary>
     public required IReadOnlyList<string> BlamedRules { get; init; }
 
+    /// <summary>Real-traffic messages in the gate's corpus sample (the rest of its corpus is adversarial mail it generates).</summary>
+    public int GateSampleMessages { get; init; }
+
+    /// <summary>Adversarial messages the gate generated for the incident set's rules.</summary>
+    public int GateAdversarialMessages { get; init; }
+
     /// <summary>The forced publish made the set the canary, and <c>state.json</c> records it as <c>canary-forced</c> with actor and reason.</summary>
     public required bool ForcedCanary { get; init; }
 
@@ -37,6 +43,12 @@ internal sealed record IncidentReport
 
     /// <summary>The watchdog's reason, naming the breached limits and their figures.</summary>
     public string? RollbackReason { get; init; }
+
+    /// <summary>Seconds the incident set served as canary, from its <c>canary-forced</c> entry to its <c>cancel-canary</c> entry.</summary>
+    public double? CanarySeconds { get; init; }
+
+    /// <summary>When stage 0 would have baked (its earliest move to the next stage); the rollback came before it.</summary>
+    public DateTimeOffset? StageBakedAt { get; init; }
 
     /// <summary>The limits the canary broke (e.g. <c>p99-cost-ratio</c>).</summary>
     public IReadOnlyList<string> BreachedLimits { get; init; } = [];

@@ -14,7 +14,7 @@ internal static class IncidentText
         var text = new StringBuilder();
         Line(text, report.GateRefused, $"gate refused {report.IncidentVersion}; blamed first: {string.Join(", ", report.BlamedRules.Take(3))}");
         Line(text, report.ForcedCanary, $"forced past the gate, audited: canary at {report.CanarySharePercent} % of mail");
-        Line(text, report.RolledBack && report.RollbackStage == 0, $"watchdog rolled back at stage {report.RollbackStage} ({string.Join(", ", report.BreachedLimits)}): canary p99 {report.CanaryP99Ms:0.###} ms over {report.CanaryScans} scans vs active {report.ActiveP99Ms:0.###} ms over {report.ActiveScans}");
+        Line(text, report.RolledBack && report.RollbackStage == 0, $"watchdog rolled back at stage {report.RollbackStage} ({string.Join(", ", report.BreachedLimits)}) after {report.CanarySeconds} s as canary (stage 0 bakes until {report.StageBakedAt:HH:mm:ss}): canary p99 {report.CanaryP99Ms:0.###} ms over {report.CanaryScans} scans vs active {report.ActiveP99Ms:0.###} ms over {report.ActiveScans}");
         Line(text, report.SubmittedDuringCanary > 0 && report.DeliveredDuringCanary > 0, $"mail flowed during the canary: {report.SubmittedDuringCanary} accepted, {report.DeliveredDuringCanary} delivered");
         Line(text, report.SubmittedAfterRollback > 0 && report.DeliveredAfterRollback > 0, $"mail flowed after the rollback: {report.SubmittedAfterRollback} accepted, {report.DeliveredAfterRollback} delivered");
         Line(text, report.Lost == 0, $"none lost: {report.Submitted} accepted = {report.Delivered} delivered + {report.Quarantined} quarantined + {report.DeadLettered} dead-lettered (lost {report.Lost}; {report.RefusedAtDoor} refused at the door)");

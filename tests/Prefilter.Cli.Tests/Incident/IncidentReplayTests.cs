@@ -49,6 +49,7 @@ public sealed class IncidentReplayTests(IncidentReplayFixture fixture) : IClassF
         Assert.Contains("p99 cost ratio", Report.RollbackReason, StringComparison.Ordinal);
         Assert.True(Report.CanaryScans >= IncidentReplay.MinimumSamples);
         Assert.True(Report.CanaryP99Ms > Report.ActiveP99Ms);
+        Assert.True(Report.Timeline[1].At < Report.StageBakedAt);
 
         // canary-forced, then cancel-canary by the watchdog, with no stage advance or promotion between them.
         Assert.Equal([ReleaseActions.CanaryForced, ReleaseActions.CancelCanary], Report.Timeline.Select(change => change.Action));
