@@ -66,7 +66,8 @@ public sealed partial class RollbackService
         {
             target = state.LastKnownGood ?? state.Active
                 ?? throw new ReleaseConflictException(ReleaseConflict.NoRollbackTarget, "there is no last known good version and no active set to roll back to");
-            if (state.LastKnownGood is null && state.Canary is null)
+            // With no older version, a repeated rollback (the last change was one) is a no-op like any repeat, not an error.
+            if (state.LastKnownGood is null && state.Canary is null && state.History.LastOrDefault()?.Action != ReleaseActions.Rollback)
             {
                 throw new ReleaseConflictException(ReleaseConflict.NoRollbackTarget, $"there is no last known good version to roll back to; {state.Active} serves and no canary runs");
             }

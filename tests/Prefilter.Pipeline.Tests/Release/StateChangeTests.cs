@@ -112,6 +112,20 @@ public sealed class StateChangeTests(AzuriteFixture azurite, DevBrokerFixture br
     }
 
     [Fact]
+    public async Task Rolling_back_the_canary_of_the_first_set_twice_is_idempotent()
+    {
+        await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker);
+        await bed.PublishPassingAsync(TestData.Set("v1"));
+        await bed.PublishPassingAsync(TestData.Set("v2"));
+
+        var first = await bed.Rollback.RollbackAsync(null, "bad canary", "ops");
+        var second = await bed.Rollback.RollbackAsync(null, "bad canary", "ops");
+
+        Assert.Equal((RollbackOutcome.RolledBack, "v1", "v2"), (first.Outcome, first.Active.Version, first.CancelledCanary!.Set.Version));
+        Assert.Equal((RollbackOutcome.AlreadyThere, "v1"), (second.Outcome, second.Active.Version));
+    }
+
+    [Fact]
     public async Task Rollback_to_a_named_version_and_with_nothing_to_roll_back_to()
     {
         await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker);
