@@ -22,8 +22,9 @@ namespace Prefilter.Cli.Incident;
 /// measured by real scans of real mail. The replay only plays the timers: it runs the watchdog every
 /// <see cref="IncidentReplayOptions.WatchdogInterval"/> instead of every minute.</para>
 /// <para>The stack must be started with <see cref="StackSettings"/> (see <see cref="StartStackAsync"/>): a first
-/// canary stage large enough that the canary gets the watchdog's minimum sample within seconds, and figures flushed
-/// every second. Nothing else is changed from the defaults: budgets, limits, the window and bake times are production's.</para>
+/// canary stage large enough that the canary gets the watchdog's minimum sample within seconds, figures flushed
+/// every second, and enough mail sampled for the gate within seconds. Nothing else is changed from the defaults:
+/// budgets, limits, the window and bake times are production's.</para>
 /// </remarks>
 internal sealed class IncidentReplay
 {
@@ -38,6 +39,12 @@ internal sealed class IncidentReplay
 
     /// <summary>Scans the canary and the active set each need before the watchdog judges cost (production: 200).</summary>
     public const int MinimumSamples = 30;
+
+    /// <summary>
+    /// Share of scanned mail copied into the gate corpus (production: 1 %), so that the gate, a few seconds into the
+    /// replay, judges the incident set on sampled traffic as well as on its adversarial mail.
+    /// </summary>
+    public const double GateSampleRate = 0.25;
 
     private readonly LocalStack stack;
     private readonly IncidentReplayOptions options;
@@ -60,7 +67,8 @@ internal sealed class IncidentReplay
     /// <summary>
     /// Settings the replay's stack runs with, on top of the defaults: a canary plan whose first stage serves
     /// <see cref="FirstStageSharePercent"/> % (production bake times), a watchdog minimum sample of
-    /// <see cref="MinimumSamples"/>, and scan figures flushed every second (production: 30 s).
+    /// <see cref="MinimumSamples"/>, scan figures flushed every second (production: 30 s), and a gate corpus sample
+    /// rate of <see cref="GateSampleRate"/>.
     /// </summary>
     public static IReadOnlyDictionary<string, string?> StackSettings { get; } = new Dictionary<string, string?>
     {
@@ -70,6 +78,7 @@ internal sealed class IncidentReplay
         ["Release:Stages:1:BakeTime"] = "00:30:00",
         ["Watchdog:MinimumSamples"] = MinimumSamples.ToString(CultureInfo.InvariantCulture),
         ["ScanStats:FlushInterval"] = "00:00:01",
+        ["Corpus:SampleRate"] = GateSampleRate.ToString(CultureInfo.InvariantCulture),
     };
 
     /// <summary>

@@ -20,6 +20,7 @@ public sealed class IncidentReplayTests(IncidentReplayFixture fixture) : IClassF
     {
         Assert.True(Report.GateRefused, Report.Problem);
         Assert.NotEmpty(Report.GateRefusals);
+        Assert.True(Report.GateSampleMessages > 0, "the gate saw no sampled traffic, only its adversarial mail");
         Assert.Equal(IncidentSets.CombinationRuleId, Report.BlamedRules[0]);
         Assert.All(Report.BlamedRules.Skip(1), rule => Assert.StartsWith(IncidentSets.SubRulePrefix, rule, StringComparison.Ordinal));
     }
