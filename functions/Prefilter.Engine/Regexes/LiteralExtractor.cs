@@ -361,7 +361,7 @@ internal sealed class LiteralExtractor
     private HashSet<string>? BetterOf(HashSet<string>? a, HashSet<string>? b) =>
         a is null ? b : b is null ? a : Score(b) > Score(a) ? b : a;
 
-    // Longer shortest literal first, then fewer literals. The marker does not count towards length.
+    // Longer shortest literal first (spacing not counted), then fewer literals. Markers do not count.
     private int Score(HashSet<string> set)
     {
         if (set.Count == 0 || set.Count > MaxSetSize)
@@ -377,7 +377,14 @@ internal sealed class LiteralExtractor
                 continue;
             }
 
-            shortest = Math.Min(shortest, s.Length);
+            // Spacing counts for nothing: " of" finds as much as "of".
+            var weight = 0;
+            foreach (var c in s)
+            {
+                weight += char.IsWhiteSpace(c) ? 0 : 1;
+            }
+
+            shortest = Math.Min(shortest, weight);
         }
 
         return shortest is 0 or int.MaxValue ? -1 : Math.Min(shortest, 100) * 1000 - set.Count;

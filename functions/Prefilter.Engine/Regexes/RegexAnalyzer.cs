@@ -8,12 +8,27 @@ namespace Prefilter.Engine.Regexes;
 /// </summary>
 public static class RegexAnalyzer
 {
-    /// <summary>Above this estimated automaton size the linear engine refuses a pattern (its limit is 10,000 nodes).</summary>
-    private const long MaxAutomatonSize = 100_000;
+    /// <summary>Above this estimated automaton size the linear engine is not even asked (see <see cref="AutomatonLimitSwitch"/>).</summary>
+    private const long MaxAutomatonSize = 1_000_000;
 
     private const int MaxMemoEntries = 50_000;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RegexPlan> Memo = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The linear engine refuses automata above 10,000 nodes by default; SpamAssassin's look-alike rules need up to
+    /// about 50,000. Raised once per process (unless the host set it) before any linear engine is built, so analysis
+    /// and scanning agree; the engine builds its automaton lazily, so the limit bounds memory, not time per character.
+    /// </summary>
+    private const string AutomatonLimitSwitch = "REGEX_NONBACKTRACKING_MAX_AUTOMATA_SIZE";
+
+    static RegexAnalyzer()
+    {
+        if (AppContext.GetData(AutomatonLimitSwitch) is null)
+        {
+            AppContext.SetData(AutomatonLimitSwitch, 100_000);
+        }
+    }
 
     /// <summary>Below this estimate the linear engine is known to accept the automaton.</summary>
     private const long TrustedAutomatonSize = 2_000;
@@ -75,11 +90,12 @@ public static class RegexAnalyzer
         var (literals, folded, nonAscii) = Literals(root);
         var estimate = RegexShapes.AutomatonSize(root);
         var needsBacktracking = EdgeRewriter.NeedsBacktracking(root);
-        if (!needsBacktracking && LinearEngineAccepts(pattern, estimate))
+        if (!needsBacktracking && LinearEngineAccepts(pattern, estimate, out var built))
         {
             return new RegexPlan(pattern, RuleExecutionClass.Linear)
             {
                 LinearPattern = pattern,
+                BuiltLinear = built,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
                 MarkerWakes = nonAscii,
@@ -87,12 +103,13 @@ public static class RegexAnalyzer
         }
 
         if (needsBacktracking && EdgeRewriter.TryRewrite(root, pattern) is { } rewrite
-            && LinearEngineAccepts(rewrite.LinearPattern, estimate)
+            && LinearEngineAccepts(rewrite.LinearPattern, estimate, out var rewritten)
             && (rewrite.StartCheckTree is null || ExplosionCheck.FindExplodingShape(rewrite.StartCheckTree, pattern) is null))
         {
             return new RegexPlan(pattern, RuleExecutionClass.LinearWithEdgeCheck)
             {
                 LinearPattern = rewrite.LinearPattern,
+                BuiltLinear = rewritten,
                 StartCheckPattern = rewrite.StartCheckPattern,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
@@ -175,13 +192,15 @@ public static class RegexAnalyzer
             return null;
         }
 
-        return LinearEngineAccepts(gate, estimate) ? gate : null;
+        return LinearEngineAccepts(gate, estimate, out _) ? gate : null;
     }
 
     // Small automata are accepted without asking; for larger ones the estimate is not trusted and the engine is asked
     // (it checks the size before it builds anything, so a refusal is quick).
-    private static bool LinearEngineAccepts(string linearPattern, long estimate)
+    // A large automaton built to ask is kept in the plan, so the scanner does not build it a second time.
+    private static bool LinearEngineAccepts(string linearPattern, long estimate, out Regex? built)
     {
+        built = null;
         if (estimate <= TrustedAutomatonSize)
         {
             return true;
@@ -194,7 +213,7 @@ public static class RegexAnalyzer
 
         try
         {
-            _ = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
+            built = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
             return true;
         }
         catch (NotSupportedException)
