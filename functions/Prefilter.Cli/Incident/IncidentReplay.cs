@@ -300,8 +300,9 @@ internal sealed class IncidentReplay
 
             if (decision.Canary?.Set.Version != canaryVersion)
             {
-                // Another run (the stack's own watchdog timer) decided first: the history says what it did.
-                return (last, runs);
+                // Another run (the stack's own watchdog timer) decided first: its decision is the one kept for status pages.
+                var kept = await stack.Services.GetRequiredService<WatchdogStatusStore>().ReadAsync(cancellationToken);
+                return (kept?.Canary?.Set.Version == canaryVersion ? kept : last, runs);
             }
 
             last = decision;
