@@ -29,6 +29,12 @@ public sealed record GateBudget
     public int TopN { get; init; } = 10;
 
     /// <summary>
+    /// Scans of each message per set; a message's cost is the fastest of them, so a GC pause or a busy neighbour in
+    /// one scan does not read as a costly rule. Default 3.
+    /// </summary>
+    public int TimingRuns { get; init; } = 3;
+
+    /// <summary>
     /// Below this p99 (both sets) cost ratios are not judged: at tens of microseconds timer noise dominates and a
     /// 1.5× "regression" means nothing. Default 0.2 ms.
     /// </summary>

@@ -54,10 +54,12 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         var corpus = sample.Concat(adversarial).ToArray();
         var candidateSet = CompiledPatternSet.Compile(candidate, productionOptions);
         var activeSet = active is null ? null : CompiledPatternSet.Compile(active, productionOptions);
-        var (candidateResults, activeResults) = ScanInterleaved(candidateSet, activeSet, corpus, cancellationToken);
+        var (candidateRun, activeRun) = ScanInterleaved(candidateSet, activeSet, corpus, cancellationToken);
+        var candidateResults = candidateRun.Results;
+        var activeResults = activeRun?.Results;
 
-        var candidateCost = Summarize(candidateResults);
-        var activeCost = activeResults is null ? null : Summarize(activeResults);
+        var candidateCost = Summarize(candidateRun);
+        var activeCost = activeRun is null ? null : Summarize(activeRun);
         var ratio = activeCost is null ? (double?)null : Ratio(candidateCost.P99, activeCost.P99);
         var (hamToSpam, spamToHam, examples) = activeResults is null ? (0, 0, []) : Flips(corpus, activeResults, candidateResults, budget.TopN);
 
@@ -109,32 +111,53 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         };
     }
 
-    private static (ScanResult[] Candidate, ScanResult[]? Active) ScanInterleaved(
+    private (Measured Candidate, Measured? Active) ScanInterleaved(
         CompiledPatternSet candidate, CompiledPatternSet? active, GateMessage[] corpus, CancellationToken cancellationToken)
     {
         // Interleaving per message puts both sets under the same machine load at the same moment, so the ratio holds
         // even on a busy host; a cold first scan of each set is kept out by one untimed warm-up scan.
         candidate.Scan(corpus[0].Content, cancellationToken);
         active?.Scan(corpus[0].Content, cancellationToken);
-        var candidateResults = new ScanResult[corpus.Length];
-        var activeResults = active is null ? null : new ScanResult[corpus.Length];
+        var candidateRun = new Measured(corpus.Length);
+        var activeRun = active is null ? null : new Measured(corpus.Length);
         for (var i = 0; i < corpus.Length; i++)
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            candidateResults[i] = candidate.Scan(corpus[i].Content, cancellationToken);
-            if (activeResults is not null)
+            for (var run = 0; run < Math.Max(1, budget.TimingRuns); run++)
             {
-                activeResults[i] = active!.Scan(corpus[i].Content, cancellationToken);
+                cancellationToken.ThrowIfCancellationRequested();
+                candidateRun.Add(i, candidate.Scan(corpus[i].Content, cancellationToken));
+                activeRun?.Add(i, active!.Scan(corpus[i].Content, cancellationToken));
             }
         }
 
-        return (candidateResults, activeResults);
+        return (candidateRun, activeRun);
     }
 
-    private static CostSummary Summarize(ScanResult[] results)
+    /// <summary>The first result of each message (the verdict) and its fastest scan time.</summary>
+    private sealed class Measured(int count)
     {
-        var times = results.Select(result => result.Elapsed).Order().ToArray();
-        return new CostSummary(At(times, 0.50), At(times, 0.99), times[^1], results.Count(result => result.DeadlineExceeded));
+        public ScanResult[] Results { get; } = new ScanResult[count];
+
+        public TimeSpan[] Fastest { get; } = new TimeSpan[count];
+
+        public void Add(int index, ScanResult result)
+        {
+            if (Results[index] is null)
+            {
+                Results[index] = result;
+                Fastest[index] = result.Elapsed;
+            }
+            else if (result.Elapsed < Fastest[index])
+            {
+                Fastest[index] = result.Elapsed;
+            }
+        }
+    }
+
+    private static CostSummary Summarize(Measured measured)
+    {
+        var times = measured.Fastest.Order().ToArray();
+        return new CostSummary(At(times, 0.50), At(times, 0.99), times[^1], measured.Results.Count(result => result.DeadlineExceeded));
     }
 
     private static TimeSpan At(TimeSpan[] sorted, double quantile) =>
