@@ -8,6 +8,7 @@ var root = new RootCommand("prefilter: the serverless mail pre-filter's command 
     ScanCommand.Create(),
     ImportSaCommand.Create(),
     BenchCommand.Create(),
+    GateCommand.Create(),
     UpCommand.Create(),
     SubmitCommand.Create(),
     PublishCommand.Create(),

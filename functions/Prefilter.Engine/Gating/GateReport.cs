@@ -47,7 +47,10 @@ public sealed record GateReport
     /// <summary>Up to <see cref="GateBudget.TopN"/> examples of flips.</summary>
     public IReadOnlyList<VerdictFlip> FlipExamples { get; init; } = [];
 
-    /// <summary>Costliest rules of the candidate, with their extra cost over the same rule in the active set.</summary>
+    /// <summary>
+    /// Costliest rules of the candidate on the costliest tenth of the corpus, with their extra cost over the same rule in
+    /// the active set.
+    /// </summary>
     public IReadOnlyList<RuleCostShare> TopRules { get; init; } = [];
 
     /// <summary>Costliest meta rules, counting the cost of every rule they combine.</summary>
@@ -59,7 +62,11 @@ public sealed record GateReport
 /// <param name="P99">99th percentile.</param>
 /// <param name="Max">Slowest message.</param>
 /// <param name="DeadlineHits">Scans the per-message deadline stopped.</param>
-public sealed record CostSummary(TimeSpan P50, TimeSpan P99, TimeSpan Max, int DeadlineHits);
+public sealed record CostSummary(TimeSpan P50, TimeSpan P99, TimeSpan Max, int DeadlineHits)
+{
+    /// <summary>90th percentile: messages from here on get per-rule cost attribution.</summary>
+    public TimeSpan P90 { get; init; }
+}
 
 /// <summary>A message on which the candidate and the active set disagree.</summary>
 /// <param name="MessageId">Corpus message id.</param>
