@@ -153,7 +153,8 @@ public static class PipelineServiceCollectionExtensions
             .ValidateDataAnnotations()
             .ValidateOnStart();
 
-    private static bool Once<TMarker>(IServiceCollection services)
+    /// <summary>True the first time it is called for <typeparamref name="TMarker"/> on these services: makes an <c>AddXxx</c> safe to call twice.</summary>
+    internal static bool Once<TMarker>(IServiceCollection services)
         where TMarker : class, new()
     {
         if (services.Any(descriptor => descriptor.ServiceType == typeof(TMarker)))

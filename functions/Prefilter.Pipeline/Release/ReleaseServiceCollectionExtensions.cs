@@ -28,7 +28,7 @@ public static class ReleaseServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPrefilterScanning(configuration).AddPrefilterGateCorpus(configuration);
-        if (!Once<ReleaseMarker>(services))
+        if (!PipelineServiceCollectionExtensions.Once<ReleaseMarker>(services))
         {
             return services;
         }
@@ -74,7 +74,7 @@ public static class ReleaseServiceCollectionExtensions
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
         services.AddPrefilterStorage(configuration);
-        if (!Once<GateCorpusMarker>(services))
+        if (!PipelineServiceCollectionExtensions.Once<GateCorpusMarker>(services))
         {
             return services;
         }
@@ -90,18 +90,6 @@ public static class ReleaseServiceCollectionExtensions
     private static bool Valid(GateBudget budget) =>
         budget.MaxP99CostRatio > 0 && budget.MaxP99Cost > TimeSpan.Zero && budget.CostNoiseFloor >= TimeSpan.Zero
         && budget.MaxDeadlineHits >= 0 && budget.MaxHamToSpamFlips >= 0 && budget.MaxSpamToHamFlips >= 0 && budget.TopN >= 1;
-
-    private static bool Once<TMarker>(IServiceCollection services)
-        where TMarker : class, new()
-    {
-        if (services.Any(descriptor => descriptor.ServiceType == typeof(TMarker)))
-        {
-            return false;
-        }
-
-        services.AddSingleton(new TMarker());
-        return true;
-    }
 
     private sealed class ReleaseMarker;
 
