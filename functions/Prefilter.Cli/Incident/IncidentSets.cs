@@ -1,4 +1,5 @@
 using System.Globalization;
+using Prefilter.Cli.Local;
 using Prefilter.Engine.PatternSets;
 
 namespace Prefilter.Cli.Incident;
@@ -22,19 +23,12 @@ internal static class IncidentSets
     /// </summary>
     public const int SubRuleCount = 24;
 
-    // The embedded resource LocalPatternSet falls back to; read here directly so an imported SpamAssassin set in
-    // infra/local/.prefilter never replaces the replay's small baseline.
-    private const string BuiltInResource = "Prefilter.Cli.Local.default-patterns.json";
-
-    /// <summary>The baseline as JSON: the built-in default set.</summary>
+    /// <summary>
+    /// The baseline as JSON: always the built-in default set, never an imported SpamAssassin set that <c>up</c> would
+    /// prefer, so the replay compares against a small known set.
+    /// </summary>
     /// <exception cref="InvalidOperationException">The resource is missing from the assembly.</exception>
-    public static string BaselineJson()
-    {
-        using var stream = typeof(IncidentSets).Assembly.GetManifestResourceStream(BuiltInResource)
-            ?? throw new InvalidOperationException($"the built-in default pattern set ({BuiltInResource}) is missing from the assembly");
-        using var reader = new StreamReader(stream);
-        return reader.ReadToEnd();
-    }
+    public static string BaselineJson() => LocalPatternSet.BuiltInJson();
 
     /// <summary>
     /// The incident set: <paramref name="baseline"/> with <see cref="SubRuleCount"/> no-literal body sub-rules and one

@@ -8,6 +8,16 @@ internal static class LocalPatternSet
     /// <summary>Where <c>prefilter import-sa … -o</c> output is picked up from by <c>prefilter up</c>.</summary>
     public static string ImportedSpamAssassinPath => Path.Combine(LocalState.Directory, "spamassassin.json");
 
+    /// <summary>The small built-in default set embedded in the CLI.</summary>
+    /// <exception cref="InvalidOperationException">The resource is missing from the assembly.</exception>
+    public static string BuiltInJson()
+    {
+        using var stream = typeof(LocalPatternSet).Assembly.GetManifestResourceStream("Prefilter.Cli.Local.default-patterns.json")
+            ?? throw new InvalidOperationException("the built-in default pattern set is missing from the assembly");
+        using var reader = new StreamReader(stream);
+        return reader.ReadToEnd();
+    }
+
     /// <summary>The set's JSON and where it came from.</summary>
     /// <param name="path">An explicit file, or null.</param>
     /// <exception cref="CommandException">The explicit file cannot be read.</exception>
@@ -23,9 +33,6 @@ internal static class LocalPatternSet
             return (Inputs.ReadText(ImportedSpamAssassinPath), ImportedSpamAssassinPath);
         }
 
-        using var stream = typeof(LocalPatternSet).Assembly.GetManifestResourceStream("Prefilter.Cli.Local.default-patterns.json")
-            ?? throw new InvalidOperationException("the built-in default pattern set is missing from the assembly");
-        using var reader = new StreamReader(stream);
-        return (reader.ReadToEnd(), "built-in default set (functions/Prefilter.Cli/Local/default-patterns.json)");
+        return (BuiltInJson(), "built-in default set (functions/Prefilter.Cli/Local/default-patterns.json)");
     }
 }
