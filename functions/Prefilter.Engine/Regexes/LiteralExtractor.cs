@@ -170,6 +170,13 @@ internal sealed class LiteralExtractor
 
     private Info Concat(Info a, Info b)
     {
+        if (_folded && a.Exact is { Count: > 0 } && a.Exact.All(s => s.Length == 1 && LookAlikeFold.IsMarker(s[0])))
+        {
+            // Whatever follows, the string still holds the marker and shrinks to it: look-alike character references
+            // (&#1089;) stay exact however many digit strings follow the '&'.
+            return new Info { Exact = a.Exact, Prefix = a.Exact, Suffix = a.Exact, Required = BetterOf(a.Required, b.Required) };
+        }
+
         var result = new Info();
         if (a.Exact is not null && b.Exact is not null)
         {
@@ -238,12 +245,49 @@ internal sealed class LiteralExtractor
         {
             Prefix = prefix.Count <= MaxSetSize ? Normalize(prefix) : Nothing,
             Suffix = suffix.Count <= MaxSetSize ? Normalize(suffix) : Nothing,
-            Required = required is { Count: <= MaxSetSize } ? Normalize(required) : null,
+            Required = required is null ? null : Shortened(Normalize(required)),
         };
+    }
+
+    // Too many strings: cut each to its first characters, longest cut that fits first. A text holding a string holds
+    // its start, so the set stays a requirement; branches spelled alike ("your personal", "your private") merge.
+    private HashSet<string>? Shortened(HashSet<string> strings)
+    {
+        if (strings.Count <= MaxSetSize)
+        {
+            return strings;
+        }
+
+        var longest = strings.Max(s => s.Length);
+        for (var length = Math.Min(longest - 1, 16); length >= MinUsefulLength; length--)
+        {
+            var cut = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var s in strings)
+            {
+                cut.Add(s.Length > length ? s[..length] : s);
+                if (cut.Count > MaxSetSize)
+                {
+                    break;
+                }
+            }
+
+            if (cut.Count <= MaxSetSize)
+            {
+                return Normalize(cut);
+            }
+        }
+
+        return null;
     }
 
     private Info Loop(Info body, int min, int max)
     {
+        if (_folded && body.Exact is not null && RepeatsToItself(body.Exact))
+        {
+            // Any run of these strings folds back to one of them: one letter collapses, a marker shrinks the run to it.
+            return Info.OfExact(min == 0 ? Normalize([.. body.Exact, ""]) : body.Exact);
+        }
+
         if (min == 0)
         {
             if (max is > 0 and <= MaxExpandedRepeat && body.Exact is not null)
@@ -260,12 +304,6 @@ internal sealed class LiteralExtractor
 
         if (body.Exact is not null)
         {
-            if (_folded && body.Exact.Count == 1 && body.Exact.First().Length <= 1)
-            {
-                // Runs of one folded character collapse to one, however many repetitions.
-                return Info.OfExact(body.Exact);
-            }
-
             if (max != RegexNode.Unbounded && max <= Math.Max(min, MaxExpandedRepeat))
             {
                 var repeated = Repeat(body.Exact, min, max);
@@ -285,6 +323,27 @@ internal sealed class LiteralExtractor
         }
 
         return new Info { Prefix = first, Suffix = last, Required = required };
+    }
+
+    // Folded strings of at most one character, at most one of them a letter (the others markers or nothing), as a
+    // look-alike class such as <M>+ without its multi-letter spellings gives.
+    private static bool RepeatsToItself(HashSet<string> exact)
+    {
+        var letters = 0;
+        foreach (var s in exact)
+        {
+            if (s.Length > 1)
+            {
+                return false;
+            }
+
+            if (s.Length == 1 && !LookAlikeFold.IsMarker(s[0]))
+            {
+                letters++;
+            }
+        }
+
+        return letters <= 1;
     }
 
     private HashSet<string>? Repeat(HashSet<string> exact, int min, int max)
@@ -342,7 +401,7 @@ internal sealed class LiteralExtractor
         var result = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in strings)
         {
-            var marker = s.AsSpan().IndexOfAnyInRange(LookAlikeFold.NonAsciiWord, LookAlikeFold.BarMarker);
+            var marker = s.AsSpan().IndexOfAnyInRange(LookAlikeFold.NonAsciiWord, LookAlikeFold.AtMarker);
             result.Add(marker >= 0 ? s[marker].ToString() : LookAlikeFold.Collapse(s));
         }
 

@@ -7,7 +7,7 @@ namespace Prefilter.Engine.Regexes;
 /// </summary>
 /// <remarks>
 /// The fold maps each character independently: ASCII letters and a few digits to a group letter
-/// (<c>c k g o 0 u v w</c> → <c>o</c>, <c>i l 1 y j</c> → <c>i</c>, <c>e 3</c> → <c>e</c>,
+/// (<c>c k g o 0 u v w</c> → <c>o</c>, <c>i l 1 y j | !</c> → <c>i</c>, <c>e 3</c> → <c>e</c>,
 /// <c>b 8</c> → <c>b</c>, <c>a 4</c> → <c>a</c>, <c>s z 5</c> → <c>s</c>, <c>t 7</c> → <c>t</c>; the groups are those the ReplaceTags classes share), non-word characters (everything
 /// <c>\W</c> matches, and <c>_</c>) and non-ASCII spacing and punctuation to nothing, and every other non-ASCII
 /// character and <c>&amp;</c> (which starts character references) to nothing while noting that one was seen: a
@@ -21,22 +21,19 @@ internal static class LookAlikeFold
     public const char Deleted = '\0';
 
     /// <summary>
-    /// Marker for non-ASCII characters and <c>&amp;</c>; <see cref="AtMarker"/> and <see cref="BarMarker"/> mark
-    /// <c>@</c> and <c>| !</c>. <see cref="Map"/> returns markers for such characters; they are dropped from folded
-    /// text and reported as a bit set; in literal sets a marker stands for "such a character occurs".
+    /// Marker for non-ASCII characters and <c>&amp;</c>; <see cref="AtMarker"/> marks <c>@</c>.
+    /// <see cref="Map"/> returns markers for such characters; they are dropped from folded text and reported as a
+    /// bit set; in literal sets a marker stands for "such a character occurs".
     /// </summary>
     public const char NonAsciiWord = '\u0001';
 
-    /// <summary>Marker for <c>@</c>, which look-alike classes use for a.</summary>
+    /// <summary>Marker for <c>@</c>, which look-alike classes use for both a and c (two groups, so no one letter).</summary>
     public const char AtMarker = '\u0002';
-
-    /// <summary>Marker for <c>|</c> and <c>!</c>, which look-alike classes use for i and l.</summary>
-    public const char BarMarker = '\u0003';
 
     /// <summary>The literal form of <see cref="NonAsciiWord"/>.</summary>
     public const string NonAsciiWordMarker = "\u0001";
 
-    public static bool IsMarker(char c) => c is >= NonAsciiWord and <= BarMarker;
+    public static bool IsMarker(char c) => c is >= NonAsciiWord and <= AtMarker;
 
     /// <summary>The bit of a marker in the set <see cref="Fold"/> reports.</summary>
     public static byte MarkerBit(char marker) => (byte)(1 << (marker - 1));
@@ -137,8 +134,11 @@ internal static class LookAlikeFold
         // non-ASCII letter does, so such alternatives shrink to the marker instead of to many digit strings.
         table['&'] = NonAsciiWord;
         table['@'] = AtMarker;
-        table['|'] = BarMarker;
-        table['!'] = BarMarker;
+
+        // Look-alike classes use '|' and '!' only for i and l, one group: folding them to it keeps "v!agra" on the
+        // literal path, where a marker would wake every look-alike rule on each paragraph with an exclamation mark.
+        table['|'] = 'i';
+        table['!'] = 'i';
         return table;
     }
 }
