@@ -401,7 +401,7 @@ internal sealed class LiteralExtractor
         var result = new HashSet<string>(StringComparer.Ordinal);
         foreach (var s in strings)
         {
-            var marker = s.AsSpan().IndexOfAnyInRange(LookAlikeFold.NonAsciiWord, LookAlikeFold.AtMarker);
+            var marker = s.IndexOf(LookAlikeFold.NonAsciiWord);
             result.Add(marker >= 0 ? s[marker].ToString() : LookAlikeFold.Collapse(s));
         }
 

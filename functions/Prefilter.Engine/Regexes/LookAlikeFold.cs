@@ -8,7 +8,7 @@ namespace Prefilter.Engine.Regexes;
 /// <remarks>
 /// The fold maps each character independently: ASCII letters and a few digits to a group letter
 /// (<c>c k g o 0 u v w</c> → <c>o</c>, <c>i l 1 y j | !</c> → <c>i</c>, <c>e 3</c> → <c>e</c>,
-/// <c>b 8</c> → <c>b</c>, <c>a 4</c> → <c>a</c>, <c>s z 5</c> → <c>s</c>, <c>t 7</c> → <c>t</c>; the groups are those the ReplaceTags classes share), non-word characters (everything
+/// <c>b 8</c> → <c>b</c>, <c>a 4 @</c> → <c>a</c>, <c>s z 5</c> → <c>s</c>, <c>t 7</c> → <c>t</c>; the groups are those the ReplaceTags classes share), non-word characters (everything
 /// <c>\W</c> matches, and <c>_</c>) and non-ASCII spacing and punctuation to nothing, and every other non-ASCII
 /// character and <c>&amp;</c> (which starts character references) to nothing while noting that one was seen: a
 /// literal set may hold the marker "such a character occurs" instead of strings with those characters. Runs of one folded letter collapse to one. Because <see cref="LiteralExtractor"/> folds a pattern with
@@ -21,19 +21,16 @@ internal static class LookAlikeFold
     public const char Deleted = '\0';
 
     /// <summary>
-    /// Marker for non-ASCII characters and <c>&amp;</c>; <see cref="AtMarker"/> marks <c>@</c>.
-    /// <see cref="Map"/> returns markers for such characters; they are dropped from folded text and reported as a
-    /// bit set; in literal sets a marker stands for "such a character occurs".
+    /// Marker for non-ASCII characters and <c>&amp;</c>. <see cref="Map"/> returns it for such characters; they are
+    /// dropped from folded text and reported as a bit set; in literal sets the marker stands for "such a character
+    /// occurs".
     /// </summary>
     public const char NonAsciiWord = '\u0001';
-
-    /// <summary>Marker for <c>@</c>, which look-alike classes use for both a and c (two groups, so no one letter).</summary>
-    public const char AtMarker = '\u0002';
 
     /// <summary>The literal form of <see cref="NonAsciiWord"/>.</summary>
     public const string NonAsciiWordMarker = "\u0001";
 
-    public static bool IsMarker(char c) => c is >= NonAsciiWord and <= AtMarker;
+    public static bool IsMarker(char c) => c == NonAsciiWord;
 
     /// <summary>The bit of a marker in the set <see cref="Fold"/> reports.</summary>
     public static byte MarkerBit(char marker) => (byte)(1 << (marker - 1));
@@ -133,7 +130,9 @@ internal static class LookAlikeFold
         // Look-alike classes spell letters as character references (&#1089;); '&' stands for "some letter" like a
         // non-ASCII letter does, so such alternatives shrink to the marker instead of to many digit strings.
         table['&'] = NonAsciiWord;
-        table['@'] = AtMarker;
+        // '@' spells a (and, in one class, c): folding it to a keeps "p@yp@l" on the literal path, where a marker
+        // would wake every look-alike rule on each paragraph with a mail address.
+        table['@'] = 'a';
 
         // Look-alike classes use '|' and '!' only for i and l, one group: folding them to it keeps "v!agra" on the
         // literal path, where a marker would wake every look-alike rule on each paragraph with an exclamation mark.
