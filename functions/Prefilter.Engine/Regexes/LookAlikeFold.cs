@@ -8,7 +8,7 @@ namespace Prefilter.Engine.Regexes;
 /// <remarks>
 /// The fold maps each character independently: ASCII letters and a few digits to a group letter
 /// (<c>c k g o 0 u v w</c> → <c>o</c>, <c>i l 1 y j | !</c> → <c>i</c>, <c>e 3</c> → <c>e</c>,
-/// <c>b 8</c> → <c>b</c>, <c>a 4 @</c> → <c>a</c>, <c>s z 5</c> → <c>s</c>, <c>t 7</c> → <c>t</c>; the groups are those the ReplaceTags classes share), non-word characters (everything
+/// <c>b 8</c> → <c>b</c>, <c>a 4 @</c> → <c>a</c>, <c>s z 5</c> → <c>s</c>, <c>t 7</c> → <c>t</c>; the groups are those the ReplaceTags classes share), other non-word characters (what
 /// <c>\W</c> matches, and <c>_</c>) and non-ASCII spacing and punctuation to nothing, and every other non-ASCII
 /// character and <c>&amp;</c> (which starts character references) to nothing while noting that one was seen: a
 /// literal set may hold the marker "such a character occurs" instead of strings with those characters. Runs of one folded letter collapse to one. Because <see cref="LiteralExtractor"/> folds a pattern with

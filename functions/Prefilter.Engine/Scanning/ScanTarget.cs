@@ -40,7 +40,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
     /// <summary>Checks woken by literals of the look-alike-folded text.</summary>
     public LiteralIndex? Folded { get; private set; }
 
-    /// <summary>Folded checks also woken by marker characters in a unit (non-ASCII, '&amp;', '@', '|', '!').</summary>
+    /// <summary>Folded checks also woken by marker characters in a unit (non-ASCII letters and symbols, '&amp;').</summary>
     public int[] MarkerWakes { get; private set; } = [];
 
     /// <summary>The marker bits that wake each of <see cref="MarkerWakes"/>.</summary>
