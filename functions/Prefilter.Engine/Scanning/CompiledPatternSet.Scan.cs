@@ -31,7 +31,7 @@ public sealed partial class CompiledPatternSet
                 return run.Result(null, clock.GetElapsedTime(started));
             }
 
-            if (view.Truncated)
+            if ((view.TruncatedParts & _partsRead) != MessageParts.None)
             {
                 run.MarkIncomplete("a message cap cut the mail: " + string.Join("; ", view.Notes));
             }

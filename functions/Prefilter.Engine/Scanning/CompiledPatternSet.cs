@@ -1,4 +1,5 @@
 using Prefilter.Engine.Linting;
+using Prefilter.Engine.Messages;
 using Prefilter.Engine.Meta;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Regexes;
@@ -25,6 +26,9 @@ public sealed partial class CompiledPatternSet
     private readonly int _checkCount;
     private readonly ScanCheck[] _checks;
 
+    // A cap that cut a part no rule reads (a 1 MB full-text cap on a set without full rules) leaves the verdict whole.
+    private readonly MessageParts _partsRead;
+
     private CompiledPatternSet(PatternSet set, string digest, RuleClassCounts classes, ScannerOptions options,
         ScanTarget[] targets, CompiledRule[] rules, int[] metaOrder, int checkCount)
     {
@@ -42,6 +46,8 @@ public sealed partial class CompiledPatternSet
             _checks[check.Index] = check;
         }
 
+        // Headers always count: list rules and absent-header decisions read them without a target of their own.
+        _partsRead = targets.Aggregate(MessageParts.Headers, (parts, target) => parts | target.Part);
         UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length);
         DistinctRegexes = checkCount;
     }

@@ -1,3 +1,5 @@
+using Prefilter.Engine.Messages;
+
 namespace Prefilter.Engine.Scanning;
 
 /// <summary>The part of a mail a check reads; cheaper parts come first in scan order.</summary>
@@ -22,6 +24,17 @@ internal enum TargetKind
 internal sealed class ScanTarget(TargetKind kind, string? headerName, string? ifUnset)
 {
     public TargetKind Kind { get; } = kind;
+
+    /// <summary>The part of the mail the target reads, to tell whether a cap that cut the mail touched it.</summary>
+    public MessageParts Part => Kind switch
+    {
+        TargetKind.Uri => MessageParts.Uris,
+        TargetKind.Body => MessageParts.Body,
+        TargetKind.RawBody => MessageParts.RawBody,
+        TargetKind.Full => MessageParts.Full,
+        TargetKind.AttachmentFileName or TargetKind.AttachmentContentType => MessageParts.Attachments,
+        _ => MessageParts.Headers,
+    };
 
     /// <summary>For header targets.</summary>
     public string? HeaderName { get; } = headerName;
