@@ -1,0 +1,141 @@
+using System.CommandLine;
+using System.Text;
+using System.Text.Json;
+using Prefilter.Cli.Commands;
+
+namespace Prefilter.Cli.Tests;
+
+/// <summary>
+/// The engine commands and their machine-readable output: the names scripts depend on (issue 2). In the local-stack
+/// collection so no other test class writes to the console while these capture it.
+/// </summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class EngineCommandTests : IDisposable
+{
+    private const string Set = """
+        {
+          "name": "cli-test", "version": "1", "created": "2026-11-28T00:00:00Z",
+          "thresholds": { "tag": 5, "quarantine": 10 },
+          "rules": [
+            { "id": "CHEAP_PILLS", "kind": "body", "pattern": "(?i)cheap\\s+pills", "score": 6 },
+            { "id": "SUBJ_WIN", "kind": "header", "header": "Subject", "pattern": "(?i)you have won", "score": 5 }
+          ]
+        }
+        """;
+
+    private readonly string folder = Directory.CreateTempSubdirectory("prefilter-engine-cli-").FullName;
+
+    [Fact]
+    public async Task Lint_accepts_a_sound_set_and_refuses_an_unknown_meta_reference()
+    {
+        var broken = Write("broken.json", Set.Replace("]\n", ", { \"id\": \"M\", \"kind\": \"meta\", \"expression\": \"NOPE && CHEAP_PILLS\" } ]\n", StringComparison.Ordinal));
+
+        Assert.Equal(ExitCodes.Success, (await RunAsync(LintCommand.Create(), Write("set.json", Set))).Exit);
+        Assert.Equal(ExitCodes.Refused, (await RunAsync(LintCommand.Create(), broken)).Exit);
+        Assert.Equal(ExitCodes.InputError, (await RunAsync(LintCommand.Create(), Path.Combine(folder, "missing.json"))).Exit);
+    }
+
+    [Fact]
+    public async Task Scan_json_prints_one_object_per_mail_with_the_stable_names()
+    {
+        var mails = Directory.CreateDirectory(Path.Combine(folder, "mail")).FullName;
+        File.WriteAllText(Path.Combine(mails, "ham.eml"), Mail("Notes", "see you at the meeting"));
+        File.WriteAllText(Path.Combine(mails, "spam.eml"), Mail("You have won", "cheap   pills here"));
+
+        var (exit, output) = await RunAsync(ScanCommand.Create(), Write("set.json", Set), mails, "--json");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        var verdicts = JsonLines(output).ToDictionary(line => Path.GetFileName(line.GetProperty("file").GetString()!));
+        Assert.Equal(["ham.eml", "spam.eml"], verdicts.Keys.Order());
+        Assert.Equal("deliver", verdicts["ham.eml"].GetProperty("action").GetString());
+        Assert.Equal("quarantine", verdicts["spam.eml"].GetProperty("action").GetString());
+        Assert.Equal(11, verdicts["spam.eml"].GetProperty("score").GetDouble());
+        Assert.Equal(["CHEAP_PILLS", "SUBJ_WIN"], verdicts["spam.eml"].GetProperty("rules").EnumerateArray().Select(rule => rule.GetString()).Order());
+        Assert.Equal(JsonValueKind.Null, verdicts["spam.eml"].GetProperty("incomplete").ValueKind);
+        Assert.True(verdicts["spam.eml"].GetProperty("elapsedMs").GetDouble() >= 0);
+    }
+
+    [Fact]
+    public async Task Import_sa_ends_with_the_summary_object()
+    {
+        var rules = Write("rules.cf", """
+            body     CHEAP_PILLS  /cheap\s+pills/i
+            score    CHEAP_PILLS  3.0
+            header   PERL_ONLY    eval:check_for_something()
+            score    PERL_ONLY    1.0
+            """);
+
+        var (exit, output) = await RunAsync(ImportSaCommand.Create(), rules, "-o", Path.Combine(folder, "out.json"));
+
+        Assert.Equal(ExitCodes.Success, exit);
+        var summary = JsonLines(output).Last();
+        Assert.Equal(1, summary.GetProperty("imported").GetInt32());
+        Assert.Equal(1, summary.GetProperty("skipped").GetInt32());
+        Assert.Single(summary.GetProperty("skippedReasons").EnumerateObject());
+        Assert.True(File.Exists(Path.Combine(folder, "out.json")));
+    }
+
+    [Fact]
+    public async Task Bench_json_reports_scan_against_the_parse_baseline_with_the_stable_names()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(folder, "corpus")).FullName;
+        Directory.CreateDirectory(Path.Combine(corpus, "spam"));
+        Directory.CreateDirectory(Path.Combine(corpus, "ham"));
+        File.WriteAllText(Path.Combine(corpus, "spam", "1.eml"), Mail("You have won", "cheap pills"));
+        File.WriteAllText(Path.Combine(corpus, "ham", "1.eml"), Mail("Notes", "the meeting"));
+
+        var (exit, output) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        var report = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(2, report.GetProperty("messages").GetInt32());
+        foreach (var name in new[] { "messagesPerSecond", "p50Ms", "p99Ms", "maxMs", "coldStartMs", "parseOnlyMessagesPerSecond", "scanToParseRatio" })
+        {
+            Assert.True(report.GetProperty(name).GetDouble() > 0 || name is "p50Ms" or "p99Ms" or "maxMs", name);
+        }
+
+        Assert.Equal(0, report.GetProperty("incomplete").GetInt32());
+        Assert.Equal(JsonValueKind.Array, report.GetProperty("topRules").ValueKind);
+        Assert.Equal((1, 1, 1, 0), (
+            report.GetProperty("verdicts").GetProperty("spam").GetInt32(),
+            report.GetProperty("verdicts").GetProperty("spamFlagged").GetInt32(),
+            report.GetProperty("verdicts").GetProperty("ham").GetInt32(),
+            report.GetProperty("verdicts").GetProperty("hamFlagged").GetInt32()));
+    }
+
+    public void Dispose() => Directory.Delete(folder, recursive: true);
+
+    private string Write(string name, string text)
+    {
+        var path = Path.Combine(folder, name);
+        File.WriteAllText(path, text);
+        return path;
+    }
+
+    private static string Mail(string subject, string body) =>
+        $"From: a@example.org\r\nTo: b@example.com\r\nSubject: {subject}\r\nMessage-ID: <x@example.org>\r\n\r\n{body}\r\n";
+
+    private static IEnumerable<JsonElement> JsonLines(string output) =>
+        output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Where(line => line.StartsWith('{'))
+            .Select(line => JsonDocument.Parse(line).RootElement);
+
+    private static async Task<(int Exit, string Output)> RunAsync(Command command, params string[] args)
+    {
+        var root = new RootCommand { command };
+        var parse = root.Parse([command.Name, .. args]);
+        Assert.Empty(parse.Errors);
+        var original = Console.Out;
+        var output = new StringWriter(new StringBuilder());
+        Console.SetOut(output);
+        try
+        {
+            var exit = await parse.InvokeAsync();
+            return (exit, output.ToString());
+        }
+        finally
+        {
+            Console.SetOut(original);
+        }
+    }
+}
