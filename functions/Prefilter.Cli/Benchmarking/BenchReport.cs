@@ -12,6 +12,15 @@ internal sealed record BenchReport
     public required string SetDigest { get; init; }
     public required int Rules { get; init; }
     public required RuleClassCounts Classes { get; init; }
+
+    /// <summary>Distinct (part, regex) pairs of the compiled set.</summary>
+    public required int DistinctRegexes { get; init; }
+
+    /// <summary>Of those, regexes without a usable literal: they run on every mail, so they are the cost to cut.</summary>
+    public required int UnfilteredRegexes { get; init; }
+
+    /// <summary>Regex runs per message on average: a measure of work that does not depend on the machine's load.</summary>
+    public required double RegexRunsPerMessage { get; init; }
     public required int Messages { get; init; }
     public required double Megabytes { get; init; }
     public required double ColdStartMs { get; init; }

@@ -10,6 +10,7 @@ internal static class BenchText
         var text = new StringBuilder();
         text.AppendLine($"set {report.SetName} ({report.Rules} rules, digest {report.SetDigest[..12]}…)");
         text.AppendLine(RuleClassText.Describe(report.Classes));
+        text.AppendLine($"regexes: {report.DistinctRegexes} distinct, {report.UnfilteredRegexes} without a usable literal; {report.RegexRunsPerMessage:0} runs per message");
         text.AppendLine($"corpus: {report.Messages} messages, {report.Megabytes:0.0} MB");
         text.AppendLine($"cold start (compile + first scan): {report.ColdStartMs:0} ms");
         text.AppendLine($"baseline (MimeKit parse + decode): {report.ParseOnlyMessagesPerSecond:0} msg/s");
