@@ -18,8 +18,9 @@ internal static class IncidentSets
     public const string SubRulePrefix = "__INCIDENT_";
 
     /// <summary>
-    /// Sub-rules in the combination. Each has no required literal, so the engine cannot skip it: it runs on every
-    /// paragraph of every mail. Many of them, each cheap on its own, add up to a scan cost far above the baseline's.
+    /// Sub-rules in the combination. Each has no required literal and a backreference: the backtracking engine runs it
+    /// behind a linear gate that lets every paragraph through, so it runs on every paragraph of every mail. Many of
+    /// them, each cheap on its own, add up to a scan cost far above the baseline's.
     /// </summary>
     public const int SubRuleCount = 24;
 
@@ -46,7 +47,7 @@ internal static class IncidentSets
         {
             Id = CombinationRuleId,
             Kind = RuleKind.Meta,
-            Description = "Several word-number shapes in one mail (the replayed incident's costly combination)",
+            Description = "Several repeated-word shapes in one mail (the replayed incident's costly combination)",
             Expression = string.Join(" + ", subRules.Select(rule => rule.Id)) + " > 5",
             Score = 0.1,
         };
@@ -60,14 +61,12 @@ internal static class IncidentSets
     }
 
     // Every pattern differs (identical regexes would be compiled once and shared), and none has a literal the engine
-    // could look for first: word runs, spaces and digits only.
+    // could look for first: a word, the next one, then the first again.
     private static Rule SubRule(int index) => new()
     {
         Id = string.Create(CultureInfo.InvariantCulture, $"{SubRulePrefix}{index}"),
         Kind = RuleKind.Body,
-        Pattern = string.Create(
-            CultureInfo.InvariantCulture,
-            $@"\b\w{{{index % 4 + 2},{index % 9 + 16}}}\s+\w{{{index % 3 + 1},}}\s+\d{{{index % 3 + 1}}}[a-z]{{{index % 5 + 1}}}\b"),
+        Pattern = string.Create(CultureInfo.InvariantCulture, $@"\b(\w{{2,{20 + index}}})\s+\w+\s+\1\b"),
         Score = 0,
     };
 }

@@ -43,7 +43,8 @@ internal static class MetaProgram
     {
         if (maxStack <= StackallocLimit)
         {
-            return Run(program, stackalloc double[StackallocLimit], ref values);
+            // Sized to the program: the runtime zeroes what it allocates, and a scan runs hundreds of metas.
+            return Run(program, stackalloc double[maxStack], ref values);
         }
 
         var rented = ArrayPool<double>.Shared.Rent(maxStack);

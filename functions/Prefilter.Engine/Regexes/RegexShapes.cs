@@ -37,6 +37,17 @@ internal static class RegexShapes
         return set;
     }
 
+    /// <summary>The shortest match (a backreference or conditional counts as empty).</summary>
+    public static long MinWidth(RegexNode node) => node.Kind switch
+    {
+        RegexNodeKind.Set => 1,
+        RegexNodeKind.Concat => node.Children.Sum(MinWidth),
+        RegexNodeKind.Alternate => node.Children.Count == 0 ? 0 : node.Children.Min(MinWidth),
+        RegexNodeKind.Loop => node.Min * MinWidth(node.Child),
+        RegexNodeKind.Group or RegexNodeKind.Atomic => MinWidth(node.Child),
+        _ => 0,
+    };
+
     /// <summary>The longest match, or null when unbounded.</summary>
     public static long? MaxWidth(RegexNode node)
     {

@@ -196,13 +196,12 @@ public sealed partial class CompiledPatternSet
                     FoldedPass(target, units);
                 }
 
-                foreach (var check in target.Unfiltered)
+                foreach (var group in target.JoinedGroups)
                 {
-                    for (var unit = units.Count > 1 ? FirstCandidateUnit(check, units) : 0; unit < units.Count && !Stopped; unit++)
-                    {
-                        Wake(check, unit, units);
-                    }
+                    RunGroup(group, units);
                 }
+
+                RunUnfiltered(target.Unfiltered, units);
             }
 
             if (!Stopped)
@@ -211,31 +210,80 @@ public sealed partial class CompiledPatternSet
             }
         }
 
+        private void RunUnfiltered(int[] checks, Units units)
+        {
+            foreach (var check in checks)
+            {
+                if (units.Count > 1 && units.Joined is { } joined && _set.CheckAt(check).Regex.CanRunJoined)
+                {
+                    RunJoined(check, joined, units, 0);
+                    continue;
+                }
+
+                for (var unit = 0; unit < units.Count && !Stopped; unit++)
+                {
+                    Wake(check, unit, units);
+                }
+            }
+        }
+
+        private void RunGroup(JoinedGroup group, Units units)
+        {
+            if (units.Joined is not { } joined || units.Count < 2)
+            {
+                RunUnfiltered(group.Checks, units);
+                return;
+            }
+
+            if (Stopped)
+            {
+                return;
+            }
+
+            var before = _clock.GetTimestamp();
+            if (before > _deadline)
+            {
+                Stop();
+                return;
+            }
+
+            _regexRuns++;
+            var first = group.FirstMatch(joined.Text);
+            SampleShared(group.Checks, before);
+            if (first < 0)
+            {
+                return;
+            }
+
+            foreach (var check in group.Checks)
+            {
+                RunJoined(check, joined, units, first);
+            }
+        }
+
         // One pass over all units' text; a literal that straddles two units wakes nothing.
         private void PlainPass(LiteralIndex index, Units units)
         {
             for (var segment = 0; segment < units.Segments && !Stopped; segment++)
             {
-                var text = units.SegmentText(segment);
                 var unit = units.FirstUnitOf(segment);
                 var unitEnd = units.EndOf(unit);
-                for (var at = index.Next(text, 0); at >= 0 && !Stopped; at = at + 1 < text.Length ? index.Next(text, at + 1) : -1)
+                foreach (var (start, end, check) in index.Find(units.SegmentText(segment)))
                 {
-                    while (at >= unitEnd)
+                    while (end > unitEnd)
                     {
                         unit++;
                         unitEnd = units.EndOf(unit);
                     }
 
-                    foreach (var entry in index.Candidates(text[at]))
+                    if (start >= units.StartOf(unit))
                     {
-                        if (at + entry.Literal.Length <= unitEnd && at >= units.StartOf(unit) && index.StartsAt(text, at, entry))
-                        {
-                            foreach (var check in entry.Checks)
-                            {
-                                Wake(check, unit, units);
-                            }
-                        }
+                        Wake(check, unit, units);
+                    }
+
+                    if (Stopped)
+                    {
+                        return;
                     }
                 }
             }
@@ -274,52 +322,67 @@ public sealed partial class CompiledPatternSet
                     continue;
                 }
 
-                for (var at = index.Next(folded, 0); at >= 0 && !Stopped; at = at + 1 < folded.Length ? index.Next(folded, at + 1) : -1)
+                foreach (var (_, _, check) in index.Find(folded))
                 {
-                    foreach (var entry in index.Candidates(folded[at]))
+                    Wake(check, unit, units);
+                    if (Stopped)
                     {
-                        if (index.StartsAt(folded, at, entry))
-                        {
-                            foreach (var check in entry.Checks)
-                            {
-                                Wake(check, unit, units);
-                            }
-                        }
+                        return;
                     }
                 }
             }
         }
 
-        // A linear regex without unit anchors first runs once over all units joined; only units from its first match on
-        // can match. Lines and paragraphs are many and short, so this replaces dozens of runs by one.
-        private int FirstCandidateUnit(int check, Units units)
+        // A linear regex without unit anchors runs over all units joined, which replaces dozens of runs on short lines
+        // and paragraphs by one. No unit before its leftmost match can match. A linear pattern's match inside one unit
+        // is a match of that unit (a separator gives anchors and \b the same edges as a unit's ends); a match that
+        // spans a separator, or a gate pattern's match, only names the unit to run next, and the search goes on
+        // after that unit.
+        private void RunJoined(int check, TextUnits joined, Units units, int from)
         {
             var regex = _set.CheckAt(check).Regex;
-            if (!regex.CanRunJoined || units.Joined is not { } joined || Stopped)
+            while (from <= joined.Text.Length && !_checkHit[check] && !Stopped)
             {
-                return 0;
-            }
+                var before = _clock.GetTimestamp();
+                if (before > _deadline)
+                {
+                    Stop();
+                    return;
+                }
 
-            var before = _clock.GetTimestamp();
-            if (before > _deadline)
-            {
-                Stop();
-                return units.Count;
-            }
+                _regexRuns++;
+                (int Index, int Length) match;
+                try
+                {
+                    match = regex.NextJoinedMatch(joined.Text, from);
+                }
+                catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
+                {
+                    // The joined engine could not be built: every unit from here on runs on its own.
+                    for (var unit = joined.IndexOfUnitAt(from); unit < units.Count && !Stopped; unit++)
+                    {
+                        Wake(check, unit, units);
+                    }
 
-            _regexRuns++;
-            int first;
-            try
-            {
-                first = regex.FirstJoinedMatch(joined.Text);
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
-            {
-                first = 0;
-            }
+                    return;
+                }
 
-            Sample(check, before);
-            return first < 0 ? units.Count : joined.IndexOfUnitAt(first);
+                Sample(check, before);
+                if (match.Index < 0)
+                {
+                    return;
+                }
+
+                var found = joined.IndexOfUnitAt(match.Index);
+                if (regex.JoinedMatchIsMatch && match.Index + match.Length <= units.EndOf(found))
+                {
+                    _checkHit[check] = true;
+                    return;
+                }
+
+                Wake(check, found, units);
+                from = units.EndOf(found) + 1;
+            }
         }
 
         private void Stop()
@@ -334,6 +397,20 @@ public sealed partial class CompiledPatternSet
             {
                 (_cost ??= new long[_set._checkCount])[check] += _clock.GetTimestamp() - before;
                 (_runs ??= new int[_set._checkCount])[check]++;
+            }
+        }
+
+        // A run shared by several checks costs each of them its share.
+        private void SampleShared(int[] checks, long before)
+        {
+            if (Sampled)
+            {
+                var share = (_clock.GetTimestamp() - before) / checks.Length;
+                foreach (var check in checks)
+                {
+                    (_cost ??= new long[_set._checkCount])[check] += share;
+                    (_runs ??= new int[_set._checkCount])[check]++;
+                }
             }
         }
 

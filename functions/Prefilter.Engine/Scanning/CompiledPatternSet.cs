@@ -13,10 +13,11 @@ namespace Prefilter.Engine.Scanning;
 /// <para>Compiling analyzes every regex (<see cref="RegexAnalyzer"/>), groups the rules by the part of the mail they
 /// read, stores identical (part, regex) pairs once, and builds one literal index per part. Regex engines are built
 /// on first use, so compiling stays cheap and a cold instance pays only for the rules its first mails wake.</para>
-/// <para>A scan parses the mail once, runs each part's literal pass, runs a regex only on the units (paragraph,
-/// header value, URI, line) that hold one of its literals — or on every unit for regexes without a useful literal
-/// (<see cref="UnfilteredRegexes"/>) — decides header rules on absent headers without a regex, looks up list rules
-/// by hash, and evaluates meta rules once over the hits.</para>
+/// <para>A scan parses the mail once, runs each part's literal pass (one Aho-Corasick automaton per part), runs a
+/// regex only on the units (paragraph, header value, URI, line) that hold one of its literals — or, for regexes
+/// without a useful literal (<see cref="UnfilteredRegexes"/>), over the part's units joined, a group of them at once
+/// where they can run that way — decides header rules on absent headers without a regex, looks up list rules by
+/// hash, and evaluates meta rules once over the hits.</para>
 /// </remarks>
 public sealed partial class CompiledPatternSet
 {
@@ -48,7 +49,7 @@ public sealed partial class CompiledPatternSet
 
         // Headers always count: list rules and absent-header decisions read them without a target of their own.
         _partsRead = targets.Aggregate(MessageParts.Headers, (parts, target) => parts | target.Part);
-        UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length);
+        UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length + target.JoinedGroups.Sum(group => group.Checks.Length));
         DistinctRegexes = checkCount;
     }
 

@@ -1,46 +1,231 @@
-using System.Buffers;
-
 namespace Prefilter.Engine.Scanning;
 
 /// <summary>
-/// All required literals of the checks that read one part, searched in one vectorised pass
-/// (<see cref="SearchValues{T}"/> of strings); each position found is resolved to the literals that start there
-/// and the checks they wake. Immutable and thread-safe.
+/// All required literals of the checks that read one part, found in one pass over the text by an Aho-Corasick
+/// automaton: every occurrence of every literal, each with the checks it wakes. Immutable and thread-safe.
 /// </summary>
+/// <remarks>
+/// A vectorised <c>IndexOfAny</c> over thousands of literals stops at nearly every word of a mail, and then each stop
+/// has to find which literals start there; the automaton reads each character once, with two array lookups, and
+/// knows at each position which literals end there. The transition table is dense over an alphabet of the
+/// characters the literals use (all others share one class), so its size is states × that alphabet.
+/// </remarks>
 internal sealed class LiteralIndex
 {
-    private readonly SearchValues<string> _values;
-    private readonly Dictionary<char, Entry[]> _byFirst;
-    private readonly StringComparison _comparison;
+    private readonly bool _ignoreCase;
+    private readonly ushort[] _asciiClass = new ushort[128];
+    private readonly Dictionary<char, ushort> _otherClass = [];
+    private readonly int _classes;
+    private readonly int[] _next;
+    private readonly int[] _outputStart;
+    private readonly int[] _outputLength;
+    private readonly int[] _outputCheck;
 
     /// <param name="literals">Each literal with the global indices of the checks it wakes.</param>
-    /// <param name="ignoreCase">Plain literals are matched ignoring case; folded text is already lowercase.</param>
+    /// <param name="ignoreCase">
+    /// Plain literals match ignoring case as <see cref="StringComparison.OrdinalIgnoreCase"/> does (per character,
+    /// upper-invariant); folded text is already lowercase and matches ordinally.
+    /// </param>
     public LiteralIndex(IReadOnlyDictionary<string, List<int>> literals, bool ignoreCase)
     {
-        _comparison = ignoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
-        _values = SearchValues.Create([.. literals.Keys], _comparison);
-        _byFirst = literals
-            .GroupBy(pair => Key(pair.Key[0]))
-            .ToDictionary(group => group.Key, group => group.Select(pair => new Entry(pair.Key, [.. pair.Value])).ToArray());
+        _ignoreCase = ignoreCase;
+        _classes = 1; // class 0: every character no literal uses
+        foreach (var c in literals.Keys.SelectMany(literal => literal).Select(Fold).Distinct().Order())
+        {
+            var id = (ushort)_classes++;
+            if (c < 128)
+            {
+                _asciiClass[c] = id;
+            }
+            else
+            {
+                _otherClass.Add(c, id);
+            }
+        }
+
+        if (ignoreCase)
+        {
+            // Both cases of an ASCII letter share its class, so the hot loop needs no folding for ASCII.
+            for (var c = 'a'; c <= 'z'; c++)
+            {
+                _asciiClass[c] = _asciiClass[char.ToUpperInvariant(c)];
+            }
+        }
+
+
+        // The trie: children per state, the literals ending at each state.
+        var children = new List<Dictionary<int, int>> { new() };
+        var ends = new List<List<(int Length, int[] Checks)>> { new() };
+        foreach (var (literal, checks) in literals)
+        {
+            var state = 0;
+            foreach (var c in literal)
+            {
+                var cls = ClassOf(c);
+                if (!children[state].TryGetValue(cls, out var child))
+                {
+                    child = children.Count;
+                    children[state].Add(cls, child);
+                    children.Add([]);
+                    ends.Add([]);
+                }
+
+                state = child;
+            }
+
+            ends[state].Add((literal.Length, [.. checks]));
+        }
+
+        // Breadth-first: each state's failure link is final before its children need it, so the dense table and the
+        // outputs (own literals, then those of the failure state) are built in one sweep.
+        var states = children.Count;
+        _next = new int[states * _classes];
+        var failure = new int[states];
+        var outputs = new List<(int Length, int[] Checks)>[states];
+        outputs[0] = ends[0];
+        var queue = new Queue<int>();
+        foreach (var (cls, child) in children[0])
+        {
+            _next[cls] = child;
+            queue.Enqueue(child);
+        }
+
+        while (queue.Count > 0)
+        {
+            var state = queue.Dequeue();
+            outputs[state] = [.. ends[state], .. outputs[failure[state]]];
+            for (var cls = 0; cls < _classes; cls++)
+            {
+                if (children[state].TryGetValue(cls, out var child))
+                {
+                    failure[child] = _next[failure[state] * _classes + cls];
+                    _next[state * _classes + cls] = child;
+                    queue.Enqueue(child);
+                }
+                else
+                {
+                    _next[state * _classes + cls] = _next[failure[state] * _classes + cls];
+                }
+            }
+        }
+
+        _outputStart = new int[states + 1];
+        var lengths = new List<int>();
+        var checkList = new List<int>();
+        for (var state = 0; state < states; state++)
+        {
+            _outputStart[state] = lengths.Count;
+            foreach (var (length, checks) in outputs[state])
+            {
+                foreach (var check in checks)
+                {
+                    lengths.Add(length);
+                    checkList.Add(check);
+                }
+            }
+        }
+
+        _outputStart[states] = lengths.Count;
+        _outputLength = [.. lengths];
+        _outputCheck = [.. checkList];
+
+        // The hot loop reads one entry per character: the target's row offset, complemented when the target has
+        // outputs, so neither a multiplication nor a second lookup is needed on the way.
+        for (var i = 0; i < _next.Length; i++)
+        {
+            var target = _next[i];
+            _next[i] = _outputStart[target] != _outputStart[target + 1] ? ~(target * _classes) : target * _classes;
+        }
     }
 
-    /// <summary>The next position at or after <paramref name="from"/> where some literal starts, or -1.</summary>
-    public int Next(ReadOnlySpan<char> text, int from)
+    /// <summary>Every occurrence of every literal in <paramref name="text"/>, by end position.</summary>
+    public Matches Find(ReadOnlySpan<char> text) => new(this, text);
+
+    private char Fold(char c) =>
+        _ignoreCase && !char.IsSurrogate(c) ? char.ToUpperInvariant(c) : c;
+
+    private int ClassOf(char c)
     {
-        var found = text[from..].IndexOfAny(_values);
-        return found < 0 ? -1 : from + found;
+        if (c < 128)
+        {
+            return _asciiClass[c];
+        }
+
+        if (_otherClass.Count == 0)
+        {
+            return 0;
+        }
+
+        // A few non-ASCII characters fold to ASCII ones (U+017F long s to S), as OrdinalIgnoreCase compares them.
+        var folded = Fold(c);
+        return folded < 128 ? _asciiClass[folded] : _otherClass.GetValueOrDefault(folded);
     }
 
-    /// <summary>The literals that may start with <paramref name="first"/>; check each with <see cref="StartsAt"/>.</summary>
-    public ReadOnlySpan<Entry> Candidates(char first) =>
-        _byFirst.TryGetValue(Key(first), out var entries) ? entries : [];
+    /// <summary>Enumerates literal occurrences: each is one (start, check) pair; a check may come several times.</summary>
+    public ref struct Matches
+    {
+        private readonly LiteralIndex _index;
+        private readonly ReadOnlySpan<char> _text;
+        private int _row;
+        private int _position;
+        private int _output;
+        private int _outputEnd;
 
-    public bool StartsAt(ReadOnlySpan<char> text, int position, Entry entry) =>
-        text[position..].StartsWith(entry.Literal, _comparison);
+        internal Matches(LiteralIndex index, ReadOnlySpan<char> text)
+        {
+            _index = index;
+            _text = text;
+            _position = -1;
+        }
 
-    // OrdinalIgnoreCase compares upper-invariant forms, so bucketing by them never separates two equal strings.
-    private char Key(char c) => _comparison == StringComparison.Ordinal ? c : char.ToUpperInvariant(c);
+        /// <summary>Where the current literal starts in the text.</summary>
+        public readonly int Start => _position - _index._outputLength[_output] + 1;
 
-    /// <summary>A literal and the checks it wakes.</summary>
-    public sealed record Entry(string Literal, int[] Checks);
+        /// <summary>Where the current literal ends in the text (past its last character).</summary>
+        public readonly int End => _position + 1;
+
+        /// <summary>A check the current literal wakes.</summary>
+        public readonly int Check => _index._outputCheck[_output];
+
+        /// <summary>Moves to the next (occurrence, check) pair.</summary>
+        public bool MoveNext()
+        {
+            if (++_output < _outputEnd)
+            {
+                return true;
+            }
+
+            var index = _index;
+            var next = index._next;
+            var ascii = index._asciiClass;
+            var row = _row;
+            for (var position = _position + 1; position < _text.Length; position++)
+            {
+                var c = _text[position];
+                var target = next[row + (c < 128 ? ascii[c] : index.ClassOf(c))];
+                if (target >= 0)
+                {
+                    row = target;
+                    continue;
+                }
+
+                row = ~target;
+                var state = row / index._classes;
+                _row = row;
+                _position = position;
+                _output = index._outputStart[state];
+                _outputEnd = index._outputStart[state + 1];
+                return true;
+            }
+
+            _row = row;
+            _position = _text.Length;
+            _outputEnd = 0;
+            return false;
+        }
+
+        public readonly Matches GetEnumerator() => this;
+
+        public readonly (int Start, int End, int Check) Current => (Start, End, Check);
+    }
 }

@@ -25,25 +25,34 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     public RegexPlan Plan { get; } = plan;
 
     /// <summary>
-    /// Whether <see cref="FirstJoinedMatch"/> may stand in for running on each unit: a linear pattern without
+    /// Whether <see cref="NextJoinedMatch"/> may stand in for running on each unit: a linear pattern without
     /// unit-edge anchors matches in some unit only if, in multiline mode, it matches the units joined by newlines.
     /// </summary>
     public bool CanRunJoined { get; } = (plan.Class == RuleExecutionClass.Linear || plan.GatePattern is not null)
         && !UnitAnchors.IsMatch(plan.GatePattern ?? plan.Pattern);
 
+    /// <summary>The linear pattern <see cref="NextJoinedMatch"/> runs (multiline) when <see cref="CanRunJoined"/> holds.</summary>
+    public string JoinedPattern => Plan.GatePattern ?? Plan.LinearPattern!;
+
     /// <summary>
-    /// Offset of the leftmost match in units joined by <c>'\n'</c> (multiline), or -1. No unit before the one holding
-    /// that offset can match; units from there on need their own run, since a match may span a separator.
+    /// Whether a match of <see cref="JoinedPattern"/> that lies inside one unit is a match of the rule's pattern in
+    /// that unit: true for linear patterns; a gate pattern only over-approximates.
     /// </summary>
-    public int FirstJoinedMatch(ReadOnlySpan<char> joined)
+    public bool JoinedMatchIsMatch => Plan.Class == RuleExecutionClass.Linear && Plan.GatePattern is null;
+
+    /// <summary>
+    /// The leftmost match at or after <paramref name="from"/> in units joined by <c>'\n'</c> (multiline), or index -1.
+    /// No unit before the one holding it can match; see <see cref="JoinedMatchIsMatch"/> for what it proves.
+    /// </summary>
+    public (int Index, int Length) NextJoinedMatch(ReadOnlySpan<char> joined, int from)
     {
-        var regex = _joined ??= new Regex(Plan.GatePattern ?? Plan.LinearPattern!, Linear | RegexOptions.Multiline);
-        foreach (var match in regex.EnumerateMatches(joined))
+        var regex = _joined ??= new Regex(JoinedPattern, Linear | RegexOptions.Multiline);
+        foreach (var match in regex.EnumerateMatches(joined, from))
         {
-            return match.Index;
+            return (match.Index, match.Length);
         }
 
-        return -1;
+        return (-1, 0);
     }
 
     /// <summary>Whether the pattern matches somewhere in <paramref name="input"/>.</summary>

@@ -1,4 +1,5 @@
 using Prefilter.Engine.Messages;
+using Prefilter.Engine.Regexes;
 
 namespace Prefilter.Engine.Scanning;
 
@@ -47,6 +48,15 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
     /// <summary>Checks with no useful literal: they run on every unit of the part.</summary>
     public int[] Unfiltered { get; private set; } = [];
 
+    /// <summary>
+    /// Unfiltered checks of a part that comes as joined units (<see cref="TextUnits"/>), tested a group at a time
+    /// before any member runs; these are not in <see cref="Unfiltered"/>.
+    /// </summary>
+    public JoinedGroup[] JoinedGroups { get; private set; } = [];
+
+    /// <summary>Whether the part's units come joined, so <see cref="JoinedGroups"/> can run.</summary>
+    private bool ComesJoined => Kind is TargetKind.Body or TargetKind.RawBody or TargetKind.Uri;
+
     /// <summary>Checks woken by plain literals.</summary>
     public LiteralIndex? Plain { get; private set; }
 
@@ -61,6 +71,17 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
 
     public bool HasFoldedPass => Folded is not null || MarkerWakes.Length > 0;
 
+    // Larger groups skip more runs when none matches, but their automaton grows and one member's match sends the
+    // whole group to one-by-one runs; measured on the public corpus with the SpamAssassin set.
+    private const int JoinedGroupSize = 16;
+
+    // A pattern that a few characters can match ("e", "^> ", "[0-9]%") matches most mails and would send its whole
+    // group to one-by-one runs; it runs alone, and cheaply, since its first match comes early.
+    private static bool MatchesOften(RegexPlan plan) =>
+        RegexShapes.MinWidth(RegexSyntax.Parse(plan.Pattern)) <= OftenMatchingWidth;
+
+    private const int OftenMatchingWidth = 4;
+
     public static string KeyOf(TargetKind kind, string? headerName, string? ifUnset) =>
         $"{kind}\u0000{headerName?.ToLowerInvariant()}\u0000{ifUnset}";
 
@@ -72,6 +93,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
         var plain = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         var folded = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var unfiltered = new List<int>();
+        var joinable = new List<ScanCheck>();
         var markerWakes = new List<int>();
         var markerMasks = new List<byte>();
         foreach (var check in Checks)
@@ -79,7 +101,15 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
             var plan = check.Regex.Plan;
             if (plan.RequiredLiterals.Count == 0)
             {
-                unfiltered.Add(check.Index);
+                if (ComesJoined && check.Regex.CanRunJoined && !MatchesOften(plan))
+                {
+                    joinable.Add(check);
+                }
+                else
+                {
+                    unfiltered.Add(check.Index);
+                }
+
                 continue;
             }
 
@@ -102,6 +132,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
         }
 
         Unfiltered = [.. unfiltered];
+        JoinedGroups = [.. joinable.Chunk(JoinedGroupSize).Select(members => new JoinedGroup(members))];
         MarkerWakes = [.. markerWakes];
         MarkerMasks = [.. markerMasks];
         Plain = plain.Count > 0 ? new LiteralIndex(plain, ignoreCase: true) : null;

@@ -1,0 +1,54 @@
+using Prefilter.Engine.Scanning;
+using static Prefilter.Engine.Tests.Scanning.TestSets;
+
+namespace Prefilter.Engine.Tests.Scanning;
+
+/// <summary>
+/// Regexes without a literal run over a part's units joined (alone, or a group of them at once); what they find there
+/// must be what running on each paragraph finds.
+/// </summary>
+public class JoinedRunTests
+{
+    private static readonly ScannerOptions Reference = new() { RunEveryRegexOnEveryUnit = true };
+
+    // Twenty rules without a literal, long enough to be grouped; rule k matches "<k letters> <k digits>" only.
+    private static readonly Engine.PatternSets.Rule[] Numbered = [.. Enumerable.Range(5, 20)
+        .Select(k => Body($"SHAPE_{k}", $@"\b[a-z]{{{k}}}[\t ][0-9]{{{k}}}\b"))];
+
+    [Fact]
+    public void Grouped_rules_hit_exactly_the_paragraphs_they_match_even_late_in_the_mail()
+    {
+        var set = Of(Numbered);
+        var filler = string.Join("\r\n\r\n", Enumerable.Range(0, 30).Select(i => $"Paragraph {i} says nothing much."));
+        var body = filler + "\r\n\r\n" + new string('q', 7) + " " + new string('7', 7) + "\r\n\r\n" + new string('z', 19) + " " + new string('1', 19);
+
+        var prefiltered = CompiledPatternSet.Compile(set).Scan(Mail(body));
+        var reference = CompiledPatternSet.Compile(set, Reference).Scan(Mail(body));
+
+        Assert.Equal(["SHAPE_7", "SHAPE_19"], prefiltered.HitIds());
+        Assert.Equal(reference.HitIds(), prefiltered.HitIds());
+        Assert.True(prefiltered.RegexRuns * 10 < reference.RegexRuns, $"{prefiltered.RegexRuns} runs against {reference.RegexRuns} for every rule on every paragraph");
+    }
+
+    [Fact]
+    public void A_match_that_spans_two_paragraphs_is_no_hit_and_the_search_goes_on_after_it()
+    {
+        var set = Of([.. Numbered, Body("WORD_THEN_CAPITALS", @"[a-z]{5}\s[A-Z]{5}")]);
+        var spanning = Mail("The first paragraph ends in hello\r\n\r\nWORLD starts the second.");
+        var later = Mail("The first paragraph ends in hello\r\n\r\nWORLD starts the second.\r\n\r\nA third has abcde FGHIJ inside.");
+
+        Assert.Empty(CompiledPatternSet.Compile(set).Scan(spanning).HitIds());
+        Assert.Equal(["WORD_THEN_CAPITALS"], CompiledPatternSet.Compile(set).Scan(later).HitIds());
+    }
+
+    [Fact]
+    public void Grouped_rules_share_the_cost_of_the_group_run_when_sampled()
+    {
+        var set = CompiledPatternSet.Compile(Of(Numbered), new ScannerOptions { CostSampleRate = 1.0 });
+
+        var result = set.Scan(Mail(string.Join("\r\n\r\n", Enumerable.Range(0, 10).Select(i => $"Nothing in paragraph {i}."))));
+
+        Assert.Empty(result.HitIds());
+        Assert.Equal(Numbered.Select(rule => rule.Id).Order(), result.RuleCosts!.Select(cost => cost.RuleId).Order());
+    }
+}
