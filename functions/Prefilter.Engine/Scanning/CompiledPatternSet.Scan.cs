@@ -196,7 +196,7 @@ public sealed partial class CompiledPatternSet
                     FoldedPass(target, units);
                 }
 
-                foreach (var group in target.JoinedGroups)
+                foreach (var group in target.UnfilteredGroups)
                 {
                     RunGroup(group, units);
                 }
@@ -227,9 +227,10 @@ public sealed partial class CompiledPatternSet
             }
         }
 
-        private void RunGroup(JoinedGroup group, Units units)
+        private void RunGroup(UnfilteredGroup group, Units units)
         {
-            if (units.Joined is not { } joined || units.Count < 2)
+            var joined = group.Joined && units.Count > 1 ? units.Joined : null;
+            if (joined is null && units.Count > 1)
             {
                 RunUnfiltered(group.Checks, units);
                 return;
@@ -248,10 +249,16 @@ public sealed partial class CompiledPatternSet
             }
 
             _regexRuns++;
-            var first = group.FirstMatch(joined.Text);
+            var first = group.FirstMatch(joined is null ? units[0] : joined.Text);
             SampleShared(group.Checks, before);
             if (first < 0)
             {
+                return;
+            }
+
+            if (joined is null)
+            {
+                RunUnfiltered(group.Checks, units);
                 return;
             }
 
@@ -333,11 +340,11 @@ public sealed partial class CompiledPatternSet
             }
         }
 
-        // A linear regex without unit anchors runs over all units joined, which replaces dozens of runs on short lines
+        // A filter pattern without unit anchors runs over all units joined, which replaces dozens of runs on short lines
         // and paragraphs by one. No unit before its leftmost match can match. A linear pattern's match inside one unit
         // is a match of that unit (a separator gives anchors and \b the same edges as a unit's ends); a match that
-        // spans a separator, or a gate pattern's match, only names the unit to run next, and the search goes on
-        // after that unit.
+        // spans a separator only names the unit to run next, and the search goes on after that unit. A gate's or
+        // core's match only says where unit runs start.
         private void RunJoined(int check, TextUnits joined, Units units, int from)
         {
             var regex = _set.CheckAt(check).Regex;
@@ -374,7 +381,19 @@ public sealed partial class CompiledPatternSet
                 }
 
                 var found = joined.IndexOfUnitAt(match.Index);
-                if (regex.JoinedMatchIsMatch && match.Index + match.Length <= units.EndOf(found))
+                if (!regex.JoinedMatchIsMatch)
+                {
+                    // A gate's match can be long (a backreference widened to any text), so finding the next one costs
+                    // more than the unit runs, which test the gate on each unit first anyway.
+                    for (var unit = found; unit < units.Count && !Stopped && !_checkHit[check]; unit++)
+                    {
+                        Wake(check, unit, units);
+                    }
+
+                    return;
+                }
+
+                if (match.Index + match.Length <= units.EndOf(found))
                 {
                     _checkHit[check] = true;
                     return;

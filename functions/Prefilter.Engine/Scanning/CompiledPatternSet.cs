@@ -15,8 +15,8 @@ namespace Prefilter.Engine.Scanning;
 /// on first use, so compiling stays cheap and a cold instance pays only for the rules its first mails wake.</para>
 /// <para>A scan parses the mail once, runs each part's literal pass (one Aho-Corasick automaton per part), runs a
 /// regex only on the units (paragraph, header value, URI, line) that hold one of its literals — or, for regexes
-/// without a useful literal (<see cref="UnfilteredRegexes"/>), over the part's units joined, a group of them at once
-/// where they can run that way — decides header rules on absent headers without a regex, looks up list rules by
+/// without a useful literal (<see cref="UnfilteredRegexes"/>), over the part's units joined and a group of them at
+/// once — decides header rules on absent headers without a regex, looks up list rules by
 /// hash, and evaluates meta rules once over the hits.</para>
 /// </remarks>
 public sealed partial class CompiledPatternSet
@@ -49,7 +49,7 @@ public sealed partial class CompiledPatternSet
 
         // Headers always count: list rules and absent-header decisions read them without a target of their own.
         _partsRead = targets.Aggregate(MessageParts.Headers, (parts, target) => parts | target.Part);
-        UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length + target.JoinedGroups.Sum(group => group.Checks.Length));
+        UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length + target.UnfilteredGroups.Sum(group => group.Checks.Length));
         DistinctRegexes = checkCount;
     }
 

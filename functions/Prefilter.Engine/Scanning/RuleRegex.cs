@@ -25,17 +25,20 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     public RegexPlan Plan { get; } = plan;
 
     /// <summary>
-    /// Whether <see cref="NextJoinedMatch"/> may stand in for running on each unit: a linear pattern without
-    /// unit-edge anchors matches in some unit only if, in multiline mode, it matches the units joined by newlines.
+    /// A linear pattern that matches wherever the rule's pattern does: the pattern itself, its edge rewrite, the core
+    /// without leading lookarounds, or the gate of a backtracking pattern; null for a backtracking pattern without a
+    /// gate.
     /// </summary>
-    public bool CanRunJoined { get; } = (plan.Class == RuleExecutionClass.Linear || plan.GatePattern is not null)
-        && !UnitAnchors.IsMatch(plan.GatePattern ?? plan.Pattern);
-
-    /// <summary>The linear pattern <see cref="NextJoinedMatch"/> runs (multiline) when <see cref="CanRunJoined"/> holds.</summary>
-    public string JoinedPattern => Plan.GatePattern ?? Plan.LinearPattern!;
+    public string? FilterPattern { get; } = plan.GatePattern ?? plan.LinearPattern;
 
     /// <summary>
-    /// Whether a match of <see cref="JoinedPattern"/> that lies inside one unit is a match of the rule's pattern in
+    /// Whether <see cref="NextJoinedMatch"/> may stand in for running on each unit: a filter pattern without
+    /// unit-edge anchors matches in some unit only if, in multiline mode, it matches the units joined by newlines.
+    /// </summary>
+    public bool CanRunJoined { get; } = (plan.GatePattern ?? plan.LinearPattern) is { } filter && !UnitAnchors.IsMatch(filter);
+
+    /// <summary>
+    /// Whether a match of <see cref="FilterPattern"/> that lies inside one unit is a match of the rule's pattern in
     /// that unit: true for linear patterns; a gate pattern only over-approximates.
     /// </summary>
     public bool JoinedMatchIsMatch => Plan.Class == RuleExecutionClass.Linear && Plan.GatePattern is null;
@@ -46,7 +49,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     /// </summary>
     public (int Index, int Length) NextJoinedMatch(ReadOnlySpan<char> joined, int from)
     {
-        var regex = _joined ??= new Regex(JoinedPattern, Linear | RegexOptions.Multiline);
+        var regex = _joined ??= new Regex(FilterPattern!, Linear | RegexOptions.Multiline);
         foreach (var match in regex.EnumerateMatches(joined, from))
         {
             return (match.Index, match.Length);

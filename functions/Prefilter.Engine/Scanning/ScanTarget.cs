@@ -49,13 +49,13 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
     public int[] Unfiltered { get; private set; } = [];
 
     /// <summary>
-    /// Unfiltered checks of a part that comes as joined units (<see cref="TextUnits"/>), tested a group at a time
-    /// before any member runs; these are not in <see cref="Unfiltered"/>.
+    /// Checks without a useful literal tested a group at a time before any member runs (see
+    /// <see cref="UnfilteredGroup"/>); these are not in <see cref="Unfiltered"/>.
     /// </summary>
-    public JoinedGroup[] JoinedGroups { get; private set; } = [];
+    public UnfilteredGroup[] UnfilteredGroups { get; private set; } = [];
 
-    /// <summary>Whether the part's units come joined, so <see cref="JoinedGroups"/> can run.</summary>
-    private bool ComesJoined => Kind is TargetKind.Body or TargetKind.RawBody or TargetKind.Uri;
+    /// <summary>Whether the part's units come joined (<see cref="TextUnits"/>), so checks can run over all of them at once.</summary>
+    public bool ComesJoined => Kind is TargetKind.Body or TargetKind.RawBody or TargetKind.Uri;
 
     /// <summary>Checks woken by plain literals.</summary>
     public LiteralIndex? Plain { get; private set; }
@@ -73,7 +73,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
 
     // Larger groups skip more runs when none matches, but their automaton grows and one member's match sends the
     // whole group to one-by-one runs; measured on the public corpus with the SpamAssassin set.
-    private const int JoinedGroupSize = 16;
+    private const int GroupSize = 16;
 
     // A pattern that a few characters can match ("e", "^> ", "[0-9]%") matches most mails and would send its whole
     // group to one-by-one runs; it runs alone, and cheaply, since its first match comes early.
@@ -93,7 +93,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
         var plain = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         var folded = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var unfiltered = new List<int>();
-        var joinable = new List<ScanCheck>();
+        var groupable = new List<ScanCheck>();
         var markerWakes = new List<int>();
         var markerMasks = new List<byte>();
         foreach (var check in Checks)
@@ -101,9 +101,9 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
             var plan = check.Regex.Plan;
             if (plan.RequiredLiterals.Count == 0)
             {
-                if (ComesJoined && check.Regex.CanRunJoined && !MatchesOften(plan))
+                if ((ComesJoined ? check.Regex.CanRunJoined : check.Regex.FilterPattern is not null) && !MatchesOften(plan))
                 {
-                    joinable.Add(check);
+                    groupable.Add(check);
                 }
                 else
                 {
@@ -132,7 +132,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
         }
 
         Unfiltered = [.. unfiltered];
-        JoinedGroups = [.. joinable.Chunk(JoinedGroupSize).Select(members => new JoinedGroup(members))];
+        UnfilteredGroups = [.. groupable.Chunk(GroupSize).Select(members => new UnfilteredGroup(members, ComesJoined))];
         MarkerWakes = [.. markerWakes];
         MarkerMasks = [.. markerMasks];
         Plain = plain.Count > 0 ? new LiteralIndex(plain, ignoreCase: true) : null;

@@ -51,4 +51,20 @@ public class JoinedRunTests
         Assert.Empty(result.HitIds());
         Assert.Equal(Numbered.Select(rule => rule.Id).Order(), result.RuleCosts!.Select(cost => cost.RuleId).Order());
     }
+
+    [Theory]
+    [InlineData("Weekly notes", new string[0])]
+    [InlineData("ABCDEFG 12345 inside", new[] { "SUBJECT_SHAPE_7" })]
+    [InlineData("xyzxyzxyzxyz 123456789012 and HIJKLMNOP 123456789", new[] { "SUBJECT_SHAPE_9", "SUBJECT_SHAPE_12" })]
+    public void Grouped_header_rules_hit_exactly_what_each_rule_alone_hits(string subject, string[] expected)
+    {
+        // Rule k: k capitals or k lowercase letters, a space, then digits; a group of them runs on the one header value.
+        var set = Of([.. Enumerable.Range(5, 10).Select(k => Header($"SUBJECT_SHAPE_{k}", "Subject", $@"\b(?:[A-Z]{{{k}}}|[a-z]{{{k}}})\s[0-9]{{5,{k}}}\b"))]);
+
+        var prefiltered = CompiledPatternSet.Compile(set).Scan(Mail("Body.", subject: subject));
+        var reference = CompiledPatternSet.Compile(set, Reference).Scan(Mail("Body.", subject: subject));
+
+        Assert.Equal(expected, prefiltered.HitIds());
+        Assert.Equal(reference.HitIds(), prefiltered.HitIds());
+    }
 }
