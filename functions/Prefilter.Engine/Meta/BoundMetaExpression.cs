@@ -16,7 +16,11 @@ public sealed class BoundMetaExpression
         _program = program;
         _maxStack = maxStack;
         _indices = indices;
+        _hitsWhenNoneHit = MetaExpression.IsHit(Evaluate(new bool[indices.Length == 0 ? 0 : Math.Max(0, indices.Max()) + 1]));
     }
+
+    // Most metas reference rules that did not hit; their value is then fixed, so it is computed once.
+    private readonly bool _hitsWhenNoneHit;
 
     /// <summary>The expression this was bound from.</summary>
     public MetaExpression Expression { get; }
@@ -50,7 +54,18 @@ public sealed class BoundMetaExpression
 
     /// <summary>Whether the meta hits for these per-rule hit flags.</summary>
     /// <param name="hits">Per-rule hit flags of the current message.</param>
-    public bool Hits(ReadOnlySpan<bool> hits) => MetaExpression.IsHit(Evaluate(hits));
+    public bool Hits(ReadOnlySpan<bool> hits)
+    {
+        foreach (var index in _indices)
+        {
+            if (index >= 0 && hits[index])
+            {
+                return MetaExpression.IsHit(Evaluate(hits));
+            }
+        }
+
+        return _hitsWhenNoneHit;
+    }
 
     private readonly ref struct DoubleValues(ReadOnlySpan<double> values, int[] indices) : IMetaValues
     {

@@ -145,6 +145,20 @@ public class CompiledPatternSetTests
     }
 
     [Fact]
+    public void Metas_that_hit_when_none_of_their_rules_hit_do_so_and_stop_when_one_does()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Body("__A", "alpha", score: 0),
+            Body("__B", "beta", score: 0),
+            MetaRule("NEITHER", "!__A && !__B"),
+            MetaRule("FEWER_THAN_ONE", "__A + __B < 1"),
+            MetaRule("CONSTANT", "1")));
+
+        Assert.Equal(["NEITHER", "FEWER_THAN_ONE", "CONSTANT"], set.Scan(Mail("nothing here")).HitIds());
+        Assert.Equal(["__B", "CONSTANT"], set.Scan(Mail("beta")).HitIds());
+    }
+
+    [Fact]
     public void The_deadline_stops_the_scan_with_an_incomplete_verdict()
     {
         var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(500));
