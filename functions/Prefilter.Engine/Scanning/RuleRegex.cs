@@ -15,6 +15,9 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     // Unit-edge anchors and options that switch multiline off would change meaning on joined units.
     private static readonly Regex UnitAnchors = new(@"\\[AzZG]|\(\?[imnsx]*-[imnsx]*m", RegexOptions.CultureInvariant);
 
+    // Free-spacing mode lets a '#' comment run to the end of the pattern, past whatever follows it in an alternation.
+    private static readonly Regex FreeSpacing = new(@"\(\?[imnsx-]*x[imnsx-]*[:)]", RegexOptions.CultureInvariant);
+
     private Regex? _linear;
     private Regex? _joined;
     private Regex? _gate;
@@ -30,6 +33,9 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     /// gate.
     /// </summary>
     public string? FilterPattern { get; } = plan.GatePattern ?? plan.LinearPattern;
+
+    /// <summary>Whether <see cref="FilterPattern"/> can be one branch of an alternation of several patterns.</summary>
+    public bool CanBeGrouped { get; } = (plan.GatePattern ?? plan.LinearPattern) is { } filter && !FreeSpacing.IsMatch(filter);
 
     /// <summary>
     /// Whether <see cref="NextJoinedMatch"/> may stand in for running on each unit: a filter pattern without

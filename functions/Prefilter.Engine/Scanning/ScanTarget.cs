@@ -101,7 +101,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
             var plan = check.Regex.Plan;
             if (plan.RequiredLiterals.Count == 0)
             {
-                if ((ComesJoined ? check.Regex.CanRunJoined : check.Regex.FilterPattern is not null) && !MatchesOften(plan))
+                if (check.Regex.CanBeGrouped && (!ComesJoined || check.Regex.CanRunJoined) && !MatchesOften(plan))
                 {
                     groupable.Add(check);
                 }

@@ -18,7 +18,7 @@ internal sealed class UnfilteredGroup
     private Regex? _regex;
     private volatile bool _refused;
 
-    /// <param name="checks">The checks, each with a <see cref="RuleRegex.FilterPattern"/>.</param>
+    /// <param name="checks">The checks, each with a regex whose <see cref="RuleRegex.CanBeGrouped"/> holds.</param>
     /// <param name="joined">
     /// Whether the group runs over joined units (multiline; every member's <see cref="RuleRegex.CanRunJoined"/> holds)
     /// rather than over a single unit.

@@ -67,4 +67,15 @@ public class JoinedRunTests
         Assert.Equal(expected, prefiltered.HitIds());
         Assert.Equal(reference.HitIds(), prefiltered.HitIds());
     }
+
+    [Fact]
+    public void A_free_spacing_rule_whose_comment_would_swallow_the_rest_of_a_group_runs_alone()
+    {
+        // Inside an alternation, this rule's '#' comment would run past its own branch and hide every later member.
+        var set = Of([Body("SPACED", @"(?x) [a-z]{6} \s [0-9]{6}  \b  # six letters, six digits"), .. Numbered]);
+
+        var result = CompiledPatternSet.Compile(set).Scan(Mail("Code seven: abcdefg 1234567 here. And abcdef 123456."));
+
+        Assert.Equal(["SPACED", "SHAPE_6", "SHAPE_7"], result.HitIds());
+    }
 }
