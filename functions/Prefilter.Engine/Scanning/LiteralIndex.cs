@@ -6,7 +6,7 @@ namespace Prefilter.Engine.Scanning;
 /// </summary>
 /// <remarks>
 /// A vectorised <c>IndexOfAny</c> over thousands of literals stops at nearly every word of a mail, and then each stop
-/// has to find which literals start there; the automaton reads each character once, with two array lookups, and
+/// has to find which literals start there; the automaton reads each character once, with one table lookup, and
 /// knows at each position which literals end there. The transition table is dense over an alphabet of the
 /// characters the literals use (all others share one class), so its size is states × that alphabet.
 /// </remarks>
@@ -51,7 +51,6 @@ internal sealed class LiteralIndex
                 _asciiClass[c] = _asciiClass[char.ToUpperInvariant(c)];
             }
         }
-
 
         // The trie: children per state, the literals ending at each state.
         var children = new List<Dictionary<int, int>> { new() };
