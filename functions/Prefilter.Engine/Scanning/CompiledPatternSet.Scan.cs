@@ -227,6 +227,8 @@ public sealed partial class CompiledPatternSet
             }
         }
 
+        // One run of the group's alternation decides for all members when none can match; otherwise the members run
+        // on their own, over the joined units from the group's first match on, or on the one unit.
         private void RunGroup(UnfilteredGroup group, Units units)
         {
             var joined = group.Joined && units.Count > 1 ? units.Joined : null;
