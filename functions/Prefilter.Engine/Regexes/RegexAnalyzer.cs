@@ -90,12 +90,11 @@ public static class RegexAnalyzer
         var (literals, folded, nonAscii) = Literals(root);
         var estimate = RegexShapes.AutomatonSize(root);
         var needsBacktracking = EdgeRewriter.NeedsBacktracking(root);
-        if (!needsBacktracking && LinearEngineAccepts(pattern, estimate, out var built))
+        if (!needsBacktracking && LinearEngineAccepts(pattern, estimate))
         {
             return new RegexPlan(pattern, RuleExecutionClass.Linear)
             {
                 LinearPattern = pattern,
-                BuiltLinear = built,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
                 MarkerWakes = nonAscii,
@@ -103,13 +102,12 @@ public static class RegexAnalyzer
         }
 
         if (needsBacktracking && EdgeRewriter.TryRewrite(root, pattern) is { } rewrite
-            && LinearEngineAccepts(rewrite.LinearPattern, estimate, out var rewritten)
+            && LinearEngineAccepts(rewrite.LinearPattern, estimate)
             && (rewrite.StartCheckTree is null || ExplosionCheck.FindExplodingShape(rewrite.StartCheckTree, pattern) is null))
         {
             return new RegexPlan(pattern, RuleExecutionClass.LinearWithEdgeCheck)
             {
                 LinearPattern = rewrite.LinearPattern,
-                BuiltLinear = rewritten,
                 StartCheckPattern = rewrite.StartCheckPattern,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
@@ -192,15 +190,15 @@ public static class RegexAnalyzer
             return null;
         }
 
-        return LinearEngineAccepts(gate, estimate, out _) ? gate : null;
+        return LinearEngineAccepts(gate, estimate) ? gate : null;
     }
 
     // Small automata are accepted without asking; for larger ones the estimate is not trusted and the engine is asked
-    // (it checks the size before it builds anything, so a refusal is quick).
-    // A large automaton built to ask is kept in the plan, so the scanner does not build it a second time.
-    private static bool LinearEngineAccepts(string linearPattern, long estimate, out Regex? built)
+    // (it checks the size before it builds anything, so a refusal is quick). The engine built to ask is dropped: plans
+    // are memoized for the process, and a large engine held there (some hold 10 MB) would outlive every set that used
+    // it; the scanner builds its own on first use.
+    private static bool LinearEngineAccepts(string linearPattern, long estimate)
     {
-        built = null;
         if (estimate <= TrustedAutomatonSize)
         {
             return true;
@@ -213,7 +211,7 @@ public static class RegexAnalyzer
 
         try
         {
-            built = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
+            _ = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
             return true;
         }
         catch (NotSupportedException)

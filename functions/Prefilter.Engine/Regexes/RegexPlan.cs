@@ -41,9 +41,6 @@ public sealed class RegexPlan
     /// <summary>The pattern the linear engine runs: the pattern itself, or its edge rewrite.</summary>
     internal string? LinearPattern { get; init; }
 
-    /// <summary>The linear engine for <see cref="LinearPattern"/> when analysis already had to build it (large automata).</summary>
-    internal System.Text.RegularExpressions.Regex? BuiltLinear { get; init; }
-
     /// <summary>For edge checks: a backtracking pattern anchored with <c>\G</c>, true at a start that passes the leading lookarounds.</summary>
     internal string? StartCheckPattern { get; init; }
 

@@ -87,7 +87,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     {
         try
         {
-            return _linear = Plan.BuiltLinear ?? new Regex(Plan.LinearPattern!, Linear);
+            return _linear = new Regex(Plan.LinearPattern!, Linear);
         }
         catch (NotSupportedException)
         {
