@@ -32,16 +32,16 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     /// without leading lookarounds, or the gate of a backtracking pattern; null for a backtracking pattern without a
     /// gate.
     /// </summary>
-    public string? FilterPattern { get; } = plan.GatePattern ?? plan.LinearPattern;
+    public string? FilterPattern { get; } = FilterOf(plan);
 
     /// <summary>Whether <see cref="FilterPattern"/> can be one branch of an alternation of several patterns.</summary>
-    public bool CanBeGrouped { get; } = (plan.GatePattern ?? plan.LinearPattern) is { } filter && !FreeSpacing.IsMatch(filter);
+    public bool CanBeGrouped { get; } = FilterOf(plan) is { } filter && !FreeSpacing.IsMatch(filter);
 
     /// <summary>
     /// Whether <see cref="NextJoinedMatch"/> may stand in for running on each unit: a filter pattern without
     /// unit-edge anchors matches in some unit only if, in multiline mode, it matches the units joined by newlines.
     /// </summary>
-    public bool CanRunJoined { get; } = (plan.GatePattern ?? plan.LinearPattern) is { } filter && !UnitAnchors.IsMatch(filter);
+    public bool CanRunJoined { get; } = FilterOf(plan) is { } filter && !UnitAnchors.IsMatch(filter);
 
     /// <summary>
     /// Whether a match of <see cref="FilterPattern"/> that lies inside one unit is a match of the rule's pattern in
@@ -63,6 +63,8 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
 
         return (-1, 0);
     }
+
+    private static string? FilterOf(RegexPlan plan) => plan.GatePattern ?? plan.LinearPattern;
 
     /// <summary>Whether the pattern matches somewhere in <paramref name="input"/>.</summary>
     /// <exception cref="RegexMatchTimeoutException">A backtracking run exceeded its timeout.</exception>

@@ -55,7 +55,7 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
     public UnfilteredGroup[] UnfilteredGroups { get; private set; } = [];
 
     /// <summary>Whether the part's units come joined (<see cref="TextUnits"/>), so checks can run over all of them at once.</summary>
-    public bool ComesJoined => Kind is TargetKind.Body or TargetKind.RawBody or TargetKind.Uri;
+    private bool ComesJoined => Kind is TargetKind.Body or TargetKind.RawBody or TargetKind.Uri;
 
     /// <summary>Checks woken by plain literals.</summary>
     public LiteralIndex? Plain { get; private set; }
