@@ -95,6 +95,9 @@ public sealed class EngineCommandTests : IDisposable
             Assert.True(report.GetProperty(name).GetDouble() > 0 || name is "p50Ms" or "p99Ms" or "maxMs", name);
         }
 
+        // Heap figures are process-wide and other tests run beside this one: only their names are stable here.
+        var memory = report.GetProperty("memory");
+        Assert.All(new[] { "afterColdStartMb", "afterFirstPassMb", "afterReleaseMb" }, name => Assert.Equal(JsonValueKind.Number, memory.GetProperty(name).ValueKind));
         Assert.Equal(0, report.GetProperty("incomplete").GetInt32());
         Assert.Equal(JsonValueKind.Array, report.GetProperty("topRules").ValueKind);
         Assert.Equal((1, 1, 1, 0), (

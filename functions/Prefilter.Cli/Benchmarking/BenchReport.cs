@@ -28,6 +28,9 @@ internal sealed record BenchReport
     /// <summary>Scan throughput of the first pass over the corpus, which builds each regex engine on first use.</summary>
     public required double FirstPassMessagesPerSecond { get; init; }
 
+    /// <summary>Live heap the compiled set adds, in MB, above the loaded corpus.</summary>
+    public required MemoryFigures Memory { get; init; }
+
     /// <summary>How many timed passes each of baseline and engine ran; the figures below are from the fastest.</summary>
     public required int Passes { get; init; }
 
@@ -47,6 +50,12 @@ internal sealed record BenchReport
     public required Verdicts Verdicts { get; init; }
     public required IReadOnlyList<RuleCostLine> TopRules { get; init; }
 }
+
+/// <summary>
+/// Live heap above the loaded corpus, in MB: after compile and the first scan, after the first pass over the corpus
+/// (every engine the corpus wakes built), and after the run, when nothing holds the compiled sets any more.
+/// </summary>
+internal sealed record MemoryFigures(double AfterColdStartMb, double AfterFirstPassMb, double AfterReleaseMb);
 
 /// <summary>Per-message time distribution in milliseconds.</summary>
 internal sealed record Percentiles(double P50, double P99, double Max)

@@ -25,21 +25,30 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     public BenchReport Run(Action<string, int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         var messages = corpus.Select(message => message.ReadAllBytes()).ToArray();
+        var before = LiveBytes();
+        var report = Measure(messages, before, progress, cancellationToken);
 
+        // Measure has returned, so nothing holds the compiled sets any more: what stays live is what they leaked.
+        return report with { Memory = report.Memory with { AfterReleaseMb = (LiveBytes() - before) / 1e6 } };
+    }
+
+    private BenchReport Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)
+    {
         var coldStart = Stopwatch.StartNew();
         var compiled = CompiledPatternSet.Compile(set);
         compiled.Scan(messages[0], cancellationToken);
         coldStart.Stop();
+        var afterColdStart = LiveBytes() - before;
 
         var firstPass = Time(messages, "first pass", progress, cancellationToken, (bytes, _) => compiled.Scan(bytes, cancellationToken));
+        var afterFirstPass = LiveBytes() - before;
 
         // Both sides get the same treatment: a warm-up pass, then the fastest of several passes, so neither the JIT's
         // tiering nor a noisy neighbour in one pass decides the ratio.
         Time(messages, "baseline warm-up", progress, cancellationToken, ParseAndDecode);
         var baseline = TimeSpan.MaxValue;
         var engine = TimeSpan.MaxValue;
-        var perMessage = new double[messages.Length];
-        var fastestPerMessage = perMessage;
+        var fastestPerMessage = new double[messages.Length];
         var results = new ScanResult[messages.Length];
         for (var pass = 1; pass <= Passes; pass++)
         {
@@ -73,6 +82,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             Megabytes = messages.Sum(bytes => (long)bytes.Length) / 1e6,
             ColdStartMs = coldStart.Elapsed.TotalMilliseconds,
             FirstPassMessagesPerSecond = messages.Length / firstPass.TotalSeconds,
+            Memory = new MemoryFigures(afterColdStart / 1e6, afterFirstPass / 1e6, AfterReleaseMb: 0),
             Passes = Passes,
             ParseOnlyMessagesPerSecond = messages.Length / baseline.TotalSeconds,
             MessagesPerSecond = messages.Length / engine.TotalSeconds,
@@ -97,6 +107,14 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
         }
 
         return clock.Elapsed;
+    }
+
+    // Live objects only: full collections first, so garbage not yet collected does not count.
+    private static long LiveBytes()
+    {
+        GC.Collect();
+        GC.WaitForPendingFinalizers();
+        return GC.GetTotalMemory(forceFullCollection: true);
     }
 
     private static void ParseAndDecode(byte[] bytes, int index)
