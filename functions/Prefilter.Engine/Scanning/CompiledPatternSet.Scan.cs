@@ -229,7 +229,7 @@ public sealed partial class CompiledPatternSet
 
         // One run of the group's alternation decides for all members when none can match; otherwise the members run
         // on their own, over the joined units from the group's first match on, or on the one unit.
-        private void RunGroup(UnfilteredGroup group, Units units)
+        private void RunGroup(CheckGroup group, Units units)
         {
             var joined = group.Joined && units.Count > 1 ? units.Joined : null;
             if (joined is null && units.Count > 1)
@@ -317,11 +317,11 @@ public sealed partial class CompiledPatternSet
                 ReadOnlySpan<char> folded = _foldBuffer.AsSpan(0, length);
                 if (markers != 0)
                 {
-                    for (var i = 0; i < target.MarkerWakes.Length; i++)
+                    foreach (var wake in target.MarkerWakes)
                     {
-                        if ((target.MarkerMasks[i] & markers) != 0)
+                        if ((wake.Markers & markers) != 0)
                         {
-                            Wake(target.MarkerWakes[i], unit, units);
+                            WakeMarked(wake, unit, units);
                         }
                     }
                 }
@@ -340,6 +340,45 @@ public sealed partial class CompiledPatternSet
                     }
                 }
             }
+        }
+
+        private void WakeMarked(MarkerWake wake, int unit, Units units)
+        {
+            if (wake.Group is { } group && !Stopped && AnyLeftToRun(wake.Checks, unit))
+            {
+                var before = _clock.GetTimestamp();
+                if (before > _deadline)
+                {
+                    Stop();
+                    return;
+                }
+
+                _regexRuns++;
+                var first = group.FirstMatch(units[unit]);
+                SampleShared(group.Checks, before);
+                if (first < 0)
+                {
+                    return;
+                }
+            }
+
+            foreach (var check in wake.Checks)
+            {
+                Wake(check, unit, units);
+            }
+        }
+
+        private bool AnyLeftToRun(int[] checks, int unit)
+        {
+            foreach (var check in checks)
+            {
+                if (!_checkHit[check] && _lastUnit[check] != unit + 1)
+                {
+                    return true;
+                }
+            }
+
+            return false;
         }
 
         // A filter pattern without unit anchors runs over all units joined, which replaces dozens of runs on short lines

@@ -4,12 +4,13 @@ using Prefilter.Engine.Regexes;
 namespace Prefilter.Engine.Scanning;
 
 /// <summary>
-/// Checks without a useful literal that read the same part, tested together: one run of the alternation of their
-/// filter patterns (<see cref="RuleRegex.FilterPattern"/>) over the part's joined units, or over its one unit, tells
-/// whether any of them can match at all. Most mails match none of a group, so one run replaces one per check.
+/// Checks that read the same part and would otherwise each run on the same text (those without a useful literal, or
+/// those a marker character wakes), tested together: one run of the alternation of their filter patterns
+/// (<see cref="RuleRegex.FilterPattern"/>) over the part's joined units, or over one unit, tells whether any of them
+/// can match at all. Most mails match none of a group, so one run replaces one per check.
 /// Thread-safe: a race builds the engine twice and keeps one.
 /// </summary>
-internal sealed class UnfilteredGroup
+internal sealed class CheckGroup
 {
     private const RegexOptions Options = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking | RegexOptions.ExplicitCapture;
 
@@ -23,7 +24,7 @@ internal sealed class UnfilteredGroup
     /// Whether the group runs over joined units (multiline; every member's <see cref="RuleRegex.CanRunJoined"/> holds)
     /// rather than over a single unit.
     /// </param>
-    public UnfilteredGroup(IReadOnlyList<ScanCheck> checks, bool joined)
+    public CheckGroup(IReadOnlyList<ScanCheck> checks, bool joined)
     {
         Checks = [.. checks.Select(check => check.Index)];
         Joined = joined;
