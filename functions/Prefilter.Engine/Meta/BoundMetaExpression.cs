@@ -16,11 +16,14 @@ public sealed class BoundMetaExpression
         _program = program;
         _maxStack = maxStack;
         _indices = indices;
-        _hitsWhenNoneHit = MetaExpression.IsHit(Evaluate(new bool[indices.Length == 0 ? 0 : Math.Max(0, indices.Max()) + 1]));
+        HitsWhenNoneHit = MetaExpression.IsHit(Evaluate(new bool[indices.Length == 0 ? 0 : Math.Max(0, indices.Max()) + 1]));
     }
 
-    // Most metas reference rules that did not hit; their value is then fixed, so it is computed once.
-    private readonly bool _hitsWhenNoneHit;
+    /// <summary>
+    /// Whether the meta hits when none of the rules it reads hit (<c>!A</c> does): most metas read only misses on most
+    /// mails, so this is computed once.
+    /// </summary>
+    public bool HitsWhenNoneHit { get; }
 
     /// <summary>The expression this was bound from.</summary>
     public MetaExpression Expression { get; }
@@ -64,7 +67,7 @@ public sealed class BoundMetaExpression
             }
         }
 
-        return _hitsWhenNoneHit;
+        return HitsWhenNoneHit;
     }
 
     private readonly ref struct DoubleValues(ReadOnlySpan<double> values, int[] indices) : IMetaValues

@@ -534,33 +534,12 @@ public sealed partial class CompiledPatternSet
         {
             var rules = _set._rules;
             var hits = ArrayPool<bool>.Shared.Rent(rules.Length);
+            var read = ArrayPool<bool>.Shared.Rent(rules.Length);
             try
             {
                 Array.Clear(hits, 0, rules.Length);
-                for (var i = 0; i < rules.Length; i++)
-                {
-                    var rule = rules[i];
-                    if (rule.Check is { } check)
-                    {
-                        // A negated rule hits only when its regex ran everywhere and found nothing.
-                        hits[i] = rule.Negate ? _checkDone[check.Index] && !_checkHit[check.Index] : _checkHit[check.Index];
-                    }
-                    else if (rule.ExistsHeader is { } header)
-                    {
-                        hits[i] = view?.Headers.Contains(header) == true;
-                    }
-                    else if (rule.List is { } list)
-                    {
-                        hits[i] = view is not null && list.Matches(view.Headers);
-                    }
-                }
-
-                ReadOnlySpan<bool> values = hits.AsSpan(0, rules.Length);
-                foreach (var meta in _set._metaOrder)
-                {
-                    hits[meta] = rules[meta].Meta!.Hits(values);
-                }
-
+                Array.Clear(read, 0, rules.Length);
+                _set._ruleHits.Resolve(_checkHit, _checkDone, view, hits, read);
                 var score = 0.0;
                 var found = new List<RuleHit>();
                 for (var i = 0; i < rules.Length; i++)
@@ -589,6 +568,7 @@ public sealed partial class CompiledPatternSet
             finally
             {
                 ArrayPool<bool>.Shared.Return(hits);
+                ArrayPool<bool>.Shared.Return(read);
             }
         }
 

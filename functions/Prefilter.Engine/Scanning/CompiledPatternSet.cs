@@ -23,7 +23,7 @@ public sealed partial class CompiledPatternSet
 {
     private readonly ScanTarget[] _targets;
     private readonly CompiledRule[] _rules;
-    private readonly int[] _metaOrder;
+    private readonly RuleHits _ruleHits;
     private readonly int _checkCount;
     private readonly ScanCheck[] _checks;
 
@@ -31,7 +31,7 @@ public sealed partial class CompiledPatternSet
     private readonly MessageParts _partsRead;
 
     private CompiledPatternSet(PatternSet set, string digest, RuleClassCounts classes, ScannerOptions options,
-        ScanTarget[] targets, CompiledRule[] rules, int[] metaOrder, int checkCount)
+        ScanTarget[] targets, CompiledRule[] rules, RuleHits ruleHits, int checkCount)
     {
         Set = set;
         Digest = digest;
@@ -39,7 +39,7 @@ public sealed partial class CompiledPatternSet
         Options = options;
         _targets = targets;
         _rules = rules;
-        _metaOrder = metaOrder;
+        _ruleHits = ruleHits;
         _checkCount = checkCount;
         _checks = new ScanCheck[checkCount];
         foreach (var check in targets.SelectMany(target => target.Checks))
@@ -104,6 +104,9 @@ public sealed partial class CompiledPatternSet
         }
 
         var metas = new List<int>();
+        var checkRules = new List<(int Rule, int Check, bool Negate)>();
+        var existsRules = new List<(int Rule, string Header)>();
+        var listRules = new List<(int Rule, ListMatcher List)>();
         for (var i = 0; i < rules.Length; i++)
         {
             var rule = set.Rules[i];
@@ -115,10 +118,12 @@ public sealed partial class CompiledPatternSet
                     metas.Add(i);
                     break;
                 case RuleKind.List:
-                    rules[i] = new CompiledRule(rule) { List = new ListMatcher(rule) };
+                    rules[i] = new CompiledRule(rule);
+                    listRules.Add((i, new ListMatcher(rule)));
                     break;
                 case RuleKind.Header when HeaderSpec.TryParse(rule.Header, out var spec, out _) && spec.Kind == HeaderSpecKind.Exists:
-                    rules[i] = new CompiledRule(rule) { ExistsHeader = spec.Name };
+                    rules[i] = new CompiledRule(rule);
+                    existsRules.Add((i, spec.Name!));
                     break;
                 default:
                     var (kind, header) = TargetOf(rule);
@@ -140,7 +145,8 @@ public sealed partial class CompiledPatternSet
                         target.Checks.Add(check);
                     }
 
-                    rules[i] = new CompiledRule(rule) { Check = check, Negate = rule.Negate };
+                    rules[i] = new CompiledRule(rule) { Check = check };
+                    checkRules.Add((i, check.Index, rule.Negate));
                     break;
             }
         }
@@ -151,7 +157,8 @@ public sealed partial class CompiledPatternSet
             target.Seal();
         }
 
-        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, MetaOrder(rules, metas), checks.Count);
+        var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);
+        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count);
     }
 
     private static (TargetKind Kind, string? Header) TargetOf(Rule rule) => rule.Kind switch
@@ -208,14 +215,10 @@ public sealed partial class CompiledPatternSet
     {
         public Rule Rule { get; } = rule;
 
+        /// <summary>For regex rules: the check whose cost is the rule's.</summary>
         public ScanCheck? Check { get; init; }
 
-        public bool Negate { get; init; }
-
-        public string? ExistsHeader { get; init; }
-
-        public ListMatcher? List { get; init; }
-
+        /// <summary>For meta rules.</summary>
         public BoundMetaExpression? Meta { get; init; }
     }
 }

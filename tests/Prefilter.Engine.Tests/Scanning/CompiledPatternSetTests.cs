@@ -152,10 +152,13 @@ public class CompiledPatternSetTests
             Body("__B", "beta", score: 0),
             MetaRule("NEITHER", "!__A && !__B"),
             MetaRule("FEWER_THAN_ONE", "__A + __B < 1"),
-            MetaRule("CONSTANT", "1")));
+            MetaRule("CONSTANT", "1"),
+            MetaRule("READS_NEITHER", "NEITHER"),
+            MetaRule("NOT_NEITHER", "!NEITHER")));
 
-        Assert.Equal(["NEITHER", "FEWER_THAN_ONE", "CONSTANT"], set.Scan(Mail("nothing here")).HitIds());
-        Assert.Equal(["__B", "CONSTANT"], set.Scan(Mail("beta")).HitIds());
+        // A meta that hits while reading only misses counts as a hit for the metas that read it.
+        Assert.Equal(["NEITHER", "FEWER_THAN_ONE", "CONSTANT", "READS_NEITHER"], set.Scan(Mail("nothing here")).HitIds());
+        Assert.Equal(["__B", "CONSTANT", "NOT_NEITHER"], set.Scan(Mail("beta")).HitIds());
     }
 
     [Fact]

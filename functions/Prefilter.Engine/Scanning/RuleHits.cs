@@ -1,0 +1,130 @@
+using Prefilter.Engine.Messages;
+using Prefilter.Engine.Meta;
+
+namespace Prefilter.Engine.Scanning;
+
+/// <summary>
+/// Turns one scan's check results into rule hits: regex rules from their checks, header-exists and list rules from
+/// the headers, then metas in dependency order. Built once per compiled set as flat arrays; immutable and
+/// thread-safe.
+/// </summary>
+/// <remarks>
+/// A mail hits a few dozen of a large set's rules, so most metas read only misses and take the value they have then,
+/// computed once; a meta is evaluated only when one of the rules it reads hit.
+/// </remarks>
+internal sealed class RuleHits
+{
+    private readonly int _ruleCount;
+    private readonly int[] _checkRules;
+    private readonly int[] _checkOf;
+    private readonly bool[] _negated;
+    private readonly (int Rule, string Header)[] _existsRules;
+    private readonly (int Rule, ListMatcher List)[] _listRules;
+    private readonly int[] _metaOrder;
+    private readonly BoundMetaExpression?[] _metaOf;
+    private readonly bool[] _metaHitsWhenNoneHit;
+
+    // The metas that read each rule, as one array sliced by rule: rule r's readers are
+    // _readers[_readersStart[r] .. _readersStart[r + 1]].
+    private readonly int[] _readersStart;
+    private readonly int[] _readers;
+
+    /// <param name="ruleCount">Rules in the set; hits are indexed like them.</param>
+    /// <param name="checkRules">Regex rules: the check each reads and whether it hits when its regex found nothing.</param>
+    /// <param name="existsRules">Rules that hit when a header is present.</param>
+    /// <param name="listRules">Address and domain list rules.</param>
+    /// <param name="metas">Meta rules, each after every meta it reads.</param>
+    public RuleHits(int ruleCount, IReadOnlyList<(int Rule, int Check, bool Negate)> checkRules,
+        IReadOnlyList<(int Rule, string Header)> existsRules, IReadOnlyList<(int Rule, ListMatcher List)> listRules,
+        IReadOnlyList<(int Rule, BoundMetaExpression Meta)> metas)
+    {
+        _ruleCount = ruleCount;
+        _checkRules = [.. checkRules.Select(rule => rule.Rule)];
+        _checkOf = new int[ruleCount];
+        _negated = new bool[ruleCount];
+        foreach (var (rule, check, negate) in checkRules)
+        {
+            _checkOf[rule] = check;
+            _negated[rule] = negate;
+        }
+
+        _existsRules = [.. existsRules];
+        _listRules = [.. listRules];
+        _metaOrder = [.. metas.Select(meta => meta.Rule)];
+        _metaOf = new BoundMetaExpression?[ruleCount];
+        _metaHitsWhenNoneHit = new bool[ruleCount];
+        var readers = new List<int>[ruleCount];
+        foreach (var (rule, meta) in metas)
+        {
+            _metaOf[rule] = meta;
+            _metaHitsWhenNoneHit[rule] = meta.HitsWhenNoneHit;
+            foreach (var reference in meta.Indices.Where(reference => reference >= 0).Distinct())
+            {
+                (readers[reference] ??= []).Add(rule);
+            }
+        }
+
+        _readersStart = new int[ruleCount + 1];
+        for (var rule = 0; rule < ruleCount; rule++)
+        {
+            _readersStart[rule + 1] = _readersStart[rule] + (readers[rule]?.Count ?? 0);
+        }
+
+        _readers = [.. readers.Where(list => list is not null).SelectMany(list => list)];
+    }
+
+    /// <summary>Fills <paramref name="hits"/> (one flag per rule, all false on entry).</summary>
+    /// <param name="checkHit">Per check: whether its regex matched some unit.</param>
+    /// <param name="checkDone">Per check: whether its regex ran on every unit (a negated rule needs that).</param>
+    /// <param name="view">The parsed mail, or null when it could not be read.</param>
+    /// <param name="hits">Per rule, written.</param>
+    /// <param name="read">Scratch, one flag per rule, all false on entry: whether a meta reads a rule that hit.</param>
+    public void Resolve(ReadOnlySpan<bool> checkHit, ReadOnlySpan<bool> checkDone, MessageView? view, Span<bool> hits, Span<bool> read)
+    {
+        foreach (var rule in _checkRules)
+        {
+            var check = _checkOf[rule];
+            if (_negated[rule] ? checkDone[check] && !checkHit[check] : checkHit[check])
+            {
+                Hit(rule, hits, read);
+            }
+        }
+
+        if (view is not null)
+        {
+            foreach (var (rule, header) in _existsRules)
+            {
+                if (view.Headers.Contains(header))
+                {
+                    Hit(rule, hits, read);
+                }
+            }
+
+            foreach (var (rule, list) in _listRules)
+            {
+                if (list.Matches(view.Headers))
+                {
+                    Hit(rule, hits, read);
+                }
+            }
+        }
+
+        ReadOnlySpan<bool> values = hits[.._ruleCount];
+        foreach (var meta in _metaOrder)
+        {
+            if (read[meta] ? MetaExpression.IsHit(_metaOf[meta]!.Evaluate(values)) : _metaHitsWhenNoneHit[meta])
+            {
+                Hit(meta, hits, read);
+            }
+        }
+    }
+
+    private void Hit(int rule, Span<bool> hits, Span<bool> read)
+    {
+        hits[rule] = true;
+        for (var i = _readersStart[rule]; i < _readersStart[rule + 1]; i++)
+        {
+            read[_readers[i]] = true;
+        }
+    }
+}
