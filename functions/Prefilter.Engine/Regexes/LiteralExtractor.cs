@@ -37,6 +37,28 @@ internal sealed class LiteralExtractor
             : [];
     }
 
+    /// <summary>
+    /// Every useful requirement of the pattern's mandatory parts, best first: a match holds a literal of each set
+    /// (parts of a concatenation all match; a repeated part matches at least once). Plain mode only.
+    /// </summary>
+    public static IReadOnlyList<IReadOnlyList<string>> ExtractAll(RegexNode root)
+    {
+        var extractor = new LiteralExtractor(folded: false);
+        var info = extractor.Visit(root);
+        var sets = new List<HashSet<string>>();
+        foreach (var requirement in info.Requirements().Append(extractor.Best(info)))
+        {
+            // A text holds "alpha" or "alphabeta" exactly when it holds "alpha".
+            var set = requirement?.Where(s => !requirement.Any(other => other != s && s.Contains(other, StringComparison.Ordinal))).ToHashSet(StringComparer.Ordinal);
+            if (set is not null && extractor.Score(set) >= MinUsefulLength * 1000 - MaxSetSize && !sets.Exists(set.SetEquals))
+            {
+                sets.Add(set);
+            }
+        }
+
+        return [.. sets.OrderByDescending(extractor.Score).Select(set => (IReadOnlyList<string>)[.. set.Order(StringComparer.Ordinal)])];
+    }
+
     private Info Visit(RegexNode node)
     {
         switch (node.Kind)
@@ -169,6 +191,13 @@ internal sealed class LiteralExtractor
     };
 
     private Info Concat(Info a, Info b)
+    {
+        var concat = ConcatKnown(a, b);
+        concat.Also = [.. a.Requirements(), .. b.Requirements()];
+        return concat;
+    }
+
+    private Info ConcatKnown(Info a, Info b)
     {
         if (_folded && a.Exact is { Count: > 0 } && a.Exact.All(s => s.Length == 1 && LookAlikeFold.IsMarker(s[0])))
         {
@@ -322,7 +351,7 @@ internal sealed class LiteralExtractor
             required = BetterOf(required, Usable(Cross(last, first)));
         }
 
-        return new Info { Prefix = first, Suffix = last, Required = required };
+        return new Info { Prefix = first, Suffix = last, Required = required, Also = [.. body.Requirements()] };
     }
 
     // Folded strings of at most one character, at most one of them a letter (the others markers or nothing), as a
@@ -462,6 +491,28 @@ internal sealed class LiteralExtractor
 
         /// <summary>Every match (or the text around it, for lookarounds) holds one of these; null = none known.</summary>
         public HashSet<string>? Required { get; set; }
+
+        /// <summary>Further requirements that hold together with <see cref="Required"/> (of mandatory parts).</summary>
+        public List<HashSet<string>> Also { get; set; } = [];
+
+        /// <summary>Every requirement known to hold for each match: all of them do at once.</summary>
+        public IEnumerable<HashSet<string>> Requirements()
+        {
+            if (Required is not null)
+            {
+                yield return Required;
+            }
+
+            if (Exact is not null)
+            {
+                yield return Exact;
+            }
+
+            foreach (var set in Also)
+            {
+                yield return set;
+            }
+        }
 
         public static Info OfExact(HashSet<string> exact) => new() { Exact = exact, Prefix = exact, Suffix = exact };
 

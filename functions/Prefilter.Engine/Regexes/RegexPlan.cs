@@ -51,6 +51,13 @@ public sealed class RegexPlan
     /// </summary>
     internal string? GatePattern { get; init; }
 
+    /// <summary>
+    /// Further literal sets (plain, compared with <see cref="StringComparison.OrdinalIgnoreCase"/>) of which any
+    /// text the pattern matches holds one each, besides <see cref="RequiredLiterals"/>: a unit that lacks one cannot
+    /// match.
+    /// </summary>
+    internal IReadOnlyList<IReadOnlyList<string>> ConfirmLiterals { get; init; } = [];
+
     /// <summary>For folded literals: markers (<see cref="LookAlikeFold.MarkerBit"/>) whose characters also wake the pattern.</summary>
     internal byte MarkerWakes { get; init; }
 

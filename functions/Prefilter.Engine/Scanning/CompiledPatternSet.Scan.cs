@@ -483,7 +483,11 @@ public sealed partial class CompiledPatternSet
             }
 
             _lastUnit[check] = unit + 1;
-            Evaluate(check, units[unit]);
+            var text = units[unit];
+            if (_reference || _set.CheckAt(check).Regex.MayMatch(text))
+            {
+                Evaluate(check, text);
+            }
         }
 
         private void Evaluate(int check, ReadOnlySpan<char> text)

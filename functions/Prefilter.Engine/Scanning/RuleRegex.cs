@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.RegularExpressions;
 using Prefilter.Engine.Regexes;
 
@@ -24,6 +25,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     private Regex? _startCheck;
     private Regex? _backtracking;
     private volatile bool _linearRefused;
+    private SearchValues<string>[]? _confirm;
 
     public RegexPlan Plan { get; } = plan;
 
@@ -62,6 +64,28 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
         }
 
         return (-1, 0);
+    }
+
+    /// <summary>
+    /// Whether <paramref name="unit"/> holds a literal of each of the plan's <see cref="RegexPlan.ConfirmLiterals"/>
+    /// (true when it has none): when false, the pattern cannot match there.
+    /// </summary>
+    public bool MayMatch(ReadOnlySpan<char> unit)
+    {
+        if (Plan.ConfirmLiterals.Count == 0)
+        {
+            return true;
+        }
+
+        foreach (var set in _confirm ??= [.. Plan.ConfirmLiterals.Select(set => SearchValues.Create([.. set], StringComparison.OrdinalIgnoreCase))])
+        {
+            if (unit.IndexOfAny(set) < 0)
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static string? FilterOf(RegexPlan plan) => plan.GatePattern ?? plan.LinearPattern;

@@ -87,6 +87,22 @@ public class RegexAnalyzerTests
         Assert.Empty(RegexAnalyzer.Analyze(pattern).RequiredLiterals);
     }
 
+    [Theory]
+    [InlineData(@"(?i)\bw[io]n\s(?:(?:for|by)\s)?your?\b", "win|won ; you")]
+    [InlineData(@"(?i)\b(?:business|promotion)\s+(?:leads|sales)\b", "business|promotion ; leads|sales")]
+    [InlineData(@"dear\s+(?:friend|sir)(?:.{0,40}(?:urgent|secret))+", "dear ; friend|sir ; secret|urgent")]
+    [InlineData(@"alpha(?:beta)?\s*gamma", "alpha ; gamma")]
+    [InlineData(@"(?:alpha\s+beta|gamma\s+delta)", "alpha|gamma")]
+    public void Each_mandatory_part_gives_a_literal_set_that_any_match_holds(string pattern, string expected)
+    {
+        var plan = RegexAnalyzer.Analyze(pattern);
+
+        // The set that wakes the regex, then those that confirm it; optional parts and the branches of an alternation
+        // require nothing on their own.
+        var sets = plan.ConfirmLiterals.Prepend(plan.RequiredLiterals).Select(set => string.Join("|", set));
+        Assert.Equal(expected.Split(" ; ").Order(), sets.Order());
+    }
+
     [Fact]
     public void Case_insensitive_k_also_searches_the_kelvin_sign_the_regex_engine_equates_with_it()
     {
