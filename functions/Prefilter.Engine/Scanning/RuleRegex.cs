@@ -13,6 +13,10 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
 {
     private const RegexOptions Linear = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking;
 
+    // The backtracking engine runs compiled to IL: a few milliseconds per pattern on first use, for scans about 9%
+    // faster with the SpamAssassin set (measured in one process, interpreted against compiled).
+    private const RegexOptions Backtracking = RegexAnalyzer.BaseOptions | RegexOptions.Compiled;
+
     // Unit-edge anchors and options that switch multiline off would change meaning on joined units.
     private static readonly Regex UnitAnchors = new(@"\\[AzZG]|\(\?[imnsx]*-[imnsx]*m", RegexOptions.CultureInvariant);
 
@@ -134,7 +138,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     // rescans after a failed check stay linear.
     private bool MatchWithStartCheck(Regex core, ReadOnlySpan<char> input)
     {
-        var check = _startCheck ??= new Regex(Plan.StartCheckPattern!, RegexAnalyzer.BaseOptions, backtrackingTimeout);
+        var check = _startCheck ??= new Regex(Plan.StartCheckPattern!, Backtracking, backtrackingTimeout);
         var from = 0;
         while (from <= input.Length)
         {
@@ -163,7 +167,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
             return false;
         }
 
-        var regex = _backtracking ??= new Regex(Plan.Pattern, RegexAnalyzer.BaseOptions, backtrackingTimeout);
+        var regex = _backtracking ??= new Regex(Plan.Pattern, Backtracking, backtrackingTimeout);
         if (input.Length <= pieceChars)
         {
             return regex.IsMatch(input);
