@@ -193,7 +193,11 @@ internal sealed class LiteralExtractor
     private Info Concat(Info a, Info b)
     {
         var concat = ConcatKnown(a, b);
-        concat.Also = [.. a.Requirements(), .. b.Requirements()];
+        if (!_folded)
+        {
+            concat.Also = [.. a.Requirements(), .. b.Requirements()];
+        }
+
         return concat;
     }
 

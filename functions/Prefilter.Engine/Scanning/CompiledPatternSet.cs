@@ -14,10 +14,11 @@ namespace Prefilter.Engine.Scanning;
 /// read, stores identical (part, regex) pairs once, and builds one literal index per part. Regex engines are built
 /// on first use, so compiling stays cheap and a cold instance pays only for the rules its first mails wake.</para>
 /// <para>A scan parses the mail once, runs each part's literal pass (one Aho-Corasick automaton per part), runs a
-/// regex only on the units (paragraph, header value, URI, line) that hold one of its literals — or, for regexes
-/// without a useful literal (<see cref="UnfilteredRegexes"/>), over the part's units joined and a group of them at
-/// once — decides header rules on absent headers without a regex, looks up list rules by
-/// hash, and evaluates meta rules once over the hits.</para>
+/// regex only on the units (paragraph, header value, URI, line) that hold one of its literals and a literal of each of
+/// its other mandatory parts — or, for regexes without a useful literal (<see cref="UnfilteredRegexes"/>), over the
+/// part's units joined and a group of them at once; look-alike rules that a non-ASCII letter wakes are also tested a
+/// group at a time — decides header rules on absent headers without a regex, looks up list rules by hash, and
+/// evaluates meta rules once over the hits (only those that read a rule that hit).</para>
 /// </remarks>
 public sealed partial class CompiledPatternSet
 {

@@ -83,6 +83,7 @@ internal sealed class RuleHits
     {
         foreach (var rule in _checkRules)
         {
+            // A negated rule hits only when its regex ran everywhere and found nothing.
             var check = _checkOf[rule];
             if (_negated[rule] ? checkDone[check] && !checkHit[check] : checkHit[check])
             {
