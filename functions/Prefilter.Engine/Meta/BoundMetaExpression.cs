@@ -20,8 +20,8 @@ public sealed class BoundMetaExpression
     }
 
     /// <summary>
-    /// Whether the meta hits when none of the rules it reads hit (<c>!A</c> does): most metas read only misses on most
-    /// mails, so this is computed once.
+    /// Whether the meta hits when none of the rules it reads hit (<c>!A</c> does): computed once, since most metas read
+    /// only misses on most mails.
     /// </summary>
     public bool HitsWhenNoneHit { get; }
 
@@ -57,18 +57,7 @@ public sealed class BoundMetaExpression
 
     /// <summary>Whether the meta hits for these per-rule hit flags.</summary>
     /// <param name="hits">Per-rule hit flags of the current message.</param>
-    public bool Hits(ReadOnlySpan<bool> hits)
-    {
-        foreach (var index in _indices)
-        {
-            if (index >= 0 && hits[index])
-            {
-                return MetaExpression.IsHit(Evaluate(hits));
-            }
-        }
-
-        return HitsWhenNoneHit;
-    }
+    public bool Hits(ReadOnlySpan<bool> hits) => MetaExpression.IsHit(Evaluate(hits));
 
     private readonly ref struct DoubleValues(ReadOnlySpan<double> values, int[] indices) : IMetaValues
     {

@@ -238,21 +238,7 @@ public sealed partial class CompiledPatternSet
                 return;
             }
 
-            if (Stopped)
-            {
-                return;
-            }
-
-            var before = _clock.GetTimestamp();
-            if (before > _deadline)
-            {
-                Stop();
-                return;
-            }
-
-            _regexRuns++;
-            var first = group.FirstMatch(joined is null ? units[0] : joined.Text);
-            SampleShared(group.Checks, before);
+            var first = Stopped ? -1 : FirstMatchOf(group, joined is null ? units[0] : joined.Text);
             if (first < 0)
             {
                 return;
@@ -344,28 +330,32 @@ public sealed partial class CompiledPatternSet
 
         private void WakeMarked(MarkerWake wake, int unit, Units units)
         {
-            if (wake.Group is { } group && !Stopped && AnyLeftToRun(wake.Checks, unit))
+            if (wake.Group is { } group && !Stopped && AnyLeftToRun(wake.Checks, unit) && FirstMatchOf(group, units[unit]) < 0)
             {
-                var before = _clock.GetTimestamp();
-                if (before > _deadline)
-                {
-                    Stop();
-                    return;
-                }
-
-                _regexRuns++;
-                var first = group.FirstMatch(units[unit]);
-                SampleShared(group.Checks, before);
-                if (first < 0)
-                {
-                    return;
-                }
+                return;
             }
 
             foreach (var check in wake.Checks)
             {
                 Wake(check, unit, units);
             }
+        }
+
+        // One run of a group's alternation, its cost shared among the members; -1 when none can match or the deadline
+        // has passed.
+        private int FirstMatchOf(CheckGroup group, ReadOnlySpan<char> text)
+        {
+            var before = _clock.GetTimestamp();
+            if (before > _deadline)
+            {
+                Stop();
+                return -1;
+            }
+
+            _regexRuns++;
+            var first = group.FirstMatch(text);
+            SampleShared(group.Checks, before);
+            return first;
         }
 
         private bool AnyLeftToRun(int[] checks, int unit)
