@@ -16,16 +16,19 @@ internal sealed class CheckGroup
 
     private readonly string _pattern;
     private readonly RegexOptions _options;
+    private readonly EngineBuildTimer _builds;
     private Regex? _regex;
     private volatile bool _refused;
 
     /// <param name="checks">The checks, each with a regex whose <see cref="RuleRegex.CanBeGrouped"/> holds.</param>
+    /// <param name="builds">Times the build of the group's engine, which scans leave out of their deadline.</param>
     /// <param name="joined">
     /// Whether the group runs over joined units (multiline; every member's <see cref="RuleRegex.CanRunJoined"/> holds)
     /// rather than over a single unit.
     /// </param>
-    public CheckGroup(IReadOnlyList<ScanCheck> checks, bool joined)
+    public CheckGroup(IReadOnlyList<ScanCheck> checks, EngineBuildTimer builds, bool joined)
     {
+        _builds = builds;
         Checks = [.. checks.Select(check => check.Index)];
         Joined = joined;
         _options = joined ? Options | RegexOptions.Multiline : Options;
@@ -53,7 +56,7 @@ internal sealed class CheckGroup
 
         try
         {
-            foreach (var match in (_regex ??= new Regex(_pattern, _options)).EnumerateMatches(text))
+            foreach (var match in (_regex ??= _builds.Build(() => new Regex(_pattern, _options))).EnumerateMatches(text))
             {
                 return match.Index;
             }

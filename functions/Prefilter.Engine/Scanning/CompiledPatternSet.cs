@@ -97,6 +97,7 @@ public sealed partial class CompiledPatternSet
         var targets = new Dictionary<string, ScanTarget>(StringComparer.Ordinal);
         var checks = new Dictionary<(ScanTarget, string), ScanCheck>();
         var regexes = new Dictionary<string, RuleRegex>(StringComparer.Ordinal);
+        var builds = new EngineBuildTimer(options.TimeProvider);
         var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var rules = new CompiledRule[set.Rules.Count];
         for (var i = 0; i < rules.Length; i++)
@@ -138,7 +139,7 @@ public sealed partial class CompiledPatternSet
                     {
                         if (!regexes.TryGetValue(rule.Pattern!, out var regex))
                         {
-                            regexes.Add(rule.Pattern!, regex = new RuleRegex(RegexAnalyzer.Analyze(rule.Pattern!),
+                            regexes.Add(rule.Pattern!, regex = new RuleRegex(RegexAnalyzer.Analyze(rule.Pattern!), builds,
                                 options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars));
                         }
 
@@ -155,7 +156,7 @@ public sealed partial class CompiledPatternSet
         var ordered = targets.Values.OrderBy(target => target.Kind).ToArray();
         foreach (var target in ordered)
         {
-            target.Seal();
+            target.Seal(builds);
         }
 
         var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);

@@ -9,7 +9,12 @@ namespace Prefilter.Engine.Scanning;
 /// automaton costs milliseconds per pattern, so a cold instance pays only for the rules its first mails wake).
 /// Thread-safe: a race builds an engine twice and keeps one.
 /// </summary>
-internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, int pieceChars, int overlapChars)
+/// <param name="plan">How the pattern runs.</param>
+/// <param name="builds">Times each engine's build, which scans leave out of their deadline.</param>
+/// <param name="backtrackingTimeout">The match timeout of the backtracking engine.</param>
+/// <param name="pieceChars">The longest input the backtracking engine reads in one piece.</param>
+/// <param name="overlapChars">How much consecutive pieces overlap.</param>
+internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpan backtrackingTimeout, int pieceChars, int overlapChars)
 {
     private const RegexOptions Linear = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking;
 
@@ -61,7 +66,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     /// </summary>
     public (int Index, int Length) NextJoinedMatch(ReadOnlySpan<char> joined, int from)
     {
-        var regex = _joined ??= new Regex(FilterPattern!, Linear | RegexOptions.Multiline);
+        var regex = _joined ??= builds.Build(() => new Regex(FilterPattern!, Linear | RegexOptions.Multiline));
         foreach (var match in regex.EnumerateMatches(joined, from))
         {
             return (match.Index, match.Length);
@@ -81,7 +86,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
             return true;
         }
 
-        foreach (var set in _confirm ??= [.. Plan.ConfirmLiterals.Select(set => SearchValues.Create([.. set], StringComparison.OrdinalIgnoreCase))])
+        foreach (var set in _confirm ??= builds.Build(() => Plan.ConfirmLiterals.Select(set => SearchValues.Create([.. set], StringComparison.OrdinalIgnoreCase)).ToArray()))
         {
             if (unit.IndexOfAny(set) < 0)
             {
@@ -117,7 +122,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     {
         try
         {
-            return _linear = new Regex(Plan.LinearPattern!, Linear);
+            return _linear = builds.Build(() => new Regex(Plan.LinearPattern!, Linear));
         }
         catch (NotSupportedException)
         {
@@ -138,7 +143,7 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
     // rescans after a failed check stay linear.
     private bool MatchWithStartCheck(Regex core, ReadOnlySpan<char> input)
     {
-        var check = _startCheck ??= new Regex(Plan.StartCheckPattern!, Backtracking, backtrackingTimeout);
+        var check = _startCheck ??= BuildBacktracking(Plan.StartCheckPattern!);
         var from = 0;
         while (from <= input.Length)
         {
@@ -160,14 +165,23 @@ internal sealed class RuleRegex(RegexPlan plan, TimeSpan backtrackingTimeout, in
         return false;
     }
 
+    // A compiled regex is turned into machine code on its first match: one match of the empty string finishes the
+    // build, so that cost too stays out of the scan's deadline.
+    private Regex BuildBacktracking(string pattern) => builds.Build(() =>
+    {
+        var regex = new Regex(pattern, Backtracking, backtrackingTimeout);
+        regex.IsMatch(string.Empty);
+        return regex;
+    });
+
     private bool MatchBacktracking(ReadOnlySpan<char> input)
     {
-        if (Plan.GatePattern is not null && !(_gate ??= new Regex(Plan.GatePattern, Linear)).IsMatch(input))
+        if (Plan.GatePattern is not null && !(_gate ??= builds.Build(() => new Regex(Plan.GatePattern, Linear))).IsMatch(input))
         {
             return false;
         }
 
-        var regex = _backtracking ??= new Regex(Plan.Pattern, Backtracking, backtrackingTimeout);
+        var regex = _backtracking ??= BuildBacktracking(Plan.Pattern);
         if (input.Length <= pieceChars)
         {
             return regex.IsMatch(input);

@@ -21,6 +21,12 @@ public sealed record ScanResult
     public required TimeSpan Elapsed { get; init; }
 
     /// <summary>
+    /// Part of <see cref="Elapsed"/> spent building regex engines that this scan was the first to need (on a cold
+    /// instance); the deadline leaves it out. Zero once the set is warm.
+    /// </summary>
+    public TimeSpan EngineBuildTime { get; init; }
+
+    /// <summary>
     /// True when rules did not see all of the mail or not all rules ran: a message cap cut it, the deadline passed,
     /// a backtracking run timed out, or the mail could not be read. The verdict covers what was scanned.
     /// </summary>

@@ -24,7 +24,8 @@ public sealed record ScannerOptions
 
     /// <summary>
     /// Time a scan may take before it stops running rules and returns an incomplete verdict. Default 2 s.
-    /// Checked before every regex run, against <see cref="TimeProvider"/>.
+    /// Checked before every regex run, against <see cref="TimeProvider"/>. Time spent building regex engines on first
+    /// use (<see cref="ScanResult.EngineBuildTime"/>) does not count: it is a one-time cost of the set, not of the mail.
     /// </summary>
     public TimeSpan Deadline { get; init; } = TimeSpan.FromSeconds(2);
 

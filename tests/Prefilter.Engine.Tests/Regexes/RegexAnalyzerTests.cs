@@ -141,7 +141,7 @@ public class RegexAnalyzerTests
     [InlineData(@"^a(?=b)\w+(\w)\1$")]
     public void Every_class_matches_exactly_what_the_backtracking_engine_matches(string pattern)
     {
-        var regex = new RuleRegex(RegexAnalyzer.Analyze(pattern), TimeSpan.FromSeconds(5), 64, 16);
+        var regex = new RuleRegex(RegexAnalyzer.Analyze(pattern), new EngineBuildTimer(TimeProvider.System), TimeSpan.FromSeconds(5), 64, 16);
         var reference = new Regex(pattern, RegexOptions.CultureInvariant);
         var inputs = new[]
         {
