@@ -4,7 +4,8 @@ namespace Prefilter.Engine.Regexes;
 
 /// <summary>
 /// Decides how a rule's regex can run without any input making it slow, and which literals a prefilter can
-/// search for. Cheap (no automaton is built): safe to call for every rule of a large set at publish time.
+/// search for. Cheap (an automaton is built only to ask the linear engine about the few largest patterns): safe to
+/// call for every rule of a large set at publish time.
 /// </summary>
 public static class RegexAnalyzer
 {
@@ -14,6 +15,12 @@ public static class RegexAnalyzer
     private const int MaxMemoEntries = 50_000;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, RegexPlan> Memo = new(StringComparer.Ordinal);
+
+    private const int MaxSpareEngines = 1_000;
+
+    // Engines built to ask the linear engine, lent to the scanner that builds the same pattern next; see
+    // LinearEngineAccepts.
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WeakReference<Regex>> SpareEngines = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The linear engine refuses automata above 10,000 nodes by default; SpamAssassin's look-alike rules need up to
@@ -199,9 +206,10 @@ public static class RegexAnalyzer
     }
 
     // Small automata are accepted without asking; for larger ones the estimate is not trusted and the engine is asked
-    // (it checks the size before it builds anything, so a refusal is quick). The engine built to ask is dropped: plans
-    // are memoized for the process, and a large engine held there (some hold 10 MB) would outlive every set that used
-    // it; the scanner builds its own on first use.
+    // (it checks the size before it builds anything, so a refusal is quick). An accepted engine is not kept with the
+    // plan: plans are memoized for the process, and a large engine held there (some hold 10 MB) would outlive every
+    // set that used it. It is lent, weakly held, to the scanner that needs the pattern next, since compiling a set
+    // lints it first: building these few large engines twice was half the compile time of the SpamAssassin set.
     private static bool LinearEngineAccepts(string linearPattern, long estimate)
     {
         if (estimate <= TrustedAutomatonSize)
@@ -216,7 +224,13 @@ public static class RegexAnalyzer
 
         try
         {
-            _ = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
+            var engine = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
+            if (SpareEngines.Count >= MaxSpareEngines)
+            {
+                SpareEngines.Clear();
+            }
+
+            SpareEngines[linearPattern] = new WeakReference<Regex>(engine);
             return true;
         }
         catch (NotSupportedException)
@@ -224,6 +238,13 @@ public static class RegexAnalyzer
             return false;
         }
     }
+
+    /// <summary>
+    /// The linear engine (<see cref="BaseOptions"/> and <see cref="RegexOptions.NonBacktracking"/>) that analysis
+    /// built for <paramref name="linearPattern"/>, if it is still alive and nobody took it yet; null otherwise.
+    /// </summary>
+    internal static Regex? TakeSpareEngine(string linearPattern) =>
+        SpareEngines.TryRemove(linearPattern, out var spare) && spare.TryGetTarget(out var engine) ? engine : null;
 
     // A woken regex runs on a unit only if its other mandatory parts' literals are there too: "w[io]n ... your?" wakes
     // on "you" in most paragraphs of most mails, and one vectorised search for "win"/"won" spares most runs. A few

@@ -122,7 +122,7 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
     {
         try
         {
-            return _linear = builds.Build(() => new Regex(Plan.LinearPattern!, Linear));
+            return _linear = RegexAnalyzer.TakeSpareEngine(Plan.LinearPattern!) ?? builds.Build(() => new Regex(Plan.LinearPattern!, Linear));
         }
         catch (NotSupportedException)
         {
@@ -176,7 +176,7 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
 
     private bool MatchBacktracking(ReadOnlySpan<char> input)
     {
-        if (Plan.GatePattern is not null && !(_gate ??= builds.Build(() => new Regex(Plan.GatePattern, Linear))).IsMatch(input))
+        if (Plan.GatePattern is not null && !(_gate ??= RegexAnalyzer.TakeSpareEngine(Plan.GatePattern) ?? builds.Build(() => new Regex(Plan.GatePattern, Linear))).IsMatch(input))
         {
             return false;
         }

@@ -201,6 +201,21 @@ public class CompiledPatternSetTests
     }
 
     [Fact]
+    public void A_large_pattern_is_built_once_for_lint_and_scan()
+    {
+        // Large enough that lint asks the linear engine to build it; unique, so no earlier analysis is memoized.
+        var word = "w" + Guid.NewGuid().ToString("N");
+        var set = CompiledPatternSet.Compile(
+            Of(Body("LARGE", word + "[a-z ]{0,3000}[0-9]")),
+            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(1)) });
+
+        var result = set.Scan(Mail($"{word} and 7"));
+
+        Assert.Equal(["LARGE"], result.HitIds());
+        Assert.Equal(TimeSpan.Zero, result.EngineBuildTime);
+    }
+
+    [Fact]
     public void Sampled_scans_report_rule_costs()
     {
         var set = CompiledPatternSet.Compile(Of(Body("A", "alpha"), Body("B", @"\d+")), new ScannerOptions { CostSampleRate = 1 });
