@@ -209,7 +209,8 @@ public static class RegexAnalyzer
     // (it checks the size before it builds anything, so a refusal is quick). An accepted engine is not kept with the
     // plan: plans are memoized for the process, and a large engine held there (some hold 10 MB) would outlive every
     // set that used it. It is lent, weakly held, to the scanner that needs the pattern next, since compiling a set
-    // lints it first: building these few large engines twice was half the compile time of the SpamAssassin set.
+    // lints it first: these few large engines take half the compile time of the SpamAssassin set, and the scanner
+    // built each of them a second time on first use.
     private static bool LinearEngineAccepts(string linearPattern, long estimate)
     {
         if (estimate <= TrustedAutomatonSize)
