@@ -22,7 +22,6 @@ internal sealed class RuleHits
     private readonly (int Rule, ListMatcher List)[] _listRules;
     private readonly int[] _metaOrder;
     private readonly BoundMetaExpression?[] _metaOf;
-    private readonly bool[] _metaHitsWhenNoneHit;
 
     // The metas that read each rule, as one array sliced by rule: rule r's readers are
     // _readers[_readersStart[r] .. _readersStart[r + 1]].
@@ -52,12 +51,10 @@ internal sealed class RuleHits
         _listRules = [.. listRules];
         _metaOrder = [.. metas.Select(meta => meta.Rule)];
         _metaOf = new BoundMetaExpression?[ruleCount];
-        _metaHitsWhenNoneHit = new bool[ruleCount];
         var readers = new List<int>[ruleCount];
         foreach (var (rule, meta) in metas)
         {
             _metaOf[rule] = meta;
-            _metaHitsWhenNoneHit[rule] = meta.HitsWhenNoneHit;
             foreach (var reference in meta.Indices.Where(reference => reference >= 0).Distinct())
             {
                 (readers[reference] ??= []).Add(rule);
@@ -113,7 +110,8 @@ internal sealed class RuleHits
         ReadOnlySpan<bool> values = hits[.._ruleCount];
         foreach (var meta in _metaOrder)
         {
-            if (read[meta] ? MetaExpression.IsHit(_metaOf[meta]!.Evaluate(values)) : _metaHitsWhenNoneHit[meta])
+            var expression = _metaOf[meta]!;
+            if (read[meta] ? expression.Hits(values) : expression.HitsWhenNoneHit)
             {
                 Hit(meta, hits, read);
             }
