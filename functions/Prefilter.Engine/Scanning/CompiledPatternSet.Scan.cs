@@ -347,7 +347,7 @@ public sealed partial class CompiledPatternSet
         // has passed.
         private int FirstMatchOf(CheckGroup group, ReadOnlySpan<char> text)
         {
-            var before = _clock.GetTimestamp();
+            var before = ScanClock;
             if (PastDeadline(before))
             {
                 Stop();
@@ -383,7 +383,7 @@ public sealed partial class CompiledPatternSet
             var regex = _set.CheckAt(check).Regex;
             while (from <= joined.Text.Length && !_checkHit[check] && !Stopped)
             {
-                var before = _clock.GetTimestamp();
+                var before = ScanClock;
                 if (PastDeadline(before))
                 {
                     Stop();
@@ -440,8 +440,11 @@ public sealed partial class CompiledPatternSet
         /// <summary>Time spent building engines during this scan, in timestamp units.</summary>
         private long BuildTicks => EngineBuildTimer.ThreadTotal - _buildsBefore;
 
-        // Engines built during this scan do not count: the deadline is there for what the mail makes rules do.
-        private bool PastDeadline(long now) => now - BuildTicks > _deadline;
+        // The clock of the deadline and the rule costs stands still while engines are built: both are there for what
+        // the mail makes rules do, and a rule charged with its engine's build on a cold set looks slow to the gate.
+        private long ScanClock => _clock.GetTimestamp() - BuildTicks;
+
+        private bool PastDeadline(long now) => now > _deadline;
 
         private void Stop()
         {
@@ -453,7 +456,7 @@ public sealed partial class CompiledPatternSet
         {
             if (Sampled)
             {
-                (_cost ??= new long[_set._checkCount])[check] += _clock.GetTimestamp() - before;
+                (_cost ??= new long[_set._checkCount])[check] += ScanClock - before;
                 (_runs ??= new int[_set._checkCount])[check]++;
             }
         }
@@ -463,7 +466,7 @@ public sealed partial class CompiledPatternSet
         {
             if (Sampled)
             {
-                var share = (_clock.GetTimestamp() - before) / checks.Length;
+                var share = (ScanClock - before) / checks.Length;
                 foreach (var check in checks)
                 {
                     (_cost ??= new long[_set._checkCount])[check] += share;
@@ -496,7 +499,7 @@ public sealed partial class CompiledPatternSet
             }
 
             _cancellationToken.ThrowIfCancellationRequested();
-            var before = _clock.GetTimestamp();
+            var before = ScanClock;
             if (PastDeadline(before))
             {
                 Stop();

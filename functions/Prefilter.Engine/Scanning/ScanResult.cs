@@ -41,7 +41,10 @@ public sealed record ScanResult
     /// <summary>Why the scan is incomplete, in plain words; null when complete.</summary>
     public string? IncompleteReason { get; init; }
 
-    /// <summary>Time spent in each rule's regexes, most expensive first, when this scan was sampled; otherwise null.</summary>
+    /// <summary>
+    /// Time spent in each rule's regexes, most expensive first, when this scan was sampled; otherwise null. Engines
+    /// built during the run do not count (<see cref="EngineBuildTime"/>), so a cold set's costs compare with a warm one's.
+    /// </summary>
     public IReadOnlyList<RuleCost>? RuleCosts { get; init; }
 
     /// <summary>Number of regex runs the scan made (units a regex was run on), for cost reports.</summary>

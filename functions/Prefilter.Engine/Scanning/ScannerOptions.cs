@@ -34,6 +34,7 @@ public sealed record ScannerOptions
 
     /// <summary>
     /// Share of scans, 0 to 1, that time every regex run and report <see cref="ScanResult.RuleCosts"/>. Default 0.01.
+    /// Like the deadline, the costs leave out engines built on first use.
     /// Mail of at least <see cref="CostSampleMinBytes"/> is always sampled: large mail makes the slow tail.
     /// </summary>
     public double CostSampleRate { get; init; } = 0.01;

@@ -201,6 +201,26 @@ public class CompiledPatternSetTests
     }
 
     [Fact]
+    public void Rule_costs_leave_out_engines_built_on_first_use()
+    {
+        // Every clock read moves 100 ms on. Building the rule's engine inside its first run reads the clock twice: one
+        // step falls between those reads (the build) and one after them. Charged with the build, the cold run would
+        // cost two steps more than the warm one; without it, one, which is all the build time the scan reports.
+        var set = CompiledPatternSet.Compile(
+            Of(Body("ALPHA", @"\balpha\b")),
+            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100)), CostSampleRate = 1 });
+        var mail = Mail("alpha");
+
+        var cold = set.Scan(mail);
+        var warm = set.Scan(mail);
+
+        var coldCost = Assert.Single(cold.RuleCosts!).Elapsed;
+        var warmCost = Assert.Single(warm.RuleCosts!).Elapsed;
+        Assert.True(cold.EngineBuildTime > TimeSpan.Zero);
+        Assert.Equal(cold.EngineBuildTime, coldCost - warmCost);
+    }
+
+    [Fact]
     public void A_large_pattern_is_built_once_for_lint_and_scan()
     {
         // Large enough that lint asks the linear engine to build it; unique, so no earlier analysis is memoized.
