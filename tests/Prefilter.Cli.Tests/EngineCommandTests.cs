@@ -90,7 +90,7 @@ public sealed class EngineCommandTests : IDisposable
         var report = JsonDocument.Parse(output).RootElement;
         Assert.Equal(2, report.GetProperty("messages").GetInt32());
         Assert.Equal(2, report.GetProperty("passes").GetInt32());
-        foreach (var name in new[] { "messagesPerSecond", "p50Ms", "p99Ms", "maxMs", "coldStartMs", "firstPassMessagesPerSecond", "parseOnlyMessagesPerSecond", "scanToParseRatio" })
+        foreach (var name in new[] { "messagesPerSecond", "p50Ms", "p99Ms", "maxMs", "coldStartMs", "firstPassMessagesPerSecond", "parseOnlyMessagesPerSecond", "scanToParseRatio", "ruleCostMsPerMessage", "ruleCostToParseRatio" })
         {
             Assert.True(report.GetProperty(name).GetDouble() > 0 || name is "p50Ms" or "p99Ms" or "maxMs", name);
         }

@@ -43,6 +43,16 @@ internal sealed record BenchReport
     /// <summary>Scan time over baseline time for the same corpus: 3.0 means scanning costs three parse-and-decode passes.</summary>
     public required double ScanToParseRatio { get; init; }
 
+    /// <summary>
+    /// Time in rules' regex runs per message, warm, from a separate pass that times every run (a regex shared by
+    /// several rules counts for each): what of the scan a faster regex engine could save. The rest is parsing, the
+    /// literal passes, waking rules and meta evaluation.
+    /// </summary>
+    public required double RuleCostMsPerMessage { get; init; }
+
+    /// <summary><see cref="RuleCostMsPerMessage"/> over the baseline's time per message.</summary>
+    public required double RuleCostToParseRatio { get; init; }
+
     public required double P50Ms { get; init; }
     public required double P99Ms { get; init; }
     public required double MaxMs { get; init; }

@@ -19,6 +19,7 @@ internal static class BenchText
         text.AppendLine($"warm, fastest of {report.Passes} passes each:");
         text.AppendLine($"  baseline (MimeKit parse + decode): {report.ParseOnlyMessagesPerSecond:0} msg/s");
         text.AppendLine($"  scan: {report.MessagesPerSecond:0} msg/s — {report.ScanToParseRatio:0.00}× the baseline's time");
+        text.AppendLine($"  of which rules' regex runs (timed pass): {report.RuleCostMsPerMessage:0.000} ms/message — {report.RuleCostToParseRatio:0.00}× the baseline's time");
         text.AppendLine($"per message: p50 {report.P50Ms:0.000} ms, p99 {report.P99Ms:0.000} ms, max {report.MaxMs:0.0} ms; incomplete {report.Incomplete}");
         var verdicts = report.Verdicts;
         text.AppendLine($"flagged (tag or quarantine): spam {verdicts.SpamFlagged}/{verdicts.Spam}, ham {verdicts.HamFlagged}/{verdicts.Ham}");

@@ -69,6 +69,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
         }
 
         var percentiles = Percentiles.Of(fastestPerMessage);
+        var costs = RuleCostPass(compiled, messages, progress, cancellationToken);
         return new BenchReport
         {
             SetName = set.Name,
@@ -87,12 +88,14 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             ParseOnlyMessagesPerSecond = messages.Length / baseline.TotalSeconds,
             MessagesPerSecond = messages.Length / engine.TotalSeconds,
             ScanToParseRatio = engine / baseline,
+            RuleCostMsPerMessage = costs.TotalMs / messages.Length,
+            RuleCostToParseRatio = costs.TotalMs / baseline.TotalMilliseconds,
             P50Ms = percentiles.P50,
             P99Ms = percentiles.P99,
             MaxMs = percentiles.Max,
             Incomplete = results.Count(result => result.Incomplete),
             Verdicts = Verdicts.Of(corpus, results),
-            TopRules = RuleCostPass(compiled, messages, cancellationToken),
+            TopRules = costs.Top,
         };
     }
 
@@ -130,24 +133,26 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
         }
     }
 
-    private IReadOnlyList<RuleCostLine> RuleCostPass(CompiledPatternSet throughputSet, byte[][] messages, CancellationToken cancellationToken)
+    private (IReadOnlyList<RuleCostLine> Top, double TotalMs) RuleCostPass(
+        CompiledPatternSet throughputSet, byte[][] messages, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
-        // Sampling every message costs timer reads per rule, so it runs as its own pass, not inside the throughput figure.
+        // Sampling every message costs timer reads per rule, so it runs as its own set and passes, not inside the
+        // throughput figure; the first pass warms that set's engines as the throughput passes were warmed.
         var sampled = CompiledPatternSet.Compile(throughputSet.Set, new ScannerOptions { CostSampleRate = 1.0 });
-        var totals = new Dictionary<string, (double Ms, int Messages)>();
-        foreach (var bytes in messages)
+        Time(messages, "rule costs warm-up", progress, cancellationToken, (bytes, _) => sampled.Scan(bytes, cancellationToken));
+        var totals = new Dictionary<string, double>();
+        Time(messages, "rule costs", progress, cancellationToken, (bytes, _) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
             foreach (var cost in sampled.Scan(bytes, cancellationToken).RuleCosts ?? [])
             {
-                var (ms, count) = totals.GetValueOrDefault(cost.RuleId);
-                totals[cost.RuleId] = (ms + cost.Elapsed.TotalMilliseconds, count + 1);
+                totals[cost.RuleId] = totals.GetValueOrDefault(cost.RuleId) + cost.Elapsed.TotalMilliseconds;
             }
-        }
+        });
 
-        return [.. totals
-            .OrderByDescending(entry => entry.Value.Ms)
+        IReadOnlyList<RuleCostLine> top = [.. totals
+            .OrderByDescending(entry => entry.Value)
             .Take(TopRules)
-            .Select(entry => new RuleCostLine(entry.Key, entry.Value.Ms, entry.Value.Ms / messages.Length))];
+            .Select(entry => new RuleCostLine(entry.Key, entry.Value, entry.Value / messages.Length))];
+        return (top, totals.Values.Sum());
     }
 }
