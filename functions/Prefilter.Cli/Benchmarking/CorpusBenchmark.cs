@@ -20,7 +20,8 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
 
     /// <summary>
     /// Runs cold start, a first engine pass (engines built on first use), then <see cref="Passes"/> interleaved
-    /// baseline and engine passes over the warm process, then the per-rule cost pass; reports progress per pass.
+    /// baseline and engine passes over the warm process, then the rule cost passes (a warm-up and a timed pass of a
+    /// copy of the set that times every regex run); reports progress per pass.
     /// </summary>
     public BenchReport Run(Action<string, int, int>? progress = null, CancellationToken cancellationToken = default)
     {
