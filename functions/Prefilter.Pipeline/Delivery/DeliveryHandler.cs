@@ -23,7 +23,8 @@ namespace Prefilter.Pipeline.Delivery;
 /// <para>Settling follows the answers: all accepted → outcome <see cref="MailOutcome.Delivered"/>, complete. Any
 /// transient failure → a copy is scheduled for the next attempt (see <see cref="DeliveryRetryScheduler"/>) and the
 /// message completed, until <see cref="DeliveryOptions.MaxAttempts"/> or <see cref="DeliveryOptions.MaxAge"/> is
-/// reached, then dead-lettered. A 5xx refusal → dead-lettered with the downstream's reply. The outcome is recorded
+/// reached, then dead-lettered. A 5xx refusal → dead-lettered with the downstream's reply (also when the downstream
+/// refused only some recipients and took the mail for the others). The outcome is recorded
 /// on the blob before the message is settled, so a settlement that fails leads to a redelivery that completes
 /// without relaying. A blob storage failure is retried like a transient downstream failure. Cancellation (the
 /// processor stopping) leaves the message unsettled: it comes back.</para>
@@ -197,6 +198,7 @@ public sealed class DeliveryHandler
                 case DownstreamState.Delivered:
                     continue;
                 case DownstreamState.Refused:
+                case DownstreamState.PartlyRefused:
                     refused.Add(info.Metadata[DownstreamProgress.KeyOf(downstream, action)]);
                     continue;
             }
@@ -209,11 +211,20 @@ public sealed class DeliveryHandler
             {
                 var credentials = secrets.Resolve(downstream);
                 VerdictHeaders.Apply(stamped, action, claim.Verdict);
-                var reply = await relay.RelayAsync(downstream, credentials, stamped, mail.Envelope.MailFrom, recipients, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}", info.Name, downstream, recipients.Count, reply);
+                var result = await relay.RelayAsync(downstream, credentials, stamped, mail.Envelope.MailFrom, recipients, cancellationToken).ConfigureAwait(false);
+                var accepted = recipients.Count - result.RefusedRecipients.Count;
+                logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}", info.Name, downstream, accepted, result.Reply);
+                var marker = DownstreamProgress.Delivered(downstream, result.Reply);
+                if (result.RefusedRecipients.Count > 0)
+                {
+                    marker = DownstreamProgress.PartlyRefused(downstream, result);
+                    logger.LogWarning("Mail {BlobName}: {Refusal}", info.Name, marker);
+                    refused.Add(marker);
+                }
+
                 if (laterAttemptPossible)
                 {
-                    info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Delivered(downstream, reply), cancellationToken).ConfigureAwait(false);
+                    info = await RecordProgressAsync(info, downstream, action, marker, cancellationToken).ConfigureAwait(false);
                 }
             }
             catch (TransientRelayException exception)

@@ -18,12 +18,16 @@ namespace Prefilter.Pipeline.Delivery;
 /// each relay uses its own connection.
 /// </summary>
 /// <remarks>
-/// TLS follows the downstream's <see cref="TlsPolicy"/>. <see cref="TlsPolicy.StartTlsWhenAvailable"/> is
+/// <para>A recipient refused with 5xx at <c>RCPT TO</c> ("no such user") does not keep the mail from the downstream's
+/// other recipients: the data goes to those, and the refusal comes back in
+/// <see cref="SmtpRelayResult.RefusedRecipients"/>. A 4xx for any recipient still fails the whole relay as transient
+/// before the data is sent, so a retry sends to all of them again and none gets the mail twice.</para>
+/// <para>TLS follows the downstream's <see cref="TlsPolicy"/>. <see cref="TlsPolicy.StartTlsWhenAvailable"/> is
 /// opportunistic (RFC 7435), as between MTAs: it encrypts whenever the downstream offers STARTTLS and accepts any
 /// certificate, since it would send in plain text otherwise. <see cref="TlsPolicy.StartTls"/> and
 /// <see cref="TlsPolicy.Tls"/> require a certificate the machine trusts for the host name; an untrusted one is a
 /// transient failure, so the mail waits for the downstream (or the policy) to be fixed instead of going out
-/// unauthenticated.
+/// unauthenticated.</para>
 /// </remarks>
 public sealed class SmtpRelay
 {
@@ -48,12 +52,12 @@ public sealed class SmtpRelay
     /// <param name="sender">The envelope sender; empty for the null sender <c>&lt;&gt;</c> of bounces.</param>
     /// <param name="recipients">The envelope recipients for this downstream; at least one.</param>
     /// <param name="cancellationToken">Aborts the transaction; the downstream then has not accepted the mail.</param>
-    /// <returns>The downstream's reply to the data, e.g. <c>2.0.0 OK queued as 1234</c>.</returns>
+    /// <returns>The downstream's reply to the data, and the recipients it refused with 5xx.</returns>
     /// <exception cref="ArgumentException"><paramref name="recipients"/> is empty.</exception>
     /// <exception cref="TransientRelayException">4xx reply, or the downstream could not be reached, secured, authenticated to or talked to.</exception>
-    /// <exception cref="PermanentRelayException">5xx reply: the downstream refused the sender, a recipient or the data.</exception>
+    /// <exception cref="PermanentRelayException">5xx reply: the downstream refused the sender, every recipient or the data.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
-    public async Task<string> RelayAsync(
+    public async Task<SmtpRelayResult> RelayAsync(
         Downstream downstream, NetworkCredential? credentials, MimeMessage message, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(downstream);
@@ -66,7 +70,7 @@ public sealed class SmtpRelay
         }
 
         var name = $"{downstream.Host}:{downstream.Port}";
-        using var client = new SmtpClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        using var client = new RelayClient { Timeout = (int)options.Timeout.TotalMilliseconds };
         if (options.ClientName is { Length: > 0 } clientName)
         {
             client.LocalDomain = clientName;
@@ -124,7 +128,7 @@ public sealed class SmtpRelay
             logger.LogWarning(e, "Downstream {Downstream} accepted the mail but QUIT failed", name);
         }
 
-        return reply;
+        return new SmtpRelayResult(reply, [.. client.Refused]);
     }
 
     private static SecureSocketOptions ToSocketOptions(TlsPolicy tls) => tls switch
@@ -136,6 +140,30 @@ public sealed class SmtpRelay
         _ => throw new ArgumentOutOfRangeException(nameof(tls), tls, "Unknown TLS policy."),
     };
 
+    // MailKit ends the transaction at the first refused RCPT TO unless told otherwise: 5xx refusals are noted and the
+    // transaction goes on with the accepted recipients; when none is left, the first refusal ends it after all.
+    private sealed class RelayClient : SmtpClient
+    {
+        public List<RecipientRefusal> Refused { get; } = [];
+
+        protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
+        {
+            if ((int)response.StatusCode is >= 500 and < 600)
+            {
+                Refused.Add(new RecipientRefusal(mailbox.Address, (int)response.StatusCode, response.Response));
+                return;
+            }
+
+            base.OnRecipientNotAccepted(message, mailbox, response);
+        }
+
+        protected override void OnNoRecipientsAccepted(MimeMessage message)
+        {
+            var first = Refused[0];
+            throw new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, (SmtpStatusCode)first.StatusCode, new MailboxAddress(string.Empty, first.Recipient), first.Reply);
+        }
+    }
+
     private static bool IsConnectionFailure(Exception e) => e is
         SmtpProtocolException or
         ServiceNotConnectedException or
@@ -146,3 +174,14 @@ public sealed class SmtpRelay
         TimeoutException or
         NotSupportedException;
 }
+
+/// <summary>What a downstream answered to a relay that it accepted for at least one recipient.</summary>
+/// <param name="Reply">Its reply to the data, e.g. <c>2.0.0 OK queued as 1234</c>.</param>
+/// <param name="RefusedRecipients">The recipients it refused with 5xx at <c>RCPT TO</c>; they did not get the mail.</param>
+public sealed record SmtpRelayResult(string Reply, IReadOnlyList<RecipientRefusal> RefusedRecipients);
+
+/// <summary>A downstream's 5xx refusal of one envelope recipient at <c>RCPT TO</c>.</summary>
+/// <param name="Recipient">The refused address.</param>
+/// <param name="StatusCode">The 5xx status code.</param>
+/// <param name="Reply">The reply text.</param>
+public sealed record RecipientRefusal(string Recipient, int StatusCode, string Reply);

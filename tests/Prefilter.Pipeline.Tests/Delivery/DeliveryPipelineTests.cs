@@ -107,6 +107,31 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
     }
 
     [Fact]
+    public async Task A_downstream_refusing_one_recipient_takes_the_mail_for_the_others_and_it_is_dead_lettered_for_that_one()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
+        var alpha = await scenario.ServeAsync("alpha.example");
+        var beta = await scenario.ServeAsync("beta.example");
+        alpha.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 bob does not live here"), recipient: r => r == "bob@alpha.example");
+        beta.Script.Reply(SmtpStage.Data, SmtpReply.ServiceNotAvailable, times: 1);
+        await scenario.StartAsync();
+
+        var claim = await scenario.SubmitAsync(
+            DeliveryScenario.Mail("alice@alpha.example"), "sender@origin.example", ["alice@alpha.example", "bob@alpha.example", "carol@beta.example"]);
+
+        // Beta's 421 makes a second attempt; it must not send alpha the mail again, nor forget bob's refusal.
+        var dead = await scenario.ReceiveDeadLetterAsync();
+        Assert.Equal(DeadLetterReasons.DownstreamRejected, dead.DeadLetterReason);
+        Assert.Contains("bob@alpha.example 550", dead.DeadLetterErrorDescription);
+        Assert.Contains("bob does not live here", dead.DeadLetterErrorDescription);
+        Assert.Equal(MailOutcome.DeadLettered, (await scenario.WaitForOutcomeAsync(claim.BlobName)).Outcome);
+        Assert.Equal(["alice@alpha.example"], Assert.Single(alpha.Messages).Recipients);
+        Assert.Equal(1, alpha.DataAttempts);
+        Assert.Equal(["carol@beta.example"], Assert.Single(beta.Messages).Recipients);
+        Assert.Equal(2, beta.DataAttempts);
+    }
+
+    [Fact]
     public async Task Transient_failures_past_the_attempt_limit_dead_letter_the_mail()
     {
         await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker, maxAttempts: 3);

@@ -69,6 +69,35 @@ public sealed class SmtpRelayTests
     }
 
     [Fact]
+    public async Task A_recipient_refused_with_5xx_does_not_keep_the_mail_from_the_others()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 no such user here"), recipient: r => r == "bob@a.example");
+
+        var result = await Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["alice@a.example", "bob@a.example", "carol@a.example"]);
+
+        Assert.Equal(["alice@a.example", "carol@a.example"], Assert.Single(sink.Messages).Recipients);
+        var refusal = Assert.Single(result.RefusedRecipients);
+        Assert.Equal(("bob@a.example", 550), (refusal.Recipient, refusal.StatusCode));
+        Assert.Contains("no such user here", refusal.Reply);
+    }
+
+    [Fact]
+    public async Task A_recipient_refused_with_4xx_fails_the_whole_relay_before_the_data()
+    {
+        // Sending to the others now would send to them twice when the whole relay is retried.
+        await using var sink = await SmtpSink.StartAsync();
+        sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 no such user here"), recipient: r => r == "bob@a.example");
+        sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(452, "4.2.2 mailbox full"), recipient: r => r == "carol@a.example");
+
+        var error = await Assert.ThrowsAsync<TransientRelayException>(() =>
+            Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["alice@a.example", "bob@a.example", "carol@a.example"]));
+
+        Assert.Equal(452, error.StatusCode);
+        Assert.Empty(sink.Messages);
+    }
+
+    [Fact]
     public async Task A_downstream_that_does_not_listen_is_a_transient_failure_without_a_code()
     {
         // Port 1 (tcpmux): privileged and unused, so no server another test starts can take it meanwhile.
