@@ -36,16 +36,19 @@ param scanFunctionName string = 'ScanMail'
 @description('Function with the blob trigger on patterns/uploads/ (pattern-set uploads).')
 param patternUploadFunctionName string = 'PublishUploadedPatternSet'
 
-// Subjects look like /blobServices/default/containers/<container>/blobs/<blob name>.
+// Subjects look like /blobServices/default/containers/<container>/blobs/<blob name>. Mail blobs end in .eml; the
+// companion envelope blobs beside them (<mail>.eml.envelope.json) would only wake ScanMail to be ignored.
 var subscriptions = [
   {
     name: 'incoming-mail'
     subjectBeginsWith: '/blobServices/default/containers/incoming/blobs/'
+    subjectEndsWith: '.eml'
     functionName: scanFunctionName
   }
   {
     name: 'pattern-uploads'
     subjectBeginsWith: '/blobServices/default/containers/patterns/blobs/uploads/'
+    subjectEndsWith: ''
     functionName: patternUploadFunctionName
   }
 ]
@@ -83,6 +86,7 @@ resource blobSubscriptions 'Microsoft.EventGrid/systemTopics/eventSubscriptions@
           'Microsoft.Storage.BlobCreated'
         ]
         subjectBeginsWith: subscription.subjectBeginsWith
+        subjectEndsWith: subscription.subjectEndsWith
       }
       retryPolicy: {
         maxDeliveryAttempts: maxDeliveryAttempts

@@ -235,6 +235,13 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
         Assert.Equal("ScanMail", FunctionName(module, mail.Value));
         Assert.Equal("PublishUploadedPatternSet", FunctionName(module, uploads.Value));
 
+        // Only mail blobs wake ScanMail (their companion envelope blobs do not); uploads of any name are published.
+        Assert.Equal("[variables('subscriptions')[copyIndex()].subjectEndsWith]", filter.GetProperty("subjectEndsWith").GetString());
+        var endings = module.Variable("subscriptions")!.Value.EnumerateArray()
+            .ToDictionary(route => route.GetProperty("subjectBeginsWith").GetString()!, route => route.GetProperty("subjectEndsWith").GetString()!);
+        Assert.Equal(".eml", endings[mail.Key]);
+        Assert.Equal("", endings[uploads.Key]);
+
         Assert.Equal("WebHook", subscription.GetProperty("destination").GetProperty("endpointType").GetString());
         var retry = subscription.GetProperty("retryPolicy");
         Assert.Equal("[parameters('maxDeliveryAttempts')]", retry.GetProperty("maxDeliveryAttempts").GetString());
