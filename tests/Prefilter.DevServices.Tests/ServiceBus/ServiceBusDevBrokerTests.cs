@@ -165,7 +165,7 @@ public sealed class ServiceBusDevBrokerTests : IClassFixture<ServiceBusBrokerFix
     {
         var queue = fixture.NewQueue(q => q.DuplicateDetectionWindow = TimeSpan.FromMinutes(10));
         await using var sender = Client.CreateSender(queue);
-        await using var receiver = Client.CreateReceiver(queue);
+        var receiver = Client.CreateReceiver(queue);
 
         await sender.SendMessageAsync(new ServiceBusMessage("first") { MessageId = "same" });
         await sender.SendMessageAsync(new ServiceBusMessage("second") { MessageId = "same" });
@@ -179,9 +179,13 @@ public sealed class ServiceBusDevBrokerTests : IClassFixture<ServiceBusBrokerFix
             await receiver.CompleteMessageAsync(message);
         }
 
+        // A receive that timed out leaves its link credit behind: the SDK releases a message that arrives on it and,
+        // now and then, the one redelivered to its next receive too. A new receiver has no such credit.
+        await receiver.DisposeAsync();
         fixture.Time.Advance(TimeSpan.FromMinutes(11));
         await sender.SendMessageAsync(new ServiceBusMessage("after the window") { MessageId = "same" });
-        var later = await receiver.ReceiveMessageAsync(Present);
+        await using var next = Client.CreateReceiver(queue);
+        var later = await next.ReceiveMessageAsync(Present);
         Assert.NotNull(later);
         Assert.Equal("after the window", later.Body.ToString());
     }
