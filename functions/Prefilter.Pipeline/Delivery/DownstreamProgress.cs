@@ -9,8 +9,9 @@ namespace Prefilter.Pipeline.Delivery;
 /// <summary>
 /// Per-relay progress of a mail, kept in its blob metadata (<c>prefilter_downstream_{id}</c>) so that a retry
 /// relays only what has not settled: a downstream that answered 250 is never sent the mail again (nor when it refused
-/// some of the recipients with 5xx and took it for the others), one that refused it with 5xx is not asked again. A relay is one downstream with one verdict action (recipients whose domains give
-/// the mail different actions get differently stamped copies, so they are separate relays).
+/// some of the recipients with 5xx and took it for the others), one that refused it with 5xx is not asked again. A
+/// relay is one downstream with one verdict action (recipients whose domains give the mail different actions get
+/// differently stamped copies, so they are separate relays).
 /// </summary>
 public static class DownstreamProgress
 {
