@@ -348,7 +348,7 @@ public sealed partial class CompiledPatternSet
         private int FirstMatchOf(CheckGroup group, ReadOnlySpan<char> text)
         {
             var before = ScanClock;
-            if (PastDeadline(before))
+            if (before > _deadline)
             {
                 Stop();
                 return -1;
@@ -384,7 +384,7 @@ public sealed partial class CompiledPatternSet
             while (from <= joined.Text.Length && !_checkHit[check] && !Stopped)
             {
                 var before = ScanClock;
-                if (PastDeadline(before))
+                if (before > _deadline)
                 {
                     Stop();
                     return;
@@ -444,8 +444,6 @@ public sealed partial class CompiledPatternSet
         // the mail makes rules do, and a rule charged with its engine's build on a cold set looks slow to the gate.
         private long ScanClock => _clock.GetTimestamp() - BuildTicks;
 
-        private bool PastDeadline(long now) => now > _deadline;
-
         private void Stop()
         {
             Stopped = true;
@@ -500,7 +498,7 @@ public sealed partial class CompiledPatternSet
 
             _cancellationToken.ThrowIfCancellationRequested();
             var before = ScanClock;
-            if (PastDeadline(before))
+            if (before > _deadline)
             {
                 Stop();
                 return;

@@ -122,7 +122,7 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
     {
         try
         {
-            return _linear = RegexAnalyzer.TakeSpareEngine(Plan.LinearPattern!) ?? builds.Build(() => new Regex(Plan.LinearPattern!, Linear));
+            return _linear = LinearEngineFor(Plan.LinearPattern!);
         }
         catch (NotSupportedException)
         {
@@ -165,6 +165,10 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
         return false;
     }
 
+    // The engine analysis built to ask the linear engine about a large pattern, when it is still there; else a new one.
+    private Regex LinearEngineFor(string pattern) =>
+        RegexAnalyzer.TakeSpareEngine(pattern) ?? builds.Build(() => new Regex(pattern, Linear));
+
     // A compiled regex is turned into machine code on its first match: one match of the empty string finishes the
     // build, so that cost too stays out of the scan's deadline.
     private Regex BuildBacktracking(string pattern) => builds.Build(() =>
@@ -176,7 +180,7 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
 
     private bool MatchBacktracking(ReadOnlySpan<char> input)
     {
-        if (Plan.GatePattern is not null && !(_gate ??= RegexAnalyzer.TakeSpareEngine(Plan.GatePattern) ?? builds.Build(() => new Regex(Plan.GatePattern, Linear))).IsMatch(input))
+        if (Plan.GatePattern is not null && !(_gate ??= LinearEngineFor(Plan.GatePattern)).IsMatch(input))
         {
             return false;
         }

@@ -212,12 +212,12 @@ public sealed class DeliveryHandler
                 var credentials = secrets.Resolve(downstream);
                 VerdictHeaders.Apply(stamped, action, claim.Verdict);
                 var result = await relay.RelayAsync(downstream, credentials, stamped, mail.Envelope.MailFrom, recipients, cancellationToken).ConfigureAwait(false);
-                var accepted = recipients.Count - result.RefusedRecipients.Count;
-                logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}", info.Name, downstream, accepted, result.Reply);
-                var marker = DownstreamProgress.Delivered(downstream, result.Reply);
-                if (result.RefusedRecipients.Count > 0)
+                logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
+                    info.Name, downstream, recipients.Count - result.RefusedRecipients.Count, result.Reply);
+                var partlyRefused = result.RefusedRecipients.Count > 0;
+                var marker = partlyRefused ? DownstreamProgress.PartlyRefused(downstream, result) : DownstreamProgress.Delivered(downstream, result.Reply);
+                if (partlyRefused)
                 {
-                    marker = DownstreamProgress.PartlyRefused(downstream, result);
                     logger.LogWarning("Mail {BlobName}: {Refusal}", info.Name, marker);
                     refused.Add(marker);
                 }
