@@ -23,8 +23,9 @@ namespace Prefilter.Pipeline.Delivery;
 /// <para>Settling follows the answers: all accepted → outcome <see cref="MailOutcome.Delivered"/>, complete. Any
 /// transient failure → a copy is scheduled for the next attempt (see <see cref="DeliveryRetryScheduler"/>) and the
 /// message completed, until <see cref="DeliveryOptions.MaxAttempts"/> or <see cref="DeliveryOptions.MaxAge"/> is
-/// reached, then dead-lettered. A 5xx refusal → dead-lettered with the downstream's reply (also when the downstream
-/// refused only some recipients and took the mail for the others). The outcome is recorded
+/// reached, then dead-lettered; a downstream that took the mail while answering 4xx for some recipients gets it again
+/// for those only. A 5xx refusal → dead-lettered with the downstream's reply (also when the downstream refused only
+/// some recipients and took the mail for the others). The outcome is recorded
 /// on the blob before the message is settled, so a settlement that fails leads to a redelivery that completes
 /// without relaying. A blob storage failure is retried like a transient downstream failure. Cancellation (the
 /// processor stopping) leaves the message unsettled: it comes back.</para>
@@ -193,33 +194,54 @@ public sealed class DeliveryHandler
         for (var i = 0; i < relays.Count; i++)
         {
             var (downstream, action, recipients) = relays[i];
-            switch (DownstreamProgress.StateOf(info.Metadata, downstream, action))
+            var earlier = DownstreamProgress.MarkerOf(info.Metadata, downstream, action);
+            switch (DownstreamProgress.StateOf(earlier))
             {
                 case DownstreamState.Delivered:
                     continue;
                 case DownstreamState.Refused:
                 case DownstreamState.PartlyRefused:
-                    refused.Add(info.Metadata[DownstreamProgress.KeyOf(downstream, action)]);
+                    refused.Add(earlier!);
                     continue;
+            }
+
+            var waiting = DownstreamProgress.Waiting(earlier, recipients);
+            if (waiting.Count == 0)
+            {
+                // The recipients it deferred now route elsewhere (the domain policy changed); that relay sends to them.
+                if (DownstreamProgress.HasRefusals(earlier))
+                {
+                    refused.Add(DownstreamProgress.DescriptionOf(earlier!));
+                }
+
+                continue;
             }
 
             // The marker only matters to a later attempt; when this is the last open relay and nothing failed
             // transiently, there is none, and the final outcome written next says the same.
             var laterAttemptPossible = transient.Count > 0 ||
-                relays.Skip(i + 1).Any(r => DownstreamProgress.StateOf(info.Metadata, r.Downstream, r.Action) == DownstreamState.Pending);
+                relays.Skip(i + 1).Any(r => DownstreamProgress.StateOf(info.Metadata, r.Downstream, r.Action) is DownstreamState.Pending or DownstreamState.Deferred);
             try
             {
                 var credentials = secrets.Resolve(downstream);
                 VerdictHeaders.Apply(stamped, action, claim.Verdict);
-                var result = await relay.RelayAsync(downstream, credentials, stamped, mail.Envelope.MailFrom, recipients, cancellationToken).ConfigureAwait(false);
+                var result = await relay.RelayAsync(
+                    downstream, credentials, stamped, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
-                    info.Name, downstream, recipients.Count - result.RefusedRecipients.Count, result.Reply);
-                var partlyRefused = result.RefusedRecipients.Count > 0;
-                var marker = partlyRefused ? DownstreamProgress.PartlyRefused(downstream, result) : DownstreamProgress.Delivered(downstream, result.Reply);
-                if (partlyRefused)
+                    info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
+                var marker = DownstreamProgress.Accepted(downstream, result, earlier);
+                switch (DownstreamProgress.StateOf(marker))
                 {
-                    logger.LogWarning("Mail {BlobName}: {Refusal}", info.Name, marker);
-                    refused.Add(marker);
+                    case DownstreamState.Deferred:
+                        // A retry follows for the deferred recipients; it sends to nobody who has the mail.
+                        logger.LogWarning("Mail {BlobName}: {Deferral}", info.Name, DownstreamProgress.DescriptionOf(marker));
+                        transient.Add(DownstreamProgress.DescriptionOf(marker));
+                        laterAttemptPossible = true;
+                        break;
+                    case DownstreamState.PartlyRefused:
+                        logger.LogWarning("Mail {BlobName}: {Refusal}", info.Name, marker);
+                        refused.Add(marker);
+                        break;
                 }
 
                 if (laterAttemptPossible)
@@ -230,7 +252,7 @@ public sealed class DeliveryHandler
             catch (TransientRelayException exception)
             {
                 logger.LogWarning("Mail {BlobName}: transient failure at {Downstream}: {StatusCode} {Reply}", info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
-                transient.Add(exception.Message);
+                transient.Add(exception.Message + DownstreamProgress.Before(earlier));
             }
             catch (KeyNotFoundException exception)
             {
@@ -241,10 +263,11 @@ public sealed class DeliveryHandler
             catch (PermanentRelayException exception)
             {
                 logger.LogWarning("Mail {BlobName}: {Downstream} refused it: {StatusCode} {Reply}", info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
-                refused.Add(exception.Message);
+                var marker = DownstreamProgress.Refused(exception, earlier);
+                refused.Add(marker);
                 if (laterAttemptPossible)
                 {
-                    info = await RecordProgressAsync(info, downstream, action, DownstreamProgress.Refused(exception), cancellationToken).ConfigureAwait(false);
+                    info = await RecordProgressAsync(info, downstream, action, marker, cancellationToken).ConfigureAwait(false);
                 }
             }
         }

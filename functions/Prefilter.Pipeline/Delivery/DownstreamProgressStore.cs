@@ -30,7 +30,7 @@ public sealed class DownstreamProgressStore
     /// <param name="current">The blob state as read; its ETag is the condition.</param>
     /// <param name="downstream">The downstream the marker is about.</param>
     /// <param name="action">The verdict action of the relayed copy.</param>
-    /// <param name="value">The marker, from <see cref="DownstreamProgress.Delivered"/>, <see cref="DownstreamProgress.PartlyRefused"/> or <see cref="DownstreamProgress.Refused"/>.</param>
+    /// <param name="value">The marker, from <see cref="DownstreamProgress.Accepted"/> or <see cref="DownstreamProgress.Refused"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The blob state after the write.</returns>
     /// <exception cref="MailOutcomeConflictException">The blob changed since it was read: read it again and merge.</exception>

@@ -18,10 +18,11 @@ namespace Prefilter.Pipeline.Delivery;
 /// each relay uses its own connection.
 /// </summary>
 /// <remarks>
-/// <para>A recipient refused with 5xx at <c>RCPT TO</c> ("no such user") does not keep the mail from the downstream's
-/// other recipients: the data goes to those, and the refusal comes back in
-/// <see cref="SmtpRelayResult.RefusedRecipients"/>. A 4xx for any recipient still fails the whole relay as transient
-/// before the data is sent, so a retry sends to all of them again and none gets the mail twice.</para>
+/// <para>A recipient refused at <c>RCPT TO</c> does not keep the mail from the downstream's other recipients: the
+/// data goes to those, and the refusal comes back in <see cref="SmtpRelayResult.RefusedRecipients"/> (5xx, "no such
+/// user") or <see cref="SmtpRelayResult.DeferredRecipients"/> (4xx, "mailbox full": try again later, for those only).
+/// Only as many 4xx as the caller can keep track of are deferred; one more fails the whole relay as transient before
+/// the data is sent, so a retry sends to all of them again and none gets the mail twice.</para>
 /// <para>TLS follows the downstream's <see cref="TlsPolicy"/>. <see cref="TlsPolicy.StartTlsWhenAvailable"/> is
 /// opportunistic (RFC 7435), as between MTAs: it encrypts whenever the downstream offers STARTTLS and accepts any
 /// certificate, since it would send in plain text otherwise. <see cref="TlsPolicy.StartTls"/> and
@@ -51,15 +52,27 @@ public sealed class SmtpRelay
     /// <param name="message">The mail as it is to be relayed (verdict headers already stamped).</param>
     /// <param name="sender">The envelope sender; empty for the null sender <c>&lt;&gt;</c> of bounces.</param>
     /// <param name="recipients">The envelope recipients for this downstream; at least one.</param>
+    /// <param name="maxDeferredRecipients">
+    /// How many recipients may answer 4xx at <c>RCPT TO</c> while the others get the mail; 0 makes any 4xx fail the
+    /// whole relay.
+    /// </param>
     /// <param name="cancellationToken">Aborts the transaction; the downstream then has not accepted the mail.</param>
-    /// <returns>The downstream's reply to the data, and the recipients it refused with 5xx.</returns>
+    /// <returns>The downstream's reply to the data, and the recipients it refused with 5xx or deferred with 4xx.</returns>
     /// <exception cref="ArgumentException"><paramref name="recipients"/> is empty.</exception>
-    /// <exception cref="TransientRelayException">4xx reply, or the downstream could not be reached, secured, authenticated to or talked to.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDeferredRecipients"/> is negative.</exception>
+    /// <exception cref="TransientRelayException">4xx reply (to a recipient: past <paramref name="maxDeferredRecipients"/>, or for every recipient not refused), or the downstream could not be reached, secured, authenticated to or talked to.</exception>
     /// <exception cref="PermanentRelayException">5xx reply: the downstream refused the sender, every recipient or the data.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<SmtpRelayResult> RelayAsync(
-        Downstream downstream, NetworkCredential? credentials, MimeMessage message, string sender, IReadOnlyList<string> recipients, CancellationToken cancellationToken = default)
+        Downstream downstream,
+        NetworkCredential? credentials,
+        MimeMessage message,
+        string sender,
+        IReadOnlyList<string> recipients,
+        int maxDeferredRecipients = 0,
+        CancellationToken cancellationToken = default)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(maxDeferredRecipients);
         ArgumentNullException.ThrowIfNull(downstream);
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(sender);
@@ -70,7 +83,7 @@ public sealed class SmtpRelay
         }
 
         var name = $"{downstream.Host}:{downstream.Port}";
-        using var client = new RelayClient { Timeout = (int)options.Timeout.TotalMilliseconds };
+        using var client = new RelayClient(maxDeferredRecipients) { Timeout = (int)options.Timeout.TotalMilliseconds };
         if (options.ClientName is { Length: > 0 } clientName)
         {
             client.LocalDomain = clientName;
@@ -128,7 +141,7 @@ public sealed class SmtpRelay
             logger.LogWarning(e, "Downstream {Downstream} accepted the mail but QUIT failed", name);
         }
 
-        return new SmtpRelayResult(reply, [.. client.Refused]);
+        return new SmtpRelayResult(reply, [.. client.Refused], [.. client.Deferred]);
     }
 
     private static SecureSocketOptions ToSocketOptions(TlsPolicy tls) => tls switch
@@ -140,17 +153,27 @@ public sealed class SmtpRelay
         _ => throw new ArgumentOutOfRangeException(nameof(tls), tls, "Unknown TLS policy."),
     };
 
-    // MailKit ends the transaction at the first refused RCPT TO unless told otherwise: 5xx refusals are noted and the
-    // transaction goes on with the accepted recipients; when none is left, the first refusal ends it after all.
-    private sealed class RelayClient : SmtpClient
+    // MailKit ends the transaction at the first refused RCPT TO unless told otherwise: 5xx refusals, and 4xx up to the
+    // caller's limit, are noted and the transaction goes on with the accepted recipients. When none is accepted, the
+    // first deferral (else the first refusal) ends it after all: with a deferral the whole relay is worth a retry.
+    private sealed class RelayClient(int maxDeferred) : SmtpClient
     {
         public List<RecipientRefusal> Refused { get; } = [];
 
+        public List<RecipientRefusal> Deferred { get; } = [];
+
         protected override void OnRecipientNotAccepted(MimeMessage message, MailboxAddress mailbox, SmtpResponse response)
         {
-            if ((int)response.StatusCode is >= 500 and < 600)
+            var refusal = new RecipientRefusal(mailbox.Address, (int)response.StatusCode, response.Response);
+            if (refusal.StatusCode is >= 500 and < 600)
             {
-                Refused.Add(new RecipientRefusal(mailbox.Address, (int)response.StatusCode, response.Response));
+                Refused.Add(refusal);
+                return;
+            }
+
+            if (refusal.StatusCode is >= 400 and < 500 && Deferred.Count < maxDeferred)
+            {
+                Deferred.Add(refusal);
                 return;
             }
 
@@ -159,7 +182,7 @@ public sealed class SmtpRelay
 
         protected override void OnNoRecipientsAccepted(MimeMessage message)
         {
-            var first = Refused[0];
+            var first = Deferred.Count > 0 ? Deferred[0] : Refused[0];
             throw new SmtpCommandException(SmtpErrorCode.RecipientNotAccepted, (SmtpStatusCode)first.StatusCode, new MailboxAddress(string.Empty, first.Recipient), first.Reply);
         }
     }
@@ -178,10 +201,11 @@ public sealed class SmtpRelay
 /// <summary>What a downstream answered to a relay that it accepted for at least one recipient.</summary>
 /// <param name="Reply">Its reply to the data, e.g. <c>2.0.0 OK queued as 1234</c>.</param>
 /// <param name="RefusedRecipients">The recipients it refused with 5xx at <c>RCPT TO</c>; they did not get the mail.</param>
-public sealed record SmtpRelayResult(string Reply, IReadOnlyList<RecipientRefusal> RefusedRecipients);
+/// <param name="DeferredRecipients">The recipients it answered 4xx at <c>RCPT TO</c>; they did not get the mail yet.</param>
+public sealed record SmtpRelayResult(string Reply, IReadOnlyList<RecipientRefusal> RefusedRecipients, IReadOnlyList<RecipientRefusal> DeferredRecipients);
 
-/// <summary>A downstream's 5xx refusal of one envelope recipient at <c>RCPT TO</c>.</summary>
+/// <summary>A downstream's refusal of one envelope recipient at <c>RCPT TO</c>: 5xx for good, 4xx for now.</summary>
 /// <param name="Recipient">The refused address.</param>
-/// <param name="StatusCode">The 5xx status code.</param>
+/// <param name="StatusCode">The status code.</param>
 /// <param name="Reply">The reply text.</param>
 public sealed record RecipientRefusal(string Recipient, int StatusCode, string Reply);

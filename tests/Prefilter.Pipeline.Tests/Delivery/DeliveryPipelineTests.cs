@@ -132,6 +132,62 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
     }
 
     [Fact]
+    public async Task A_recipient_deferred_with_4xx_gets_the_mail_on_a_retry_and_the_others_get_it_once()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
+        var alpha = await scenario.ServeAsync("alpha.example");
+        alpha.Script.Reply(SmtpStage.Recipient, new SmtpReply(452, "4.2.2 carol's mailbox is full"), recipient: r => r == "carol@alpha.example", times: 1);
+        await scenario.StartAsync();
+
+        var claim = await scenario.SubmitAsync(
+            DeliveryScenario.Mail("alice@alpha.example"), "sender@origin.example", ["alice@alpha.example", "carol@alpha.example", "dave@alpha.example"]);
+
+        Assert.Equal(MailOutcome.Delivered, (await scenario.WaitForOutcomeAsync(claim.BlobName)).Outcome);
+        await scenario.WaitUntilQueueIsSettledAsync();
+        Assert.Equal([["alice@alpha.example", "dave@alpha.example"], ["carol@alpha.example"]], alpha.Messages.Select(m => m.Recipients));
+    }
+
+    [Fact]
+    public async Task A_recipient_deferred_until_the_retries_run_out_is_named_when_the_mail_is_dead_lettered()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker, maxAttempts: 3);
+        var alpha = await scenario.ServeAsync("alpha.example");
+        alpha.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 bob does not live here"), recipient: r => r == "bob@alpha.example");
+        alpha.Script.Reply(SmtpStage.Recipient, new SmtpReply(452, "4.2.2 carol's mailbox is full"), recipient: r => r == "carol@alpha.example");
+        await scenario.StartAsync();
+
+        var claim = await scenario.SubmitAsync(
+            DeliveryScenario.Mail("alice@alpha.example"), "sender@origin.example", ["alice@alpha.example", "bob@alpha.example", "carol@alpha.example"]);
+
+        var dead = await scenario.ReceiveDeadLetterAsync();
+        Assert.Equal(DeadLetterReasons.RetriesExhausted, dead.DeadLetterReason);
+        Assert.Contains("carol@alpha.example 452", dead.DeadLetterErrorDescription);
+        Assert.Contains("bob@alpha.example 550", dead.DeadLetterErrorDescription);
+        Assert.Equal(MailOutcome.DeadLettered, (await scenario.WaitForOutcomeAsync(claim.BlobName)).Outcome);
+        Assert.Equal(["alice@alpha.example"], Assert.Single(alpha.Messages).Recipients);
+    }
+
+    [Fact]
+    public async Task A_recipient_refused_on_the_retry_of_a_deferral_dead_letters_the_mail_naming_every_refusal()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
+        var alpha = await scenario.ServeAsync("alpha.example");
+        alpha.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 bob does not live here"), recipient: r => r == "bob@alpha.example");
+        alpha.Script.Reply(SmtpStage.Recipient, new SmtpReply(452, "4.2.2 try carol later"), recipient: r => r == "carol@alpha.example", times: 1);
+        alpha.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.2.1 carol's mailbox is disabled"), recipient: r => r == "carol@alpha.example");
+        await scenario.StartAsync();
+
+        var claim = await scenario.SubmitAsync(
+            DeliveryScenario.Mail("alice@alpha.example"), "sender@origin.example", ["alice@alpha.example", "bob@alpha.example", "carol@alpha.example"]);
+
+        var dead = await scenario.ReceiveDeadLetterAsync();
+        Assert.Equal(DeadLetterReasons.DownstreamRejected, dead.DeadLetterReason);
+        Assert.Contains("carol's mailbox is disabled", dead.DeadLetterErrorDescription);
+        Assert.Contains("bob@alpha.example 550", dead.DeadLetterErrorDescription);
+        Assert.Equal(["alice@alpha.example"], Assert.Single(alpha.Messages).Recipients);
+    }
+
+    [Fact]
     public async Task Transient_failures_past_the_attempt_limit_dead_letter_the_mail()
     {
         await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker, maxAttempts: 3);

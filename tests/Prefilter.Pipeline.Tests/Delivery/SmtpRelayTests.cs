@@ -83,15 +83,45 @@ public sealed class SmtpRelayTests
     }
 
     [Fact]
-    public async Task A_recipient_refused_with_4xx_fails_the_whole_relay_before_the_data()
+    public async Task A_recipient_deferred_with_4xx_does_not_keep_the_mail_from_the_others()
+    {
+        await using var sink = await SmtpSink.StartAsync();
+        sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 no such user here"), recipient: r => r == "bob@a.example");
+        sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(452, "4.2.2 mailbox full"), recipient: r => r == "carol@a.example");
+
+        var result = await Relay.RelayAsync(
+            DownstreamOf(sink), null, Mail(), "s@b.example", ["alice@a.example", "bob@a.example", "carol@a.example"], maxDeferredRecipients: 1);
+
+        Assert.Equal(["alice@a.example"], Assert.Single(sink.Messages).Recipients);
+        Assert.Equal("bob@a.example", Assert.Single(result.RefusedRecipients).Recipient);
+        var deferral = Assert.Single(result.DeferredRecipients);
+        Assert.Equal(("carol@a.example", 452), (deferral.Recipient, deferral.StatusCode));
+        Assert.Contains("mailbox full", deferral.Reply);
+    }
+
+    [Fact]
+    public async Task More_4xx_recipients_than_may_be_deferred_fail_the_whole_relay_before_the_data()
     {
         // Sending to the others now would send to them twice when the whole relay is retried.
+        await using var sink = await SmtpSink.StartAsync();
+        sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(452, "4.2.2 mailbox full"), recipient: r => r != "alice@a.example");
+
+        var error = await Assert.ThrowsAsync<TransientRelayException>(() =>
+            Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["alice@a.example", "bob@a.example", "carol@a.example"], maxDeferredRecipients: 1));
+
+        Assert.Equal(452, error.StatusCode);
+        Assert.Empty(sink.Messages);
+    }
+
+    [Fact]
+    public async Task A_relay_whose_recipients_are_all_refused_or_deferred_is_transient()
+    {
         await using var sink = await SmtpSink.StartAsync();
         sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 no such user here"), recipient: r => r == "bob@a.example");
         sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(452, "4.2.2 mailbox full"), recipient: r => r == "carol@a.example");
 
         var error = await Assert.ThrowsAsync<TransientRelayException>(() =>
-            Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["alice@a.example", "bob@a.example", "carol@a.example"]));
+            Relay.RelayAsync(DownstreamOf(sink), null, Mail(), "s@b.example", ["bob@a.example", "carol@a.example"], maxDeferredRecipients: 5));
 
         Assert.Equal(452, error.StatusCode);
         Assert.Empty(sink.Messages);
