@@ -5,17 +5,25 @@ using Prefilter.Pipeline.Messaging;
 namespace Prefilter.Pipeline.Stats;
 
 /// <summary>
-/// <see cref="IDeliveryBacklog"/> of the Service Bus deliver queue: peeks the first messages (no lock taken, nothing
-/// changes for delivery) and answers the age of the oldest by its enqueued time.
+/// <see cref="IDeliveryBacklog"/> of the Service Bus deliver queue: peeks the messages (no lock taken, nothing
+/// changes for delivery) and answers the age of the oldest one that is waiting for a delivery worker, by its enqueued
+/// time.
 /// </summary>
 /// <remarks>
-/// Peeking sees active, locked and scheduled messages alike: a mail waiting for a delivery retry is backlog too. Needs
-/// the <c>Listen</c> right (Azure Service Bus Data Receiver).
+/// <para>A retry copy scheduled for later (a downstream is failing) is not backlog until its time comes; from then
+/// its age counts from that time, since that is when it became deliverable. Peeking returns messages in sequence
+/// order, scheduled ones included, so the probe pages past them: otherwise a few dozen mails waiting for an hourly
+/// retry would hide every fresh mail queued behind them. At most <see cref="MaxPeeked"/> messages are read per
+/// call.</para>
+/// <para>Needs the <c>Listen</c> right (Azure Service Bus Data Receiver).</para>
 /// </remarks>
 public sealed class ServiceBusDeliveryBacklog : IDeliveryBacklog, IAsyncDisposable
 {
-    /// <summary>Messages peeked per call; the oldest is among the first by sequence number.</summary>
-    public const int PeekCount = 16;
+    /// <summary>Messages peeked per request.</summary>
+    public const int PeekPageSize = 100;
+
+    /// <summary>Most messages read per call; the oldest waiting message is looked for among these.</summary>
+    public const int MaxPeeked = 1000;
 
     private readonly ServiceBusReceiver receiver;
     private readonly TimeProvider timeProvider;
@@ -36,18 +44,36 @@ public sealed class ServiceBusDeliveryBacklog : IDeliveryBacklog, IAsyncDisposab
     /// <exception cref="ServiceBusException">The queue cannot be read.</exception>
     public async Task<TimeSpan?> OldestMessageAgeAsync(CancellationToken cancellationToken = default)
     {
-        // From sequence number 0 every time: without it a receiver continues after what it peeked before.
-        var messages = await receiver.PeekMessagesAsync(PeekCount, fromSequenceNumber: 0, cancellationToken).ConfigureAwait(false);
-        if (messages.Count == 0)
+        var now = timeProvider.GetUtcNow();
+        DateTimeOffset? oldest = null;
+
+        // From sequence number 0 on the first page: without it a receiver continues after what it peeked before.
+        long from = 0;
+        for (var peeked = 0; peeked < MaxPeeked;)
         {
-            return null;
+            var page = await receiver.PeekMessagesAsync(Math.Min(PeekPageSize, MaxPeeked - peeked), from, cancellationToken).ConfigureAwait(false);
+            if (page.Count == 0)
+            {
+                break;
+            }
+
+            foreach (var message in page.Where(message => !IsScheduledAfter(message, now)))
+            {
+                oldest = oldest is { } known && known <= message.EnqueuedTime ? known : message.EnqueuedTime;
+            }
+
+            peeked += page.Count;
+            from = page[^1].SequenceNumber + 1;
         }
 
-        var oldest = messages.Min(message => message.EnqueuedTime);
-        var age = timeProvider.GetUtcNow() - oldest;
-        return age < TimeSpan.Zero ? TimeSpan.Zero : age;
+        return oldest is { } time ? Max(now - time, TimeSpan.Zero) : null;
     }
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => receiver.DisposeAsync();
+
+    private static bool IsScheduledAfter(ServiceBusReceivedMessage message, DateTimeOffset now) =>
+        message.State == ServiceBusMessageState.Scheduled || message.ScheduledEnqueueTime > now;
+
+    private static TimeSpan Max(TimeSpan a, TimeSpan b) => a > b ? a : b;
 }

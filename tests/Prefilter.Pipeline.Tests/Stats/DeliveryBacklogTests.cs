@@ -47,4 +47,38 @@ public sealed class DeliveryBacklogTests(DevBrokerFixture broker)
 
         Assert.Null(await backlog.OldestMessageAgeAsync());
     }
+
+    [Fact]
+    public async Task Retries_scheduled_for_later_are_not_backlog_and_do_not_hide_the_mail_queued_behind_them()
+    {
+        var queue = broker.NewDeliverQueue();
+        await using var client = new ServiceBusClient(broker.ConnectionString);
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var backlog = new ServiceBusDeliveryBacklog(client, Options.Create(new ServiceBusOptions { ConnectionString = broker.ConnectionString, DeliverQueue = queue }), time);
+        await using var sender = client.CreateSender(queue);
+
+        // More than a peek page of retries waiting for a downstream, ahead of a fresh mail in sequence order.
+        var retries = Enumerable.Range(0, ServiceBusDeliveryBacklog.PeekPageSize + 20).Select(i => new ServiceBusMessage($"retry {i}") { MessageId = $"retry-{i}" });
+        await sender.ScheduleMessagesAsync(retries, DateTimeOffset.UtcNow.AddHours(2));
+        Assert.Null(await backlog.OldestMessageAgeAsync());
+
+        var beforeFresh = DateTimeOffset.UtcNow;
+        await sender.SendMessageAsync(new ServiceBusMessage("fresh") { MessageId = "fresh" });
+        var afterFresh = DateTimeOffset.UtcNow;
+        time.SetUtcNow(afterFresh.AddMinutes(20));
+
+        var age = await backlog.OldestMessageAgeAsync();
+        Assert.NotNull(age);
+        Assert.InRange(age.Value, TimeSpan.FromMinutes(20) - TimeSpan.FromSeconds(1), TimeSpan.FromMinutes(20) + (afterFresh - beforeFresh) + TimeSpan.FromSeconds(1));
+
+        // Once their time has come, the retries wait for a worker too: their age counts from then.
+        await using var receiver = client.CreateReceiver(queue);
+        var fresh = await receiver.ReceiveMessageAsync(TimeSpan.FromSeconds(10));
+        Assert.Equal("fresh", fresh.MessageId);
+        await receiver.CompleteMessageAsync(fresh);
+        time.SetUtcNow(DateTimeOffset.UtcNow.AddHours(2).AddMinutes(30));
+        age = await backlog.OldestMessageAgeAsync();
+        Assert.NotNull(age);
+        Assert.InRange(age.Value, TimeSpan.FromMinutes(29), TimeSpan.FromMinutes(31));
+    }
 }
