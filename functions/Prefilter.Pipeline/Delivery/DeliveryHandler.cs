@@ -40,6 +40,7 @@ public sealed class DeliveryHandler
     private readonly DomainPolicyProvider policies;
     private readonly DownstreamSecrets secrets;
     private readonly SmtpRelay relay;
+    private readonly DownstreamCircuitBreaker circuitBreaker;
     private readonly DeliveryRetryScheduler retries;
     private readonly DeliveryOptions options;
     private readonly TimeProvider timeProvider;
@@ -51,6 +52,7 @@ public sealed class DeliveryHandler
     /// <param name="policies">The current domain policy, for routing.</param>
     /// <param name="secrets">Resolves downstream credentials.</param>
     /// <param name="relay">Relays to a downstream.</param>
+    /// <param name="circuitBreaker">Keeps mail from downstreams that cannot be reached.</param>
     /// <param name="retries">Schedules later attempts.</param>
     /// <param name="options">Attempt and age limits, backoff.</param>
     /// <param name="timeProvider">Clock for retry times and outcome times.</param>
@@ -61,6 +63,7 @@ public sealed class DeliveryHandler
         DomainPolicyProvider policies,
         DownstreamSecrets secrets,
         SmtpRelay relay,
+        DownstreamCircuitBreaker circuitBreaker,
         DeliveryRetryScheduler retries,
         IOptions<DeliveryOptions> options,
         TimeProvider timeProvider,
@@ -71,6 +74,7 @@ public sealed class DeliveryHandler
         this.policies = policies ?? throw new ArgumentNullException(nameof(policies));
         this.secrets = secrets ?? throw new ArgumentNullException(nameof(secrets));
         this.relay = relay ?? throw new ArgumentNullException(nameof(relay));
+        this.circuitBreaker = circuitBreaker ?? throw new ArgumentNullException(nameof(circuitBreaker));
         this.retries = retries ?? throw new ArgumentNullException(nameof(retries));
         this.options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
@@ -221,12 +225,38 @@ public sealed class DeliveryHandler
             // transiently, there is none, and the final outcome written next says the same.
             var laterAttemptPossible = transient.Count > 0 ||
                 relays.Skip(i + 1).Any(r => DownstreamProgress.StateOf(info.Metadata, r.Downstream, r.Action) is DownstreamState.Pending or DownstreamState.Deferred);
+            if (!circuitBreaker.TryEnter(downstream, out var notTried))
+            {
+                logger.LogWarning("Mail {BlobName}: {NotTried}", info.Name, notTried);
+                transient.Add(notTried + DownstreamProgress.Before(earlier));
+                continue;
+            }
+
             try
             {
                 var credentials = secrets.Resolve(downstream);
                 VerdictHeaders.Apply(stamped, action, claim.Verdict);
-                var result = await relay.RelayAsync(
-                    downstream, credentials, stamped, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
+                SmtpRelayResult result;
+                try
+                {
+                    result = await relay.RelayAsync(
+                        downstream, credentials, stamped, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
+                }
+                catch (SmtpRelayException exception)
+                {
+                    if (exception.StatusCode is null)
+                    {
+                        circuitBreaker.RecordConnectionFailure(downstream);
+                    }
+                    else
+                    {
+                        circuitBreaker.RecordAnswer(downstream);
+                    }
+
+                    throw;
+                }
+
+                circuitBreaker.RecordAnswer(downstream);
                 logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
                     info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
                 var marker = DownstreamProgress.Accepted(downstream, result, earlier);

@@ -15,7 +15,8 @@ public static class DeliveryServiceCollectionExtensions
     /// service that consumes the deliver queue (<c>ServiceBus:DeliverQueue</c>). Includes
     /// <see cref="PipelineServiceCollectionExtensions.AddPrefilterStorage"/> and
     /// <see cref="PipelineServiceCollectionExtensions.AddPrefilterServiceBus"/>. Sections: <c>Delivery</c>
-    /// (<see cref="DeliveryOptions"/>) and <c>Delivery:Relay</c> (<see cref="SmtpRelayOptions"/>), validated at start.
+    /// (<see cref="DeliveryOptions"/>), <c>Delivery:Relay</c> (<see cref="SmtpRelayOptions"/>) and
+    /// <c>Delivery:CircuitBreaker</c> (<see cref="DownstreamCircuitBreakerOptions"/>), validated at start.
     /// </summary>
     /// <param name="services">The service collection.</param>
     /// <param name="configuration">The app configuration.</param>
@@ -38,7 +39,12 @@ public static class DeliveryServiceCollectionExtensions
             .Bind(configuration.GetSection($"{DeliveryOptions.SectionName}:Relay"))
             .ValidateDataAnnotations()
             .ValidateOnStart();
+        services.AddOptions<DownstreamCircuitBreakerOptions>()
+            .Bind(configuration.GetSection($"{DeliveryOptions.SectionName}:CircuitBreaker"))
+            .ValidateDataAnnotations()
+            .ValidateOnStart();
         services.TryAddSingleton<SmtpRelay>();
+        services.TryAddSingleton<DownstreamCircuitBreaker>();
         services.TryAddSingleton<DownstreamProgressStore>();
         services.TryAddSingleton(provider => new DeliveryRetryScheduler(
             provider.GetRequiredService<ServiceBusClient>().CreateSender(provider.GetRequiredService<IOptions<ServiceBusOptions>>().Value.DeliverQueue)));

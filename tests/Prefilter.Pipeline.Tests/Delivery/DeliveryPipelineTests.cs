@@ -1,8 +1,10 @@
 using System.Security.Cryptography;
 using System.Text;
+using Azure.Messaging.ServiceBus;
 using Prefilter.DevServices.Smtp;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Delivery;
+using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Storage;
 using Prefilter.Pipeline.Tests.Fixtures;
 
@@ -185,6 +187,42 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
         Assert.Contains("carol's mailbox is disabled", dead.DeadLetterErrorDescription);
         Assert.Contains("bob@alpha.example 550", dead.DeadLetterErrorDescription);
         Assert.Equal(["alice@alpha.example"], Assert.Single(alpha.Messages).Recipients);
+    }
+
+    [Fact]
+    public async Task A_downstream_that_never_answers_is_not_tried_again_once_its_circuit_opens()
+    {
+        await using var silent = new SilentDownstream();
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker, maxAttempts: 3, settings: new Dictionary<string, string?>
+        {
+            ["Delivery:Relay:timeout"] = "00:00:01",
+            ["Delivery:CircuitBreaker:failureThreshold"] = "2",
+            ["Delivery:CircuitBreaker:breakDuration"] = "01:00:00",
+        });
+        scenario.Serve("silent.example", new Downstream("127.0.0.1", silent.Port, TlsPolicy.None, null));
+        var alpha = await scenario.ServeAsync("alpha.example");
+        await scenario.StartAsync();
+
+        foreach (var i in Enumerable.Range(0, 3))
+        {
+            await scenario.SubmitAsync(DeliveryScenario.Mail($"user{i}@silent.example"), "sender@origin.example", [$"user{i}@silent.example"]);
+        }
+
+        var delivered = await scenario.SubmitAsync(DeliveryScenario.Mail("bob@alpha.example"), "sender@origin.example", ["bob@alpha.example"]);
+
+        // Nine relays without the breaker (three mails, three attempts each); with it, the two failures that open it
+        // and those already waiting for a greeting when it opened.
+        var dead = new List<ServiceBusReceivedMessage>();
+        foreach (var _ in Enumerable.Range(0, 3))
+        {
+            dead.Add(await scenario.ReceiveDeadLetterAsync());
+        }
+
+        Assert.All(dead, message => Assert.Equal(DeadLetterReasons.RetriesExhausted, message.DeadLetterReason));
+        Assert.All(dead, message => Assert.Contains(" not tried: ", message.DeadLetterErrorDescription));
+        Assert.InRange(silent.Connections, 2, 4);
+        Assert.Equal(MailOutcome.Delivered, (await scenario.WaitForOutcomeAsync(delivered.BlobName)).Outcome);
+        Assert.Single(alpha.Messages);
     }
 
     [Fact]

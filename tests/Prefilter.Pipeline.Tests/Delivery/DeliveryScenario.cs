@@ -101,6 +101,9 @@ public sealed class DeliveryScenario : IAsyncDisposable
         return sink;
     }
 
+    /// <summary>Serves <paramref name="domain"/> with <paramref name="downstream"/>, which the test runs.</summary>
+    public void Serve(string domain, Downstream downstream) => domains.Add(new ServedDomain(domain, downstream, null, false));
+
     /// <summary>Writes domains.json and starts the hosted processor.</summary>
     public async Task StartAsync()
     {
