@@ -42,7 +42,7 @@ public sealed class EngineCommandTests : IDisposable
         File.WriteAllText(Path.Combine(mails, "ham.eml"), Mail("Notes", "see you at the meeting"));
         File.WriteAllText(Path.Combine(mails, "spam.eml"), Mail("You have won", "cheap   pills here"));
 
-        var (exit, output) = await RunAsync(ScanCommand.Create(), Write("set.json", Set), mails, "--json");
+        var (exit, output, _) = await RunAsync(ScanCommand.Create(), Write("set.json", Set), mails, "--json");
 
         Assert.Equal(ExitCodes.Success, exit);
         var verdicts = JsonLines(output).ToDictionary(line => Path.GetFileName(line.GetProperty("file").GetString()!));
@@ -65,7 +65,7 @@ public sealed class EngineCommandTests : IDisposable
             score    PERL_ONLY    1.0
             """);
 
-        var (exit, output) = await RunAsync(ImportSaCommand.Create(), rules, "-o", Path.Combine(folder, "out.json"));
+        var (exit, output, _) = await RunAsync(ImportSaCommand.Create(), rules, "-o", Path.Combine(folder, "out.json"));
 
         Assert.Equal(ExitCodes.Success, exit);
         var summary = JsonLines(output).Last();
@@ -84,7 +84,7 @@ public sealed class EngineCommandTests : IDisposable
         File.WriteAllText(Path.Combine(corpus, "spam", "1.eml"), Mail("You have won", "cheap pills"));
         File.WriteAllText(Path.Combine(corpus, "ham", "1.eml"), Mail("Notes", "the meeting"));
 
-        var (exit, output) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "2");
+        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "2");
 
         Assert.Equal(ExitCodes.Success, exit);
         var report = JsonDocument.Parse(output).RootElement;
@@ -100,11 +100,44 @@ public sealed class EngineCommandTests : IDisposable
         Assert.All(new[] { "afterColdStartMb", "afterFirstPassMb", "afterReleaseMb" }, name => Assert.Equal(JsonValueKind.Number, memory.GetProperty(name).ValueKind));
         Assert.Equal(0, report.GetProperty("incomplete").GetInt32());
         Assert.Equal(JsonValueKind.Array, report.GetProperty("topRules").ValueKind);
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("spamAssassin").ValueKind);
         Assert.Equal((1, 1, 1, 0), (
             report.GetProperty("verdicts").GetProperty("spam").GetInt32(),
             report.GetProperty("verdicts").GetProperty("spamFlagged").GetInt32(),
             report.GetProperty("verdicts").GetProperty("ham").GetInt32(),
             report.GetProperty("verdicts").GetProperty("hamFlagged").GetInt32()));
+    }
+
+    [SpamAssassinFact]
+    public async Task Bench_puts_spamassassin_itself_beside_the_scan_of_the_same_messages_when_asked()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(folder, "corpus")).FullName;
+        Directory.CreateDirectory(Path.Combine(corpus, "spam"));
+        Directory.CreateDirectory(Path.Combine(corpus, "ham"));
+        File.WriteAllText(Path.Combine(corpus, "spam", "1.eml"), Mail("You have won", "cheap pills"));
+        File.WriteAllText(Path.Combine(corpus, "ham", "1.eml"), Mail("Notes", "the meeting"));
+        File.WriteAllText(Path.Combine(corpus, "ham", "2.eml"), Mail("Lunch", "at noon"));
+
+        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "1", "--spamassassin-every", "2");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        var spamAssassin = JsonDocument.Parse(output).RootElement.GetProperty("spamAssassin");
+        Assert.Equal(2, spamAssassin.GetProperty("messages").GetInt32());
+        Assert.Matches(@"^\d+\.\d+", spamAssassin.GetProperty("version").GetString());
+        Assert.InRange(spamAssassin.GetProperty("spamVerdicts").GetInt32(), 0, 2);
+        Assert.All(new[] { "compileSeconds", "messagesPerSecond", "scanMessagesPerSecond", "scanSpeedup" }, name => Assert.True(spamAssassin.GetProperty(name).GetDouble() > 0, name));
+    }
+
+    [Fact]
+    public async Task Bench_refuses_a_negative_spamassassin_sample()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(folder, "corpus")).FullName;
+        File.WriteAllText(Path.Combine(corpus, "1.eml"), Mail("Notes", "the meeting"));
+
+        var (exit, _, error) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--spamassassin-every", "-1");
+
+        Assert.Equal(ExitCodes.InputError, exit);
+        Assert.Contains("--spamassassin-every must not be negative", error);
     }
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
@@ -124,22 +157,24 @@ public sealed class EngineCommandTests : IDisposable
             .Where(line => line.StartsWith('{'))
             .Select(line => JsonDocument.Parse(line).RootElement);
 
-    private static async Task<(int Exit, string Output)> RunAsync(Command command, params string[] args)
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(Command command, params string[] args)
     {
         var root = new RootCommand { command };
         var parse = root.Parse([command.Name, .. args]);
         Assert.Empty(parse.Errors);
-        var original = Console.Out;
-        var output = new StringWriter(new StringBuilder());
+        var (originalOut, originalError) = (Console.Out, Console.Error);
+        var (output, error) = (new StringWriter(new StringBuilder()), new StringWriter(new StringBuilder()));
         Console.SetOut(output);
+        Console.SetError(error);
         try
         {
             var exit = await parse.InvokeAsync();
-            return (exit, output.ToString());
+            return (exit, output.ToString(), error.ToString());
         }
         finally
         {
-            Console.SetOut(original);
+            Console.SetOut(originalOut);
+            Console.SetError(originalError);
         }
     }
 }

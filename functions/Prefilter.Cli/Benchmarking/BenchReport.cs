@@ -59,7 +59,21 @@ internal sealed record BenchReport
     public required int Incomplete { get; init; }
     public required Verdicts Verdicts { get; init; }
     public required IReadOnlyList<RuleCostLine> TopRules { get; init; }
+
+    /// <summary>SpamAssassin itself on a sample of the corpus, when asked for (<c>--spamassassin-every</c>); else null.</summary>
+    public SpamAssassinFigures? SpamAssassin { get; init; }
 }
+
+/// <summary>SpamAssassin's own check beside the engine, on the same messages.</summary>
+/// <param name="Version">SpamAssassin's version.</param>
+/// <param name="Messages">Messages both checked: every n-th of the corpus.</param>
+/// <param name="CompileSeconds">SpamAssassin loading and compiling its rules.</param>
+/// <param name="MessagesPerSecond">SpamAssassin's rate on them, one process, local tests only, no Bayes.</param>
+/// <param name="SpamVerdicts">How many of them SpamAssassin judged spam.</param>
+/// <param name="ScanMessagesPerSecond">The engine's rate on the same messages, from its fastest pass.</param>
+/// <param name="ScanSpeedup">SpamAssassin's time over the engine's on those messages: how many times faster the engine is.</param>
+internal sealed record SpamAssassinFigures(
+    string Version, int Messages, double CompileSeconds, double MessagesPerSecond, int SpamVerdicts, double ScanMessagesPerSecond, double ScanSpeedup);
 
 /// <summary>
 /// Live heap above the loaded corpus, in MB: after compile and the first scan, after the first pass over the corpus

@@ -19,21 +19,49 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     public int Passes { get; init; } = 3;
 
     /// <summary>
+    /// When above 0, SpamAssassin itself (<see cref="SpamAssassinCheck"/>) checks every n-th benchmarked message, and
+    /// the report compares it with the engine's fastest pass on the same messages.
+    /// </summary>
+    public int SpamAssassinEvery { get; init; }
+
+    /// <summary>
     /// Runs cold start, a first engine pass (engines built on first use), then <see cref="Passes"/> interleaved
     /// baseline and engine passes over the warm process, then the rule cost passes (a warm-up and a timed pass of a
-    /// copy of the set that times every regex run); reports progress per pass.
+    /// copy of the set that times every regex run), then SpamAssassin when asked; reports progress per pass.
     /// </summary>
-    public BenchReport Run(Action<string, int, int>? progress = null, CancellationToken cancellationToken = default)
+    /// <exception cref="CommandException">SpamAssassin was asked for and could not run.</exception>
+    public async Task<BenchReport> RunAsync(Action<string, int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         var messages = corpus.Select(message => message.ReadAllBytes()).ToArray();
         var before = LiveBytes();
-        var report = Measure(messages, before, progress, cancellationToken);
+        var (report, engineMs) = Measure(messages, before, progress, cancellationToken);
 
         // Measure has returned, so nothing holds the compiled sets any more: what stays live is what they leaked.
-        return report with { Memory = report.Memory with { AfterReleaseMb = (LiveBytes() - before) / 1e6 } };
+        report = report with { Memory = report.Memory with { AfterReleaseMb = (LiveBytes() - before) / 1e6 } };
+        if (SpamAssassinEvery <= 0)
+        {
+            return report;
+        }
+
+        var sample = Enumerable.Range(0, corpus.Count).Where(index => index % SpamAssassinEvery == 0).ToList();
+        progress?.Invoke($"SpamAssassin on {sample.Count} messages", 0, 1);
+        var run = await SpamAssassinCheck.RunAsync([.. sample.Select(index => corpus[index].Path)], cancellationToken);
+        progress?.Invoke($"SpamAssassin on {sample.Count} messages", 1, 1);
+        var engineSeconds = sample.Sum(index => engineMs[index]) / 1000;
+        return report with
+        {
+            SpamAssassin = new SpamAssassinFigures(
+                run.Version,
+                run.Messages,
+                run.CompileSeconds,
+                run.Messages / run.Seconds,
+                run.Spam,
+                sample.Count / engineSeconds,
+                run.Seconds / engineSeconds),
+        };
     }
 
-    private BenchReport Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)
+    private (BenchReport Report, double[] EngineMs) Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
         var coldStart = Stopwatch.StartNew();
         var compiled = CompiledPatternSet.Compile(set);
@@ -71,7 +99,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
 
         var percentiles = Percentiles.Of(fastestPerMessage);
         var costs = RuleCostPass(compiled, messages, progress, cancellationToken);
-        return new BenchReport
+        return (new BenchReport
         {
             SetName = set.Name,
             SetDigest = compiled.Digest,
@@ -97,7 +125,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             Incomplete = results.Count(result => result.Incomplete),
             Verdicts = Verdicts.Of(corpus, results),
             TopRules = costs.Top,
-        };
+        }, fastestPerMessage);
     }
 
     private static TimeSpan Time(byte[][] messages, string label, Action<string, int, int>? progress, CancellationToken cancellationToken, Action<byte[], int> work)

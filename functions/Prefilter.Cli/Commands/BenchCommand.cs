@@ -5,7 +5,10 @@ using Prefilter.DevServices.Corpus;
 
 namespace Prefilter.Cli.Commands;
 
-/// <summary><c>prefilter bench &lt;set&gt; &lt;corpus-dir&gt; [--json]</c>: engine speed as a ratio to MimeKit parse-and-decode.</summary>
+/// <summary>
+/// <c>prefilter bench &lt;set&gt; &lt;corpus-dir&gt; [--json]</c>: engine speed as a ratio to MimeKit parse-and-decode, and
+/// optionally beside SpamAssassin itself.
+/// </summary>
 internal static class BenchCommand
 {
     public static Command Create()
@@ -19,7 +22,15 @@ internal static class BenchCommand
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
         var everyNth = new Option<int>("--every") { Description = "Take every n-th message only (a quick sample)", DefaultValueFactory = _ => 1 };
         var passes = new Option<int>("--passes") { Description = "Timed passes of baseline and engine after the warm-up; the fastest counts", DefaultValueFactory = _ => 3 };
-        var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run") { set, corpusDirectory, json, everyNth, passes };
+        var spamAssassinEvery = new Option<int>("--spamassassin-every")
+        {
+            Description = "Also time SpamAssassin itself (Perl, its installed rules, local tests) on every n-th benchmarked message, beside the scan of the same messages; 0 for not",
+            DefaultValueFactory = _ => 0,
+        };
+        var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run")
+        {
+            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery,
+        };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
             var patternSet = Inputs.ReadPatternSet(parseResult.GetValue(set)!);
@@ -40,8 +51,14 @@ internal static class BenchCommand
                 throw new CommandException(ExitCodes.InputError, "--passes must be at least 1");
             }
 
+            if (parseResult.GetValue(spamAssassinEvery) < 0)
+            {
+                throw new CommandException(ExitCodes.InputError, "--spamassassin-every must not be negative");
+            }
+
             var bars = new Dictionary<string, Progress>();
-            var report = new CorpusBenchmark(patternSet, corpus) { Passes = parseResult.GetValue(passes) }.Run(
+            var benchmark = new CorpusBenchmark(patternSet, corpus) { Passes = parseResult.GetValue(passes), SpamAssassinEvery = parseResult.GetValue(spamAssassinEvery) };
+            var report = await benchmark.RunAsync(
                 (label, done, total) => (bars.TryGetValue(label, out var bar) ? bar : bars[label] = new Progress(label, total)).Report(done),
                 cancellationToken);
             Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : BenchText.Format(report));
