@@ -78,13 +78,7 @@ public sealed class EngineCommandTests : IDisposable
     [Fact]
     public async Task Bench_json_reports_scan_against_the_parse_baseline_with_the_stable_names()
     {
-        var corpus = Directory.CreateDirectory(Path.Combine(folder, "corpus")).FullName;
-        Directory.CreateDirectory(Path.Combine(corpus, "spam"));
-        Directory.CreateDirectory(Path.Combine(corpus, "ham"));
-        File.WriteAllText(Path.Combine(corpus, "spam", "1.eml"), Mail("You have won", "cheap pills"));
-        File.WriteAllText(Path.Combine(corpus, "ham", "1.eml"), Mail("Notes", "the meeting"));
-
-        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "2");
+        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "2");
 
         Assert.Equal(ExitCodes.Success, exit);
         var report = JsonDocument.Parse(output).RootElement;
@@ -111,14 +105,7 @@ public sealed class EngineCommandTests : IDisposable
     [SpamAssassinFact]
     public async Task Bench_puts_spamassassin_itself_beside_the_scan_of_the_same_messages_when_asked()
     {
-        var corpus = Directory.CreateDirectory(Path.Combine(folder, "corpus")).FullName;
-        Directory.CreateDirectory(Path.Combine(corpus, "spam"));
-        Directory.CreateDirectory(Path.Combine(corpus, "ham"));
-        File.WriteAllText(Path.Combine(corpus, "spam", "1.eml"), Mail("You have won", "cheap pills"));
-        File.WriteAllText(Path.Combine(corpus, "ham", "1.eml"), Mail("Notes", "the meeting"));
-        File.WriteAllText(Path.Combine(corpus, "ham", "2.eml"), Mail("Lunch", "at noon"));
-
-        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "1", "--spamassassin-every", "2");
+        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "1", "--spamassassin-every", "1");
 
         Assert.Equal(ExitCodes.Success, exit);
         var spamAssassin = JsonDocument.Parse(output).RootElement.GetProperty("spamAssassin");
@@ -131,10 +118,7 @@ public sealed class EngineCommandTests : IDisposable
     [Fact]
     public async Task Bench_refuses_a_negative_spamassassin_sample()
     {
-        var corpus = Directory.CreateDirectory(Path.Combine(folder, "corpus")).FullName;
-        File.WriteAllText(Path.Combine(corpus, "1.eml"), Mail("Notes", "the meeting"));
-
-        var (exit, _, error) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--spamassassin-every", "-1");
+        var (exit, _, error) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--spamassassin-every", "-1");
 
         Assert.Equal(ExitCodes.InputError, exit);
         Assert.Contains("--spamassassin-every must not be negative", error);
@@ -147,6 +131,17 @@ public sealed class EngineCommandTests : IDisposable
         var path = Path.Combine(folder, name);
         File.WriteAllText(path, text);
         return path;
+    }
+
+    // One spam and one ham mail, in folders named as the public corpus names them.
+    private string WriteCorpus()
+    {
+        var corpus = Directory.CreateDirectory(Path.Combine(folder, "corpus")).FullName;
+        Directory.CreateDirectory(Path.Combine(corpus, "spam"));
+        Directory.CreateDirectory(Path.Combine(corpus, "ham"));
+        File.WriteAllText(Path.Combine(corpus, "spam", "1.eml"), Mail("You have won", "cheap pills"));
+        File.WriteAllText(Path.Combine(corpus, "ham", "1.eml"), Mail("Notes", "the meeting"));
+        return corpus;
     }
 
     private static string Mail(string subject, string body) =>

@@ -24,7 +24,8 @@ namespace Prefilter.Pipeline.Delivery;
 /// transient failure → a copy is scheduled for the next attempt (see <see cref="DeliveryRetryScheduler"/>) and the
 /// message completed, until <see cref="DeliveryOptions.MaxAttempts"/> or <see cref="DeliveryOptions.MaxAge"/> is
 /// reached, then dead-lettered; a downstream that took the mail while answering 4xx for some recipients gets it again
-/// for those only. A 5xx refusal → dead-lettered with the downstream's reply (also when the downstream refused only
+/// for those only; a downstream whose circuit is open (<see cref="DownstreamCircuitBreaker"/>) is not tried and counts
+/// as a transient failure. A 5xx refusal → dead-lettered with the downstream's reply (also when the downstream refused only
 /// some recipients and took the mail for the others). The outcome is recorded
 /// on the blob before the message is settled, so a settlement that fails leads to a redelivery that completes
 /// without relaying. A blob storage failure is retried like a transient downstream failure. Cancellation (the
