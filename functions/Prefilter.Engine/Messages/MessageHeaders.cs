@@ -21,7 +21,11 @@ public sealed class MessageHeader
     /// <summary>Unfolded value with RFC 2047 encoded words and 8-bit text decoded; what SpamAssassin header rules match.</summary>
     public string Value { get; }
 
-    /// <summary>The value as written (folding kept, leading whitespace and final line break removed), each byte one Latin-1 character.</summary>
+    /// <summary>
+    /// The value as written, as SpamAssassin's <c>Name:raw</c> reads it: everything after the colon, encoded words not
+    /// decoded, leading whitespace and folding kept (line breaks as <c>\n</c>), the final line break removed; each
+    /// byte one Latin-1 character.
+    /// </summary>
     public string RawValue { get; }
 
     internal byte[] RawBytes { get; }
@@ -37,6 +41,7 @@ public sealed class MessageHeaders : IReadOnlyList<MessageHeader>
     private readonly Dictionary<string, List<string>> valuesByName;
     private readonly ParserOptions parserOptions;
     private string? all;
+    private string? allRaw;
     private TextUnits? values;
 
     internal MessageHeaders(MessageHeader[] headers, ParserOptions parserOptions)
@@ -70,6 +75,12 @@ public sealed class MessageHeaders : IReadOnlyList<MessageHeader>
     public string All => all ??= BuildAll();
 
     /// <summary>
+    /// All fields as SpamAssassin's <c>ALL:raw</c>: one line <c>Name:value</c> per field with the value as written
+    /// (<see cref="MessageHeader.RawValue"/>, folding kept), in order. Built on first use.
+    /// </summary>
+    public string AllRaw => allRaw ??= string.Concat(headers.Select(header => $"{header.Name}:{header.RawValue}\n"));
+
+    /// <summary>
     /// The decoded values as units (unit <c>i</c> is the value of field <c>i</c>), for one literal pass
     /// over every header value. Built on first use.
     /// </summary>
@@ -88,6 +99,15 @@ public sealed class MessageHeaders : IReadOnlyList<MessageHeader>
     /// </summary>
     public string? GetJoined(string name) =>
         valuesByName.TryGetValue(name, out var found) ? found.Count == 1 ? found[0] : string.Join('\n', found) : null;
+
+    /// <summary>
+    /// Values as written (<see cref="MessageHeader.RawValue"/>) of every field named <paramref name="name"/> joined with
+    /// <c>\n</c>, for <c>Name:raw</c> rules; null when absent.
+    /// </summary>
+    public string? GetRawJoined(string name) =>
+        valuesByName.ContainsKey(name)
+            ? string.Join('\n', headers.Where(header => header.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Select(header => header.RawValue))
+            : null;
 
     /// <summary>
     /// Addresses (<c>local@domain</c>, as written) in every field named <paramref name="name"/>, groups

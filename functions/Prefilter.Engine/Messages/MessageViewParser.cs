@@ -216,10 +216,12 @@ internal sealed class MessageViewParser : IDisposable
         return true;
     }
 
-    private static string RawText(byte[] rawValue)
+    // What SpamAssassin's Name:raw reads: leading whitespace and folding kept, line breaks as LF, the last one removed.
+    private static string RawText(ReadOnlySpan<byte> rawValue)
     {
-        var span = rawValue.AsSpan().TrimStart(" \t"u8).TrimEnd("\r\n"u8);
-        return Encoding.Latin1.GetString(span);
+        var span = rawValue.TrimEnd("\r\n"u8);
+        var text = Encoding.Latin1.GetString(span);
+        return span.IndexOf((byte)'\r') < 0 ? text : text.Replace("\r\n", "\n", StringComparison.Ordinal);
     }
 
     /// <summary>
@@ -229,14 +231,14 @@ internal sealed class MessageViewParser : IDisposable
     /// </summary>
     private static MessageHeader ToMessageHeader(Header header)
     {
-        var raw = header.RawValue.AsSpan().TrimStart(" \t"u8).TrimEnd("\r\n"u8);
-        string rawText = Encoding.Latin1.GetString(raw);
+        var raw = header.RawValue.AsSpan().TrimEnd("\r\n"u8);
+        var rawText = RawText(raw);
         if (!Ascii.IsValid(raw) || raw.IndexOf("=?"u8) >= 0)
         {
             return new MessageHeader(header.Field, header.Value, rawText, header.RawValue);
         }
 
-        string value = raw.IndexOfAny((byte)'\r', (byte)'\n') < 0
+        var value = raw.IndexOfAny((byte)'\r', (byte)'\n') < 0
             ? rawText
             : rawText.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal);
         return new MessageHeader(header.Field, value.Trim(), rawText, header.RawValue);

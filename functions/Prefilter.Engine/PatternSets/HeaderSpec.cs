@@ -19,14 +19,24 @@ public enum HeaderSpecKind
 
     /// <summary><c>exists:Name</c>: hits when the header is present; no pattern.</summary>
     Exists,
+
+    /// <summary>
+    /// <c>Name:raw</c>: the value of every header with that name as written: encoded words not decoded, leading
+    /// whitespace and folding kept.
+    /// </summary>
+    Raw,
+
+    /// <summary><c>ALL:raw</c>: the header section as written, one <c>Name:value</c> field (folding kept) a line.</summary>
+    AllRaw,
 }
 
 /// <summary>
 /// The parsed form of <see cref="Rule.Header"/>: <c>Subject</c>, <c>ALL</c>, <c>From:addr</c>, <c>From:name</c>,
-/// <c>exists:X-Mailer</c>. Header names are compared case-insensitively when matching.
+/// <c>Subject:raw</c>, <c>ALL:raw</c>, <c>exists:X-Mailer</c>. Header names are compared case-insensitively when
+/// matching.
 /// </summary>
 /// <param name="Kind">What is read.</param>
-/// <param name="Name">The header name; null for <see cref="HeaderSpecKind.All"/>.</param>
+/// <param name="Name">The header name; null for <see cref="HeaderSpecKind.All"/> and <see cref="HeaderSpecKind.AllRaw"/>.</param>
 public readonly record struct HeaderSpec(HeaderSpecKind Kind, string? Name)
 {
     /// <summary>The header spec a list rule uses when it names none.</summary>
@@ -46,9 +56,9 @@ public readonly record struct HeaderSpec(HeaderSpecKind Kind, string? Name)
             return false;
         }
 
-        if (text == "ALL")
+        if (text is "ALL" or "ALL:raw")
         {
-            spec = new HeaderSpec(HeaderSpecKind.All, null);
+            spec = new HeaderSpec(text == "ALL" ? HeaderSpecKind.All : HeaderSpecKind.AllRaw, null);
             reason = null;
             return true;
         }
@@ -84,8 +94,11 @@ public readonly record struct HeaderSpec(HeaderSpecKind Kind, string? Name)
             case "name":
                 found = HeaderSpecKind.DisplayName;
                 break;
+            case "raw":
+                found = HeaderSpecKind.Raw;
+                break;
             case var modifier:
-                reason = $"unknown header modifier ':{modifier}' (use ':addr' or ':name')";
+                reason = $"unknown header modifier ':{modifier}' (use ':addr', ':name' or ':raw')";
                 return false;
         }
 
@@ -106,6 +119,8 @@ public readonly record struct HeaderSpec(HeaderSpecKind Kind, string? Name)
         HeaderSpecKind.Address => $"{Name}:addr",
         HeaderSpecKind.DisplayName => $"{Name}:name",
         HeaderSpecKind.Exists => $"exists:{Name}",
+        HeaderSpecKind.Raw => $"{Name}:raw",
+        HeaderSpecKind.AllRaw => "ALL:raw",
         _ => Name ?? "",
     };
 

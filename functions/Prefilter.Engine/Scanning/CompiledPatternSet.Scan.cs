@@ -103,7 +103,8 @@ public sealed partial class CompiledPatternSet
             switch (target.Kind)
             {
                 case TargetKind.HeaderValue:
-                    var value = headers.GetJoined(target.HeaderName!);
+                case TargetKind.HeaderRaw:
+                    var value = target.Kind == TargetKind.HeaderValue ? headers.GetJoined(target.HeaderName!) : headers.GetRawJoined(target.HeaderName!);
                     if (value is null)
                     {
                         Absent(target);
@@ -129,6 +130,9 @@ public sealed partial class CompiledPatternSet
                     break;
                 case TargetKind.HeaderAll:
                     Run(target, new Units(headers.All));
+                    break;
+                case TargetKind.HeaderAllRaw:
+                    Run(target, new Units(headers.AllRaw));
                     break;
                 case TargetKind.AttachmentFileName:
                     Run(target, new Units(view.Attachments.Select(a => a.FileName).OfType<string>().ToList()));

@@ -132,7 +132,7 @@ public sealed partial class CompiledPatternSet
                     var key = ScanTarget.KeyOf(kind, header, rule.IfUnset);
                     if (!targets.TryGetValue(key, out var target))
                     {
-                        targets.Add(key, target = new ScanTarget(kind, header, kind is TargetKind.HeaderValue or TargetKind.HeaderAddresses or TargetKind.HeaderDisplayNames ? rule.IfUnset : null));
+                        targets.Add(key, target = new ScanTarget(kind, header, kind is TargetKind.HeaderValue or TargetKind.HeaderRaw or TargetKind.HeaderAddresses or TargetKind.HeaderDisplayNames ? rule.IfUnset : null));
                     }
 
                     if (!checks.TryGetValue((target, rule.Pattern!), out var check))
@@ -175,6 +175,8 @@ public sealed partial class CompiledPatternSet
             HeaderSpecKind.All => (TargetKind.HeaderAll, null),
             HeaderSpecKind.Address => (TargetKind.HeaderAddresses, spec.Name),
             HeaderSpecKind.DisplayName => (TargetKind.HeaderDisplayNames, spec.Name),
+            HeaderSpecKind.Raw => (TargetKind.HeaderRaw, spec.Name),
+            HeaderSpecKind.AllRaw => (TargetKind.HeaderAllRaw, null),
             _ => (TargetKind.HeaderValue, spec.Name),
         } : throw new InvalidOperationException($"Rule {rule.Id} has an invalid header spec that lint let through."),
     };

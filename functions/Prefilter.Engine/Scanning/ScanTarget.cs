@@ -10,6 +10,8 @@ internal enum TargetKind
     HeaderAddresses,
     HeaderDisplayNames,
     HeaderAll,
+    HeaderRaw,
+    HeaderAllRaw,
     AttachmentFileName,
     AttachmentContentType,
     Uri,

@@ -190,9 +190,9 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
 
         var parts = name.Split(':');
         var modifiers = parts.Skip(1).Select(m => m.ToLowerInvariant()).ToList();
-        if (modifiers.Count > 1 || (modifiers.Count == 1 && modifiers[0] is not ("addr" or "name")))
+        if (modifiers.Count > 1 || (modifiers.Count == 1 && modifiers[0] is not ("addr" or "name" or "raw")))
         {
-            Skip(definition, SkipCategory.UnsupportedHeader, $"header modifier :{string.Join(":", modifiers)} is not in the pattern-set model (only :addr and :name)");
+            Skip(definition, SkipCategory.UnsupportedHeader, $"header modifier :{string.Join(":", modifiers)} is not in the pattern-set model (only one of :addr, :name and :raw)");
             return null;
         }
 
@@ -216,7 +216,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             return null;
         }
 
-        var pattern = Pattern(definition, patternText);
+        var pattern = Pattern(definition, patternText, readsBytes: modifiers.Contains("raw"));
         if (pattern is not null && combinedHeaders is not null)
         {
             var suffix = modifiers.Count == 1 ? ":" + modifiers[0] : string.Empty;
@@ -285,7 +285,9 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
         return false;
     }
 
-    private string? Pattern(RuleDefinition definition, string text)
+    // readsBytes: the rule reads text as written (full, Name:raw), one Latin-1 character a byte, where SpamAssassin's
+    // byte sequences still match as they are.
+    private string? Pattern(RuleDefinition definition, string text, bool readsBytes = false)
     {
         if (CapturedTag.Match(text) is { Success: true } tag)
         {
@@ -310,7 +312,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             }
         }
 
-        if (decodeUtf8Sequences && definition.Command != "full")
+        if (decodeUtf8Sequences && definition.Command != "full" && !readsBytes)
         {
             perl = Utf8SequenceRewriter.Rewrite(perl, literal.Modifiers);
         }

@@ -21,7 +21,7 @@ public sealed class MessageHeadersTests
 
         var subject = Assert.Single(headers, h => h.Name == "Subject");
         Assert.Equal("Grüße and café", subject.Value);
-        Assert.Equal("=?utf-8?B?R3LDvMOfZQ==?= and =?iso-8859-1?Q?caf=E9?=", subject.RawValue);
+        Assert.Equal(" =?utf-8?B?R3LDvMOfZQ==?= and =?iso-8859-1?Q?caf=E9?=", subject.RawValue);
     }
 
     [Fact]
@@ -40,7 +40,7 @@ public sealed class MessageHeadersTests
         var headers = Mail.Parse(Sample).Headers;
 
         Assert.Equal("from a.example by b.example;\tSat, 28 Nov 2026 10:00:00 +0000", headers[0].Value);
-        Assert.Equal("from a.example by b.example;\n\tSat, 28 Nov 2026 10:00:00 +0000", headers[0].RawValue);
+        Assert.Equal(" from a.example by b.example;\n\tSat, 28 Nov 2026 10:00:00 +0000", headers[0].RawValue);
     }
 
     [Fact]

@@ -18,7 +18,7 @@ public class PatternSetJsonTests
         Assert.Equal(TimeSpan.FromHours(1), set.Created.Offset);
         Assert.Equal("Every kind and member, for tests", set.Description);
         Assert.Equal(new Thresholds(4.5, 12), set.Thresholds);
-        Assert.Equal(17, set.Rules.Count);
+        Assert.Equal(19, set.Rules.Count);
 
         var subject = set.Rules[0];
         Assert.Equal(("SUBJ_FREE", RuleKind.Header, "Subject", @"(?i)\bfree\b", 1.5), (subject.Id, subject.Kind, subject.Header, subject.Pattern, subject.Score));
@@ -40,6 +40,7 @@ public class PatternSetJsonTests
 
         Assert.Equal("(SUBJ_FREE + BODY_VIAGRA + URI_SHORT >= 2) && !TRUSTED", set.Rules[15].Expression);
         Assert.Equal(RuleKind.Meta, set.Rules[15].Kind);
+        Assert.Equal(["Subject:raw", "ALL:raw"], set.Rules.Skip(17).Select(rule => rule.Header));
     }
 
     [Fact]

@@ -54,7 +54,7 @@ public class SchemaTests
         """{ "id": "X", "kind": "header", "pattern": "a" }""",
         """{ "id": "X", "kind": "header", "header": "Subject" }""",
         """{ "id": "X", "kind": "header", "header": "exists:X-Foo", "pattern": "a" }""",
-        """{ "id": "X", "kind": "header", "header": "Subject:raw", "pattern": "a" }""",
+        """{ "id": "X", "kind": "header", "header": "Subject:first", "pattern": "a" }""",
         """{ "id": "X", "kind": "attachment", "pattern": "a" }""",
         """{ "id": "X", "kind": "attachment", "pattern": "a", "target": "size" }""",
         """{ "id": "X", "kind": "list" }""",

@@ -112,6 +112,25 @@ public class CompiledPatternSetTests
         Assert.Equal(["FROM_ADDR", "FROM_NAME", "EXISTS_REPLY"], result.HitIds());
     }
 
+    [Fact]
+    public void Raw_header_rules_read_the_value_as_written()
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Header("SUBJECT_B64_RAW", "Subject:raw", @"(?i)=\?UTF-8\?B\?"),
+            Header("SUBJECT_B64_DECODED", "Subject", @"(?i)=\?UTF-8\?B\?"),
+            Header("DATE_TAB_RAW", "Date:raw", @"^\t"),
+            Header("DATE_TAB_DECODED", "Date", @"^\t"),
+            Header("FOLDED_RAW", "X-Folded:raw", @"^ one\n {8}two$"),
+            Header("TIGHT_RAW", "ALL:raw", @"(?m)^X-Tight:\S"),
+            Header("TIGHT_DECODED", "ALL", @"(?m)^X-Tight:\S")));
+
+        // CRLF line ends, as on the wire: a raw value's folding reads as \n, as in SpamAssassin.
+        var result = set.Scan(Mail("body", subject: "=?UTF-8?B?SGVsbG8=?=",
+            extraHeaders: "Date:\tSat, 28 Nov 2026 10:00:00 +0000\r\nX-Folded: one\r\n        two\r\nX-Tight:value\r\n"));
+
+        Assert.Equal(["SUBJECT_B64_RAW", "DATE_TAB_RAW", "FOLDED_RAW", "TIGHT_RAW"], result.HitIds());
+    }
+
     [Theory]
     [InlineData("someone@example.com", true)]
     [InlineData("someone@mail.example.com", true)]

@@ -53,6 +53,10 @@ public class SpamAssassinImporterTests
             header H_ALL   ALL =~ /^X-Spam: yes/m
             header H_EX    exists:X-Mailer
             header H_COLON exists:X-Priority:
+            header H_RAW   Subject:raw =~ /=\?UTF-8\?B\?/i
+            header H_ALLRAW ALL:raw =~ /^(?:Subject|From):\S/ism
+            header H_RAWBYTES Subject:raw =~ /caf\xc3\xa9/
+            header H_BYTES Subject =~ /caf\xc3\xa9/
             """);
 
         Assert.Equal("From:addr", RuleOf(result, "H_ADDR").Header);
@@ -65,6 +69,14 @@ public class SpamAssassinImporterTests
         Assert.Equal("exists:X-Mailer", RuleOf(result, "H_EX").Header);
         Assert.Null(RuleOf(result, "H_EX").Pattern);
         Assert.Equal("exists:X-Priority", RuleOf(result, "H_COLON").Header);
+        Assert.Equal("Subject:raw", RuleOf(result, "H_RAW").Header);
+        Assert.Equal("ALL:raw", RuleOf(result, "H_ALLRAW").Header);
+
+        // A raw value keeps the bytes (one Latin-1 character each), so SpamAssassin's UTF-8 byte sequence stays as
+        // it is; a decoded value holds the character, which the sequence is rewritten to.
+        Assert.Matches(RuleOf(result, "H_RAWBYTES").Pattern!, "caf\u00C3\u00A9");
+        Assert.DoesNotMatch(RuleOf(result, "H_RAWBYTES").Pattern!, "café");
+        Assert.Matches(RuleOf(result, "H_BYTES").Pattern!, "café");
     }
 
     [Fact]
@@ -111,7 +123,7 @@ public class SpamAssassinImporterTests
     [InlineData("header X1 ALL-UNTRUSTED =~ /x/", SkipCategory.UnsupportedHeader, "trust path")]
     [InlineData("header X1 EnvelopeFrom =~ /x/", SkipCategory.UnsupportedHeader, "SMTP envelope")]
     [InlineData("header X1 ToCc =~ /x/ [if-unset: y]", SkipCategory.UnsupportedHeader, "cannot be split into its headers")]
-    [InlineData("header X1 From:raw =~ /x/", SkipCategory.UnsupportedHeader, "header modifier :raw")]
+    [InlineData("header X1 From:name:raw =~ /x/", SkipCategory.UnsupportedHeader, "header modifier :name:raw")]
     [InlineData("header X1 From:addr:first =~ /x/", SkipCategory.UnsupportedHeader, "header modifier :addr:first")]
     [InlineData("header X1 From:bogus =~ /x/", SkipCategory.InvalidRule, "invalid header modifier")]
     [InlineData("header X1 Subject /x/", SkipCategory.InvalidRule, "invalid header test")]
