@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -53,10 +52,7 @@ public class PerlDifferentialTests(DebianRulesFixture fixture) : IClassFixture<D
             var linesFile = Path.Combine(directory.FullName, "lines.txt");
             File.WriteAllText(linesFile, string.Concat(lines.Select(l => l + "\n")), Encoding.Latin1);
             var hitsFile = Path.Combine(directory.FullName, "hits.txt");
-            var script = Path.Combine(directory.FullName, "hits.pl");
-            File.WriteAllText(script, PerlScript);
-
-            RunPerl(script, patterns, linesFile, hitsFile);
+            Perl.Run(PerlScript, patterns, linesFile, hitsFile);
 
             var perlHits = File.ReadAllLines(hitsFile).ToHashSet(StringComparer.Ordinal);
             var dotnetHits = new HashSet<string>(StringComparer.Ordinal);
@@ -169,19 +165,5 @@ public class PerlDifferentialTests(DebianRulesFixture fixture) : IClassFixture<D
         }
 
         return null;
-    }
-
-    private static void RunPerl(string script, string patterns, string lines, string hits)
-    {
-        var start = new ProcessStartInfo("perl") { RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in new[] { script, patterns, lines, hits })
-        {
-            start.ArgumentList.Add(argument);
-        }
-
-        using var perl = Process.Start(start) ?? throw new InvalidOperationException("perl did not start");
-        var errors = perl.StandardError.ReadToEnd();
-        perl.WaitForExit();
-        Assert.True(perl.ExitCode == 0, $"perl failed: {errors}");
     }
 }

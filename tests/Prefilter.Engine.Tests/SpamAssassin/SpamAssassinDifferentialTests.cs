@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Tests.Scanning;
 
@@ -99,26 +98,15 @@ public sealed class SpamAssassinDifferentialTests(SpamAssassinCorpusFixture corp
 
         private static List<string> RunSpamAssassin(IReadOnlyList<string> files)
         {
-            var directory = Directory.CreateTempSubdirectory("sa-diff-");
+            var list = Path.GetTempFileName();
             try
             {
-                var list = Path.Combine(directory.FullName, "files.txt");
                 File.WriteAllLines(list, files.Select(Path.GetFullPath));
-                var script = Path.Combine(directory.FullName, "hits.pl");
-                File.WriteAllText(script, PerlScript);
-                var start = new ProcessStartInfo("perl") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-                start.ArgumentList.Add(script);
-                start.ArgumentList.Add(list);
-                using var perl = Process.Start(start) ?? throw new InvalidOperationException("perl did not start");
-                var errors = perl.StandardError.ReadToEndAsync();
-                var output = perl.StandardOutput.ReadToEnd();
-                perl.WaitForExit();
-                Assert.True(perl.ExitCode == 0, $"perl failed: {errors.Result}");
-                return [.. output.Split('\n', StringSplitOptions.RemoveEmptyEntries)];
+                return [.. Perl.Run(PerlScript, list).Split('\n', StringSplitOptions.RemoveEmptyEntries)];
             }
             finally
             {
-                directory.Delete(recursive: true);
+                File.Delete(list);
             }
         }
     }
