@@ -24,8 +24,8 @@ namespace Prefilter.Pipeline.Delivery;
 /// transient failure → a copy is scheduled for the next attempt (see <see cref="DeliveryRetryScheduler"/>) and the
 /// message completed, until <see cref="DeliveryOptions.MaxAttempts"/> or <see cref="DeliveryOptions.MaxAge"/> is
 /// reached, then dead-lettered; a downstream that took the mail while answering 4xx for some recipients gets it again
-/// for those only; a downstream whose circuit is open (<see cref="DownstreamCircuitBreaker"/>) is not tried and counts
-/// as a transient failure. A 5xx refusal → dead-lettered with the downstream's reply (also when the downstream refused only
+/// for those only; a downstream whose circuit is open (<see cref="DownstreamCircuitBreaker"/>) is not tried, a
+/// transient failure too. A 5xx refusal → dead-lettered with the downstream's reply (also when the downstream refused only
 /// some recipients and took the mail for the others). The outcome is recorded
 /// on the blob before the message is settled, so a settlement that fails leads to a redelivery that completes
 /// without relaying. A blob storage failure is retried like a transient downstream failure. Cancellation (the
@@ -41,7 +41,6 @@ public sealed class DeliveryHandler
     private readonly DomainPolicyProvider policies;
     private readonly DownstreamSecrets secrets;
     private readonly SmtpRelay relay;
-    private readonly DownstreamCircuitBreaker circuitBreaker;
     private readonly DeliveryRetryScheduler retries;
     private readonly DeliveryOptions options;
     private readonly TimeProvider timeProvider;
@@ -53,7 +52,6 @@ public sealed class DeliveryHandler
     /// <param name="policies">The current domain policy, for routing.</param>
     /// <param name="secrets">Resolves downstream credentials.</param>
     /// <param name="relay">Relays to a downstream.</param>
-    /// <param name="circuitBreaker">Keeps mail from downstreams that cannot be reached.</param>
     /// <param name="retries">Schedules later attempts.</param>
     /// <param name="options">Attempt and age limits, backoff.</param>
     /// <param name="timeProvider">Clock for retry times and outcome times.</param>
@@ -64,7 +62,6 @@ public sealed class DeliveryHandler
         DomainPolicyProvider policies,
         DownstreamSecrets secrets,
         SmtpRelay relay,
-        DownstreamCircuitBreaker circuitBreaker,
         DeliveryRetryScheduler retries,
         IOptions<DeliveryOptions> options,
         TimeProvider timeProvider,
@@ -75,7 +72,6 @@ public sealed class DeliveryHandler
         this.policies = policies ?? throw new ArgumentNullException(nameof(policies));
         this.secrets = secrets ?? throw new ArgumentNullException(nameof(secrets));
         this.relay = relay ?? throw new ArgumentNullException(nameof(relay));
-        this.circuitBreaker = circuitBreaker ?? throw new ArgumentNullException(nameof(circuitBreaker));
         this.retries = retries ?? throw new ArgumentNullException(nameof(retries));
         this.options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
@@ -226,38 +222,12 @@ public sealed class DeliveryHandler
             // transiently, there is none, and the final outcome written next says the same.
             var laterAttemptPossible = transient.Count > 0 ||
                 relays.Skip(i + 1).Any(r => DownstreamProgress.StateOf(info.Metadata, r.Downstream, r.Action) is DownstreamState.Pending or DownstreamState.Deferred);
-            if (!circuitBreaker.TryEnter(downstream, out var notTried))
-            {
-                logger.LogWarning("Mail {BlobName}: {NotTried}", info.Name, notTried);
-                transient.Add(notTried + DownstreamProgress.Before(earlier));
-                continue;
-            }
-
             try
             {
                 var credentials = secrets.Resolve(downstream);
                 VerdictHeaders.Apply(stamped, action, claim.Verdict);
-                SmtpRelayResult result;
-                try
-                {
-                    result = await relay.RelayAsync(
-                        downstream, credentials, stamped, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
-                }
-                catch (SmtpRelayException exception)
-                {
-                    if (exception.StatusCode is null)
-                    {
-                        circuitBreaker.RecordConnectionFailure(downstream);
-                    }
-                    else
-                    {
-                        circuitBreaker.RecordAnswer(downstream);
-                    }
-
-                    throw;
-                }
-
-                circuitBreaker.RecordAnswer(downstream);
+                var result = await relay.RelayAsync(
+                    downstream, credentials, stamped, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
                     info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
                 var marker = DownstreamProgress.Accepted(downstream, result, earlier);

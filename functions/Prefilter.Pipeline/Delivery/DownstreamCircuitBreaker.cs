@@ -1,4 +1,5 @@
 using System.ComponentModel.DataAnnotations;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.Extensions.Options;
 using Prefilter.Pipeline.Domains;
 
@@ -36,7 +37,7 @@ public sealed class DownstreamCircuitBreaker
     /// </summary>
     /// <param name="downstream">The downstream.</param>
     /// <param name="refusal">When not allowed: why, and until when, in words for the mail's retry log.</param>
-    public bool TryEnter(Downstream downstream, out string? refusal)
+    public bool TryEnter(Downstream downstream, [NotNullWhen(false)] out string? refusal)
     {
         ArgumentNullException.ThrowIfNull(downstream);
         var now = timeProvider.GetUtcNow();
@@ -55,7 +56,7 @@ public sealed class DownstreamCircuitBreaker
                 return true;
             }
 
-            refusal = $"{downstream.Host}:{downstream.Port} not tried: {circuit.Failures} connection failures in a row, next try after {circuit.OpenUntil:O}";
+            refusal = $"not tried: {circuit.Failures} connection failures in a row, next try after {circuit.OpenUntil:O}";
             return false;
         }
     }

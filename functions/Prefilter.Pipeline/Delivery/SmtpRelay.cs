@@ -29,20 +29,26 @@ namespace Prefilter.Pipeline.Delivery;
 /// <see cref="TlsPolicy.Tls"/> require a certificate the machine trusts for the host name; an untrusted one is a
 /// transient failure, so the mail waits for the downstream (or the policy) to be fixed instead of going out
 /// unauthenticated.</para>
+/// <para>Each relay reports to <see cref="DownstreamCircuitBreaker"/> whether the downstream answered or could not be
+/// reached, and is not tried while the downstream's circuit is open: it fails at once as transient.</para>
 /// </remarks>
 public sealed class SmtpRelay
 {
     private readonly SmtpRelayOptions options;
+    private readonly DownstreamCircuitBreaker circuitBreaker;
     private readonly ILogger<SmtpRelay> logger;
 
     /// <summary>Creates the relay.</summary>
     /// <param name="options">Timeout and client name.</param>
+    /// <param name="circuitBreaker">Keeps relays from downstreams that cannot be reached.</param>
     /// <param name="logger">Where a failed <c>QUIT</c> after an accepted mail is logged.</param>
-    public SmtpRelay(IOptions<SmtpRelayOptions> options, ILogger<SmtpRelay> logger)
+    public SmtpRelay(IOptions<SmtpRelayOptions> options, DownstreamCircuitBreaker circuitBreaker, ILogger<SmtpRelay> logger)
     {
         ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(circuitBreaker);
         ArgumentNullException.ThrowIfNull(logger);
         this.options = options.Value;
+        this.circuitBreaker = circuitBreaker;
         this.logger = logger;
     }
 
@@ -60,7 +66,7 @@ public sealed class SmtpRelay
     /// <returns>The downstream's reply to the data, and the recipients it refused with 5xx or deferred with 4xx.</returns>
     /// <exception cref="ArgumentException"><paramref name="recipients"/> is empty.</exception>
     /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxDeferredRecipients"/> is negative.</exception>
-    /// <exception cref="TransientRelayException">4xx reply (to a recipient: past <paramref name="maxDeferredRecipients"/>, or for every recipient not refused), or the downstream could not be reached, secured, authenticated to or talked to.</exception>
+    /// <exception cref="TransientRelayException">4xx reply (to a recipient: past <paramref name="maxDeferredRecipients"/>, or for every recipient not refused), the downstream could not be reached, secured, authenticated to or talked to, or its circuit is open (not tried).</exception>
     /// <exception cref="PermanentRelayException">5xx reply: the downstream refused the sender, every recipient or the data.</exception>
     /// <exception cref="OperationCanceledException"><paramref name="cancellationToken"/> was cancelled.</exception>
     public async Task<SmtpRelayResult> RelayAsync(
@@ -83,6 +89,11 @@ public sealed class SmtpRelay
         }
 
         var name = $"{downstream.Host}:{downstream.Port}";
+        if (!circuitBreaker.TryEnter(downstream, out var notTried))
+        {
+            throw new TransientRelayException(name, null, notTried);
+        }
+
         using var client = new RelayClient(maxDeferredRecipients) { Timeout = (int)options.Timeout.TotalMilliseconds };
         if (options.ClientName is { Length: > 0 } clientName)
         {
@@ -118,18 +129,20 @@ public sealed class SmtpRelay
                 recipients.Select(r => new MailboxAddress(string.Empty, r)),
                 cancellationToken).ConfigureAwait(false);
         }
-        catch (SmtpCommandException e) when ((int)e.StatusCode is >= 500 and < 600)
-        {
-            throw new PermanentRelayException(name, (int)e.StatusCode, e.Message, e);
-        }
         catch (SmtpCommandException e)
         {
-            throw new TransientRelayException(name, (int)e.StatusCode, e.Message, e);
+            circuitBreaker.RecordAnswer(downstream);
+            throw (int)e.StatusCode is >= 500 and < 600
+                ? new PermanentRelayException(name, (int)e.StatusCode, e.Message, e)
+                : new TransientRelayException(name, (int)e.StatusCode, e.Message, e);
         }
         catch (Exception e) when (!cancellationToken.IsCancellationRequested && IsConnectionFailure(e))
         {
+            circuitBreaker.RecordConnectionFailure(downstream);
             throw new TransientRelayException(name, null, $"{e.GetType().Name}: {e.Message}", e);
         }
+
+        circuitBreaker.RecordAnswer(downstream);
 
         try
         {

@@ -11,7 +11,10 @@ namespace Prefilter.Pipeline.Tests.Delivery;
 
 public sealed class SmtpRelayTests
 {
-    private static readonly SmtpRelay Relay = new(Options.Create(new SmtpRelayOptions { Timeout = TimeSpan.FromSeconds(30) }), NullLogger<SmtpRelay>.Instance);
+    private static readonly SmtpRelay Relay = new(
+        Options.Create(new SmtpRelayOptions { Timeout = TimeSpan.FromSeconds(30) }),
+        new DownstreamCircuitBreaker(Options.Create(new DownstreamCircuitBreakerOptions()), TimeProvider.System),
+        NullLogger<SmtpRelay>.Instance);
 
     [Fact]
     public async Task Sends_to_the_envelope_recipients_not_the_header_recipients()
