@@ -2,7 +2,6 @@ using Azure;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using MimeKit;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
@@ -102,6 +101,24 @@ public sealed class DeliveryHandler
             logger.LogError(exception, "Blob storage failed while delivering message {MessageId}", message.MessageId);
             return await RetryOrGiveUpAsync(message, null, settlement, [$"blob storage: {exception.Message}"], cancellationToken).ConfigureAwait(false);
         }
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not ServiceBusException)
+        {
+            // A fault nobody foresaw must not leave the mail in flight for ever: it gets the same bounded retries as
+            // a downstream outage, and its outcome says why when they run out. Only a failing settlement escapes
+            // (the message then comes back).
+            logger.LogError(exception, "Delivering message {MessageId} failed unexpectedly", message.MessageId);
+            MailBlobInfo? info = null;
+            try
+            {
+                info = await mails.GetInfoAsync(ClaimCheck.Parse(message.Body).BlobName, cancellationToken).ConfigureAwait(false);
+            }
+            catch (Exception lookup) when (lookup is ClaimCheckFormatException or RequestFailedException or MailNotFoundException)
+            {
+                // Without the blob the retry still happens; only the outcome cannot be written.
+            }
+
+            return await RetryOrGiveUpAsync(message, info, settlement, [$"{exception.GetType().Name}: {exception.Message}"], cancellationToken).ConfigureAwait(false);
+        }
     }
 
     // Azure.Core throws RequestFailedException for a failed request, and an AggregateException of them when its
@@ -177,17 +194,11 @@ public sealed class DeliveryHandler
             return await DeadLetterAsync(mail.Info, settlement, reason, description, cancellationToken).ConfigureAwait(false);
         }
 
-        using var content = mail.Content.ToStream();
-        MimeMessage stamped;
-        try
+        if (!RelayMessage.StartsWithHeaderField(mail.Content.ToMemory().Span))
         {
-            stamped = await MimeMessage.LoadAsync(ParserOptions.Default, content, persistent: true, cancellationToken).ConfigureAwait(false);
-        }
-        catch (FormatException exception)
-        {
-            // MimeKit takes nearly anything; what it refuses (no header block at all) cannot be relayed as mail.
-            logger.LogError(exception, "Mail {BlobName} is not a message; dead-lettering message {MessageId}", info.Name, message.MessageId);
-            return await DeadLetterAsync(mail.Info, settlement, DeadLetterReasons.MailUnreadable, $"not a message: {exception.Message}", cancellationToken).ConfigureAwait(false);
+            // No door stores such a mail; one put into incoming/ by other means cannot be relayed as mail.
+            logger.LogError("Mail {BlobName} is not a message; dead-lettering message {MessageId}", info.Name, message.MessageId);
+            return await DeadLetterAsync(mail.Info, settlement, DeadLetterReasons.MailUnreadable, "not a message: it does not start with a header field", cancellationToken).ConfigureAwait(false);
         }
 
         var transient = new List<string>();
@@ -225,9 +236,9 @@ public sealed class DeliveryHandler
             try
             {
                 var credentials = secrets.Resolve(downstream);
-                VerdictHeaders.Apply(stamped, action, claim.Verdict);
+                var data = RelayMessage.Create(VerdictHeaders.Format(action, claim.Verdict), mail.Content.ToMemory().Span);
                 var result = await relay.RelayAsync(
-                    downstream, credentials, stamped, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
+                    downstream, credentials, data, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
                 logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
                     info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
                 var marker = DownstreamProgress.Accepted(downstream, result, earlier);

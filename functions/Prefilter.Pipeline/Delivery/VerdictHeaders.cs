@@ -1,16 +1,15 @@
 using System.Globalization;
 using System.Text;
-using MimeKit;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Scanning;
 
 namespace Prefilter.Pipeline.Delivery;
 
 /// <summary>
-/// Stamps the scan verdict on a mail as <c>X-Prefilter-Verdict</c>, <c>-Score</c>, <c>-Rules</c> and <c>-Set</c>
-/// headers at the top. Every <c>X-Prefilter-*</c> header already in the mail is removed first, so a sender
-/// cannot forge a verdict, and every value is reduced to printable ASCII tokens, so no value can end the header
-/// (no CR, LF or other control character) and MimeKit can fold it at the spaces between tokens.
+/// The scan verdict as <c>X-Prefilter-Verdict</c>, <c>-Score</c>, <c>-Rules</c> and <c>-Set</c> header lines, which
+/// delivery puts on top of the mail (<see cref="RelayMessage"/> removes any <c>X-Prefilter-*</c> field the mail already
+/// had, so a sender cannot forge a verdict). Every value is reduced to printable ASCII tokens, so no value can end
+/// its header (no CR, LF or other control character), and long values are folded between tokens.
 /// </summary>
 public static class VerdictHeaders
 {
@@ -38,33 +37,50 @@ public static class VerdictHeaders
     /// </summary>
     public const int MaxRulesListed = 200;
 
-    /// <summary>Removes any <c>X-Prefilter-*</c> header from <paramref name="message"/> and adds the four verdict headers at the top.</summary>
-    /// <param name="message">The mail to stamp; changed in place.</param>
+    // RFC 5322 §2.1.1: lines SHOULD stay within 78 characters; folding keeps them there.
+    private const int FoldAt = 78;
+
+    /// <summary>Formats the four verdict header lines, each ending in CRLF.</summary>
     /// <param name="action">The action for the recipients this copy goes to (their domain's, which may differ from the set's).</param>
     /// <param name="verdict">The scan verdict: score (not-a-number or infinite is written as <c>0</c>), rules, set digest, incomplete flag.</param>
-    /// <exception cref="ArgumentNullException">An argument is null.</exception>
-    public static void Apply(MimeMessage message, VerdictAction action, ScanVerdict verdict)
+    /// <returns>The header lines as ASCII bytes.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="verdict"/> is null.</exception>
+    public static byte[] Format(VerdictAction action, ScanVerdict verdict)
     {
-        ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(verdict);
-
-        var headers = message.Headers;
-        for (var i = headers.Count - 1; i >= 0; i--)
-        {
-            if (headers[i].Field.Trim().StartsWith(Prefix, StringComparison.OrdinalIgnoreCase))
-            {
-                headers.RemoveAt(i);
-            }
-        }
-
         var scoreText = double.IsFinite(verdict.Score) ? verdict.Score.ToString("0.###", CultureInfo.InvariantCulture) : "0";
-        headers.Insert(0, new Header(Set, Token(verdict.SetDigest)));
-        headers.Insert(0, new Header(Rules, RuleList(verdict.Rules)));
-        headers.Insert(0, new Header(Score, scoreText));
-        headers.Insert(0, new Header(Verdict, verdict.Incomplete ? $"{action}; incomplete" : action.ToString()));
+        var builder = new StringBuilder();
+        Append(builder, Verdict, [verdict.Incomplete ? $"{action}; incomplete" : action.ToString()]);
+        Append(builder, Score, [scoreText]);
+        Append(builder, Rules, RuleList(verdict.Rules));
+        Append(builder, Set, [Token(verdict.SetDigest)]);
+        return Encoding.ASCII.GetBytes(builder.ToString());
     }
 
-    private static string RuleList(IEnumerable<string> rules)
+    /// <summary>True when a header field name is one this stage owns (<see cref="Prefix"/>, any case).</summary>
+    /// <param name="fieldName">A field name as written, without the colon.</param>
+    public static bool IsOwn(ReadOnlySpan<char> fieldName) => fieldName.Trim().StartsWith(Prefix, StringComparison.OrdinalIgnoreCase);
+
+    private static void Append(StringBuilder builder, string name, IReadOnlyList<string> words)
+    {
+        var line = builder.Length;
+        builder.Append(name).Append(':');
+        foreach (var word in words)
+        {
+            if (builder.Length - line + 1 + word.Length > FoldAt && builder.Length - line > name.Length + 1)
+            {
+                builder.Append("\r\n");
+                line = builder.Length;
+            }
+
+            builder.Append(' ').Append(word);
+        }
+
+        builder.Append("\r\n");
+    }
+
+    // The rule list as words to fold between: "A," "B," "C" and perhaps "+5" "more".
+    private static List<string> RuleList(IEnumerable<string> rules)
     {
         var listed = new List<string>();
         var more = 0;
@@ -86,8 +102,18 @@ public static class VerdictHeaders
             }
         }
 
-        var text = listed.Count == 0 ? "none" : string.Join(", ", listed);
-        return more == 0 ? text : $"{text} +{more} more";
+        if (listed.Count == 0)
+        {
+            return ["none"];
+        }
+
+        var words = listed.Select((token, i) => i < listed.Count - 1 ? token + "," : token).ToList();
+        if (more > 0)
+        {
+            words.AddRange([$"+{more}", "more"]);
+        }
+
+        return words;
     }
 
     // A token keeps letters, digits and a few punctuation marks used in rule ids and digests; anything else,

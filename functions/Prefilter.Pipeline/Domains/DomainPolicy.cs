@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Domains;
@@ -95,7 +96,7 @@ public sealed class DomainPolicy
         Json);
 
     /// <summary>The served domain a domain name falls under (itself, or a parent that includes subdomains).</summary>
-    /// <param name="domain">A domain in any case or form; see <see cref="MailEnvelope.NormalizeDomain"/>.</param>
+    /// <param name="domain">A domain in any case or form; see <see cref="EnvelopeAddress.NormalizeDomain"/>.</param>
     /// <returns>The entry, or null when the domain is not served (or is not a valid domain name).</returns>
     public ServedDomain? Find(string domain)
     {
@@ -103,7 +104,7 @@ public sealed class DomainPolicy
         string normalized;
         try
         {
-            normalized = MailEnvelope.NormalizeDomain(domain);
+            normalized = EnvelopeAddress.NormalizeDomain(domain);
         }
         catch (MailEnvelopeException)
         {
@@ -130,12 +131,32 @@ public sealed class DomainPolicy
     /// <param name="domain">A domain name.</param>
     public bool IsServed(string domain) => Find(domain) is not null;
 
-    /// <summary>True when mail for the recipient address is accepted.</summary>
-    /// <param name="address">An envelope recipient.</param>
-    public bool IsServedRecipient(string address)
+    /// <summary>
+    /// Decides whether a recipient is accepted: the relay-safety rule every door applies. Accepted only when the
+    /// address is an RFC 5321 mailbox, its domain is served, and its local part holds nothing a downstream could
+    /// route on (<see cref="EnvelopeAddress.RoutingHazard"/>). An accepted address is one delivery can send to.
+    /// </summary>
+    /// <param name="address">An envelope recipient, without angle brackets.</param>
+    /// <returns>The decision, with the parsed address when it parsed and the reason when it is refused.</returns>
+    public RecipientCheck CheckRecipient(string address)
     {
-        var at = address.LastIndexOf('@');
-        return at > 0 && IsServed(address[(at + 1)..]);
+        ArgumentNullException.ThrowIfNull(address);
+        if (!EnvelopeAddress.TryParse(address, out var parsed, out var error))
+        {
+            return RecipientCheck.Refuse(null, RecipientRejection.Syntax, error);
+        }
+
+        if (parsed.RoutingHazard is { } hazard)
+        {
+            return RecipientCheck.Refuse(parsed, RecipientRejection.RoutingHazard, hazard);
+        }
+
+        if (parsed.IsAddressLiteral || Find(parsed.Domain) is null)
+        {
+            return RecipientCheck.Refuse(parsed, RecipientRejection.DomainNotServed, $"the domain '{parsed.Domain}' is not served here");
+        }
+
+        return RecipientCheck.Accept(parsed);
     }
 
     /// <summary>
@@ -150,8 +171,9 @@ public sealed class DomainPolicy
         var unserved = new List<string>();
         foreach (var recipient in recipients)
         {
-            var at = recipient.LastIndexOf('@');
-            var served = at > 0 ? Find(recipient[(at + 1)..]) : null;
+            var served = EnvelopeAddress.TryParse(recipient, out var address, out _) && address.RoutingHazard is null && !address.IsAddressLiteral
+                ? Find(address.Domain)
+                : null;
             if (served is null)
             {
                 unserved.Add(recipient);
@@ -197,7 +219,7 @@ public sealed class DomainPolicy
         string name;
         try
         {
-            name = MailEnvelope.NormalizeDomain(entry.Domain);
+            name = EnvelopeAddress.NormalizeDomain(entry.Domain);
         }
         catch (MailEnvelopeException exception)
         {

@@ -1,4 +1,6 @@
 using Microsoft.Extensions.Options;
+using Prefilter.Pipeline.Addressing;
+using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Storage;
 
@@ -13,7 +15,7 @@ namespace Prefilter.Pipeline.Ingest;
 /// with the raw message as the body (<c>Content-Type: message/rfc822</c>). <c>to</c> may repeat or hold a comma-separated
 /// list; <c>from</c> may be empty for the null sender. Headers <see cref="SenderHeader"/> and <see cref="RecipientsHeader"/>
 /// are equivalent alternatives. The envelope is explicit because the To:/Cc: headers do not carry Bcc recipients.
-/// All recipients must be in served domains; one unserved recipient refuses the whole request (403, listing them),
+/// Every recipient must pass <see cref="DomainPolicy.CheckRecipient"/>; one refused recipient refuses the whole request (403, listing them),
 /// nothing is stored, and the client can resend without them.
 /// </remarks>
 public sealed class HttpIngest
@@ -50,16 +52,28 @@ public sealed class HttpIngest
 
     /// <summary>Builds the envelope from request parameters.</summary>
     /// <param name="sender">The <c>from</c> value; null or empty for the null sender.</param>
-    /// <param name="recipients">Every <c>to</c> value; each may be a comma-separated list.</param>
-    /// <exception cref="IngestRefusedException">No recipient, or a malformed address (<see cref="IngestRefusal.InvalidEnvelope"/>).</exception>
+    /// <param name="recipients">Every <c>to</c> value; each may be a comma-separated list (commas inside a quoted local part do not split).</param>
+    /// <exception cref="IngestRefusedException">
+    /// No recipient, or a malformed address (<see cref="IngestRefusal.InvalidEnvelope"/>, 400); a recipient whose
+    /// local part a downstream could route on (<see cref="IngestRefusal.RelayDenied"/>, 403).
+    /// </exception>
     public static MailEnvelope ParseEnvelope(string? sender, IEnumerable<string?> recipients)
     {
         ArgumentNullException.ThrowIfNull(recipients);
         var list = recipients
             .Where(value => value is not null)
-            .SelectMany(value => value!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            .SelectMany(value => SplitAddresses(value!))
             .Select(address => address.Trim('<', '>'))
             .ToList();
+        var hazards = list
+            .Select(address => EnvelopeAddress.TryParse(address, out var parsed, out _) && parsed.RoutingHazard is { } hazard ? $"{address}: {hazard}" : null)
+            .OfType<string>()
+            .ToList();
+        if (hazards.Count > 0)
+        {
+            throw new IngestRefusedException(IngestRefusal.RelayDenied, $"relaying denied: {string.Join("; ", hazards)}", [.. hazards.Select(h => h[..h.IndexOf(": ", StringComparison.Ordinal)])]);
+        }
+
         try
         {
             return new MailEnvelope((sender ?? "").Trim().Trim('<', '>'), list);
@@ -92,13 +106,13 @@ public sealed class HttpIngest
             throw new IngestRefusedException(IngestRefusal.PolicyUnavailable, "the domain policy is unavailable; try again later", innerException: exception);
         }
 
-        var unserved = envelope.Recipients.Where(recipient => !policy.IsServedRecipient(recipient)).ToList();
-        if (unserved.Count > 0)
+        var refused = envelope.Recipients.Select(policy.CheckRecipient).Where(check => !check.IsAccepted).ToList();
+        if (refused.Count > 0)
         {
             throw new IngestRefusedException(
-                IngestRefusal.RecipientNotServed,
-                $"relaying denied: the domain of {string.Join(", ", unserved)} is not served by this pre-filter",
-                unserved);
+                IngestRefusal.RelayDenied,
+                $"relaying denied: {string.Join("; ", refused.Select(check => $"{check.Address}: {check.Reason}"))}",
+                [.. refused.Select(check => check.Address!.ToString())]);
         }
 
         if (declaredLength > maxMailBytes)
@@ -112,7 +126,36 @@ public sealed class HttpIngest
             throw new IngestRefusedException(IngestRefusal.EmptyMail, "the request body is empty; expected a raw RFC 822 message");
         }
 
+        if (!RelayMessage.StartsWithHeaderField(content.Span))
+        {
+            throw new IngestRefusedException(IngestRefusal.NotAMessage, "the request body does not start with a header field ('Name: value'); expected a raw RFC 822 message");
+        }
+
         return await mails.StoreAsync(BinaryData.FromBytes(content), envelope, IngressName, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Splits on commas outside double quotes, so "a,b"@example.org stays one address.
+    private static IEnumerable<string> SplitAddresses(string value)
+    {
+        var start = 0;
+        var quoted = false;
+        for (var i = 0; i <= value.Length; i++)
+        {
+            if (i == value.Length || (value[i] == ',' && !quoted))
+            {
+                var item = value[start..i].Trim();
+                if (item.Length > 0)
+                {
+                    yield return item;
+                }
+
+                start = i + 1;
+            }
+            else if (value[i] == '"' && (i == 0 || value[i - 1] != '\\'))
+            {
+                quoted = !quoted;
+            }
+        }
     }
 
     private async Task<ReadOnlyMemory<byte>> ReadCappedAsync(Stream body, CancellationToken cancellationToken)

@@ -9,8 +9,14 @@ public enum IngestRefusal
     /// <summary>The body is empty (HTTP 400).</summary>
     EmptyMail,
 
-    /// <summary>A recipient's domain is not served: the pre-filter is not an open relay (HTTP 403, SMTP 550 5.7.1).</summary>
-    RecipientNotServed,
+    /// <summary>The body does not start with a header field, so it is not a message delivery could relay (HTTP 400).</summary>
+    NotAMessage,
+
+    /// <summary>
+    /// A recipient's domain is not served, or its local part holds something a downstream could route on: the
+    /// pre-filter is not an open relay (HTTP 403, SMTP 550 5.7.1). See <see cref="Domains.DomainPolicy.CheckRecipient"/>.
+    /// </summary>
+    RelayDenied,
 
     /// <summary>The mail is larger than <see cref="IngestOptions.MaxMailBytes"/> (HTTP 413, SMTP 552).</summary>
     TooLarge,
@@ -25,7 +31,7 @@ public sealed class IngestRefusedException : Exception
     /// <summary>Creates the exception.</summary>
     /// <param name="refusal">Why.</param>
     /// <param name="message">The precise error for the client.</param>
-    /// <param name="recipients">The refused recipients, for <see cref="IngestRefusal.RecipientNotServed"/>.</param>
+    /// <param name="recipients">The refused recipients, for <see cref="IngestRefusal.RelayDenied"/>.</param>
     /// <param name="innerException">The underlying error, if any.</param>
     public IngestRefusedException(IngestRefusal refusal, string message, IReadOnlyList<string>? recipients = null, Exception? innerException = null)
         : base(message, innerException)
@@ -37,14 +43,14 @@ public sealed class IngestRefusedException : Exception
     /// <summary>Why.</summary>
     public IngestRefusal Refusal { get; }
 
-    /// <summary>The refused recipients (empty unless <see cref="IngestRefusal.RecipientNotServed"/>).</summary>
+    /// <summary>The refused recipients (empty unless <see cref="IngestRefusal.RelayDenied"/>).</summary>
     public IReadOnlyList<string> Recipients { get; }
 
     /// <summary>The HTTP status an HTTP door answers with.</summary>
     public int StatusCode => Refusal switch
     {
-        IngestRefusal.InvalidEnvelope or IngestRefusal.EmptyMail => 400,
-        IngestRefusal.RecipientNotServed => 403,
+        IngestRefusal.InvalidEnvelope or IngestRefusal.EmptyMail or IngestRefusal.NotAMessage => 400,
+        IngestRefusal.RelayDenied => 403,
         IngestRefusal.TooLarge => 413,
         _ => 503,
     };

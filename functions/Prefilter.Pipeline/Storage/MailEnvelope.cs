@@ -1,4 +1,4 @@
-using System.Globalization;
+using Prefilter.Pipeline.Addressing;
 
 namespace Prefilter.Pipeline.Storage;
 
@@ -8,29 +8,25 @@ namespace Prefilter.Pipeline.Storage;
 /// </summary>
 public sealed class MailEnvelope
 {
-    private static readonly IdnMapping Idn = new();
-
-    /// <summary>Creates an envelope, validating every address.</summary>
-    /// <param name="mailFrom">The reverse path without angle brackets; empty for the null sender <c>&lt;&gt;</c> of bounces.</param>
+    /// <summary>Creates an envelope, validating every address (<see cref="EnvelopeAddress"/>) and keeping it in its canonical form.</summary>
+    /// <param name="mailFrom">The reverse path without angle brackets; empty for the null sender <c>&lt;&gt;</c> of bounces. A source route is dropped (RFC 5321 §4.1.1.3).</param>
     /// <param name="recipients">At least one recipient; exact duplicates (ignoring case) are kept once, order is kept.</param>
-    /// <exception cref="MailEnvelopeException">An address is malformed, or there is no recipient.</exception>
+    /// <exception cref="MailEnvelopeException">An address is malformed or has no fully qualified domain, a recipient fails the relay-safety rule (<see cref="EnvelopeAddress.RoutingHazard"/>), or there is no recipient.</exception>
     public MailEnvelope(string mailFrom, IEnumerable<string> recipients)
     {
         ArgumentNullException.ThrowIfNull(mailFrom);
         ArgumentNullException.ThrowIfNull(recipients);
-        if (mailFrom.Length > 0)
-        {
-            Validate(mailFrom);
-        }
+        var sender = mailFrom.Length > 0 ? Canonical(mailFrom, recipient: false) : string.Empty;
 
         var seen = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         var list = new List<string>();
         foreach (var recipient in recipients)
         {
-            Validate(recipient);
-            if (seen.Add(recipient))
+            ArgumentNullException.ThrowIfNull(recipient);
+            var canonical = Canonical(recipient, recipient: true);
+            if (seen.Add(canonical))
             {
-                list.Add(recipient);
+                list.Add(canonical);
             }
         }
 
@@ -39,7 +35,7 @@ public sealed class MailEnvelope
             throw new MailEnvelopeException(null, "the envelope has no recipient");
         }
 
-        MailFrom = mailFrom;
+        MailFrom = sender;
         Recipients = list;
     }
 
@@ -54,70 +50,53 @@ public sealed class MailEnvelope
     /// their <c>xn--</c> form, no trailing dot.
     /// </summary>
     /// <param name="address">An address such as <c>user@Example.COM</c> or <c>ü@bücher.example</c>.</param>
-    /// <exception cref="MailEnvelopeException">The address has no valid domain.</exception>
+    /// <exception cref="MailEnvelopeException">The address is malformed or has no fully qualified domain.</exception>
     public static string DomainOf(string address)
     {
         ArgumentNullException.ThrowIfNull(address);
-        var at = address.LastIndexOf('@');
-        if (at <= 0 || at == address.Length - 1)
-        {
-            throw new MailEnvelopeException(address, "expected local-part@domain");
-        }
-
-        return NormalizeDomain(address[(at + 1)..], address);
+        return ParseAddress(address).NormalizedDomain;
     }
 
-    /// <summary>Normalises a domain name as <see cref="DomainOf"/> does.</summary>
-    /// <param name="domain">A domain name, any case, Unicode or <c>xn--</c> form.</param>
-    /// <param name="address">The address it came from, for the error; null when there is none.</param>
-    /// <exception cref="MailEnvelopeException">The name is not a valid domain.</exception>
-    public static string NormalizeDomain(string domain, string? address = null)
+    /// <summary>Validates a reverse path as the envelope does and returns it in the form it is stored in.</summary>
+    /// <param name="mailFrom">A non-empty sender address without angle brackets.</param>
+    /// <returns>The canonical form (least quoting, no source route).</returns>
+    /// <exception cref="MailEnvelopeException">The address is malformed or has no fully qualified domain.</exception>
+    public static string CanonicalSender(string mailFrom)
     {
-        ArgumentNullException.ThrowIfNull(domain);
-        var trimmed = domain.TrimEnd('.');
-        if (trimmed.Length == 0 || trimmed.StartsWith('[') || !trimmed.Contains('.'))
+        ArgumentException.ThrowIfNullOrEmpty(mailFrom);
+        return Canonical(mailFrom, recipient: false);
+    }
+
+    // Every address is stored in the form EnvelopeAddress writes, so delivery sends exactly what a door accepted.
+    // A recipient must also pass the relay-safety rule: an envelope read back from storage that breaks it (written
+    // by an older version, or by hand) is refused here rather than relayed.
+    private static EnvelopeAddress ParseAddress(string address)
+    {
+        if (!EnvelopeAddress.TryParse(address, out var parsed, out var error))
         {
-            // Address literals and dotless names are never a served customer domain.
-            throw new MailEnvelopeException(address ?? domain, $"'{domain}' is not a fully qualified domain name");
+            throw new MailEnvelopeException(address.Length > 64 ? address[..64] + "…" : address, error);
         }
 
         try
         {
-            return Idn.GetAscii(trimmed).ToLowerInvariant();
+            _ = parsed.NormalizedDomain;
         }
-        catch (ArgumentException exception)
+        catch (MailEnvelopeException exception)
         {
-            throw new MailEnvelopeException(address ?? domain, $"'{domain}' is not a valid domain name: {exception.Message}");
+            throw new MailEnvelopeException(address, exception.Reason);
         }
+
+        return parsed;
     }
 
-    private static void Validate(string address)
+    private static string Canonical(string address, bool recipient)
     {
-        if (string.IsNullOrEmpty(address))
+        var parsed = ParseAddress(address);
+        if (recipient && parsed.RoutingHazard is { } hazard)
         {
-            throw new MailEnvelopeException(address, "empty address");
+            throw new MailEnvelopeException(address, hazard);
         }
 
-        if (address.Length > 1024)
-        {
-            throw new MailEnvelopeException(address[..64] + "…", "address longer than 1024 characters");
-        }
-
-        foreach (var c in address)
-        {
-            // Control characters, spaces and brackets would let an address smuggle SMTP commands or headers.
-            if (char.IsControl(c) || c is ' ' or '<' or '>' or ',')
-            {
-                throw new MailEnvelopeException(address, $"character U+{(int)c:X4} is not allowed in an envelope address");
-            }
-        }
-
-        var at = address.LastIndexOf('@');
-        if (at <= 0)
-        {
-            throw new MailEnvelopeException(address, "expected local-part@domain");
-        }
-
-        DomainOf(address);
+        return parsed.ToString();
     }
 }

@@ -196,13 +196,15 @@ public sealed class SmtpRelayTests
 
     private static Downstream DownstreamOf(SmtpSink sink) => new(sink.Host, sink.Port, TlsPolicy.StartTlsWhenAvailable, null);
 
-    private static MimeMessage Mail(string to = "r@a.example")
+    private static RelayMessage Mail(string to = "r@a.example")
     {
         var message = new MimeMessage();
         message.From.Add(MailboxAddress.Parse("s@b.example"));
         message.To.Add(MailboxAddress.Parse(to));
         message.Subject = "relay test";
         message.Body = new TextPart("plain") { Text = "hello" };
-        return message;
+        using var stream = new MemoryStream();
+        message.WriteTo(stream);
+        return RelayMessage.Create([], stream.ToArray());
     }
 }

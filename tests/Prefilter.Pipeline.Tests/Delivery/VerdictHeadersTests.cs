@@ -11,9 +11,7 @@ public sealed class VerdictHeadersTests
     [Fact]
     public void Puts_the_four_headers_first_and_removes_forged_ones_in_any_case()
     {
-        var message = Parse("X-Prefilter-Verdict: Deliver\r\nx-prefilter-score: -100\r\nX-PREFILTER-Extra: yes\r\nSubject: hi\r\n\r\nbody\r\n");
-
-        VerdictHeaders.Apply(message, VerdictAction.Tag, Verdict(7.25, ["RULE_A", "RULE_B"], "abc123"));
+        var message = Parse(Stamp("X-Prefilter-Verdict: Deliver\r\nx-prefilter-score: -100\r\nX-PREFILTER-Extra: yes\r\n folded on\r\nSubject: hi\r\n\r\nbody\r\n", VerdictAction.Tag, Verdict(7.25, ["RULE_A", "RULE_B"], "abc123")));
 
         var fields = message.Headers.Select(h => h.Field).ToList();
         Assert.Equal([VerdictHeaders.Verdict, VerdictHeaders.Score, VerdictHeaders.Rules, VerdictHeaders.Set, "Subject"], fields);
@@ -26,9 +24,7 @@ public sealed class VerdictHeadersTests
     [Fact]
     public void Says_when_the_scan_was_incomplete()
     {
-        var message = Parse("Subject: hi\r\n\r\nbody\r\n");
-
-        VerdictHeaders.Apply(message, VerdictAction.Deliver, Verdict(0, [], "abc") with { Incomplete = true, Reason = "deadline" });
+        var message = Parse(Stamp("Subject: hi\r\n\r\nbody\r\n", VerdictAction.Deliver, Verdict(0, [], "abc") with { Incomplete = true, Reason = "deadline" }));
 
         Assert.Equal("Deliver; incomplete", message.Headers[VerdictHeaders.Verdict]);
         Assert.Equal("none", message.Headers[VerdictHeaders.Rules]);
@@ -37,11 +33,8 @@ public sealed class VerdictHeadersTests
     [Fact]
     public void A_value_with_line_breaks_cannot_add_a_header()
     {
-        var message = Parse("Subject: hi\r\n\r\nbody\r\n");
+        var reparsed = Parse(Stamp("Subject: hi\r\n\r\nbody\r\n", VerdictAction.Deliver, Verdict(1, ["R1\r\nBcc: victim@example.org", "R2\nX-Prefilter-Verdict: Deliver"], "d\r\ne")));
 
-        VerdictHeaders.Apply(message, VerdictAction.Deliver, Verdict(1, ["R1\r\nBcc: victim@example.org", "R2\nX-Prefilter-Verdict: Deliver"], "d\r\ne"));
-
-        var reparsed = Parse(Serialize(message));
         Assert.DoesNotContain(reparsed.Headers, h => h.Field.Equals("Bcc", StringComparison.OrdinalIgnoreCase));
         Assert.Single(reparsed.Headers, h => h.Field.Equals(VerdictHeaders.Verdict, StringComparison.OrdinalIgnoreCase));
         Assert.Empty(reparsed.Bcc);
@@ -51,13 +44,11 @@ public sealed class VerdictHeadersTests
     [Fact]
     public void A_long_rule_list_is_folded_and_capped()
     {
-        var message = Parse("Subject: hi\r\n\r\nbody\r\n");
         var rules = Enumerable.Range(0, VerdictHeaders.MaxRulesListed + 5).Select(i => $"SOME_FAIRLY_LONG_RULE_NAME_{i}").ToList();
 
-        VerdictHeaders.Apply(message, VerdictAction.Tag, Verdict(99, rules, "abc"));
+        var text = Stamp("Subject: hi\r\n\r\nbody\r\n", VerdictAction.Tag, Verdict(99, rules, "abc"));
 
-        var text = Serialize(message);
-        Assert.All(text.Split("\r\n"), line => Assert.True(line.Length <= 998, $"line of {line.Length} characters"));
+        Assert.All(text.Split("\r\n"), line => Assert.True(line.Length <= 78, $"line of {line.Length} characters"));
         var value = Parse(text).Headers[VerdictHeaders.Rules];
         Assert.EndsWith("+5 more", value);
         Assert.Contains("SOME_FAIRLY_LONG_RULE_NAME_0,", value);
@@ -67,11 +58,12 @@ public sealed class VerdictHeadersTests
     public void The_body_is_relayed_byte_for_byte()
     {
         const string body = "line one\r\n\r\n  indented =3D not decoded\r\n";
-        var message = Parse("Subject: hi\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + body);
+        const string original = "Subject: hi\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n" + body;
 
-        VerdictHeaders.Apply(message, VerdictAction.Deliver, Verdict(0, [], "abc"));
+        var text = Stamp(original, VerdictAction.Deliver, Verdict(0, [], "abc"));
 
-        Assert.EndsWith("\r\n\r\n" + body, Serialize(message));
+        Assert.EndsWith("\r\n" + original, text);
+        Assert.Equal(Encoding.ASCII.GetString(VerdictHeaders.Format(VerdictAction.Deliver, Verdict(0, [], "abc"))) + original, text);
     }
 
     private static ScanVerdict Verdict(double score, IReadOnlyList<string> rules, string set) =>
@@ -79,13 +71,6 @@ public sealed class VerdictHeadersTests
 
     private static MimeMessage Parse(string text) => MimeMessage.Load(new MemoryStream(Encoding.ASCII.GetBytes(text)));
 
-    private static string Serialize(MimeMessage message)
-    {
-        // As on the wire: MailKit writes CRLF whatever the platform.
-        var format = FormatOptions.Default.Clone();
-        format.NewLineFormat = NewLineFormat.Dos;
-        using var stream = new MemoryStream();
-        message.WriteTo(format, stream);
-        return Encoding.ASCII.GetString(stream.ToArray());
-    }
+    private static string Stamp(string original, VerdictAction action, ScanVerdict verdict) =>
+        Encoding.ASCII.GetString(RelayMessage.Create(VerdictHeaders.Format(action, verdict), Encoding.ASCII.GetBytes(original)).Content.Span);
 }

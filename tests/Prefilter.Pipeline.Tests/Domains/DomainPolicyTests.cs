@@ -1,3 +1,4 @@
+using Prefilter.Pipeline.Addressing;
 using System.Text;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -43,7 +44,7 @@ public sealed class DomainPolicyTests
         Assert.Equal(["e@evil.example"], plan.Unserved);
         Assert.False(policy.IsServed("eu.contoso.example"));
         Assert.True(policy.IsServed("bücher.example"));
-        Assert.False(policy.IsServedRecipient("x@[127.0.0.1]"));
+        Assert.Equal(RecipientRejection.DomainNotServed, policy.CheckRecipient("x@[127.0.0.1]").Rejection);
     }
 
     [Fact]

@@ -34,7 +34,7 @@ public sealed class HttpIngestTests(AzuriteFixture azurite, DevBrokerFixture bro
 
         var refused = await Assert.ThrowsAsync<IngestRefusedException>(() => bed.Ingest.IngestAsync(Body(TestData.Mail("relay me")), envelope));
 
-        Assert.Equal((IngestRefusal.RecipientNotServed, 403), (refused.Refusal, refused.StatusCode));
+        Assert.Equal((IngestRefusal.RelayDenied, 403), (refused.Refusal, refused.StatusCode));
         Assert.Equal(["victim@elsewhere.example"], refused.Recipients);
         Assert.Contains("victim@elsewhere.example", refused.Message);
         Assert.False(await bed.Mails.ListAsync("").GetAsyncEnumerator().MoveNextAsync());
