@@ -14,7 +14,8 @@ internal static class UpCommand
         var smtpPort = new Option<int>("--smtp-port") { Description = "Port of the SMTP ingress on 127.0.0.1 (0: any free port)", DefaultValueFactory = _ => LocalStackOptions.DefaultSmtpPort };
         var set = new Option<string?>("--set") { Description = $"Pattern set to load (default: {Path.GetRelativePath(Environment.CurrentDirectory, LocalPatternSet.ImportedSpamAssassinPath)} when present, else the built-in default set)" };
         var key = new Option<string?>("--key") { Description = "API key to require (default: a new random key, printed and written to infra/local/.prefilter/up.json)" };
-        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key };
+        var domains = new Option<string?>("--domains") { Description = "domains.json to serve (format in README.md, 'Domains'); its downstreams may be real MTAs. Default: example.com and example.org, relayed to the SMTP sink" };
+        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains };
         return command.WithHandler(async (parseResult, cancellation) =>
         {
             // Ctrl+C cancels the token; SIGTERM (a service manager, `kill`) should stop everything just as cleanly.
@@ -36,6 +37,7 @@ internal static class UpCommand
                         SmtpPort = parseResult.GetValue(smtpPort),
                         PatternSetPath = parseResult.GetValue(set),
                         ApiKey = parseResult.GetValue(key),
+                        DomainsPath = parseResult.GetValue(domains),
                     },
                     cancellationToken);
             }
@@ -69,11 +71,11 @@ internal static class UpCommand
     {
         Console.WriteLine($"""
             prefilter is up. Stop with Ctrl+C.
-              SMTP ingress   smtp://{state.Smtp}   (served domains: {string.Join(", ", stack.Domains)})
+              SMTP ingress   smtp://{state.Smtp}   STARTTLS with a self-signed certificate   (served domains: {string.Join(", ", stack.Domains)})
               HTTP ingest    POST {state.ApiUrl}/api/mail?from=sender@example.net&to=user@example.com
               patterns API   {state.ApiUrl}/api/patterns   (rollback, rules/disable, watchdog, versions/{"{version}"})
               API key        {state.ApiKey}   (header x-functions-key or ?code=; also in {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)})
-              downstream     SMTP sink on {stack.Sink.Host}:{stack.Sink.Port} for every served domain
+              downstream     {(stack.DomainsFile is { } file ? $"as {file} says" : $"SMTP sink on {stack.Sink.Host}:{stack.Sink.Port} for every served domain")}
               pattern set    {stack.PatternSource}
               storage        Azurite {stack.Azurite.BlobEndpoint}; Service Bus dev broker on 127.0.0.1:{stack.Broker.Port}
             Send mail:  prefilter submit <files|dir> --to user@example.com

@@ -32,7 +32,7 @@ internal sealed class LocalStack : IAsyncDisposable
 {
     private readonly List<IAsyncDisposable> started;
 
-    private LocalStack(List<IAsyncDisposable> started, WebApplication app, AzuriteHost azurite, ServiceBusDevBroker broker, SmtpSink sink, LocalApiKey key, string patternSource)
+    private LocalStack(List<IAsyncDisposable> started, WebApplication app, AzuriteHost azurite, ServiceBusDevBroker broker, SmtpSink sink, LocalApiKey key, DomainPolicy domains, string patternSource)
     {
         this.started = started;
         App = app;
@@ -41,7 +41,8 @@ internal sealed class LocalStack : IAsyncDisposable
         Sink = sink;
         ApiKey = key.Key;
         PatternSource = patternSource;
-        Domains = app.Services.GetRequiredService<LocalStackOptions>().Domains;
+        Domains = [.. domains.Domains.Select(domain => domain.Domain)];
+        DomainsFile = app.Services.GetRequiredService<LocalStackOptions>().DomainsPath;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         ApiUrl = new Uri(address.TrimEnd('/') + "/");
         SmtpIngress = app.Services.GetRequiredService<SmtpIngress>().EndPoint!;
@@ -71,8 +72,11 @@ internal sealed class LocalStack : IAsyncDisposable
     /// <summary>The SMTP ingress endpoint.</summary>
     public IPEndPoint SmtpIngress { get; }
 
-    /// <summary>The served domains, all relayed to <see cref="Sink"/>.</summary>
+    /// <summary>The served domains: relayed to <see cref="Sink"/>, or as <see cref="LocalStackOptions.DomainsPath"/> says.</summary>
     public IReadOnlyList<string> Domains { get; }
+
+    /// <summary>The <c>domains.json</c> served, or null when the built-in domains are.</summary>
+    public string? DomainsFile { get; }
 
     /// <summary>Where the loaded pattern set came from.</summary>
     public string PatternSource { get; }
@@ -108,13 +112,14 @@ internal sealed class LocalStack : IAsyncDisposable
             var sink = await SmtpSink.StartAsync(cancellationToken: cancellationToken);
             started.Add(sink);
 
+            var domains = DomainsOf(options, sink);
             var key = new LocalApiKey(options.ApiKey ?? LocalApiKey.NewKey());
             var app = Build(options, azurite, broker, key);
             started.Add(app);
-            var patternSource = await SeedAsync(app.Services, options, sink, cancellationToken);
+            var patternSource = await SeedAsync(app.Services, options, domains, cancellationToken);
             await app.StartAsync(cancellationToken);
             started.Reverse();
-            return new LocalStack(started, app, azurite, broker, sink, key, patternSource);
+            return new LocalStack(started, app, azurite, broker, sink, key, domains, patternSource);
         }
         catch
         {
@@ -145,6 +150,7 @@ internal sealed class LocalStack : IAsyncDisposable
             ["ServiceBus"] = broker.ConnectionString,
             ["SmtpIngress:ListenAddress"] = "127.0.0.1",
             ["SmtpIngress:Port"] = options.SmtpPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            ["SmtpIngress:SelfSignedCertificate"] = "true",
             ["Patterns:RefreshInterval"] = "00:00:02",
             ["Domains:RefreshInterval"] = "00:00:02",
             ["Reconciler:MinimumAge"] = "00:01:00",
@@ -204,14 +210,30 @@ internal sealed class LocalStack : IAsyncDisposable
         return app;
     }
 
-    private static async Task<string> SeedAsync(IServiceProvider services, LocalStackOptions options, SmtpSink sink, CancellationToken cancellationToken)
+    // The served domains: a domains.json when one is given (its downstreams may be real MTAs), else the built-in
+    // domains, all relayed to the sink.
+    private static DomainPolicy DomainsOf(LocalStackOptions options, SmtpSink sink)
+    {
+        if (options.DomainsPath is not { } path)
+        {
+            var downstream = new Downstream(sink.Host, sink.Port, TlsPolicy.None, null);
+            return new DomainPolicy(options.Domains.Select(domain => new ServedDomain(domain, downstream, null, false)));
+        }
+
+        try
+        {
+            return DomainPolicy.Parse(File.ReadAllBytes(path));
+        }
+        catch (DomainPolicyFormatException exception)
+        {
+            throw new InvalidOperationException($"{path}: {exception.Message}", exception);
+        }
+    }
+
+    private static async Task<string> SeedAsync(IServiceProvider services, LocalStackOptions options, DomainPolicy domains, CancellationToken cancellationToken)
     {
         await PipelineStorage.EnsureContainersAsync(services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>(), services.GetRequiredService<PipelineContainers>(), cancellationToken);
-        var downstream = new Downstream(sink.Host, sink.Port, TlsPolicy.None, null);
-        await services.GetRequiredService<DomainPolicyStore>().WriteAsync(
-            new DomainPolicy(options.Domains.Select(domain => new ServedDomain(domain, downstream, null, false))),
-            null,
-            cancellationToken);
+        await services.GetRequiredService<DomainPolicyStore>().WriteAsync(domains, null, cancellationToken);
 
         var (json, source) = LocalPatternSet.Load(options.PatternSetPath);
         var release = services.GetRequiredService<PatternReleaseService>();

@@ -23,8 +23,14 @@ internal sealed class LocalStackOptions
     /// <summary>Pattern set to load at start; null for <see cref="LocalPatternSet"/>'s choice (imported SpamAssassin set, else the built-in default).</summary>
     public string? PatternSetPath { get; init; }
 
-    /// <summary>Domains served, all relayed to the SMTP sink.</summary>
+    /// <summary>Domains served, all relayed to the SMTP sink; ignored when <see cref="DomainsPath"/> is set.</summary>
     public IReadOnlyList<string> Domains { get; init; } = ["example.com", "example.org"];
+
+    /// <summary>
+    /// A <c>domains.json</c> to serve instead of <see cref="Domains"/>, in the format of <c>config/domains.json</c>
+    /// (see <see cref="Pipeline.Domains.DomainPolicy"/>): its downstreams can be real MTAs, such as a local Postfix.
+    /// </summary>
+    public string? DomainsPath { get; init; }
 
     /// <summary>How often the stand-in for Event Grid looks for new blobs in <c>incoming/</c> and <c>patterns/uploads/</c>.</summary>
     public TimeSpan BlobPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);

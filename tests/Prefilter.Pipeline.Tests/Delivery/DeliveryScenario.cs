@@ -131,6 +131,32 @@ public sealed class DeliveryScenario : IAsyncDisposable
         return claim;
     }
 
+    /// <summary>
+    /// Stores a mail blob by hand, with an envelope no door would write now (as an older version, or a tool writing
+    /// to <c>incoming/</c> directly, might have), and sends its claim check.
+    /// </summary>
+    public async Task<ClaimCheck> SubmitRawAsync(byte[] mail, string mailFrom, IReadOnlyList<string> recipients)
+    {
+        var name = $"{DateTime.UtcNow:yyyyMMdd'T'HHmmssfff'Z'}-{Guid.NewGuid():N}.eml";
+        var json = System.Text.Json.JsonSerializer.SerializeToUtf8Bytes(new { mailFrom, rcptTo = recipients });
+        var blob = azurite.Blobs.GetBlobContainerClient(Containers.Incoming).GetBlobClient(name);
+        await blob.UploadAsync(BinaryData.FromBytes(mail), new Azure.Storage.Blobs.Models.BlobUploadOptions
+        {
+            Metadata = new Dictionary<string, string> { [MailMetadata.Envelope] = Convert.ToBase64String(json), [MailMetadata.Ingress] = "test" },
+        });
+        var properties = await blob.GetPropertiesAsync();
+        var claim = new ClaimCheck
+        {
+            BlobName = name,
+            ETag = properties.Value.ETag.ToString(),
+            Verdict = new ScanVerdict { Action = VerdictAction.Deliver, Score = 0, Rules = [], SetDigest = "0123abcd" },
+            DomainVerdicts = new Dictionary<string, VerdictAction>(),
+            ScannedAt = DateTimeOffset.UtcNow,
+        };
+        await SendAsync(claim.ToMessage());
+        return claim;
+    }
+
     public Task SendAsync(ServiceBusMessage message) => sender.SendMessageAsync(message);
 
     /// <summary>Waits until the mail blob carries a final outcome.</summary>
