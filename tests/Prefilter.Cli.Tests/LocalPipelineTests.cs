@@ -1,5 +1,6 @@
 using System.Net;
 using Prefilter.Cli.Local;
+using Prefilter.DevServices.Smtp;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Cli.Tests;
@@ -87,5 +88,52 @@ public sealed class LocalPipelineTests(LocalStackFixture fixture)
         Assert.Equal(before.Delivered + 3, after.Delivered);
         Assert.Equal(before.Quarantined + 2, after.Quarantined);
         Assert.Equal(before.DeadLettered, after.DeadLettered);
+    }
+
+    [Theory]
+    [InlineData("user%evil.test@example.com", HttpStatusCode.Forbidden, "percent hack")]
+    [InlineData("\"user@evil.test\"@example.com", HttpStatusCode.Forbidden, "quoted address")]
+    [InlineData("evil.test!user@example.com", HttpStatusCode.Forbidden, "bang path")]
+    [InlineData("@example.com:user@evil.test", HttpStatusCode.Forbidden, "source route")]
+    [InlineData("a(b@example.com", HttpStatusCode.BadRequest, "not a valid local part")]
+    [InlineData("john..doe@example.com", HttpStatusCode.BadRequest, "not a valid local part")]
+    public async Task The_HTTP_door_applies_the_same_address_rules_as_the_SMTP_door(string recipient, HttpStatusCode status, string reason)
+    {
+        var (raw, _) = LocalStackFixture.Ham();
+        var before = await fixture.Stack.CountAsync();
+
+        using var response = await fixture.PostMailAsync(raw, recipient);
+
+        Assert.Equal(status, response.StatusCode);
+        Assert.Contains(reason, (await LocalStackFixture.JsonAsync(response)).GetProperty("detail").GetString());
+        Assert.Equal(before.Received, (await fixture.Stack.CountAsync()).Received);
+    }
+
+    [Fact]
+    public async Task A_quoted_local_part_posted_over_HTTP_is_delivered_with_its_quotes()
+    {
+        var (raw, messageId) = LocalStackFixture.Ham();
+
+        using var response = await fixture.PostMailAsync(raw, "\"john doe\"@example.com");
+
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var delivered = await fixture.WaitForSinkAsync(messageId);
+        // The sink (the SmtpServer package) reports the mailbox without its quotes.
+        Assert.Equal("john doe@example.com", Assert.Single(delivered.Recipients).Replace("\"", "", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_mail_the_downstream_refuses_is_counted_as_dead_lettered()
+    {
+        fixture.Stack.Sink.Script.Reply(SmtpStage.Recipient, new SmtpReply(550, "5.1.1 no such user"), recipient: r => r.StartsWith("nobody-", StringComparison.Ordinal));
+        var before = await fixture.WaitForCountsAsync(counts => counts.InFlight == 0);
+        var (raw, _) = LocalStackFixture.Ham();
+
+        using var response = await fixture.PostMailAsync(raw, $"nobody-{Guid.NewGuid():N}@example.com");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+
+        var after = await fixture.WaitForCountsAsync(counts => counts.DeadLettered == before.DeadLettered + 1 && counts.InFlight == 0);
+        Assert.Equal(after.Received, after.Delivered + after.Quarantined + after.DeadLettered + after.InFlight);
+        Assert.Contains($"dead-lettered {after.DeadLettered}", after.ToString(), StringComparison.Ordinal);
     }
 }

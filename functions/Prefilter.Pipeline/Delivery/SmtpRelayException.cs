@@ -34,7 +34,7 @@ public sealed class TransientRelayException : SmtpRelayException
     /// <param name="downstream">The downstream as <c>host:port</c>.</param>
     /// <param name="statusCode">The 4xx status code, or null when no reply came.</param>
     /// <param name="reply">The reply text or the failure.</param>
-    /// <param name="innerException">What MailKit or the network threw.</param>
+    /// <param name="innerException">What the connection or the network threw.</param>
     public TransientRelayException(string downstream, int? statusCode, string reply, Exception? innerException = null)
         : base(downstream, statusCode, reply, innerException)
     {
@@ -48,7 +48,7 @@ public sealed class PermanentRelayException : SmtpRelayException
     /// <param name="downstream">The downstream as <c>host:port</c>.</param>
     /// <param name="statusCode">The 5xx status code.</param>
     /// <param name="reply">The reply text.</param>
-    /// <param name="innerException">What MailKit threw.</param>
+    /// <param name="innerException">The reply as an exception.</param>
     public PermanentRelayException(string downstream, int statusCode, string reply, Exception? innerException = null)
         : base(downstream, statusCode, reply, innerException)
     {
