@@ -20,6 +20,7 @@ internal sealed class LiteralExtractor
     private const int MaxClassMembers = 128;
     private const int MaxFoldedAlternatives = 8;
     private const int MaxExpandedRepeat = 3;
+    private const int MaxRepeatedLiteralLength = 256;
 
     private static readonly HashSet<string> Nothing = [""];
 
@@ -381,6 +382,13 @@ internal sealed class LiteralExtractor
 
     private HashSet<string>? Repeat(HashSet<string> exact, int min, int max)
     {
+        // Each step concatenates the strings so far: past a useful literal length the expansion would cost the
+        // square of the count (a{100000}) for a literal no prefilter needs; the caller falls back to the edges.
+        if ((long)max * exact.Max(s => s.Length) > MaxRepeatedLiteralLength)
+        {
+            return null;
+        }
+
         var result = new HashSet<string>(StringComparer.Ordinal);
         HashSet<string>? power = Nothing;
         for (var count = 0; count <= max; count++)

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.RegularExpressions;
 
 namespace Prefilter.Engine.Regexes;
@@ -36,6 +37,19 @@ public static class RegexAnalyzer
             AppContext.SetData(AutomatonLimitSwitch, 100_000);
         }
     }
+
+    /// <summary>
+    /// The longest pattern analysed, in characters: the work of analysis and compilation grows with it. SpamAssassin's
+    /// longest (a ReplaceTags look-alike expansion) has 120,807.
+    /// </summary>
+    public const int MaxPatternLength = 256 * 1024;
+
+    /// <summary>
+    /// The most positions a pattern may expand to once its counted repetitions are unrolled
+    /// (<c>(a{1000}){1000}</c> is a million), as the linear engine's automaton and the analysis would unroll them.
+    /// Bounds the work of lint and compile by the pattern's size; SpamAssassin's largest expands to about 20,400.
+    /// </summary>
+    public const long MaxExpandedSize = 50_000;
 
     /// <summary>Below this estimate the linear engine is known to accept the automaton.</summary>
     private const long TrustedAutomatonSize = 2_000;
@@ -79,6 +93,11 @@ public static class RegexAnalyzer
 
     private static RegexPlan AnalyzeUncached(string pattern)
     {
+        if (pattern.Length > MaxPatternLength)
+        {
+            return Oversized(pattern, string.Create(CultureInfo.InvariantCulture, $"the pattern is {pattern.Length:N0} characters long; the limit is {MaxPatternLength:N0}"));
+        }
+
         try
         {
             // The runtime's parser is the judge of syntax; construction without an engine choice is cheap.
@@ -94,9 +113,14 @@ public static class RegexAnalyzer
         }
 
         var root = RegexSyntax.Parse(pattern);
+        var estimate = RegexShapes.AutomatonSize(root);
+        if (estimate > MaxExpandedSize)
+        {
+            return Oversized(pattern, string.Create(CultureInfo.InvariantCulture, $"its counted repetitions expand it to {estimate:N0} positions; the limit is {MaxExpandedSize:N0}"));
+        }
+
         var (literals, folded, nonAscii) = Literals(root);
         var confirm = ConfirmLiterals(root, literals, folded);
-        var estimate = RegexShapes.AutomatonSize(root);
         var needsBacktracking = EdgeRewriter.NeedsBacktracking(root);
         if (!needsBacktracking && LinearEngineAccepts(pattern, estimate))
         {
@@ -211,6 +235,9 @@ public static class RegexAnalyzer
     // set that used it. It is lent, weakly held, to the scanner that needs the pattern next, since compiling a set
     // lints it first: these few large engines take half the compile time of the SpamAssassin set, and the scanner
     // built each of them a second time on first use.
+    private static RegexPlan Oversized(string pattern, string reason) =>
+        new(pattern, RuleExecutionClass.Refused) { RefusalReason = $"{reason}, so compiling it would take unbounded work" };
+
     private static bool LinearEngineAccepts(string linearPattern, long estimate)
     {
         if (estimate <= TrustedAutomatonSize)

@@ -74,7 +74,7 @@ public sealed partial class PatternReleaseService
         var set = PatternSetJson.Parse(json);
 
         // Linting the document (not the parsed set) gives findings their line numbers.
-        return PublishCoreAsync(set, PatternSetLinter.Lint(json), actor, publishOptions ?? new PublishOptions(), cancellationToken);
+        return PublishCoreAsync(set, PatternSetLinter.Lint(json, cancellationToken), actor, publishOptions ?? new PublishOptions(), cancellationToken);
     }
 
     /// <summary>Publishes a pattern set built in code (or parsed by the caller).</summary>
@@ -93,7 +93,7 @@ public sealed partial class PatternReleaseService
     {
         ArgumentNullException.ThrowIfNull(set);
         Validate(actor, publishOptions);
-        return PublishCoreAsync(set, PatternSetLinter.Lint(set), actor, publishOptions ?? new PublishOptions(), cancellationToken);
+        return PublishCoreAsync(set, PatternSetLinter.Lint(set, cancellationToken), actor, publishOptions ?? new PublishOptions(), cancellationToken);
     }
 
     /// <summary>
