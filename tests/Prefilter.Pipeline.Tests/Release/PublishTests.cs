@@ -44,6 +44,20 @@ public sealed class PublishTests(AzuriteFixture azurite, DevBrokerFixture broker
     }
 
     [Fact]
+    public async Task A_publish_whose_caller_gave_up_stops_at_lint_and_stores_nothing()
+    {
+        await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker);
+        using var gaveUp = new CancellationTokenSource();
+        await gaveUp.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            bed.Release.PublishAsync(PatternSetJson.Serialize(TestData.Set("v1")), "test", null, gaveUp.Token));
+
+        Assert.Null((await bed.Patterns.ReadStateAsync())?.Snapshot);
+        Assert.Empty(await bed.AuditNamesAsync());
+    }
+
+    [Fact]
     public async Task Bad_documents_are_refused_with_rule_line_and_reason_and_nothing_is_stored()
     {
         await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker);
