@@ -380,9 +380,10 @@ internal sealed class MessageViewParser : IDisposable
                 break;
 
             case MimePart part:
-                if (part.ContentType.MediaType.Equals("multipart", StringComparison.OrdinalIgnoreCase))
+                if (IsContainer(part.ContentType))
                 {
-                    // MimeKit stops at MaxMimeDepth and keeps the rest as one opaque leaf.
+                    // MimeKit stops at MaxMimeDepth and keeps the rest as one opaque leaf, a multipart or an attached
+                    // message alike; text hidden under either must not pass as scanned.
                     AddNote($"MIME nesting deeper than {limits.MaxMimeDepth}; deeper parts not read");
                     cutParts |= Structure;
                 }
@@ -391,6 +392,14 @@ internal sealed class MessageViewParser : IDisposable
                 break;
         }
     }
+
+    // What MimeKit parses into parts of their own when it is within its depth: multiparts and attached messages.
+    private static bool IsContainer(ContentType type) =>
+        type.MediaType.Equals("multipart", StringComparison.OrdinalIgnoreCase) ||
+        (type.MediaType.Equals("message", StringComparison.OrdinalIgnoreCase) &&
+         (type.MediaSubtype.Equals("rfc822", StringComparison.OrdinalIgnoreCase) ||
+          type.MediaSubtype.Equals("global", StringComparison.OrdinalIgnoreCase) ||
+          type.MediaSubtype.Equals("news", StringComparison.OrdinalIgnoreCase)));
 
     private void AddAttachment(MimePart part) =>
         attachments.Add(new MessageAttachment(part.FileName, part.ContentType.MimeType.ToLowerInvariant()));

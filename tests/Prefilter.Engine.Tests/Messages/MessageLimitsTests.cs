@@ -102,6 +102,43 @@ public sealed class MessageLimitsTests
         Assert.Equal(MessageParts.Body | MessageParts.RawBody | MessageParts.Uris | MessageParts.Attachments, view.TruncatedParts);
     }
 
+    [Theory]
+    [InlineData(10)]
+    [InlineData(32)]
+    public void Text_under_attached_messages_nested_past_the_cap_marks_the_body_cut(int cap)
+    {
+        var text = new StringBuilder("Subject: deep\n");
+        for (int i = 0; i <= cap; i++)
+        {
+            text.Append("Content-Type: message/rfc822\n\nSubject: inner\n");
+        }
+
+        text.Append("Content-Type: text/plain\n\nthe bottom\n");
+
+        var view = Mail.Parse(text.ToString(), new MessageLimits { MaxMimeDepth = cap });
+
+        Assert.DoesNotContain("the bottom", view.Body.Text, StringComparison.Ordinal);
+        Assert.Contains($"MIME nesting deeper than {cap}; deeper parts not read", view.Notes);
+        Assert.True(view.TruncatedParts.HasFlag(MessageParts.Body), view.TruncatedParts.ToString());
+    }
+
+    [Fact]
+    public void Text_under_attached_messages_within_the_cap_is_read()
+    {
+        var text = new StringBuilder("Subject: deep\n");
+        for (int i = 0; i < 5; i++)
+        {
+            text.Append("Content-Type: message/rfc822\n\nSubject: inner\n");
+        }
+
+        text.Append("Content-Type: text/plain\n\nthe bottom\n");
+
+        var view = Mail.Parse(text.ToString(), new MessageLimits { MaxMimeDepth = 32 });
+
+        Assert.Contains("the bottom", view.Body.Text, StringComparison.Ordinal);
+        Assert.Equal(MessageParts.None, view.TruncatedParts);
+    }
+
     [Fact]
     public void PartCountIsCapped()
     {

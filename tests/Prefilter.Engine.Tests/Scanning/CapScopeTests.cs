@@ -34,4 +34,21 @@ public class CapScopeTests
         Assert.True(result.Incomplete);
         Assert.Contains("full text", result.IncompleteReason, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Text_hidden_under_33_attached_messages_gets_an_incomplete_verdict_not_a_clean_one()
+    {
+        var text = new StringBuilder("From: a@example.org\r\nSubject: nested\r\n");
+        for (var i = 0; i < 33; i++)
+        {
+            text.Append("Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n");
+        }
+
+        text.Append("Content-Type: text/plain\r\n\r\ncheap pills\r\n");
+
+        var result = CompiledPatternSet.Compile(Of(Body("PILLS", "(?i)cheap pills", 6))).Scan(Encoding.ASCII.GetBytes(text.ToString()));
+
+        Assert.True(result.Incomplete);
+        Assert.Contains("MIME nesting deeper than 32", result.IncompleteReason, StringComparison.Ordinal);
+    }
 }
