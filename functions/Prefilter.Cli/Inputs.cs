@@ -1,3 +1,4 @@
+using System.Globalization;
 using Prefilter.Engine.PatternSets;
 
 namespace Prefilter.Cli;
@@ -5,10 +6,13 @@ namespace Prefilter.Cli;
 /// <summary>Reads the files commands take, turning "not there" and "not a pattern set" into <see cref="CommandException"/>.</summary>
 internal static class Inputs
 {
+    /// <summary>The largest pattern-set file read: the API's default limit (<c>Release:MaxSetBytes</c>), so a set the CLI accepts can be published.</summary>
+    public const long MaxSetBytes = 16 * 1024 * 1024;
+
     /// <summary>Reads and parses a pattern-set document.</summary>
     public static PatternSet ReadPatternSet(string path)
     {
-        var json = ReadText(path);
+        var json = ReadSetText(path);
         try
         {
             return PatternSetJson.Parse(json);
@@ -19,8 +23,26 @@ internal static class Inputs
         }
     }
 
+    /// <summary>Reads a pattern-set file, refusing one over <see cref="MaxSetBytes"/> before reading it.</summary>
+    public static string ReadSetText(string path)
+    {
+        try
+        {
+            if (new FileInfo(path) is { Exists: true, Length: > MaxSetBytes } file)
+            {
+                throw new CommandException(ExitCodes.InputError, string.Create(CultureInfo.InvariantCulture, $"{path} is {file.Length:N0} bytes; a pattern set may have at most {MaxSetBytes:N0}"));
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new CommandException(ExitCodes.InputError, $"cannot read {path}: {e.Message}");
+        }
+
+        return ReadText(path);
+    }
+
     /// <summary>Reads a whole text file.</summary>
-    public static string ReadText(string path)
+    private static string ReadText(string path)
     {
         try
         {

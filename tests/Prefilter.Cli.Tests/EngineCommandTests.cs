@@ -35,6 +35,54 @@ public sealed class EngineCommandTests : IDisposable
         Assert.Equal(ExitCodes.InputError, (await RunAsync(LintCommand.Create(), Path.Combine(folder, "missing.json"))).Exit);
     }
 
+    [Theory]
+    [InlineData("\"thresholds\": { \"tag\": 5, \"quarantine\": 10 }", "\"thresholds\": { \"tag\": 12, \"quarantine\": 10 }", "above the quarantine threshold")]
+    [InlineData("\"thresholds\": { \"tag\": 5, \"quarantine\": 10 }", "\"thresholds\": { \"tag\": -5, \"quarantine\": -1 }", "thresholds must be above 0")]
+    [InlineData("(?i)cheap\\\\s+pills", "(a{1000}){1000}", "the limit is 50,000")]
+    [InlineData("\"SUBJ_WIN\"", "\"SUBJ WIN!\"", "ids use only letters")]
+    [InlineData("(?i)cheap\\\\s+pills", "(unclosed", "not a valid regular expression")]
+    [InlineData("\"SUBJ_WIN\"", "\"CHEAP_PILLS\"", "duplicate id")]
+    public async Task Scan_of_a_set_lint_refuses_prints_the_findings_not_a_stack_trace(string from, string to, string finding)
+    {
+        var set = Write("refused.json", Set.Replace(from, to, StringComparison.Ordinal));
+        Assert.NotEqual(Set, File.ReadAllText(set));
+        var mails = Directory.CreateDirectory(Path.Combine(folder, "mail")).FullName;
+        File.WriteAllText(Path.Combine(mails, "ham.eml"), Mail("Notes", "see you at the meeting"));
+
+        var (exit, _, error) = await RunAsync(ScanCommand.Create(), set, mails);
+
+        Assert.Equal(ExitCodes.Refused, exit);
+        Assert.Contains("is refused by lint", error, StringComparison.Ordinal);
+        Assert.Contains(finding, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Lint_escapes_control_characters_from_the_set_instead_of_printing_them()
+    {
+        var (exit, _, error) = await RunAsync(LintCommand.Create(), Write("nul.json", Set.Replace("\"SUBJ_WIN\"", "\"SUBJ\\u0000WIN\\u001b[31m\"", StringComparison.Ordinal)));
+
+        Assert.Equal(ExitCodes.Refused, exit);
+        Assert.Contains("SUBJ\\u0000WIN\\u001B[31m", error, StringComparison.Ordinal);
+        Assert.DoesNotContain('\0', error);
+        Assert.DoesNotContain('\u001b', error);
+    }
+
+    [Fact]
+    public async Task A_set_file_over_the_publish_limit_is_refused_before_it_is_read()
+    {
+        var path = Path.Combine(folder, "huge.json");
+        await using (var file = File.Create(path))
+        {
+            file.SetLength(Inputs.MaxSetBytes + 1);
+        }
+
+        var (exit, _, error) = await RunAsync(LintCommand.Create(), path);
+
+        Assert.Equal(ExitCodes.InputError, exit);
+        Assert.Contains("a pattern set may have at most 16,777,216", error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public async Task Scan_json_prints_one_object_per_mail_with_the_stable_names()
     {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Prefilter.Engine.Scanning;
 
 namespace Prefilter.Cli.Commands;
 
@@ -18,6 +19,17 @@ internal static class CommandAction
             {
                 Console.Error.WriteLine($"prefilter {command.Name}: {e.Message}");
                 return e.ExitCode;
+            }
+            catch (PatternSetRejectedException e)
+            {
+                // Compiling a set lint refuses: the same findings lint prints, not a stack trace.
+                Console.Error.WriteLine($"prefilter {command.Name}: the pattern set '{e.SetName}' is refused by lint:");
+                foreach (var finding in e.Findings)
+                {
+                    Console.Error.WriteLine(FindingText.Format(e.SetName, finding));
+                }
+
+                return ExitCodes.Refused;
             }
             catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
             {

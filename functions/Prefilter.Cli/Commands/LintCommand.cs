@@ -13,11 +13,10 @@ internal static class LintCommand
         return command.WithHandler(parseResult =>
         {
             var path = parseResult.GetValue(set)!;
-            var report = PatternSetLinter.Lint(Inputs.ReadText(path));
+            var report = PatternSetLinter.Lint(Inputs.ReadSetText(path));
             foreach (var finding in report.Findings)
             {
-                var where = finding.Line is { } line ? $"{path}:{line}" : path;
-                Console.Error.WriteLine(finding.RuleId is { } id ? $"{where}: {id}: {finding.Reason}" : $"{where}: {finding.Reason}");
+                Console.Error.WriteLine(FindingText.Format(path, finding));
             }
 
             Console.WriteLine(RuleClassText.Describe(report.Classes));

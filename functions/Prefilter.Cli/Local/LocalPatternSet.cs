@@ -25,12 +25,12 @@ internal static class LocalPatternSet
     {
         if (path is not null)
         {
-            return (Inputs.ReadText(path), path);
+            return (Inputs.ReadSetText(path), path);
         }
 
         if (File.Exists(ImportedSpamAssassinPath))
         {
-            return (Inputs.ReadText(ImportedSpamAssassinPath), ImportedSpamAssassinPath);
+            return (Inputs.ReadSetText(ImportedSpamAssassinPath), ImportedSpamAssassinPath);
         }
 
         return (BuiltInJson(), "built-in default set (functions/Prefilter.Cli/Local/default-patterns.json)");

@@ -136,6 +136,14 @@ public static class PatternSetLinter
             return false;
         }
 
+        if (thresholds.Tag <= 0 || thresholds.Quarantine <= 0)
+        {
+            // A clean mail scores 0: a threshold at or below it tags or quarantines every mail.
+            findings.Add(new LintFinding(null, LineOf(M.Thresholds),
+                string.Create(CultureInfo.InvariantCulture,
+                    $"thresholds must be above 0 (tag {thresholds.Tag}, quarantine {thresholds.Quarantine}): a mail no rule hits scores 0, so every mail would be tagged or quarantined")));
+        }
+
         if (thresholds.Tag > thresholds.Quarantine)
         {
             findings.Add(new LintFinding(null, LineOf(M.Thresholds),

@@ -251,9 +251,10 @@ public sealed class DomainPolicy
         Thresholds? thresholds = null;
         if (entry.Thresholds is { } t)
         {
-            if (!double.IsFinite(t.Tag) || !double.IsFinite(t.Quarantine) || t.Tag > t.Quarantine)
+            if (!double.IsFinite(t.Tag) || !double.IsFinite(t.Quarantine) || t.Tag <= 0 || t.Tag > t.Quarantine)
             {
-                throw new DomainPolicyFormatException(name, null, $"thresholds must be finite with tag ({t.Tag}) <= quarantine ({t.Quarantine})");
+                // A mail no rule hits scores 0: a threshold at or below it would tag or quarantine every mail.
+                throw new DomainPolicyFormatException(name, null, $"thresholds must be finite with 0 < tag ({t.Tag}) <= quarantine ({t.Quarantine})");
             }
 
             thresholds = new Thresholds(t.Tag, t.Quarantine);

@@ -74,6 +74,7 @@ public sealed class DomainPolicyTests
     [InlineData("""{ "domains": [ { "domain": "localhost", "downstream": { "host": "h", "port": 25 } } ] }""", "not a fully qualified")]
     [InlineData("""{ "domains": [ { "domain": "a.example", "downstream": { "host": "h", "port": 25, "tls": "Sometimes" } } ] }""", "line 1")]
     [InlineData("""{ "domains": [ { "domain": "a.example", "downstream": { "host": "h", "port": 25 }, "thresholds": { "tag": 9, "quarantine": 5 } } ] }""", "tag (9) <= quarantine (5)")]
+    [InlineData("""{ "domains": [ { "domain": "a.example", "downstream": { "host": "h", "port": 25 }, "thresholds": { "tag": -5, "quarantine": -1 } } ] }""", "0 < tag (-5)")]
     [InlineData("""{ "domains": [ { "domain": "A.example", "downstream": { "host": "h", "port": 25 } }, { "domain": "a.EXAMPLE", "downstream": { "host": "h", "port": 25 } } ] }""", "listed twice")]
     [InlineData("[]", "line 1")]
     public void Malformed_documents_are_refused_with_the_reason(string json, string expected)
