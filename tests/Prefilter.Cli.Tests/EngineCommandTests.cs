@@ -124,6 +124,23 @@ public sealed class EngineCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Lint_writes_the_compiled_set_artifact_that_bench_cold_starts_from()
+    {
+        var set = Write("set.json", Set);
+        var artifact = Path.Combine(folder, "set.artifact.json");
+
+        var (lintExit, lintOutput, _) = await RunAsync(LintCommand.Create(), set, "--artifact", artifact);
+        var (exit, output, _) = await RunAsync(BenchCommand.Create(), set, WriteCorpus(), "--json", "--passes", "1", "--artifact", artifact);
+        var (plainExit, plainOutput, _) = await RunAsync(BenchCommand.Create(), set, WriteCorpus(), "--json", "--passes", "1");
+
+        Assert.Equal((ExitCodes.Success, ExitCodes.Success, ExitCodes.Success), (lintExit, exit, plainExit));
+        Assert.Contains("artifact: ", lintOutput, StringComparison.Ordinal);
+        Assert.True(Engine.Scanning.CompiledSetArtifact.Parse(File.ReadAllBytes(artifact)).IsFor(JsonDocument.Parse(output).RootElement.GetProperty("setDigest").GetString()!));
+        Assert.True(JsonDocument.Parse(output).RootElement.GetProperty("coldStartFromArtifact").GetBoolean());
+        Assert.False(JsonDocument.Parse(plainOutput).RootElement.GetProperty("coldStartFromArtifact").GetBoolean());
+    }
+
+    [Fact]
     public async Task Bench_json_reports_scan_against_the_parse_baseline_with_the_stable_names()
     {
         var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "2");

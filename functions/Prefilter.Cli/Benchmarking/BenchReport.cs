@@ -25,6 +25,9 @@ internal sealed record BenchReport
     public required double Megabytes { get; init; }
     public required double ColdStartMs { get; init; }
 
+    /// <summary>Whether the cold start loaded the set's compiled-set artifact (<c>--artifact</c>) instead of analysing the set.</summary>
+    public required bool ColdStartFromArtifact { get; init; }
+
     /// <summary>Scan throughput of the first pass over the corpus, which builds each regex engine on first use.</summary>
     public required double FirstPassMessagesPerSecond { get; init; }
 

@@ -12,7 +12,7 @@ internal static class BenchText
         text.AppendLine(RuleClassText.Describe(report.Classes));
         text.AppendLine($"regexes: {report.DistinctRegexes} distinct, {report.UnfilteredRegexes} without a usable literal; {report.RegexRunsPerMessage:0} runs per message");
         text.AppendLine($"corpus: {report.Messages} messages, {report.Megabytes:0.0} MB");
-        text.AppendLine($"cold start (compile + first scan): {report.ColdStartMs:0} ms");
+        text.AppendLine($"cold start (compile + first scan{(report.ColdStartFromArtifact ? ", from the compiled-set artifact" : "")}): {report.ColdStartMs:0} ms");
         text.AppendLine($"first pass (engines built on first use): {report.FirstPassMessagesPerSecond:0} msg/s");
         var memory = report.Memory;
         text.AppendLine($"live heap of the set: {memory.AfterColdStartMb:0} MB after cold start, {memory.AfterFirstPassMb:0} MB after the first pass, {memory.AfterReleaseMb:0} MB left once released");

@@ -24,6 +24,9 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     /// </summary>
     public int SpamAssassinEvery { get; init; }
 
+    /// <summary>The set's compiled-set artifact: the cold start loads it, as a deployed instance does; null to analyse the set.</summary>
+    public CompiledSetArtifact? Artifact { get; init; }
+
     /// <summary>
     /// Runs cold start, a first engine pass (engines built on first use), then <see cref="Passes"/> interleaved
     /// baseline and engine passes over the warm process, then the rule cost passes (a warm-up and a timed pass of a
@@ -64,7 +67,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     private (BenchReport Report, double[] EngineMs) Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
         var coldStart = Stopwatch.StartNew();
-        var compiled = CompiledPatternSet.Compile(set);
+        var compiled = CompiledPatternSet.Compile(set, artifact: Artifact);
         compiled.Scan(messages[0], cancellationToken);
         coldStart.Stop();
         var afterColdStart = LiveBytes() - before;
@@ -111,6 +114,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             Messages = messages.Length,
             Megabytes = messages.Sum(bytes => (long)bytes.Length) / 1e6,
             ColdStartMs = coldStart.Elapsed.TotalMilliseconds,
+            ColdStartFromArtifact = compiled.LoadedFromArtifact,
             FirstPassMessagesPerSecond = messages.Length / firstPass.TotalSeconds,
             Memory = new MemoryFigures(afterColdStart / 1e6, afterFirstPass / 1e6, AfterReleaseMb: 0),
             Passes = Passes,

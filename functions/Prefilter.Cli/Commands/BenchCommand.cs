@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using Prefilter.Cli.Benchmarking;
 using Prefilter.DevServices.Corpus;
+using Prefilter.Engine.Scanning;
 
 namespace Prefilter.Cli.Commands;
 
@@ -27,9 +28,13 @@ internal static class BenchCommand
             Description = "Also time SpamAssassin itself (Perl, its installed rules, local tests) on every n-th benchmarked message, beside the scan of the same messages; 0 for not",
             DefaultValueFactory = _ => 0,
         };
+        var artifact = new Option<string?>("--artifact")
+        {
+            Description = "The set's compiled-set artifact (prefilter lint --artifact): the cold start loads it instead of analysing the set, as a deployed instance does",
+        };
         var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run")
         {
-            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery,
+            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery, artifact,
         };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
@@ -57,13 +62,30 @@ internal static class BenchCommand
             }
 
             var bars = new Dictionary<string, Progress>();
-            var benchmark = new CorpusBenchmark(patternSet, corpus) { Passes = parseResult.GetValue(passes), SpamAssassinEvery = parseResult.GetValue(spamAssassinEvery) };
+            var benchmark = new CorpusBenchmark(patternSet, corpus)
+            {
+                Passes = parseResult.GetValue(passes),
+                SpamAssassinEvery = parseResult.GetValue(spamAssassinEvery),
+                Artifact = parseResult.GetValue(artifact) is { } artifactPath ? ReadArtifact(artifactPath) : null,
+            };
             var report = await benchmark.RunAsync(
                 (label, done, total) => (bars.TryGetValue(label, out var bar) ? bar : bars[label] = new Progress(label, total)).Report(done),
                 cancellationToken);
             Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : BenchText.Format(report));
             return ExitCodes.Success;
         });
+    }
+
+    private static CompiledSetArtifact ReadArtifact(string path)
+    {
+        try
+        {
+            return CompiledSetArtifact.Parse(File.ReadAllBytes(path));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            throw new CommandException(ExitCodes.InputError, $"cannot read the artifact {path}: {e.Message}");
+        }
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };

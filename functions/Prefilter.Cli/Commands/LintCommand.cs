@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Prefilter.Engine.Linting;
+using Prefilter.Engine.Scanning;
 
 namespace Prefilter.Cli.Commands;
 
@@ -9,7 +10,8 @@ internal static class LintCommand
     public static Command Create()
     {
         var set = new Argument<string>("set") { Description = "Pattern-set JSON file" };
-        var command = new Command("lint", "Check a pattern set: JSON and schema, duplicate ids, regex syntax and cost class, meta references and cycles, scores") { set };
+        var artifact = new Option<string?>("--artifact") { Description = "Write the set's compiled-set artifact (the analysis a release stores beside the set) to this file when the set passes" };
+        var command = new Command("lint", "Check a pattern set: JSON and schema, duplicate ids, regex syntax and cost class, meta references and cycles, scores") { set, artifact };
         return command.WithHandler(parseResult =>
         {
             var path = parseResult.GetValue(set)!;
@@ -24,6 +26,21 @@ internal static class LintCommand
             {
                 Console.WriteLine($"refused: {report.Findings.Count} finding(s)");
                 return ExitCodes.Refused;
+            }
+
+            if (parseResult.GetValue(artifact) is { } artifactPath)
+            {
+                var compiled = CompiledSetArtifact.Create(Inputs.ReadPatternSet(path));
+                try
+                {
+                    File.WriteAllBytes(artifactPath, compiled.ToUtf8Json());
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    throw new CommandException(ExitCodes.InputError, $"cannot write {artifactPath}: {e.Message}");
+                }
+
+                Console.WriteLine($"artifact: {artifactPath} ({compiled.Plans.Count} patterns, engine build {compiled.Engine})");
             }
 
             Console.WriteLine($"ok: digest {report.Digest}");

@@ -32,7 +32,7 @@ public static class PatternSetLinter
         ArgumentNullException.ThrowIfNull(json);
         var document = PatternSetReader.Read(Encoding.UTF8.GetBytes(json));
         var findings = document.Problems.Select(p => new LintFinding(p.RuleId, p.Line, p.Reason)).ToList();
-        return Lint(document.Set, document.Rules, document.SetMemberLines, findings, canDigest: document.IsValid, cancellationToken);
+        return Lint(document.Set, document.Rules, document.SetMemberLines, findings, canDigest: document.IsValid, [], cancellationToken);
     }
 
     /// <summary>Lints a set built in code (e.g. by the SpamAssassin importer). Findings have no line.</summary>
@@ -52,7 +52,14 @@ public static class PatternSetLinter
         }
 
         var entries = set.Rules.Select(rule => new RuleEntry(null, rule?.Id, rule)).ToList();
-        return Lint(set, entries, new Dictionary<string, int>(), findings, canDigest: true, cancellationToken);
+        return Lint(set, entries, new Dictionary<string, int>(), findings, canDigest: true, [], cancellationToken);
+    }
+
+    /// <summary>Lints a set with the analysis of its patterns already known (a compiled-set artifact's): those are not analysed again.</summary>
+    internal static LintReport Lint(PatternSet set, IEnumerable<RegexPlan> knownPlans)
+    {
+        var entries = set.Rules.Select(rule => new RuleEntry(null, rule?.Id, rule)).ToList();
+        return Lint(set, entries, new Dictionary<string, int>(), [], canDigest: true, knownPlans, CancellationToken.None);
     }
 
     private static LintReport Lint(
@@ -61,6 +68,7 @@ public static class PatternSetLinter
         IReadOnlyDictionary<string, int> setLines,
         List<LintFinding> findings,
         bool canDigest,
+        IEnumerable<RegexPlan> knownPlans,
         CancellationToken cancellationToken)
     {
         canDigest &= CheckSet(set, setLines, findings);
@@ -70,7 +78,7 @@ public static class PatternSetLinter
         var metas = new List<(string Id, MetaExpression Expression)>();
         var metaLines = new Dictionary<string, int?>(StringComparer.Ordinal);
         var classes = new RuleClassCounts(0, 0, 0, 0, 0);
-        var plans = new Dictionary<string, RegexPlan>(StringComparer.Ordinal);
+        var plans = knownPlans.ToDictionary(plan => plan.Pattern, StringComparer.Ordinal);
         for (var index = 0; index < entries.Count; index++)
         {
             cancellationToken.ThrowIfCancellationRequested();

@@ -66,6 +66,9 @@ public sealed partial class CompiledPatternSet
     /// <summary>The options scans use.</summary>
     public ScannerOptions Options { get; }
 
+    /// <summary>True when the set was compiled from its <see cref="CompiledSetArtifact"/>, without analysing its patterns.</summary>
+    public bool LoadedFromArtifact { get; private init; }
+
     /// <summary>Distinct (part, regex) pairs: what a scan evaluates at most once per unit.</summary>
     public int DistinctRegexes { get; }
 
@@ -78,17 +81,23 @@ public sealed partial class CompiledPatternSet
     /// <summary>Compiles a set. Regex engines are built later, on first use.</summary>
     /// <param name="set">The set; it must pass <see cref="PatternSetLinter"/>.</param>
     /// <param name="options">Budgets and sampling; <see cref="ScannerOptions.Default"/> when null.</param>
+    /// <param name="artifact">
+    /// The set's compiled-set artifact, when there is one: its analysis is used instead of analysing every pattern
+    /// again, if it was made from this set by this engine build (<see cref="CompiledSetArtifact.IsFor"/>); otherwise it is
+    /// ignored. <see cref="LoadedFromArtifact"/> says which happened.
+    /// </param>
     /// <returns>The compiled set.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="set"/> is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="PatternSetRejectedException">Lint refuses the set; carries the findings (rule id, line, reason).</exception>
-    public static CompiledPatternSet Compile(PatternSet set, ScannerOptions? options = null)
+    public static CompiledPatternSet Compile(PatternSet set, ScannerOptions? options = null, CompiledSetArtifact? artifact = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         options ??= ScannerOptions.Default;
         options.Validate();
 
-        var report = PatternSetLinter.Lint(set);
+        var fromArtifact = artifact is not null && IsArtifactOf(artifact, set);
+        var report = fromArtifact ? PatternSetLinter.Lint(set, artifact!.Plans) : PatternSetLinter.Lint(set);
         if (!report.IsValid || report.Digest is null)
         {
             throw new PatternSetRejectedException(set.Name ?? "", report.Findings);
@@ -139,7 +148,8 @@ public sealed partial class CompiledPatternSet
                     {
                         if (!regexes.TryGetValue(rule.Pattern!, out var regex))
                         {
-                            regexes.Add(rule.Pattern!, regex = new RuleRegex(RegexAnalyzer.Analyze(rule.Pattern!), builds,
+                            var plan = report.RegexPlans.TryGetValue(rule.Pattern!, out var known) ? known : RegexAnalyzer.Analyze(rule.Pattern!);
+                            regexes.Add(rule.Pattern!, regex = new RuleRegex(plan, builds,
                                 options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars));
                         }
 
@@ -160,8 +170,12 @@ public sealed partial class CompiledPatternSet
         }
 
         var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);
-        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count);
+        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count) { LoadedFromArtifact = fromArtifact };
     }
+
+    // A set built in code may lack members its digest needs; lint then reports it, without an artifact.
+    private static bool IsArtifactOf(CompiledSetArtifact artifact, PatternSet set) =>
+        set.Name is not null && set.Version is not null && set.Rules is not null && artifact.IsFor(PatternSetJson.ComputeDigest(set));
 
     private static (TargetKind Kind, string? Header) TargetOf(Rule rule) => rule.Kind switch
     {

@@ -20,14 +20,15 @@ public sealed class CompiledPatternSetCache(ScannerOptions? options = null, int 
 
     /// <summary>The compiled set with the digest of <paramref name="set"/>, compiling it on first request.</summary>
     /// <param name="set">The set.</param>
+    /// <param name="artifact">The set's compiled-set artifact, used on first request when it is valid for the set (see <see cref="CompiledPatternSet.Compile"/>).</param>
     /// <returns>The compiled set.</returns>
     /// <exception cref="ArgumentNullException"><paramref name="set"/> is null.</exception>
     /// <exception cref="PatternSetRejectedException">Lint refuses the set (not cached: the next call tries again).</exception>
-    public CompiledPatternSet GetOrCompile(PatternSet set)
+    public CompiledPatternSet GetOrCompile(PatternSet set, CompiledSetArtifact? artifact = null)
     {
         ArgumentNullException.ThrowIfNull(set);
         var digest = PatternSetJson.ComputeDigest(set);
-        var entry = _sets.GetOrAdd(digest, _ => new Lazy<CompiledPatternSet>(() => CompiledPatternSet.Compile(set, options)));
+        var entry = _sets.GetOrAdd(digest, _ => new Lazy<CompiledPatternSet>(() => CompiledPatternSet.Compile(set, options, artifact)));
         try
         {
             var compiled = entry.Value;

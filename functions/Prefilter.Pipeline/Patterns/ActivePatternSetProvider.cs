@@ -148,8 +148,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
             var wanted = state?.Active;
             if (wanted is not null && !string.Equals(wanted.Digest, current?.Reference.Digest, StringComparison.OrdinalIgnoreCase))
             {
-                var set = await store.ReadSetAsync(wanted, cancellationToken).ConfigureAwait(false);
-                var compiled = cache.GetOrCompile(set);
+                var compiled = await LoadAsync(wanted, cancellationToken).ConfigureAwait(false);
                 var previous = current;
                 current = new ActivePatternSet(wanted, compiled, timeProvider.GetUtcNow());
                 LogActivated(logger, wanted.Version, wanted.Digest, previous?.Reference.Version);
@@ -197,8 +196,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
 
         try
         {
-            var set = await store.ReadSetAsync(wanted.Set, cancellationToken).ConfigureAwait(false);
-            canary = new CanaryPatternSet(new ActivePatternSet(wanted.Set, cache.GetOrCompile(set), timeProvider.GetUtcNow()), wanted.SharePercent);
+            canary = new CanaryPatternSet(new ActivePatternSet(wanted.Set, await LoadAsync(wanted.Set, cancellationToken).ConfigureAwait(false), timeProvider.GetUtcNow()), wanted.SharePercent);
             LogCanaryServing(logger, wanted.Set.Version, wanted.Set.Digest, wanted.SharePercent);
         }
         catch (Exception exception) when (!(exception is OperationCanceledException && cancellationToken.IsCancellationRequested))
@@ -208,6 +206,45 @@ public sealed partial class ActivePatternSetProvider : IDisposable
             LogCanaryUnavailable(logger, exception, wanted.Set.Version);
         }
     }
+
+    // A set already compiled here is taken from the cache; otherwise from its stored compiled-set artifact, which the
+    // release made. Without one (an older release, another engine build) the set is analysed here, which is said in a
+    // log line and the compile counter, and the artifact is stored so the next instance does not have to.
+    private async Task<CompiledPatternSet> LoadAsync(PatternSetRef reference, CancellationToken cancellationToken)
+    {
+        var set = await store.ReadSetAsync(reference, cancellationToken).ConfigureAwait(false);
+        if (cache.TryGet(reference.Digest, out var held))
+        {
+            return held;
+        }
+
+        CompiledSetArtifact? artifact = null;
+        try
+        {
+            artifact = await store.ReadArtifactAsync(reference.Digest, cancellationToken).ConfigureAwait(false);
+        }
+        catch (FormatException exception)
+        {
+            LogArtifactUnreadable(logger, exception, reference.Version, reference.Digest);
+        }
+
+        var started = timeProvider.GetTimestamp();
+        var compiled = cache.GetOrCompile(set, artifact);
+        PatternSetMetrics.Compiled(compiled.LoadedFromArtifact);
+        if (!compiled.LoadedFromArtifact)
+        {
+            LogCompiledWithoutArtifact(logger, reference.Version, reference.Digest, CompiledSetArtifact.CurrentEngine, timeProvider.GetElapsedTime(started).TotalMilliseconds);
+            await store.StoreArtifactAsync(CompiledSetArtifact.Create(set, cancellationToken), cancellationToken).ConfigureAwait(false);
+        }
+
+        return compiled;
+    }
+
+    [LoggerMessage(EventId = 18, Level = LogLevel.Warning, Message = "Pattern set {Version} ({Digest}) had no compiled-set artifact for engine build {Engine}; analysed here in {ElapsedMs:0} ms, artifact stored")]
+    private static partial void LogCompiledWithoutArtifact(ILogger logger, string version, string digest, string engine, double elapsedMs);
+
+    [LoggerMessage(EventId = 19, Level = LogLevel.Error, Message = "The compiled-set artifact of {Version} ({Digest}) is unreadable; analysing the set instead")]
+    private static partial void LogArtifactUnreadable(ILogger logger, Exception exception, string version, string digest);
 
     [LoggerMessage(EventId = 10, Level = LogLevel.Information, Message = "Pattern set {Version} ({Digest}) is now active (was {PreviousVersion})")]
     private static partial void LogActivated(ILogger logger, string version, string digest, string? previousVersion);

@@ -4,6 +4,7 @@ using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Patterns;
@@ -111,6 +112,55 @@ public sealed partial class PatternStore
         }
 
         return set;
+    }
+
+    /// <summary>Where the compiled-set artifact of a set digest made by an engine build is kept.</summary>
+    /// <param name="digest">The set digest.</param>
+    /// <param name="engine">The engine build (<see cref="CompiledSetArtifact.Engine"/>).</param>
+    public static string ArtifactBlobName(string digest, string engine) => $"compiled/{digest}/{engine}.json";
+
+    /// <summary>
+    /// Stores a set's compiled-set artifact under its digest and engine build. Artifacts are immutable: storing one
+    /// that exists is a no-op (two instances may race to store the same artifact).
+    /// </summary>
+    /// <param name="artifact">The artifact.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    public async Task StoreArtifactAsync(CompiledSetArtifact artifact, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(artifact);
+        try
+        {
+            await patterns.GetBlobClient(ArtifactBlobName(artifact.SetDigest, artifact.Engine)).UploadAsync(
+                BinaryData.FromBytes(artifact.ToUtf8Json()),
+                new BlobUploadOptions
+                {
+                    Conditions = new BlobRequestConditions { IfNoneMatch = ETag.All },
+                    HttpHeaders = new BlobHttpHeaders { ContentType = "application/json" },
+                },
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (RequestFailedException exception) when (exception.Status is 409 or 412)
+        {
+            // Already stored by another instance or an earlier publish.
+        }
+    }
+
+    /// <summary>Reads the compiled-set artifact of a digest made by this engine build, or null when there is none.</summary>
+    /// <param name="digest">The set digest.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <exception cref="FormatException">The stored artifact is not a valid one.</exception>
+    public async Task<CompiledSetArtifact?> ReadArtifactAsync(string digest, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(digest);
+        try
+        {
+            var content = await patterns.GetBlobClient(ArtifactBlobName(digest, CompiledSetArtifact.CurrentEngine)).DownloadContentAsync(cancellationToken).ConfigureAwait(false);
+            return CompiledSetArtifact.Parse(content.Value.Content.ToMemory().Span);
+        }
+        catch (RequestFailedException exception) when (exception.Status == 404)
+        {
+            return null;
+        }
     }
 
     /// <summary>Lists the stored versions (folder names), in name order.</summary>

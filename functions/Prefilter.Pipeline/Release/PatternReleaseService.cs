@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Prefilter.Engine.Gating;
 using Prefilter.Engine.Linting;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Patterns;
 
 namespace Prefilter.Pipeline.Release;
@@ -282,6 +283,8 @@ public sealed partial class PatternReleaseService
             result = new PublishResult(reference.Version, reference.Digest, PublishOutcome.Canary, report) { Forced = forced, SharePercent = stage.SharePercent };
         }
 
+        // The compiled form goes first: an instance that sees the state name the set finds it and does not compile.
+        await store.StoreArtifactAsync(CompiledSetArtifact.Create(set, cancellationToken), cancellationToken).ConfigureAwait(false);
         await store.WriteStateAsync(next, snapshot?.ETag, cancellationToken).ConfigureAwait(false);
         await documents.AppendAuditAsync(
             new ReleaseAuditRecord(at, action, actor, reason, state.Active, reference) { Refusals = report.Refusals, Rules = report.Blamed },

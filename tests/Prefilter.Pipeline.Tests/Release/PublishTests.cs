@@ -41,6 +41,10 @@ public sealed class PublishTests(AzuriteFixture azurite, DevBrokerFixture broker
         Assert.Equal(Plain.Length, stored.SampleMessages);
         Assert.True(stored.AdversarialMessages > 0);
         Assert.Equal(2, (await bed.AuditNamesAsync()).Count);
+
+        // Each released set's compiled form is stored beside it, for the instances that activate it.
+        Assert.True((await bed.Patterns.ReadArtifactAsync(first.Digest))!.IsFor(first.Digest));
+        Assert.True((await bed.Patterns.ReadArtifactAsync(second.Digest))!.IsFor(second.Digest));
     }
 
     [Fact]

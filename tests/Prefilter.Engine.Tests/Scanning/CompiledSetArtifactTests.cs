@@ -1,0 +1,83 @@
+using System.Text;
+using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Regexes;
+using Prefilter.Engine.Scanning;
+using static Prefilter.Engine.Tests.Scanning.TestSets;
+
+namespace Prefilter.Engine.Tests.Scanning;
+
+public sealed class CompiledSetArtifactTests(SpamAssassinCorpusFixture corpus) : IClassFixture<SpamAssassinCorpusFixture>
+{
+    private static readonly PatternSet Small = Of(
+        Body("PILLS", "(?i)cheap\\s+pills", 6),
+        Body("LOOKAHEAD", "(?i)free(?=\\s+money)", 1),
+        Body("BACKREF", "(\\w)\\1{3}", 1));
+
+    [Fact]
+    public void An_artifact_round_trips_through_its_json()
+    {
+        var artifact = CompiledSetArtifact.Create(Small);
+
+        var read = CompiledSetArtifact.Parse(artifact.ToUtf8Json());
+
+        Assert.Equal(artifact.ToUtf8Json(), read.ToUtf8Json());
+        Assert.Equal(PatternSetJson.ComputeDigest(Small), read.SetDigest);
+        Assert.Equal(CompiledSetArtifact.CurrentEngine, read.Engine);
+        Assert.Equal(3, read.Plans.Count);
+    }
+
+    [Fact]
+    public void Compiling_with_the_artifact_takes_its_analysis_instead_of_analysing()
+    {
+        // An artifact whose plan differs from what analysis says shows which one the compiled set used.
+        var json = Encoding.UTF8.GetString(CompiledSetArtifact.Create(Small).ToUtf8Json());
+        var doctored = CompiledSetArtifact.Parse(Encoding.UTF8.GetBytes(json.Replace("\"class\":\"linear\"", "\"class\":\"checkedBacktracking\"", StringComparison.Ordinal)));
+
+        var compiled = CompiledPatternSet.Compile(Small, artifact: doctored);
+
+        Assert.True(compiled.LoadedFromArtifact);
+        Assert.Equal(0, compiled.Classes.Linear);
+        Assert.Equal(RuleExecutionClass.Linear, RegexAnalyzer.Analyze("(?i)cheap\\s+pills").Class);
+    }
+
+    [Fact]
+    public void An_artifact_of_another_set_or_engine_build_is_ignored()
+    {
+        var other = CompiledSetArtifact.Create(Of(Body("OTHER", "other", 1)));
+        var json = Encoding.UTF8.GetString(CompiledSetArtifact.Create(Small).ToUtf8Json());
+        var otherEngine = CompiledSetArtifact.Parse(Encoding.UTF8.GetBytes(json.Replace(CompiledSetArtifact.CurrentEngine, "0123456789abcdef0123456789abcdef", StringComparison.Ordinal)));
+
+        Assert.False(CompiledPatternSet.Compile(Small, artifact: other).LoadedFromArtifact);
+        Assert.False(CompiledPatternSet.Compile(Small, artifact: otherEngine).LoadedFromArtifact);
+        Assert.True(CompiledPatternSet.Compile(Small, artifact: CompiledSetArtifact.Create(Small)).LoadedFromArtifact);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("{}")]
+    [InlineData("{\"format\":2,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[]}")]
+    [InlineData("{\"format\":1,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[{\"class\":\"linear\"}]}")]
+    [InlineData("{\"format\":1,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[{\"pattern\":\"x\",\"class\":\"fast\"}]}")]
+    public void A_document_that_is_not_an_artifact_is_refused(string json)
+    {
+        Assert.Throws<FormatException>(() => CompiledSetArtifact.Parse(Encoding.UTF8.GetBytes(json)));
+    }
+
+    [SpamAssassinCorpusFact]
+    public void The_imported_set_from_its_artifact_gives_the_same_hits_on_the_corpus_sample()
+    {
+        var artifact = CompiledSetArtifact.Parse(CompiledSetArtifact.Create(corpus.Set).ToUtf8Json());
+        var loaded = CompiledPatternSet.Compile(corpus.Set, artifact: artifact);
+
+        Assert.True(loaded.LoadedFromArtifact);
+        Assert.Equal(corpus.Compiled.Classes, loaded.Classes);
+        foreach (var (file, bytes) in corpus.Messages)
+        {
+            var expected = corpus.Compiled.Scan(bytes);
+            var actual = loaded.Scan(bytes);
+            Assert.True(
+                expected.Hits.Select(hit => hit.RuleId).SequenceEqual(actual.Hits.Select(hit => hit.RuleId)) && expected.Score == actual.Score,
+                $"{file}: {string.Join(",", expected.Hits.Select(h => h.RuleId))} vs {string.Join(",", actual.Hits.Select(h => h.RuleId))}");
+        }
+    }
+}
