@@ -35,6 +35,39 @@ public sealed class CommandTests(LocalStackFixture fixture) : IDisposable
     }
 
     [Fact]
+    public async Task Submit_reconnects_when_the_ingress_closes_the_connection_and_counts_every_mail()
+    {
+        // Each mail has a recipient the ingress refuses: after its error limit it says 421 and closes the connection,
+        // and the rest of the mails must go over a new one.
+        var limit = new Prefilter.Pipeline.Smtp.SmtpIngressOptions().MaxErrors;
+        for (var i = 0; i < limit + 5; i++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"m{i:D2}.eml"), LocalStackFixture.Ham().Raw);
+        }
+
+        var exit = await RunAsync(SubmitCommand.Create(), folder, "--smtp", $"127.0.0.1:{fixture.Stack.SmtpIngress.Port}", "--to", "user@unserved.example", "--connections", "1");
+
+        Assert.Equal(ExitCodes.Refused, exit);
+    }
+
+    [Fact]
+    public async Task Submit_over_several_connections_delivers_every_file_once()
+    {
+        var before = await fixture.WaitForCountsAsync(counts => counts.InFlight == 0);
+        for (var i = 0; i < 12; i++)
+        {
+            File.WriteAllBytes(Path.Combine(folder, $"m{i:D2}.eml"), LocalStackFixture.Ham().Raw);
+        }
+
+        var exit = await RunAsync(SubmitCommand.Create(), folder, "--smtp", $"127.0.0.1:{fixture.Stack.SmtpIngress.Port}", "--to", "user@example.org", "--connections", "4");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        var after = await fixture.WaitForCountsAsync(counts => counts.Received >= before.Received + 12 && counts.InFlight == 0);
+        Assert.Equal(before.Received + 12, after.Received);
+        Assert.Equal(before.Delivered + 12, after.Delivered);
+    }
+
+    [Fact]
     public async Task Publish_status_and_rollback_map_API_answers_to_exit_codes()
     {
         var malformed = Path.Combine(folder, "broken.json");
