@@ -16,6 +16,7 @@ var root = new RootCommand("prefilter: the serverless mail pre-filter's command 
     StatusCommand.Create(),
     WatchdogCommand.Create(),
     ReplayIncidentCommand.Create(),
+    LoadTestCommand.Create(),
 };
 
 var parseResult = root.Parse(args);

@@ -137,3 +137,21 @@ public sealed class LocalPipelineTests(LocalStackFixture fixture)
         Assert.Contains($"dead-lettered {after.DeadLettered}", after.ToString(), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The load test's accounting, run small against the shared local stack.</summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class LoadTestTests(LocalStackFixture fixture)
+{
+    [Fact]
+    public async Task Every_mail_answered_250_is_accounted_for_once()
+    {
+        var mails = Enumerable.Range(0, 30).Select(i => i % 3 == 0 ? LocalStackFixture.Spam().Raw : LocalStackFixture.Ham().Raw).ToList();
+
+        var report = await new LoadTest(fixture.Stack, mails) { Connections = 4, Recipient = "user@example.org" }.RunAsync();
+
+        Assert.Equal((30, 30, 0, 0), (report.Mails, report.Accepted, report.Lost, report.Duplicated));
+        Assert.Equal(30, report.Delivered + report.Quarantined + report.DeadLettered);
+        Assert.Equal(10, report.Quarantined);
+        Assert.True(report.P50Ms > 0 && report.P50Ms <= report.P99Ms && report.P99Ms <= report.MaxMs);
+    }
+}

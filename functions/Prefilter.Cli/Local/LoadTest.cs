@@ -1,0 +1,240 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Text;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
+using Prefilter.DevServices.Smtp;
+using Prefilter.Pipeline.Delivery;
+using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Storage;
+
+namespace Prefilter.Cli.Local;
+
+/// <summary>
+/// Pushes mail through a running <see cref="LocalStack"/>'s SMTP ingress and accounts for every mail it answered 250:
+/// its outcome on the blob, when the downstream (the stack's sink) received it, and every copy it received. Each mail
+/// carries an <c>X-Loadtest-Id</c> header, so copies are counted per mail and recipient whatever the corpus repeats.
+/// </summary>
+/// <param name="stack">The stack under load.</param>
+/// <param name="mails">The raw mails to send, in order (a corpus, cycled by the caller).</param>
+internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
+{
+    /// <summary>The header that names each mail of a run.</summary>
+    public const string IdHeader = "X-Loadtest-Id";
+
+    /// <summary>Mails sent at once, each over its own connection.</summary>
+    public int Connections { get; init; } = 8;
+
+    /// <summary>Mails per second to send at most; 0 for as fast as the ingress takes them.</summary>
+    public double Rate { get; init; }
+
+    /// <summary>How long to wait, after the last mail was accepted, for every mail to reach an outcome.</summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromMinutes(10);
+
+    /// <summary>The recipient of every mail (a served domain of the stack).</summary>
+    public string Recipient { get; init; } = "user@example.com";
+
+    /// <summary>Sends every mail, waits for their outcomes, and reports.</summary>
+    /// <param name="progress">Called with (stage, done, total).</param>
+    /// <param name="cancellationToken">Stops the run.</param>
+    public async Task<LoadTestReport> RunAsync(Action<string, int, int>? progress = null, CancellationToken cancellationToken = default)
+    {
+        var runId = Guid.NewGuid().ToString("N")[..8];
+        var arrivals = new ConcurrentDictionary<string, List<long>>(StringComparer.Ordinal);
+        void OnReceived(object? sender, SmtpSinkMessage message)
+        {
+            if (IdOf(message.Data) is { } id && id.StartsWith(runId, StringComparison.Ordinal))
+            {
+                var times = arrivals.GetOrAdd(id, _ => []);
+                lock (times)
+                {
+                    times.Add(Stopwatch.GetTimestamp());
+                }
+            }
+        }
+
+        stack.Sink.MessageReceived += OnReceived;
+        try
+        {
+            var started = Stopwatch.GetTimestamp();
+            var accepted = await SendAllAsync(runId, started, progress, cancellationToken).ConfigureAwait(false);
+            var outcomes = await DrainAsync(accepted, progress, cancellationToken).ConfigureAwait(false);
+            var finished = Stopwatch.GetTimestamp();
+            return Report(accepted, outcomes, arrivals, Stopwatch.GetElapsedTime(started, finished));
+        }
+        finally
+        {
+            stack.Sink.MessageReceived -= OnReceived;
+        }
+    }
+
+    private async Task<ConcurrentDictionary<string, Accepted>> SendAllAsync(string runId, long started, Action<string, int, int>? progress, CancellationToken cancellationToken)
+    {
+        var relay = new SmtpRelay(
+            Options.Create(new SmtpRelayOptions { Timeout = TimeSpan.FromMinutes(1), ClientName = "loadtest.localhost" }),
+            new DownstreamCircuitBreaker(Options.Create(new DownstreamCircuitBreakerOptions()), TimeProvider.System),
+            NullLogger<SmtpRelay>.Instance);
+        var ingress = new Downstream(stack.SmtpIngress.Address.ToString(), stack.SmtpIngress.Port, TlsPolicy.None, null);
+        var accepted = new ConcurrentDictionary<string, Accepted>(StringComparer.Ordinal);
+        var next = -1;
+        var sent = 0;
+        var workers = Enumerable.Range(0, Math.Max(1, Connections)).Select(async _ =>
+        {
+            int index;
+            while ((index = Interlocked.Increment(ref next)) < mails.Count)
+            {
+                if (Rate > 0 && TimeSpan.FromSeconds(index / Rate) - Stopwatch.GetElapsedTime(started) is { Ticks: > 0 } wait)
+                {
+                    await Task.Delay(wait, cancellationToken).ConfigureAwait(false);
+                }
+
+                var id = $"{runId}-{index}";
+                var data = RelayMessage.Create(Encoding.ASCII.GetBytes($"{IdHeader}: {id}\r\n"), mails[index]);
+                try
+                {
+                    var result = await relay.RelayAsync(ingress, null, data, "loadtest@example.net", [Recipient], cancellationToken: cancellationToken).ConfigureAwait(false);
+                    accepted[id] = new Accepted(BlobNameOf(result.Reply), Stopwatch.GetTimestamp());
+                }
+                catch (SmtpRelayException)
+                {
+                    // Not answered 250: the sender keeps such a mail; it is not the pipeline's to account for.
+                }
+
+                progress?.Invoke("send", Interlocked.Increment(ref sent), mails.Count);
+            }
+        });
+        await Task.WhenAll(workers).ConfigureAwait(false);
+        return accepted;
+    }
+
+    // Waits until every accepted mail's blob carries a final outcome, or the drain timeout passes.
+    private async Task<Dictionary<string, MailOutcome?>> DrainAsync(ConcurrentDictionary<string, Accepted> accepted, Action<string, int, int>? progress, CancellationToken cancellationToken)
+    {
+        var store = stack.Services.GetRequiredService<MailStore>();
+        var outcomes = new Dictionary<string, MailOutcome?>(StringComparer.Ordinal);
+        var pending = accepted.Keys.ToList();
+        var deadline = Stopwatch.GetTimestamp() + (long)(DrainTimeout.TotalSeconds * Stopwatch.Frequency);
+        while (true)
+        {
+            var still = new List<string>();
+            foreach (var id in pending)
+            {
+                var outcome = (await store.GetInfoAsync(accepted[id].BlobName, cancellationToken).ConfigureAwait(false)).Outcome;
+                if (outcome is { } final && final.IsFinal())
+                {
+                    outcomes[id] = final;
+                }
+                else
+                {
+                    still.Add(id);
+                }
+            }
+
+            pending = still;
+            progress?.Invoke("outcomes", accepted.Count - pending.Count, accepted.Count);
+            if (pending.Count == 0 || Stopwatch.GetTimestamp() > deadline)
+            {
+                foreach (var id in pending)
+                {
+                    outcomes[id] = null;
+                }
+
+                return outcomes;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private LoadTestReport Report(
+        ConcurrentDictionary<string, Accepted> accepted, Dictionary<string, MailOutcome?> outcomes, ConcurrentDictionary<string, List<long>> arrivals, TimeSpan elapsed)
+    {
+        var latencies = new List<double>();
+        var duplicated = 0;
+        foreach (var (id, times) in arrivals)
+        {
+            lock (times)
+            {
+                duplicated += times.Count - 1;
+                if (accepted.TryGetValue(id, out var mail))
+                {
+                    latencies.Add(Stopwatch.GetElapsedTime(mail.At, times.Min()).TotalMilliseconds);
+                }
+            }
+        }
+
+        latencies.Sort();
+        double Percentile(double p) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+        int Count(MailOutcome outcome) => outcomes.Values.Count(value => value == outcome);
+        return new LoadTestReport
+        {
+            Mails = mails.Count,
+            Accepted = accepted.Count,
+            MailsPerSecond = accepted.Count / elapsed.TotalSeconds,
+            P50Ms = Percentile(0.50),
+            P99Ms = Percentile(0.99),
+            MaxMs = latencies.Count == 0 ? 0 : latencies[^1],
+            Delivered = Count(MailOutcome.Delivered),
+            Quarantined = Count(MailOutcome.Quarantined),
+            DeadLettered = Count(MailOutcome.DeadLettered),
+            Lost = outcomes.Values.Count(value => value is null),
+            Duplicated = duplicated,
+        };
+    }
+
+    private static string BlobNameOf(string reply) => reply[(reply.LastIndexOf(' ') + 1)..];
+
+    private static string? IdOf(byte[] data)
+    {
+        var text = Encoding.ASCII.GetString(data, 0, Math.Min(data.Length, 4096));
+        var at = text.IndexOf(IdHeader + ": ", StringComparison.OrdinalIgnoreCase);
+        if (at < 0)
+        {
+            return null;
+        }
+
+        var start = at + IdHeader.Length + 2;
+        var end = text.IndexOf('\r', start);
+        return end < 0 ? null : text[start..end];
+    }
+
+    private sealed record Accepted(string BlobName, long At);
+}
+
+/// <summary>What <c>prefilter loadtest</c> reports; <c>--json</c> prints it as is.</summary>
+internal sealed record LoadTestReport
+{
+    /// <summary>Mails sent.</summary>
+    public required int Mails { get; init; }
+
+    /// <summary>Mails the ingress answered 250; the pipeline owes each an outcome.</summary>
+    public required int Accepted { get; init; }
+
+    /// <summary>Accepted mails per second, from the first send to the last outcome.</summary>
+    public required double MailsPerSecond { get; init; }
+
+    /// <summary>Median time from the ingress's 250 to the downstream's 250, in ms (delivered mail only).</summary>
+    public required double P50Ms { get; init; }
+
+    /// <summary>The 99th percentile of the same.</summary>
+    public required double P99Ms { get; init; }
+
+    /// <summary>The longest of the same.</summary>
+    public required double MaxMs { get; init; }
+
+    /// <summary>Accepted mails with outcome delivered.</summary>
+    public required int Delivered { get; init; }
+
+    /// <summary>Accepted mails with outcome quarantined.</summary>
+    public required int Quarantined { get; init; }
+
+    /// <summary>Accepted mails with outcome dead-lettered.</summary>
+    public required int DeadLettered { get; init; }
+
+    /// <summary>Accepted mails with no final outcome when the drain timeout ran out.</summary>
+    public required int Lost { get; init; }
+
+    /// <summary>Copies the downstream received beyond the first, per mail.</summary>
+    public required int Duplicated { get; init; }
+}
