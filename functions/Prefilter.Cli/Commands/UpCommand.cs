@@ -26,7 +26,15 @@ internal static class UpCommand
                 stop.Cancel();
             });
             var cancellationToken = stop.Token;
+            if (LocalState.TryRead() is { } stale)
+            {
+                // A run that was killed could not remove its file; commands would send to an address nobody serves.
+                Console.Error.WriteLine($"removing {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)} left by an earlier run that did not stop cleanly (it served {stale.ApiUrl})");
+                stale.Delete();
+            }
+
             Console.Error.WriteLine("starting Azurite, the Service Bus dev broker, the SMTP sink and the pipeline (first run installs npm packages)…");
+            Console.Error.WriteLine("note: everything is kept in memory; if this process is killed, mail it accepted and has not delivered yet is lost");
             LocalStack stack;
             try
             {
