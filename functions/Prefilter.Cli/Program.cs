@@ -17,6 +17,7 @@ var root = new RootCommand("prefilter: the serverless mail pre-filter's command 
     WatchdogCommand.Create(),
     ReplayIncidentCommand.Create(),
     LoadTestCommand.Create(),
+    IngressCommand.Create(),
 };
 
 var parseResult = root.Parse(args);
