@@ -1,4 +1,5 @@
 using System.Text;
+using CsCheck;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -379,6 +380,70 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
         Assert.True(code == 0, output);
         Assert.Contains("<~  250 2.0.0 Queued as", output);
         Assert.Single(await Mails.ListAsync("").ToListAsync());
+    }
+
+    [Fact]
+    [Trait("Category", "Fuzz")]
+    public void Random_command_sequences_get_well_formed_replies_and_421_before_any_close()
+    {
+        string[] tokens =
+        [
+            "EHLO client.example", "HELO x", "MAIL FROM:<s@elsewhere.example>", "MAIL FROM:<>", "RCPT TO:<a@served.example>",
+            "RCPT TO:<user%evil@served.example>", "RCPT TO:<\"a b\"@served.example>", "DATA", "RSET", "NOOP", "VRFY a", "STARTTLS x",
+            "MAIL FROM:<a@b> SIZE=99999999999999999999", "MAIL FROM:<a@b> BODY=8BITMIME SMTPUTF8", "RCPT TO:<jürgen@served.example>",
+            "mail from:<x@y.example>", "RCPT TO:<@a,@b:c@served.example>", "RCPT TO:", "MAIL", "\u0000", "\u00ff\u00fe", "<>",
+            "RCPT TO:<a@served.example> NOTIFY=NEVER", ".", "Subject: x", new string('x', 5000), "QUIT",
+        ];
+        var iterations = int.TryParse(Environment.GetEnvironmentVariable("PREFILTER_FUZZ_ITERATIONS"), out var configured) && configured > 0 ? configured / 10 : 30;
+
+        Gen.Int[0, tokens.Length - 1].Array[1, 40].Sample(indexes =>
+        {
+            var session = SmtpConversation.OpenAsync(ingress.EndPoint!).GetAwaiter().GetResult();
+            try
+            {
+                Converse(session, indexes.Select(i => tokens[i]));
+            }
+            finally
+            {
+                session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }, iter: iterations, threads: 1, print: indexes => string.Join(" | ", indexes.Select(i => tokens[i])));
+
+        static void Converse(SmtpConversation session, IEnumerable<string> lines)
+        {
+            var last = session.Greeting;
+            foreach (var command in lines)
+            {
+                string reply;
+                try
+                {
+                    reply = session.SendAsync(command).GetAwaiter().GetResult();
+                }
+                catch (Exception exception) when (exception is IOException or EndOfStreamException)
+                {
+                    // The server closed the connection: only after saying 221 or 421.
+                    Assert.Matches("^(221|421) ", last.Split('\n')[^1]);
+                    return;
+                }
+
+                foreach (var line in reply.Split('\n'))
+                {
+                    Assert.Matches(@"^[2-5][0-9][0-9][ -]", line);
+                }
+
+                last = reply;
+                if (reply.StartsWith("354", StringComparison.Ordinal))
+                {
+                    // In DATA every line is data until the dot: end it, as a client would.
+                    last = session.SendAsync("\r\n.").GetAwaiter().GetResult();
+                }
+
+                if (last.StartsWith("221", StringComparison.Ordinal) || last.Split('\n')[^1].StartsWith("421", StringComparison.Ordinal))
+                {
+                    return;
+                }
+            }
+        }
     }
 
     private async Task<(ServiceProvider Services, SmtpIngress Ingress)> StartIngressAsync(Dictionary<string, string?> settings)
