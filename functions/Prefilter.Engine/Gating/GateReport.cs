@@ -38,6 +38,9 @@ public sealed record GateReport
     /// <summary>Candidate p99 over active p99.</summary>
     public double? P99CostRatio { get; init; }
 
+    /// <summary>The same ratio with its 95 % bootstrap interval (<see cref="CostRatioEstimate"/>); the gate judges the lower bound. Null on a first publish.</summary>
+    public CostRatioEstimate? P99CostRatioInterval { get; init; }
+
     /// <summary>Mail the active set delivers and the candidate would tag or quarantine.</summary>
     public int HamToSpamFlips { get; init; }
 

@@ -60,7 +60,7 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
 
         var candidateCost = Summarize(candidateRun);
         var activeCost = activeRun is null ? null : Summarize(activeRun);
-        var ratio = activeCost is null ? (double?)null : Ratio(candidateCost.P99, activeCost.P99);
+        var estimate = activeRun is null ? null : CostRatioEstimate.Of(candidateRun.Fastest, activeRun.Fastest);
         var (hamToSpam, spamToHam, examples) = activeResults is null ? (0, 0, []) : Flips(corpus, activeResults, candidateResults, budget.TopN);
 
         var refusals = new List<string>();
@@ -77,9 +77,11 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
             costBreached = true;
         }
 
-        if (ratio > budget.MaxP99CostRatio && candidateCost.P99 > budget.CostNoiseFloor)
+        // Judged on the interval's lower bound: refused only when the evidence says the candidate costs more than
+        // the budget, not when noise on a few scans pushed the measured ratio over it.
+        if (estimate is not null && estimate.Lower > budget.MaxP99CostRatio && candidateCost.P99 > budget.CostNoiseFloor)
         {
-            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} is {ratio:0.00}× the active set's {Ms(activeCost!.P99)} (allowed {budget.MaxP99CostRatio:0.##}×)");
+            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} is {estimate.Ratio:0.00}× the active set's {Ms(activeCost!.P99)}, at least {estimate.Lower:0.00}× with 95 % confidence (allowed {budget.MaxP99CostRatio:0.##}×)");
             costBreached = true;
         }
 
@@ -104,7 +106,8 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
             Blamed = refusals.Count == 0 ? [] : [.. (costBreached ? attribution.Blamed : flipBlame).Take(budget.TopN)],
             Candidate = candidateCost,
             Active = activeCost,
-            P99CostRatio = ratio,
+            P99CostRatio = estimate?.Ratio,
+            P99CostRatioInterval = estimate,
             HamToSpamFlips = hamToSpam,
             SpamToHamFlips = spamToHam,
             FlipExamples = examples,
@@ -164,9 +167,6 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
 
     private static TimeSpan At(TimeSpan[] sorted, double quantile) =>
         sorted[(int)Math.Clamp(Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
-
-    private static double Ratio(TimeSpan candidate, TimeSpan active) =>
-        candidate.Ticks / (double)Math.Max(1, active.Ticks);
 
     private static (int HamToSpam, int SpamToHam, IReadOnlyList<VerdictFlip> Examples) Flips(
         GateMessage[] corpus, ScanResult[] active, ScanResult[] candidate, int maxExamples)
