@@ -15,6 +15,9 @@ internal sealed class DownstreamConnection : IAsyncDisposable
 {
     private const int MaxReplyLineLength = 64 * 1024;
 
+    // A delivered mail must not hold its delivery worker for the whole relay timeout waiting for a goodbye.
+    private static readonly TimeSpan QuitWait = TimeSpan.FromSeconds(5);
+
     private readonly TcpClient client = new();
     private readonly TimeSpan timeout;
     private readonly byte[] buffer = new byte[8192];
@@ -124,10 +127,20 @@ internal sealed class DownstreamConnection : IAsyncDisposable
         return await ReadReplyAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Says <c>QUIT</c> and does not wait long for the answer.</summary>
+    /// <summary>Says <c>QUIT</c> and waits at most <see cref="QuitWait"/> for the answer: the mail is delivered by then.</summary>
+    /// <exception cref="TimeoutException">No answer in time.</exception>
     public async Task QuitAsync(CancellationToken cancellationToken)
     {
-        await CommandAsync("QUIT", cancellationToken).ConfigureAwait(false);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        limit.CancelAfter(QuitWait < timeout ? QuitWait : timeout);
+        try
+        {
+            await CommandAsync("QUIT", limit.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new TimeoutException($"The downstream did not answer QUIT within {QuitWait}.");
+        }
     }
 
     /// <inheritdoc/>
