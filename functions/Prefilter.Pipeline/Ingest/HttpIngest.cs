@@ -66,12 +66,15 @@ public sealed class HttpIngest
             .Select(address => address.Trim('<', '>'))
             .ToList();
         var hazards = list
-            .Select(address => EnvelopeAddress.TryParse(address, out var parsed, out _) && parsed.RoutingHazard is { } hazard ? $"{address}: {hazard}" : null)
-            .OfType<string>()
+            .Select(address => (Address: address, Hazard: EnvelopeAddress.TryParse(address, out var parsed, out _) ? parsed.RoutingHazard : null))
+            .Where(entry => entry.Hazard is not null)
             .ToList();
         if (hazards.Count > 0)
         {
-            throw new IngestRefusedException(IngestRefusal.RelayDenied, $"relaying denied: {string.Join("; ", hazards)}", [.. hazards.Select(h => h[..h.IndexOf(": ", StringComparison.Ordinal)])]);
+            throw new IngestRefusedException(
+                IngestRefusal.RelayDenied,
+                $"relaying denied: {string.Join("; ", hazards.Select(entry => $"{entry.Address}: {entry.Hazard}"))}",
+                [.. hazards.Select(entry => entry.Address)]);
         }
 
         try
