@@ -248,6 +248,13 @@ public sealed partial class PatternReleaseService
         var at = timeProvider.GetUtcNow();
         if (!report.Passed && !publishOptions.Force)
         {
+            // The same set published at the same time by another request may have been released while this gate ran:
+            // that release stands, and this request is told so instead of a refusal of the set now serving.
+            if (await ReleasedMeanwhileAsync(reference, actor, cancellationToken).ConfigureAwait(false) is { } released)
+            {
+                return released;
+            }
+
             await documents.AppendAuditAsync(
                 new ReleaseAuditRecord(at, ReleaseActions.Refused, actor, publishOptions.Reason, state.Active, reference) { Refusals = report.Refusals, Rules = report.Blamed },
                 cancellationToken).ConfigureAwait(false);
@@ -285,7 +292,20 @@ public sealed partial class PatternReleaseService
 
         // The compiled form goes first: an instance that sees the state name the set finds it and does not compile.
         await store.StoreArtifactAsync(CompiledSetArtifact.Create(set, cancellationToken), cancellationToken).ConfigureAwait(false);
-        await store.WriteStateAsync(next, snapshot?.ETag, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await store.WriteStateAsync(next, snapshot?.ETag, cancellationToken).ConfigureAwait(false);
+        }
+        catch (PatternStateConflictException)
+        {
+            // Lost the race to another request publishing the same set: it is released, which is what was asked.
+            if (await ReleasedMeanwhileAsync(reference, actor, cancellationToken).ConfigureAwait(false) is { } released)
+            {
+                return released;
+            }
+
+            throw;
+        }
         await documents.AppendAuditAsync(
             new ReleaseAuditRecord(at, action, actor, reason, state.Active, reference) { Refusals = report.Refusals, Rules = report.Blamed },
             cancellationToken).ConfigureAwait(false);
@@ -302,6 +322,19 @@ public sealed partial class PatternReleaseService
     }
 
     /// <summary>True when the state or its history shows this exact version was released before.</summary>
+    private async Task<PublishResult?> ReleasedMeanwhileAsync(PatternSetRef reference, string actor, CancellationToken cancellationToken)
+    {
+        var state = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot?.State;
+        if (state is null || !WasReleased(state, reference))
+        {
+            return null;
+        }
+
+        LogAlreadyPublished(logger, reference.Version, reference.Digest, actor);
+        return new PublishResult(reference.Version, reference.Digest, PublishOutcome.AlreadyPublished,
+            await documents.ReadGateReportAsync(reference.Version, cancellationToken).ConfigureAwait(false));
+    }
+
     private static bool WasReleased(PatternState state, PatternSetRef reference) =>
         state.Active == reference || state.LastKnownGood == reference || state.Canary?.Set == reference
         || state.History.Any(change => change.To == reference);

@@ -62,6 +62,26 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite, DevBrokerFixture br
         Assert.Equal(("v1", "v3"), (retried.Active.Version, retried.CancelledCanary!.Set.Version));
     }
 
+    [Fact]
+    public async Task Two_publishes_of_the_same_set_at_once_release_it_once_and_both_succeed()
+    {
+        await using var main = await ReleaseTestBed.CreateAsync(azurite, broker);
+        await PromotedAsync(main);
+        var pause = new HoldStateWrite();
+        await using var other = await ReleaseTestBed.CreateAsync(azurite, broker, policy: pause, shareWith: main);
+
+        var late = other.Release.PublishAsync(TestData.Set("v3"), "bob");
+        await pause.Held.WaitAsync(TimeSpan.FromSeconds(60));
+        var first = await main.Release.PublishAsync(TestData.Set("v3"), "alice");
+        pause.Release();
+
+        Assert.Equal(PublishOutcome.Canary, first.Outcome);
+        Assert.Equal(PublishOutcome.AlreadyPublished, (await late).Outcome);
+        var state = await main.StateAsync();
+        Assert.Equal("v3", state.Canary!.Set.Version);
+        Assert.Single(state.History, change => change.To?.Version == "v3");
+    }
+
     private static async Task PromotedAsync(ReleaseTestBed bed)
     {
         await bed.PublishPassingAsync(TestData.Set("v1"));
