@@ -23,7 +23,17 @@ internal static class UpCommand
             using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
             {
                 context.Cancel = true;
-                stop.Cancel();
+
+                // Cancel() would run the whole shutdown inline on this signal thread, up to disposing `stop` under
+                // its own feet; CancelAsync hands the callbacks to the thread pool.
+                try
+                {
+                    _ = stop.CancelAsync();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // A second signal after the shutdown finished: nothing left to stop.
+                }
             });
             var cancellationToken = stop.Token;
             if (LocalState.TryRead() is { } stale)
