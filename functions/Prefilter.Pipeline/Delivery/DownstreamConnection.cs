@@ -30,9 +30,6 @@ internal sealed class DownstreamConnection : IAsyncDisposable
     /// <summary>The extensions the downstream named in its <c>EHLO</c> reply, upper case, with their parameters.</summary>
     public Dictionary<string, string> Extensions { get; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>True once the connection is encrypted.</summary>
-    public bool IsSecure => stream is SslStream;
-
     /// <summary>Connects and reads the greeting.</summary>
     /// <exception cref="DownstreamReplyException">The greeting is not 220.</exception>
     public static async Task<DownstreamConnection> ConnectAsync(string host, int port, bool tlsOnConnect, RemoteCertificateValidationCallback validate, TimeSpan timeout, CancellationToken cancellationToken)

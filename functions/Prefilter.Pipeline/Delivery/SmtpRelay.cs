@@ -41,6 +41,9 @@ namespace Prefilter.Pipeline.Delivery;
 /// </remarks>
 public sealed class SmtpRelay
 {
+    // RFC 5321 §4.5.3.1.6: a line of text is at most 998 characters without its CRLF.
+    private const int MaxLineLength = 998;
+
     private readonly SmtpRelayOptions options;
     private readonly DownstreamCircuitBreaker circuitBreaker;
     private readonly ILogger<SmtpRelay> logger;
@@ -213,9 +216,18 @@ public sealed class SmtpRelay
         reply.EnsureCode(235, "AUTH");
     }
 
-    private static async Task<SmtpRelayResult> SendAsync(
+    private async Task<SmtpRelayResult> SendAsync(
         DownstreamConnection connection, string name, RelayMessage message, EnvelopeAddress? from, List<EnvelopeAddress> to, int maxDeferred, CancellationToken cancellationToken)
     {
+        var eightBitOffered = connection.Extensions.ContainsKey("8BITMIME");
+        if (message.HasNul || message.LongestLine > MaxLineLength || (message.Has8BitData && !eightBitOffered))
+        {
+            // Sent as accepted all the same (see the remarks); the log says why a downstream might refuse it.
+            logger.LogInformation(
+                "Relaying to {Downstream} unchanged: NUL bytes {HasNul}, longest line {LongestLine} bytes, 8-bit data {Has8Bit} with 8BITMIME offered {EightBitOffered}",
+                name, message.HasNul, message.LongestLine, message.Has8BitData, eightBitOffered);
+        }
+
         var utf8Offered = connection.Extensions.ContainsKey("SMTPUTF8");
         var needsUtf8 = (from is { HasAsciiForm: false }) || to.Any(r => !r.HasAsciiForm);
         if (needsUtf8 && !utf8Offered)
@@ -232,7 +244,7 @@ public sealed class SmtpRelay
             mail.Append(" SIZE=").Append(message.Content.Length);
         }
 
-        if (message.Has8BitData && connection.Extensions.ContainsKey("8BITMIME"))
+        if (message.Has8BitData && eightBitOffered)
         {
             mail.Append(" BODY=8BITMIME");
         }

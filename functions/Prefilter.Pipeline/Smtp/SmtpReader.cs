@@ -14,9 +14,6 @@ internal sealed class SmtpReader(Stream stream)
     /// <summary>The stream read from; replaced by the TLS stream after <c>STARTTLS</c>.</summary>
     public Stream Stream { get; set; } = stream;
 
-    /// <summary>True when input is already buffered (the client pipelined).</summary>
-    public bool HasBufferedInput => end > start;
-
     /// <summary>Drops everything buffered.</summary>
     public void Discard() => start = end = 0;
 
