@@ -23,6 +23,7 @@ public static class AdversarialMail
         {
             Message("adversarial/long-line", Headers("long line") + "\r\n" + new string('a', 2_000_000) + "\r\n"),
             Message("adversarial/deep-nesting", DeepNesting(200)),
+            Message("adversarial/deep-attached-messages", DeepAttachedMessages(200)),
             Message("adversarial/huge-headers", HugeHeaders(20_000)),
         };
 
@@ -92,6 +93,19 @@ public static class AdversarialMail
         }
 
         return text.ToString();
+    }
+
+    // Text hidden under attached messages nested past the parser's depth: the scan must say it is incomplete.
+    private static string DeepAttachedMessages(int depth)
+    {
+        var text = new StringBuilder(Headers("deep attached messages", contentType: "message/rfc822"));
+        text.Append("\r\n");
+        for (var level = 1; level < depth; level++)
+        {
+            text.Append($"Subject: level {level}\r\nContent-Type: message/rfc822\r\n\r\n");
+        }
+
+        return text.Append("Subject: innermost\r\nContent-Type: text/plain\r\n\r\ninnermost\r\n").ToString();
     }
 
     private static string HugeHeaders(int count)

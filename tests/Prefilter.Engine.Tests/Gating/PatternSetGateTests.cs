@@ -199,6 +199,8 @@ public class AdversarialMailTests
         Assert.Contains(new string('a', AdversarialMail.RunLength) + "\u0007", rulesMessage, StringComparison.Ordinal);
         Assert.Contains("Subject: " + new string('x', AdversarialMail.RunLength), rulesMessage, StringComparison.Ordinal);
         Assert.Contains(messages, m => m.Id == "adversarial/deep-nesting");
+        Assert.Contains(messages, m => m.Id == "adversarial/deep-attached-messages");
+        Assert.True(CompiledPatternSet.Compile(set).Scan(messages.Single(m => m.Id == "adversarial/deep-attached-messages").Content).Incomplete);
     }
 
     [Fact]
