@@ -1,4 +1,3 @@
-using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
@@ -6,6 +5,7 @@ using MimeKit;
 using Prefilter.DevServices.Smtp;
 using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Smtp;
 
 namespace Prefilter.Pipeline.Tests.Delivery;
 
@@ -185,14 +185,7 @@ public sealed class SmtpRelayTests
         Assert.Empty(sink.Messages);
     }
 
-    private static X509Certificate2 SelfSignedCertificate()
-    {
-        using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=sink.localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-        using var ephemeral = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
-        // A PKCS#12 round trip gives the certificate a private key that SslStream can use on every platform.
-        return X509CertificateLoader.LoadPkcs12(ephemeral.Export(X509ContentType.Pkcs12), null);
-    }
+    private static X509Certificate2 SelfSignedCertificate() => SmtpIngressCertificate.CreateSelfSigned("sink.localhost");
 
     private static Downstream DownstreamOf(SmtpSink sink) => new(sink.Host, sink.Port, TlsPolicy.StartTlsWhenAvailable, null);
 
