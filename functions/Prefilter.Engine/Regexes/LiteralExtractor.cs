@@ -124,8 +124,9 @@ internal sealed class LiteralExtractor
     // The one string a single-character set stands for, when it stands for exactly one (and not the marker).
     private string? SingleString(CharSet set)
     {
+        // A set with no member at all (such as [^\s\S]) matches nothing: no string to require either.
         var members = set.Members(2);
-        if (members is null)
+        if (members is not { Count: > 0 })
         {
             return null;
         }

@@ -384,7 +384,7 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
 
     [Fact]
     [Trait("Category", "Fuzz")]
-    public void Random_command_sequences_get_well_formed_replies_and_421_before_any_close()
+    public async Task Random_command_sequences_get_well_formed_replies_and_421_before_any_close()
     {
         string[] tokens =
         [
@@ -396,20 +396,25 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
         ];
         var iterations = int.TryParse(Environment.GetEnvironmentVariable("PREFILTER_FUZZ_ITERATIONS"), out var configured) && configured > 0 ? configured / 10 : 30;
 
-        Gen.Int[0, tokens.Length - 1].Array[1, 40].Sample(indexes =>
+        // A fixed seed: the same sequences every run, so CI cannot fail on luck (PREFILTER_FUZZ_SEED explores elsewhere).
+        var seed = ulong.TryParse(Environment.GetEnvironmentVariable("PREFILTER_FUZZ_SEED"), out var configuredSeed) ? configuredSeed : 20261207;
+        var random = new PCG(2, seed);
+        var sequences = Gen.Int[0, tokens.Length - 1].Array[1, 40];
+        for (var i = 0; i < iterations; i++)
         {
-            var session = SmtpConversation.OpenAsync(ingress.EndPoint!).GetAwaiter().GetResult();
+            var lines = sequences.Generate(random, null!, out _).Select(index => tokens[index]).ToList();
+            await using var session = await SmtpConversation.OpenAsync(ingress.EndPoint!);
             try
             {
-                Converse(session, indexes.Select(i => tokens[i]));
+                await ConverseAsync(session, lines);
             }
-            finally
+            catch (Exception exception)
             {
-                session.DisposeAsync().AsTask().GetAwaiter().GetResult();
+                throw new InvalidOperationException($"sequence {i} of seed {seed} fails: {string.Join(" | ", lines)}", exception);
             }
-        }, iter: iterations, threads: 1, print: indexes => string.Join(" | ", indexes.Select(i => tokens[i])));
+        }
 
-        static void Converse(SmtpConversation session, IEnumerable<string> lines)
+        static async Task ConverseAsync(SmtpConversation session, IEnumerable<string> lines)
         {
             var last = session.Greeting;
             foreach (var command in lines)
@@ -417,7 +422,7 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
                 string reply;
                 try
                 {
-                    reply = session.SendAsync(command).GetAwaiter().GetResult();
+                    reply = await session.SendAsync(command);
                 }
                 catch (Exception exception) when (exception is IOException or EndOfStreamException)
                 {
@@ -435,7 +440,7 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
                 if (reply.StartsWith("354", StringComparison.Ordinal))
                 {
                     // In DATA every line is data until the dot: end it, as a client would.
-                    last = session.SendAsync("\r\n.").GetAwaiter().GetResult();
+                    last = await session.SendAsync("\r\n.");
                 }
 
                 if (last.StartsWith("221", StringComparison.Ordinal) || last.Split('\n')[^1].StartsWith("421", StringComparison.Ordinal))
