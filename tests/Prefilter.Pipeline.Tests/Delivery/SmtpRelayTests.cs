@@ -185,6 +185,32 @@ public sealed class SmtpRelayTests
         Assert.Empty(sink.Messages);
     }
 
+    [Fact]
+    public async Task Eight_bit_data_goes_unchanged_to_a_downstream_without_8bitmime()
+    {
+        await using var downstream = new PlainDownstream();
+        var accepted = System.Text.Encoding.Latin1.GetBytes("Subject: caf\u00e9\r\n\r\nna\u00efve \u00fc\r\n");
+
+        await Relay.RelayAsync(new Downstream("127.0.0.1", downstream.Port, TlsPolicy.None, null), null, RelayMessage.Create([], accepted), "s@b.example", ["r@a.example"]);
+
+        Assert.Equal(accepted, downstream.Data);
+        Assert.Contains("MAIL FROM:<s@b.example>", downstream.Commands);
+    }
+
+    [Fact]
+    public async Task A_non_ascii_local_part_fails_for_good_at_a_downstream_without_smtputf8_and_nothing_is_sent()
+    {
+        await using var downstream = new PlainDownstream();
+
+        var error = await Assert.ThrowsAsync<PermanentRelayException>(() =>
+            Relay.RelayAsync(new Downstream("127.0.0.1", downstream.Port, TlsPolicy.None, null), null, Mail(), "s@b.example", ["j\u00fcrgen@a.example"]));
+
+        Assert.Equal(553, error.StatusCode);
+        Assert.Contains("SMTPUTF8", error.Reply);
+        Assert.Null(downstream.Data);
+        Assert.DoesNotContain(downstream.Commands, command => command.StartsWith("MAIL", StringComparison.Ordinal));
+    }
+
     private static X509Certificate2 SelfSignedCertificate() => SmtpIngressCertificate.CreateSelfSigned("sink.localhost");
 
     private static Downstream DownstreamOf(SmtpSink sink) => new(sink.Host, sink.Port, TlsPolicy.StartTlsWhenAvailable, null);
