@@ -60,8 +60,6 @@ internal static class BenchCommand
             {
                 throw new CommandException(ExitCodes.InputError, "--spamassassin-every must not be negative");
             }
-
-            var bars = new Dictionary<string, Progress>();
             var benchmark = new CorpusBenchmark(patternSet, corpus)
             {
                 Passes = parseResult.GetValue(passes),
@@ -69,7 +67,7 @@ internal static class BenchCommand
                 Artifact = parseResult.GetValue(artifact) is { } artifactPath ? ReadArtifact(artifactPath) : null,
             };
             var report = await benchmark.RunAsync(
-                (label, done, total) => (bars.TryGetValue(label, out var bar) ? bar : bars[label] = new Progress(label, total)).Report(done),
+                Progress.PerStage(),
                 cancellationToken);
             Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : BenchText.Format(report));
             return ExitCodes.Success;

@@ -47,9 +47,8 @@ internal static class LoadTestCommand
 
             await using (stack)
             {
-                var bars = new Dictionary<string, Progress>();
                 var report = await new LoadTest(stack, mails) { Connections = parseResult.GetValue(connections), Rate = parseResult.GetValue(rate) }.RunAsync(
-                    (stage, done, total) => (bars.TryGetValue(stage, out var bar) ? bar : bars[stage] = new Progress(stage, total)).Report(done),
+                    Progress.PerStage(),
                     cancellationToken);
                 Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : Text(report, stack.PatternSource));
                 return report.Lost == 0 && report.Duplicated == 0 ? ExitCodes.Success : ExitCodes.ServiceError;

@@ -4,6 +4,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
+using Prefilter.Cli.Benchmarking;
 using Prefilter.DevServices.Smtp;
 using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Domains;
@@ -164,17 +165,16 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
             }
         }
 
-        latencies.Sort();
-        double Percentile(double p) => latencies.Count == 0 ? 0 : latencies[Math.Min(latencies.Count - 1, (int)Math.Ceiling(p * latencies.Count) - 1)];
+        var percentiles = latencies.Count == 0 ? new Percentiles(0, 0, 0) : Percentiles.Of([.. latencies]);
         int Count(MailOutcome outcome) => outcomes.Values.Count(value => value == outcome);
         return new LoadTestReport
         {
             Mails = mails.Count,
             Accepted = accepted.Count,
             MailsPerSecond = accepted.Count / elapsed.TotalSeconds,
-            P50Ms = Percentile(0.50),
-            P99Ms = Percentile(0.99),
-            MaxMs = latencies.Count == 0 ? 0 : latencies[^1],
+            P50Ms = percentiles.P50,
+            P99Ms = percentiles.P99,
+            MaxMs = percentiles.Max,
             Delivered = Count(MailOutcome.Delivered),
             Quarantined = Count(MailOutcome.Quarantined),
             DeadLettered = Count(MailOutcome.DeadLettered),

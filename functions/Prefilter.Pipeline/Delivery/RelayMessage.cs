@@ -12,32 +12,12 @@ namespace Prefilter.Pipeline.Delivery;
 /// </summary>
 public sealed class RelayMessage
 {
-    private RelayMessage(byte[] content)
+    private RelayMessage(byte[] content, bool has8BitData, bool hasNul, int longestLine)
     {
         Content = content;
-        foreach (var b in content)
-        {
-            if (b >= 0x80)
-            {
-                Has8BitData = true;
-            }
-            else if (b == 0)
-            {
-                HasNul = true;
-            }
-        }
-
-        var longest = 0;
-        var rest = content.AsSpan();
-        while (rest.Length > 0)
-        {
-            var crlf = rest.IndexOf("\r\n"u8);
-            var length = crlf < 0 ? rest.Length : crlf;
-            longest = Math.Max(longest, length);
-            rest = crlf < 0 ? [] : rest[(crlf + 2)..];
-        }
-
-        LongestLine = longest;
+        Has8BitData = has8BitData;
+        HasNul = hasNul;
+        LongestLine = longestLine;
     }
 
     /// <summary>The data to send, before dot-stuffing; lines end in CRLF, the last one included.</summary>
@@ -66,6 +46,11 @@ public sealed class RelayMessage
 
         using var output = new MemoryStream(prepended.Length + accepted.Length + 64);
         output.Write(prepended);
+
+        // The prepended lines are the pre-filter's own: short, printable ASCII. Only the accepted lines are measured.
+        var has8BitData = false;
+        var hasNul = false;
+        var longestLine = 0;
         var inHeader = true;
         var dropping = false;
         var rest = accepted;
@@ -96,12 +81,15 @@ public sealed class RelayMessage
             {
                 output.Write(line);
                 output.Write("\r\n"u8);
+                has8BitData |= line.IndexOfAnyInRange((byte)0x80, (byte)0xFF) >= 0;
+                hasNul |= line.Contains((byte)0);
+                longestLine = Math.Max(longestLine, line.Length);
             }
 
             rest = rest[next..];
         }
 
-        return new RelayMessage(output.ToArray());
+        return new RelayMessage(output.ToArray(), has8BitData, hasNul, longestLine);
     }
 
     /// <summary>

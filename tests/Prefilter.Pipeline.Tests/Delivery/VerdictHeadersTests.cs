@@ -66,6 +66,16 @@ public sealed class VerdictHeadersTests
         Assert.Equal(Encoding.ASCII.GetString(VerdictHeaders.Format(VerdictAction.Deliver, Verdict(0, [], "abc"))) + original, text);
     }
 
+    [Fact]
+    public void The_relay_data_says_what_a_downstream_might_refuse()
+    {
+        var plain = RelayMessage.Create(VerdictHeaders.Format(VerdictAction.Deliver, Verdict(0, [], "abc")), "Subject: hi\r\n\r\nbody\r\n"u8);
+        var odd = RelayMessage.Create([], Encoding.Latin1.GetBytes("Subject: caf\u00e9\r\n\r\nnul \0 here\n" + new string('x', 1200) + "\r\n"));
+
+        Assert.Equal((false, false, 11), (plain.Has8BitData, plain.HasNul, plain.LongestLine));
+        Assert.Equal((true, true, 1200), (odd.Has8BitData, odd.HasNul, odd.LongestLine));
+    }
+
     private static ScanVerdict Verdict(double score, IReadOnlyList<string> rules, string set) =>
         new() { Action = VerdictAction.Deliver, Score = score, Rules = rules, SetDigest = set };
 
