@@ -13,6 +13,9 @@ internal sealed record BenchReport
     public required int Rules { get; init; }
     public required RuleClassCounts Classes { get; init; }
 
+    /// <summary>Which engine ran the patterns that are linear on both.</summary>
+    public required ScanEngineMode EngineMode { get; init; }
+
     /// <summary>Distinct (part, regex) pairs of the compiled set.</summary>
     public required int DistinctRegexes { get; init; }
 
@@ -33,6 +36,9 @@ internal sealed record BenchReport
 
     /// <summary>Live heap the compiled set adds, in MB, above the loaded corpus.</summary>
     public required MemoryFigures Memory { get; init; }
+
+    /// <summary>The linear-engine cache: its budget, peak, builds and evictions.</summary>
+    public required LinearEngineFigures LinearEngines { get; init; }
 
     /// <summary>How many timed passes each of baseline and engine ran; the figures below are from the fastest.</summary>
     public required int Passes { get; init; }
@@ -83,6 +89,9 @@ internal sealed record SpamAssassinFigures(
 /// (every engine the corpus wakes built), and after the run, when nothing holds the compiled sets any more.
 /// </summary>
 internal sealed record MemoryFigures(double AfterColdStartMb, double AfterFirstPassMb, double AfterReleaseMb);
+
+/// <summary>The linear engines of the benchmarked set after the timed passes: the budget, the estimated peak they held, builds and evictions.</summary>
+internal sealed record LinearEngineFigures(double BudgetMb, double PeakMb, long Builds, long Evictions);
 
 /// <summary>Per-message time distribution in milliseconds.</summary>
 internal sealed record Percentiles(double P50, double P99, double Max)

@@ -24,6 +24,9 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     /// </summary>
     public int SpamAssassinEvery { get; init; }
 
+    /// <summary>The scanner options of every set the bench compiles; their engine mode is reported.</summary>
+    public ScannerOptions Options { get; init; } = ScannerOptions.Default;
+
     /// <summary>The set's compiled-set artifact: the cold start loads it, as a deployed instance does; null to analyse the set.</summary>
     public CompiledSetArtifact? Artifact { get; init; }
 
@@ -67,7 +70,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     private (BenchReport Report, double[] EngineMs) Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
         var coldStart = Stopwatch.StartNew();
-        var compiled = CompiledPatternSet.Compile(set, artifact: Artifact);
+        var compiled = CompiledPatternSet.Compile(set, Options, Artifact);
         compiled.Scan(messages[0], cancellationToken);
         coldStart.Stop();
         var afterColdStart = LiveBytes() - before;
@@ -108,6 +111,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             SetDigest = compiled.Digest,
             Rules = set.Rules.Count,
             Classes = compiled.Classes,
+            EngineMode = Options.EngineMode,
             DistinctRegexes = compiled.DistinctRegexes,
             UnfilteredRegexes = compiled.UnfilteredRegexes,
             RegexRunsPerMessage = results.Average(result => result.RegexRuns),
@@ -117,6 +121,8 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             ColdStartFromArtifact = compiled.LoadedFromArtifact,
             FirstPassMessagesPerSecond = messages.Length / firstPass.TotalSeconds,
             Memory = new MemoryFigures(afterColdStart / 1e6, afterFirstPass / 1e6, AfterReleaseMb: 0),
+            LinearEngines = new LinearEngineFigures(
+                Options.LinearEngineBudgetBytes / 1e6, compiled.LinearEngines.PeakBytes / 1e6, compiled.LinearEngines.Builds, compiled.LinearEngines.Evictions),
             Passes = Passes,
             ParseOnlyMessagesPerSecond = messages.Length / baseline.TotalSeconds,
             MessagesPerSecond = messages.Length / engine.TotalSeconds,
@@ -171,7 +177,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     {
         // Sampling every message costs timer reads per rule, so it runs as its own set and passes, not inside the
         // throughput figure; the first pass warms that set's engines as the throughput passes were warmed.
-        var sampled = CompiledPatternSet.Compile(throughputSet.Set, new ScannerOptions { CostSampleRate = 1.0 });
+        var sampled = CompiledPatternSet.Compile(throughputSet.Set, Options with { CostSampleRate = 1.0 });
         Time(messages, "rule costs warm-up", progress, cancellationToken, (bytes, _) => sampled.Scan(bytes, cancellationToken));
         var totals = new Dictionary<string, double>();
         Time(messages, "rule costs", progress, cancellationToken, (bytes, _) =>

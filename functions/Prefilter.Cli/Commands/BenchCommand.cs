@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Prefilter.Cli.Benchmarking;
 using Prefilter.DevServices.Corpus;
 using Prefilter.Engine.Scanning;
@@ -32,9 +33,20 @@ internal static class BenchCommand
         {
             Description = "The set's compiled-set artifact (prefilter lint --artifact): the cold start loads it instead of analysing the set, as a deployed instance does",
         };
+        var engineMode = new Option<string>("--engine-mode")
+        {
+            Description = "Which engine runs patterns that are linear on both: hybrid (bounded ones on the backtracking interpreter) or linear-only",
+            DefaultValueFactory = _ => "hybrid",
+        };
+        engineMode.AcceptOnlyFromAmong("hybrid", "linear-only");
+        var engineBudget = new Option<int>("--engine-budget-mb")
+        {
+            Description = "The most memory, in MB, the set's linear engines may hold before the least recently used are dropped",
+            DefaultValueFactory = _ => (int)(ScannerOptions.Default.LinearEngineBudgetBytes / (1024 * 1024)),
+        };
         var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run")
         {
-            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery, artifact,
+            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery, artifact, engineMode, engineBudget,
         };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
@@ -56,6 +68,11 @@ internal static class BenchCommand
                 throw new CommandException(ExitCodes.InputError, "--passes must be at least 1");
             }
 
+            if (parseResult.GetValue(engineBudget) < 1)
+            {
+                throw new CommandException(ExitCodes.InputError, "--engine-budget-mb must be at least 1");
+            }
+
             if (parseResult.GetValue(spamAssassinEvery) < 0)
             {
                 throw new CommandException(ExitCodes.InputError, "--spamassassin-every must not be negative");
@@ -64,6 +81,11 @@ internal static class BenchCommand
             {
                 Passes = parseResult.GetValue(passes),
                 SpamAssassinEvery = parseResult.GetValue(spamAssassinEvery),
+                Options = new ScannerOptions
+                {
+                    EngineMode = parseResult.GetValue(engineMode) == "linear-only" ? ScanEngineMode.LinearOnly : ScanEngineMode.Hybrid,
+                    LinearEngineBudgetBytes = parseResult.GetValue(engineBudget) * 1024L * 1024,
+                },
                 Artifact = parseResult.GetValue(artifact) is { } artifactPath ? ReadArtifact(artifactPath) : null,
             };
             var report = await benchmark.RunAsync(
@@ -86,5 +108,9 @@ internal static class BenchCommand
         }
     }
 
-    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };
+    private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web)
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
+    };
 }

@@ -21,7 +21,7 @@ public static class RegexAnalyzer
 
     // Engines built to ask the linear engine, lent to the scanner that builds the same pattern next; see
     // LinearEngineAccepts.
-    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, WeakReference<Regex>> SpareEngines = new(StringComparer.Ordinal);
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, (WeakReference<Regex> Engine, long Bytes)> SpareEngines = new(StringComparer.Ordinal);
 
     /// <summary>
     /// The linear engine refuses automata above 10,000 nodes by default; SpamAssassin's look-alike rules need up to
@@ -55,6 +55,13 @@ public static class RegexAnalyzer
     private const long TrustedAutomatonSize = 2_000;
 
     /// <summary>The options every engine built from a plan uses; matching must not depend on the host's culture.</summary>
+    /// <summary>
+    /// The most backtracking work per start position (<see cref="RegexShapes.BacktrackingWork"/>) for which a linear
+    /// pattern runs on the backtracking engine: at most this many steps per character of input, about what the linear
+    /// engine spends on a character when its automaton is cold.
+    /// </summary>
+    internal const long MaxBacktrackingWork = 4_096;
+
     internal const RegexOptions BaseOptions = RegexOptions.CultureInvariant;
 
     /// <summary>Analyzes a pattern written in .NET regex syntax (options inline, e.g. <c>(?i)</c>).</summary>
@@ -127,6 +134,7 @@ public static class RegexAnalyzer
             return new RegexPlan(pattern, RuleExecutionClass.Linear)
             {
                 LinearPattern = pattern,
+                BacktrackingWork = BoundedWork(root),
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
                 MarkerWakes = nonAscii,
@@ -141,6 +149,7 @@ public static class RegexAnalyzer
             return new RegexPlan(pattern, RuleExecutionClass.LinearWithEdgeCheck)
             {
                 LinearPattern = rewrite.LinearPattern,
+                BacktrackingWork = BoundedWork(RegexSyntax.Parse(rewrite.LinearPattern)),
                 StartCheckPattern = rewrite.StartCheckPattern,
                 RequiredLiterals = literals,
                 LiteralsAreLookAlikeFolded = folded,
@@ -173,6 +182,9 @@ public static class RegexAnalyzer
             ConfirmLiterals = confirm,
         };
     }
+
+    private static long? BoundedWork(RegexNode root) =>
+        RegexShapes.BacktrackingWork(root) is { } work && work <= MaxBacktrackingWork ? work : null;
 
     // A superset of the pattern for the linear engine: every text the pattern matches, the gate matches too.
     private static string? Gate(RegexNode root, string pattern, long estimate)
@@ -252,13 +264,14 @@ public static class RegexAnalyzer
 
         try
         {
+            var before = GC.GetAllocatedBytesForCurrentThread();
             var engine = new Regex(linearPattern, BaseOptions | RegexOptions.NonBacktracking);
             if (SpareEngines.Count >= MaxSpareEngines)
             {
                 SpareEngines.Clear();
             }
 
-            SpareEngines[linearPattern] = new WeakReference<Regex>(engine);
+            SpareEngines[linearPattern] = (new WeakReference<Regex>(engine), GC.GetAllocatedBytesForCurrentThread() - before);
             return true;
         }
         catch (NotSupportedException)
@@ -269,10 +282,11 @@ public static class RegexAnalyzer
 
     /// <summary>
     /// The linear engine (<see cref="BaseOptions"/> and <see cref="RegexOptions.NonBacktracking"/>) that analysis
-    /// built for <paramref name="linearPattern"/>, if it is still alive and nobody took it yet; null otherwise.
+    /// built for <paramref name="linearPattern"/>, with what its build allocated, if it is still alive and nobody took
+    /// it yet; null otherwise.
     /// </summary>
-    internal static Regex? TakeSpareEngine(string linearPattern) =>
-        SpareEngines.TryRemove(linearPattern, out var spare) && spare.TryGetTarget(out var engine) ? engine : null;
+    internal static (Regex Engine, long Bytes)? TakeSpareEngine(string linearPattern) =>
+        SpareEngines.TryRemove(linearPattern, out var spare) && spare.Engine.TryGetTarget(out var engine) ? (engine, spare.Bytes) : null;
 
     // A woken regex runs on a unit only if its other mandatory parts' literals are there too: "w[io]n ... your?" wakes
     // on "you" in most paragraphs of most mails, and one vectorised search for "win"/"won" spares most runs. A few

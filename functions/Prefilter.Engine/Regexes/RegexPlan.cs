@@ -41,6 +41,14 @@ public sealed class RegexPlan
     /// <summary>The pattern the linear engine runs: the pattern itself, or its edge rewrite.</summary>
     internal string? LinearPattern { get; init; }
 
+    /// <summary>
+    /// For a <see cref="LinearPattern"/> of bounded width whose backtracking work per start position is at most
+    /// <see cref="RegexAnalyzer.MaxBacktrackingWork"/> steps (<see cref="RegexShapes.BacktrackingWork"/>): that bound.
+    /// Such a pattern is linear on the backtracking engine too, which builds it in microseconds and holds it in about a
+    /// kilobyte where the linear engine's automaton takes hundreds; null when the linear engine must run it.
+    /// </summary>
+    internal long? BacktrackingWork { get; init; }
+
     /// <summary>For edge checks: a backtracking pattern anchored with <c>\G</c>, true at a start that passes the leading lookarounds.</summary>
     internal string? StartCheckPattern { get; init; }
 

@@ -122,6 +122,62 @@ internal static class RegexShapes
         }
     }
 
+    /// <summary>
+    /// A bound on the backtracking engine's work from one start position: the ways the pattern can try to match
+    /// (alternatives add, a sequence multiplies, a counted loop tries each count) times its widest match; null when the
+    /// pattern has an unbounded loop or a construct other than characters, anchors, groups, alternation and counted
+    /// loops. A pattern with a bound costs the backtracking engine at most that many steps per character of input.
+    /// </summary>
+    public static long? BacktrackingWork(RegexNode node) =>
+        MaxWidth(node) is { } width && Attempts(node) is { } attempts ? Saturating(attempts, width + 1) : null;
+
+    private static long? Attempts(RegexNode node)
+    {
+        switch (node.Kind)
+        {
+            case RegexNodeKind.Set:
+            case RegexNodeKind.Anchor:
+            case RegexNodeKind.Empty:
+                return 1;
+            case RegexNodeKind.Group:
+                return Attempts(node.Child);
+            case RegexNodeKind.Concat:
+            case RegexNodeKind.Alternate:
+                long total = node.Kind == RegexNodeKind.Concat ? 1 : 0;
+                foreach (var child in node.Children)
+                {
+                    if (Attempts(child) is not { } attempts)
+                    {
+                        return null;
+                    }
+
+                    total = node.Kind == RegexNodeKind.Concat ? Saturating(total, attempts) : Math.Min(total + attempts, SaturatedWork);
+                }
+
+                return total;
+            case RegexNodeKind.Loop when node.Max != RegexNode.Unbounded && Attempts(node.Child) is { } body:
+                // Counts min..max, each count the body's attempts to that power.
+                long sum = 0, power = 1;
+                for (var count = 0; count <= node.Max && sum < SaturatedWork; count++)
+                {
+                    if (count >= node.Min)
+                    {
+                        sum = Math.Min(sum + power, SaturatedWork);
+                    }
+
+                    power = Saturating(power, body);
+                }
+
+                return sum;
+            default:
+                return null;
+        }
+    }
+
+    private const long SaturatedWork = long.MaxValue / 4;
+
+    private static long Saturating(long a, long b) => a == 0 || b <= SaturatedWork / a ? a * b : SaturatedWork;
+
     /// <summary>All nodes of the tree, parents before children.</summary>
     public static IEnumerable<RegexNode> Descendants(RegexNode node)
     {

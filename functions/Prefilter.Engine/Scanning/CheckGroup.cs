@@ -1,5 +1,4 @@
 using System.Text.RegularExpressions;
-using Prefilter.Engine.Regexes;
 
 namespace Prefilter.Engine.Scanning;
 
@@ -12,29 +11,26 @@ namespace Prefilter.Engine.Scanning;
 /// </summary>
 internal sealed class CheckGroup
 {
-    private const RegexOptions Options = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking | RegexOptions.ExplicitCapture;
-
-    private readonly string _pattern;
-    private readonly RegexOptions _options;
-    private readonly EngineBuildTimer _builds;
-    private Regex? _regex;
+    private readonly LinearEngineSlot _engine;
+    private readonly LinearEngineCache _engines;
     private volatile bool _refused;
 
     /// <param name="checks">The checks, each with a regex whose <see cref="RuleRegex.CanBeGrouped"/> holds.</param>
-    /// <param name="builds">Times the build of the group's engine, which scans leave out of their deadline.</param>
+    /// <param name="engines">Holds the group's engine.</param>
     /// <param name="joined">
     /// Whether the group runs over joined units (multiline; every member's <see cref="RuleRegex.CanRunJoined"/> holds)
     /// rather than over a single unit.
     /// </param>
-    public CheckGroup(IReadOnlyList<ScanCheck> checks, EngineBuildTimer builds, bool joined)
+    public CheckGroup(IReadOnlyList<ScanCheck> checks, LinearEngineCache engines, bool joined)
     {
-        _builds = builds;
+        _engines = engines;
         Checks = [.. checks.Select(check => check.Index)];
         Joined = joined;
-        _options = joined ? Options | RegexOptions.Multiline : Options;
 
         // Each member in its own group: inline options such as (?i) stay scoped to the member that set them.
-        _pattern = string.Join("|", checks.Select(check => $"(?:{check.Regex.FilterPattern})"));
+        _engine = new LinearEngineSlot(
+            string.Join("|", checks.Select(check => $"(?:{check.Regex.FilterPattern})")),
+            joined ? RegexOptions.ExplicitCapture | RegexOptions.Multiline : RegexOptions.ExplicitCapture);
     }
 
     /// <summary>Whether the group runs over joined units; see the constructor.</summary>
@@ -56,7 +52,7 @@ internal sealed class CheckGroup
 
         try
         {
-            foreach (var match in (_regex ??= _builds.Build(() => new Regex(_pattern, _options))).EnumerateMatches(text))
+            foreach (var match in _engines.Get(_engine).EnumerateMatches(text))
             {
                 return match.Index;
             }

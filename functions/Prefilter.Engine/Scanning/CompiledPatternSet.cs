@@ -27,13 +27,15 @@ public sealed partial class CompiledPatternSet
     private readonly RuleHits _ruleHits;
     private readonly int _checkCount;
     private readonly ScanCheck[] _checks;
+    private readonly LinearEngineCache _engines;
 
     // A cap that cut a part no rule reads (a 1 MB full-text cap on a set without full rules) leaves the verdict whole.
     private readonly MessageParts _partsRead;
 
     private CompiledPatternSet(PatternSet set, string digest, RuleClassCounts classes, ScannerOptions options,
-        ScanTarget[] targets, CompiledRule[] rules, RuleHits ruleHits, int checkCount)
+        ScanTarget[] targets, CompiledRule[] rules, RuleHits ruleHits, int checkCount, LinearEngineCache engines)
     {
+        _engines = engines;
         Set = set;
         Digest = digest;
         Classes = classes;
@@ -53,6 +55,9 @@ public sealed partial class CompiledPatternSet
         UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length + target.UnfilteredGroups.Sum(group => group.Checks.Length));
         DistinctRegexes = checkCount;
     }
+
+    /// <summary>What the linear engines built on first use hold now, within <see cref="ScannerOptions.LinearEngineBudgetBytes"/>.</summary>
+    public LinearEngineUse LinearEngines => new(_engines.HeldBytes, _engines.PeakBytes, _engines.Builds, _engines.Evictions);
 
     /// <summary>The set's content digest (lowercase hex SHA-256 of its canonical form).</summary>
     public string Digest { get; }
@@ -107,6 +112,7 @@ public sealed partial class CompiledPatternSet
         var checks = new Dictionary<(ScanTarget, string), ScanCheck>();
         var regexes = new Dictionary<string, RuleRegex>(StringComparer.Ordinal);
         var builds = new EngineBuildTimer(options.TimeProvider);
+        var engines = new LinearEngineCache(options.LinearEngineBudgetBytes, builds);
         var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var rules = new CompiledRule[set.Rules.Count];
         for (var i = 0; i < rules.Length; i++)
@@ -149,8 +155,8 @@ public sealed partial class CompiledPatternSet
                         if (!regexes.TryGetValue(rule.Pattern!, out var regex))
                         {
                             var plan = report.RegexPlans.TryGetValue(rule.Pattern!, out var known) ? known : RegexAnalyzer.Analyze(rule.Pattern!);
-                            regexes.Add(rule.Pattern!, regex = new RuleRegex(plan, builds,
-                                options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars));
+                            regexes.Add(rule.Pattern!, regex = new RuleRegex(plan, engines, builds,
+                                options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars, options.EngineMode));
                         }
 
                         checks.Add((target, rule.Pattern!), check = new ScanCheck(checks.Count, target, regex));
@@ -166,11 +172,11 @@ public sealed partial class CompiledPatternSet
         var ordered = targets.Values.OrderBy(target => target.Kind).ToArray();
         foreach (var target in ordered)
         {
-            target.Seal(builds);
+            target.Seal(engines);
         }
 
         var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);
-        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count) { LoadedFromArtifact = fromArtifact };
+        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count, engines) { LoadedFromArtifact = fromArtifact };
     }
 
     // A set built in code may lack members its digest needs; lint then reports it, without an artifact.

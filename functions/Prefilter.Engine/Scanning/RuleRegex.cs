@@ -6,18 +6,19 @@ namespace Prefilter.Engine.Scanning;
 
 /// <summary>
 /// The engines for one distinct pattern of a compiled set, built on first use (building the linear engine's
-/// automaton costs milliseconds per pattern, so a cold instance pays only for the rules its first mails wake).
+/// automaton costs milliseconds per pattern, so a cold instance pays only for the rules its first mails wake); the
+/// linear ones are held by the set's <see cref="LinearEngineCache"/>, within its budget.
 /// Thread-safe: a race builds an engine twice and keeps one.
 /// </summary>
 /// <param name="plan">How the pattern runs.</param>
+/// <param name="engines">Holds the linear engines.</param>
 /// <param name="builds">Times each engine's build, which scans leave out of their deadline.</param>
 /// <param name="backtrackingTimeout">The match timeout of the backtracking engine.</param>
 /// <param name="pieceChars">The longest input the backtracking engine reads in one piece.</param>
 /// <param name="overlapChars">How much consecutive pieces overlap.</param>
-internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpan backtrackingTimeout, int pieceChars, int overlapChars)
+/// <param name="mode">Which engine runs a linear pattern that is linear on both.</param>
+internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, EngineBuildTimer builds, TimeSpan backtrackingTimeout, int pieceChars, int overlapChars, ScanEngineMode mode)
 {
-    private const RegexOptions Linear = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking;
-
     // The backtracking engine runs compiled to IL: a few milliseconds per pattern on first use, for scans about 9%
     // faster with the SpamAssassin set (measured in one process, interpreted against compiled).
     private const RegexOptions Backtracking = RegexAnalyzer.BaseOptions | RegexOptions.Compiled;
@@ -28,9 +29,15 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
     // Free-spacing mode lets a '#' comment run to the end of the pattern, past whatever follows it in an alternation.
     private static readonly Regex FreeSpacing = new(@"\(\?[imnsx-]*x[imnsx-]*[:)]", RegexOptions.CultureInvariant);
 
-    private Regex? _linear;
-    private Regex? _joined;
-    private Regex? _gate;
+    // Interpreted: a bounded pattern is built in microseconds, where compiling it to IL would cost a cold instance
+    // milliseconds per pattern. No timeout: its work per character is bounded (RegexPlan.BacktrackingWork).
+    private const RegexOptions Bounded = RegexAnalyzer.BaseOptions;
+
+    private readonly LinearEngineSlot? _linear = plan.LinearPattern is { } linear ? new(linear) : null;
+    private readonly LinearEngineSlot? _joined = FilterOf(plan) is { } filter ? new(filter, RegexOptions.Multiline) : null;
+    private readonly LinearEngineSlot? _gate = plan.GatePattern is { } gate ? new(gate) : null;
+    private Regex? _bounded;
+    private Regex? _boundedJoined;
     private Regex? _startCheck;
     private Regex? _backtracking;
     private volatile bool _linearRefused;
@@ -66,7 +73,9 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
     /// </summary>
     public (int Index, int Length) NextJoinedMatch(ReadOnlySpan<char> joined, int from)
     {
-        var regex = _joined ??= builds.Build(() => new Regex(FilterPattern!, Linear | RegexOptions.Multiline));
+        var regex = RunsBounded
+            ? _boundedJoined ??= builds.Build(() => new Regex(FilterPattern!, Bounded | RegexOptions.Multiline))
+            : engines.Get(_joined!);
         foreach (var match in regex.EnumerateMatches(joined, from))
         {
             return (match.Index, match.Length);
@@ -99,6 +108,9 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
 
     private static string? FilterOf(RegexPlan plan) => plan.GatePattern ?? plan.LinearPattern;
 
+    // The filter pattern is the linear pattern whenever the plan has a bound: gates belong to backtracking plans.
+    private bool RunsBounded => mode == ScanEngineMode.Hybrid && Plan.BacktrackingWork is not null;
+
     /// <summary>Whether the pattern matches somewhere in <paramref name="input"/>.</summary>
     /// <exception cref="RegexMatchTimeoutException">A backtracking run exceeded its timeout.</exception>
     /// <exception cref="InvalidOperationException">The pattern could not be built for a safe engine.</exception>
@@ -106,7 +118,7 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
     {
         if (Plan.Class is RuleExecutionClass.Linear or RuleExecutionClass.LinearWithEdgeCheck && !_linearRefused)
         {
-            var linear = _linear ?? BuildLinear();
+            var linear = LinearEngine();
             if (linear is not null)
             {
                 return Plan.StartCheckPattern is null ? linear.IsMatch(input) : MatchWithStartCheck(linear, input);
@@ -118,11 +130,16 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
             : MatchBacktracking(input);
     }
 
-    private Regex? BuildLinear()
+    private Regex? LinearEngine()
     {
+        if (RunsBounded)
+        {
+            return _bounded ??= builds.Build(() => new Regex(Plan.LinearPattern!, Bounded));
+        }
+
         try
         {
-            return _linear = LinearEngineFor(Plan.LinearPattern!);
+            return engines.Get(_linear!);
         }
         catch (NotSupportedException)
         {
@@ -165,10 +182,6 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
         return false;
     }
 
-    // The engine analysis built to ask the linear engine about a large pattern, when it is still there; else a new one.
-    private Regex LinearEngineFor(string pattern) =>
-        RegexAnalyzer.TakeSpareEngine(pattern) ?? builds.Build(() => new Regex(pattern, Linear));
-
     // A compiled regex is turned into machine code on its first match: one match of the empty string finishes the
     // build, so that cost too stays out of the scan's deadline.
     private Regex BuildBacktracking(string pattern) => builds.Build(() =>
@@ -180,7 +193,7 @@ internal sealed class RuleRegex(RegexPlan plan, EngineBuildTimer builds, TimeSpa
 
     private bool MatchBacktracking(ReadOnlySpan<char> input)
     {
-        if (Plan.GatePattern is not null && !(_gate ??= LinearEngineFor(Plan.GatePattern)).IsMatch(input))
+        if (_gate is not null && !engines.Get(_gate).IsMatch(input))
         {
             return false;
         }

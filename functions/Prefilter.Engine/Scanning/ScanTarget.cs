@@ -86,13 +86,13 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
 
     // A unit with a marker character wakes dozens of look-alike rules, and almost never does one match; one run of
     // their alternation spares the others. Measured on the public corpus: 375,000 runs of which 22 matched.
-    private static IEnumerable<MarkerWake> GroupMarkerWakes(List<ScanCheck> checks, EngineBuildTimer builds)
+    private static IEnumerable<MarkerWake> GroupMarkerWakes(List<ScanCheck> checks, LinearEngineCache engines)
     {
         foreach (var sameMarkers in checks.GroupBy(check => check.Regex.Plan.MarkerWakes))
         {
             foreach (var members in sameMarkers.Where(check => check.Regex.CanBeGrouped).Chunk(GroupSize))
             {
-                var group = new CheckGroup(members, builds, joined: false);
+                var group = new CheckGroup(members, engines, joined: false);
                 yield return new MarkerWake(sameMarkers.Key, group.Checks, group);
             }
 
@@ -110,8 +110,8 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
     public string Describe() => HeaderName is null ? Kind.ToString() : $"{Kind} {HeaderName}";
 
     /// <summary>Builds the literal indexes and the groups once all checks are added.</summary>
-    /// <param name="builds">Times the groups' engines when they are built on first use.</param>
-    public void Seal(EngineBuildTimer builds)
+    /// <param name="engines">Holds the groups' engines when they are built on first use.</param>
+    public void Seal(LinearEngineCache engines)
     {
         var plain = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         var folded = new Dictionary<string, List<int>>(StringComparer.Ordinal);
@@ -153,8 +153,8 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
         }
 
         Unfiltered = [.. unfiltered];
-        UnfilteredGroups = [.. groupable.Chunk(GroupSize).Select(members => new CheckGroup(members, builds, ComesJoined))];
-        MarkerWakes = [.. GroupMarkerWakes(markerWakes, builds)];
+        UnfilteredGroups = [.. groupable.Chunk(GroupSize).Select(members => new CheckGroup(members, engines, ComesJoined))];
+        MarkerWakes = [.. GroupMarkerWakes(markerWakes, engines)];
         Plain = plain.Count > 0 ? new LiteralIndex(plain, ignoreCase: true) : null;
         Folded = folded.Count > 0 ? new LiteralIndex(folded, ignoreCase: false) : null;
     }

@@ -59,6 +59,21 @@ public sealed record ScannerOptions
     /// <summary>Overlap of consecutive backtracking pieces. Default 1,024.</summary>
     public int BacktrackingOverlapChars { get; init; } = 1024;
 
+    /// <summary>
+    /// Which engine runs patterns that are linear on both engines. Default <see cref="ScanEngineMode.Hybrid"/>: the linear
+    /// engine's automaton takes 30–700 KB per pattern, the backtracking interpreter about one.
+    /// </summary>
+    public ScanEngineMode EngineMode { get; init; } = ScanEngineMode.Hybrid;
+
+    /// <summary>
+    /// The most memory a compiled set's linear engines may hold, as estimated by what their builds allocated; beyond
+    /// it, the engines least recently used are dropped and rebuilt when next needed (<see cref="CompiledPatternSet.LinearEngines"/>
+    /// counts the evictions). Default 2 GiB, above what the imported SpamAssassin set's engines take on the whole public
+    /// corpus (about 1.8 GB by this estimate): its look-alike automata take 6–90 MB each, and a budget that evicts them
+    /// rebuilds them for most mails.
+    /// </summary>
+    public long LinearEngineBudgetBytes { get; init; } = 2048L * 1024 * 1024;
+
     /// <summary>Clock for the deadline, elapsed time and cost samples. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
@@ -90,6 +105,16 @@ public sealed record ScannerOptions
         if (BacktrackingOverlapChars < 0 || BacktrackingInputChars <= BacktrackingOverlapChars)
         {
             throw new ArgumentOutOfRangeException(nameof(BacktrackingInputChars), BacktrackingInputChars, "Backtracking pieces must be longer than their overlap.");
+        }
+
+        if (LinearEngineBudgetBytes <= 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(LinearEngineBudgetBytes), LinearEngineBudgetBytes, "The linear engines need a positive budget.");
+        }
+
+        if (!Enum.IsDefined(EngineMode))
+        {
+            throw new ArgumentOutOfRangeException(nameof(EngineMode), EngineMode, "Not an engine mode.");
         }
 
         ArgumentNullException.ThrowIfNull(Limits);

@@ -27,6 +27,14 @@ public sealed class ScanOptions
     public TimeSpan Deadline { get; set; } = TimeSpan.FromSeconds(2);
 
     /// <summary>
+    /// The most memory a set's linear engines may hold before the least recently used are dropped and rebuilt when
+    /// next needed (<see cref="ScannerOptions.LinearEngineBudgetBytes"/>). Default 2 GiB; lower it on small instances
+    /// for sets that fit, at the cost of rebuilds.
+    /// </summary>
+    [Range(1L << 20, long.MaxValue)]
+    public long LinearEngineBudgetBytes { get; set; } = ScannerOptions.Default.LinearEngineBudgetBytes;
+
+    /// <summary>
     /// The engine options production scans with. The release gate and benchmarks build theirs here too, from the
     /// same configuration, so what they measure is what scans.
     /// </summary>
@@ -35,6 +43,7 @@ public sealed class ScanOptions
     public ScannerOptions ToScannerOptions(TimeProvider timeProvider) => new()
     {
         Deadline = Deadline,
+        LinearEngineBudgetBytes = LinearEngineBudgetBytes,
         TimeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider)),
     };
 }

@@ -20,6 +20,27 @@ public class RegexAnalyzerTests
     }
 
     [Theory]
+    [InlineData(@"(?i)\bviagra\b", 7)]
+    [InlineData(@"(?:claim|concerning) (?:the|this) money", 4 * 22)]
+    [InlineData(@"^Subject: .{0,40}free", 41 * 54)]
+    [InlineData(@"(?<!\w)foo(?!\w)", 2 * 2 * 6)] // rewritten with an alternation at each edge
+    public void Bounded_linear_patterns_carry_the_backtracking_work_per_start(string pattern, long work)
+    {
+        Assert.Equal(work, RegexAnalyzer.Analyze(pattern).BacktrackingWork);
+    }
+
+    [Theory]
+    [InlineData(@"(a+)+$")]
+    [InlineData(@"\w+@\w+")]
+    [InlineData(@"free.*money")]
+    [InlineData(@"(?:[a-z]{1,10} ){0,4}x")]
+    [InlineData(@"(\w)\1{3}")]
+    public void Unbounded_costly_or_backtracking_patterns_stay_off_the_bounded_path(string pattern)
+    {
+        Assert.Null(RegexAnalyzer.Analyze(pattern).BacktrackingWork);
+    }
+
+    [Theory]
     [InlineData(@"(?<!\w)foo(?!\w)")]
     [InlineData(@"(?<=\s)buy now")]
     [InlineData(@"cheap(?=\s+pills)")]
@@ -141,8 +162,17 @@ public class RegexAnalyzerTests
     [InlineData(@"^a(?=b)\w+(\w)\1$")]
     public void Every_class_matches_exactly_what_the_backtracking_engine_matches(string pattern)
     {
-        var regex = new RuleRegex(RegexAnalyzer.Analyze(pattern), new EngineBuildTimer(TimeProvider.System), TimeSpan.FromSeconds(5), 64, 16);
         var reference = new Regex(pattern, RegexOptions.CultureInvariant);
+        foreach (var mode in Enum.GetValues<ScanEngineMode>())
+        {
+            var builds = new EngineBuildTimer(TimeProvider.System);
+            var regex = new RuleRegex(RegexAnalyzer.Analyze(pattern), new LinearEngineCache(long.MaxValue, builds), builds, TimeSpan.FromSeconds(5), 64, 16, mode);
+            MatchesLikeReference(regex, reference, mode);
+        }
+    }
+
+    private static void MatchesLikeReference(RuleRegex regex, Regex reference, ScanEngineMode mode)
+    {
         var inputs = new[]
         {
             "", "foo", "xfoo", "foox", "a foo.", "buy now", " buy now", "cheap pills", "cheap  pills!", "cheap",
@@ -153,7 +183,7 @@ public class RegexAnalyzerTests
 
         foreach (var input in inputs)
         {
-            Assert.True(reference.IsMatch(input) == regex.IsMatch(input), $"'{pattern}' on '{input}': expected {reference.IsMatch(input)}");
+            Assert.True(reference.IsMatch(input) == regex.IsMatch(input), $"'{reference}' in {mode} on '{input}': expected {reference.IsMatch(input)}");
         }
     }
 

@@ -1,0 +1,126 @@
+using System.Text.RegularExpressions;
+using Prefilter.Engine.Regexes;
+
+namespace Prefilter.Engine.Scanning;
+
+/// <summary>
+/// The linear engines (<see cref="RegexOptions.NonBacktracking"/>) a compiled set builds on first use, held within a
+/// memory budget: each automaton takes from 30 KB to tens of MB, and a set of a thousand patterns would otherwise keep
+/// every one its mails ever woke. When a build takes the total over the budget, engines not used since the last sweep
+/// are dropped (the clock algorithm, an approximation of least recently used) and rebuilt when next needed; hits are
+/// the same, only the rebuild costs time, which scans leave out of their deadline like any build.
+/// Thread-safe: lookups take no lock; builds and evictions take one.
+/// </summary>
+/// <param name="budgetBytes">The most the held engines may take, as estimated by <see cref="LinearEngineSlot.Bytes"/>.</param>
+/// <param name="builds">Times each build, which scans leave out of their deadline.</param>
+internal sealed class LinearEngineCache(long budgetBytes, EngineBuildTimer builds)
+{
+    private readonly List<LinearEngineSlot> _held = [];
+    private readonly Lock _lock = new();
+    private int _hand;
+
+    /// <summary>What the held engines take, estimated.</summary>
+    public long HeldBytes { get; private set; }
+
+    /// <summary>The most the held engines took at once, estimated.</summary>
+    public long PeakBytes { get; private set; }
+
+    /// <summary>Engines dropped to stay within the budget.</summary>
+    public long Evictions { get; private set; }
+
+    /// <summary>Engines built, rebuilds after an eviction included.</summary>
+    public long Builds { get; private set; }
+
+    /// <summary>The slot's engine, built if it has none.</summary>
+    /// <exception cref="NotSupportedException">The linear engine refuses the pattern.</exception>
+    public Regex Get(LinearEngineSlot slot)
+    {
+        if (slot.Engine is { } engine)
+        {
+            slot.Used = true;
+            return engine;
+        }
+
+        // An engine the analyzer built is taken as it is: no build, so no build time.
+        var (built, bytes) = slot.Options == LinearEngineSlot.Plain && RegexAnalyzer.TakeSpareEngine(slot.Pattern) is { } spare
+            ? spare
+            : builds.Build(() => Build(slot));
+        lock (_lock)
+        {
+            if (slot.Engine is { } raced)
+            {
+                return raced;
+            }
+
+            slot.Engine = built;
+            slot.Bytes = bytes;
+            slot.Used = true;
+            _held.Add(slot);
+            HeldBytes += bytes;
+            PeakBytes = Math.Max(PeakBytes, HeldBytes);
+            Builds++;
+            EvictBeyondBudget(slot);
+            return built;
+        }
+    }
+
+    // The size of an automaton is not observable; what its build allocated bounds what it retains then (it grows
+    // later, as matching adds states, which the bench's heap figure shows).
+    private static (Regex Engine, long Bytes) Build(LinearEngineSlot slot)
+    {
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var engine = new Regex(slot.Pattern, slot.Options);
+        return (engine, GC.GetAllocatedBytesForCurrentThread() - before);
+    }
+
+    private void EvictBeyondBudget(LinearEngineSlot keep)
+    {
+        // Two turns of the clock clear every use bit, so the loop ends even when every engine was used.
+        for (var steps = 0; HeldBytes > budgetBytes && _held.Count > 1 && steps < 2 * _held.Count + 2; steps++)
+        {
+            _hand %= _held.Count;
+            var slot = _held[_hand];
+            if (slot == keep || slot.Used)
+            {
+                slot.Used = slot == keep;
+                _hand++;
+                continue;
+            }
+
+            slot.Engine = null;
+            HeldBytes -= slot.Bytes;
+            Evictions++;
+            _held[_hand] = _held[^1];
+            _held.RemoveAt(_held.Count - 1);
+        }
+    }
+}
+
+/// <summary>A linear engine a <see cref="LinearEngineCache"/> may hold: the pattern and options to (re)build it, and the engine while held.</summary>
+/// <param name="pattern">The pattern, in .NET syntax.</param>
+/// <param name="options">Options besides <see cref="RegexOptions.NonBacktracking"/> and the analyzer's base options.</param>
+internal sealed class LinearEngineSlot(string pattern, RegexOptions options = RegexOptions.None)
+{
+    /// <summary>The options of an engine the analyzer may have built already.</summary>
+    public const RegexOptions Plain = RegexAnalyzer.BaseOptions | RegexOptions.NonBacktracking;
+
+    public string Pattern { get; } = pattern;
+
+    public RegexOptions Options { get; } = Plain | options;
+
+    /// <summary>The engine, while the cache holds it.</summary>
+    public volatile Regex? Engine;
+
+    /// <summary>Set on each use, cleared by the cache's sweep.</summary>
+    public volatile bool Used;
+
+    /// <summary>What building the engine allocated: an estimate of what it holds.</summary>
+    public long Bytes;
+}
+
+/// <summary>What a compiled set's linear engines hold and have cost; sizes are estimates (what each build allocated).</summary>
+/// <param name="HeldBytes">What the engines held now take.</param>
+/// <param name="PeakBytes">The most they took at once.</param>
+/// <param name="Builds">Engines built, rebuilds after an eviction included.</param>
+/// <param name="Evictions">Engines dropped to stay within the budget.</param>
+public sealed record LinearEngineUse(long HeldBytes, long PeakBytes, long Builds, long Evictions);
