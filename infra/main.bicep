@@ -153,8 +153,8 @@ param eventTimeToLiveInMinutes int = 1440
 @maxValue(730)
 param logRetentionDays int = 30
 
-@description('Optional object id of the operator (user or group) who uploads pattern sets and config/domains.json; gets Storage Blob Data Contributor on patterns/ and config/.')
-param operatorPrincipalId string = ''
+@description('Object id of the operator (user or group) who uploads pattern sets and config/domains.json; gets Storage Blob Data Contributor on patterns/ and config/. Default: whoever deploys; empty for none.')
+param operatorPrincipalId string = deployer().objectId
 
 @description('Kind of principal operatorPrincipalId is.')
 @allowed([
@@ -417,3 +417,9 @@ output KEY_VAULT_NAME string = keyVault.outputs.name
 output EVENT_GRID_SYSTEM_TOPIC_NAME string = eventGrid.outputs.name
 output APPLICATIONINSIGHTS_NAME string = monitoring.outputs.applicationInsightsName
 output EVENT_SUBSCRIPTIONS_DEPLOYED bool = deployEventSubscriptions
+
+// What infra/scripts/postdeploy.sh passes to the subscriptions module, so both ways of creating them agree.
+output EVENT_MAX_DELIVERY_ATTEMPTS int = eventMaxDeliveryAttempts
+output EVENT_TIME_TO_LIVE_IN_MINUTES int = eventTimeToLiveInMinutes
+output SCAN_FUNCTION_NAME string = scanFunctionName
+output PATTERN_UPLOAD_FUNCTION_NAME string = patternUploadFunctionName

@@ -14,6 +14,9 @@ param location string
 @description('Tags for the plan and the app.')
 param tags object
 
+@description('Name of the function app\'s service in azure.yaml.')
+param azdServiceName string = 'prefilter'
+
 @description('Storage account for the Functions host (AzureWebJobsStorage) and the code packages.')
 param hostStorageAccountName string
 
@@ -78,7 +81,8 @@ resource plan 'Microsoft.Web/serverfarms@2025-03-01' = {
 resource app 'Microsoft.Web/sites@2025-03-01' = {
   name: name
   location: location
-  tags: tags
+  // azd deploys the service of azure.yaml to the resource with its name in this tag.
+  tags: union(tags, { 'azd-service-name': azdServiceName })
   kind: 'functionapp,linux'
   identity: {
     type: 'SystemAssigned'

@@ -12,34 +12,50 @@
 # Names and event settings come from the outputs and parameters of the main deployment.
 #
 # Usage: infra/scripts/postdeploy.sh -g <resource group> [-n <main deployment name>] [-t <seconds to wait>]
+#        infra/scripts/postdeploy.sh -e [-t <seconds to wait>]
+# With -e (azd's postdeploy hook, see azure.yaml) the resource group and the main deployment's outputs come from the
+# environment azd fills from them (AZURE_RESOURCE_GROUP, AZURE_FUNCTION_APP_NAME, ...), whatever azd named the
+# deployment.
 set -euo pipefail
 
 resource_group=""
 deployment="main"
 wait_seconds=600
+from_azd=0
 
 usage() {
   echo "usage: $0 -g <resource group> [-n <main deployment name, default main>] [-t <seconds to wait for the key, default 600>]" >&2
+  echo "       $0 -e [-t <seconds>]   (as azd's postdeploy hook: names from the azd environment)" >&2
   exit 2
 }
 
-while getopts "g:n:t:h" option; do
+while getopts "g:n:t:eh" option; do
   case "$option" in
+    e) from_azd=1 ;;
     g) resource_group="$OPTARG" ;;
     n) deployment="$OPTARG" ;;
     t) wait_seconds="$OPTARG" ;;
     *) usage ;;
   esac
 done
+if [ "$from_azd" = 1 ]; then
+  resource_group="${AZURE_RESOURCE_GROUP:-}"
+  deployment="${AZURE_ENV_NAME:-azd}"
+  [ -n "$resource_group" ] || { echo "error: -e needs AZURE_RESOURCE_GROUP from the azd environment (run as azd's hook, or azd env get-values)" >&2; exit 1; }
+fi
 [ -n "$resource_group" ] || usage
 command -v az >/dev/null || { echo "error: the Azure CLI (az) is required" >&2; exit 1; }
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 template="$repo_root/infra/modules/eventsubscriptions.bicep"
 
-# One value from the main deployment; empty when absent.
+# One output of the main deployment (from the azd environment under -e); empty when absent.
 deployment_value() {
-  az deployment group show -g "$resource_group" -n "$deployment" --query "properties.$1.value" -o tsv 2>/dev/null || true
+  if [ "$from_azd" = 1 ]; then
+    printenv "${1#outputs.}" || true
+  else
+    az deployment group show -g "$resource_group" -n "$deployment" --query "properties.$1.value" -o tsv 2>/dev/null || true
+  fi
 }
 
 app="$(deployment_value outputs.AZURE_FUNCTION_APP_NAME)"
@@ -53,9 +69,9 @@ fi
 
 # Event settings as the main deployment had them, so both ways of creating the subscriptions agree.
 parameters=(systemTopicName="$topic" functionAppName="$app" deadLetterStorageAccountName="$storage")
-for pair in eventMaxDeliveryAttempts:maxDeliveryAttempts eventTimeToLiveInMinutes:eventTimeToLiveInMinutes \
-            scanFunctionName:scanFunctionName patternUploadFunctionName:patternUploadFunctionName; do
-  value="$(deployment_value "parameters.${pair%%:*}")"
+for pair in EVENT_MAX_DELIVERY_ATTEMPTS:maxDeliveryAttempts EVENT_TIME_TO_LIVE_IN_MINUTES:eventTimeToLiveInMinutes \
+            SCAN_FUNCTION_NAME:scanFunctionName PATTERN_UPLOAD_FUNCTION_NAME:patternUploadFunctionName; do
+  value="$(deployment_value "outputs.${pair%%:*}")"
   if [ -n "$value" ]; then
     parameters+=("${pair##*:}=$value")
   fi

@@ -71,6 +71,37 @@ public sealed partial class PostDeployScriptTests(CompiledDeployment compiled)
     }
 
     [Fact]
+    public async Task As_the_azd_hook_takes_names_and_settings_from_the_azd_environment()
+    {
+        using var azure = new FakeAzureCli(blobsExtensionKey: Key);
+
+        // azd puts each output of the main deployment into its environment under the output's name.
+        var environment = new Dictionary<string, string>
+        {
+            ["AZURE_ENV_NAME"] = "prefilter-prod",
+            ["AZURE_RESOURCE_GROUP"] = "rg-azd",
+            ["AZURE_FUNCTION_APP_NAME"] = "func-azd",
+            ["EVENT_GRID_SYSTEM_TOPIC_NAME"] = "evgt-azd",
+            ["AZURE_STORAGE_ACCOUNT_NAME"] = "stdataazd",
+            ["EVENT_MAX_DELIVERY_ATTEMPTS"] = "7",
+            ["SCAN_FUNCTION_NAME"] = "ScanMail",
+        };
+        Assert.All(environment.Keys.Where(name => name is not "AZURE_ENV_NAME"), name =>
+            Assert.True(compiled.Main.Template.GetProperty("outputs").TryGetProperty(name, out _), $"main.bicep has no output {name}"));
+
+        var run = await RunScriptAsync(azure, environment, "-e");
+
+        Assert.True(run.ExitCode == 0, run.Output);
+        Assert.DoesNotContain(azure.Calls(), call => call.StartsWith("deployment group show", StringComparison.Ordinal));
+        var create = Assert.Single(azure.Calls(), call => call.StartsWith("deployment group create", StringComparison.Ordinal));
+        Assert.Contains("-g rg-azd -n prefilter-prod-eventsubscriptions", create, StringComparison.Ordinal);
+        var passed = ParameterPairs().Matches(create).ToDictionary(match => match.Groups["name"].Value, match => match.Groups["value"].Value);
+        Assert.Equal("func-azd", passed["functionAppName"]);
+        Assert.Equal("evgt-azd", passed["systemTopicName"]);
+        Assert.Equal("7", passed["maxDeliveryAttempts"]);
+    }
+
+    [Fact]
     public async Task Refuses_to_run_without_a_resource_group()
     {
         using var azure = new FakeAzureCli(blobsExtensionKey: Key);
@@ -82,7 +113,10 @@ public sealed partial class PostDeployScriptTests(CompiledDeployment compiled)
         Assert.Empty(azure.Calls());
     }
 
-    private static async Task<(int ExitCode, string Output)> RunScriptAsync(FakeAzureCli azure, params string[] arguments)
+    private static Task<(int ExitCode, string Output)> RunScriptAsync(FakeAzureCli azure, params string[] arguments) =>
+        RunScriptAsync(azure, new Dictionary<string, string>(), arguments);
+
+    private static async Task<(int ExitCode, string Output)> RunScriptAsync(FakeAzureCli azure, IReadOnlyDictionary<string, string> environment, params string[] arguments)
     {
         var start = new ProcessStartInfo("bash") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
         start.ArgumentList.Add(Script);
@@ -92,6 +126,11 @@ public sealed partial class PostDeployScriptTests(CompiledDeployment compiled)
         }
 
         start.Environment["PATH"] = $"{azure.Directory}:{Environment.GetEnvironmentVariable("PATH")}";
+        foreach (var (name, value) in environment)
+        {
+            start.Environment[name] = value;
+        }
+
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -120,8 +159,8 @@ public sealed partial class PostDeployScriptTests(CompiledDeployment compiled)
                   *properties.outputs.AZURE_FUNCTION_APP_NAME.value*) echo func-test ;;
                   *properties.outputs.EVENT_GRID_SYSTEM_TOPIC_NAME.value*) echo evgt-test ;;
                   *properties.outputs.AZURE_STORAGE_ACCOUNT_NAME.value*) echo stdatatest ;;
-                  *properties.parameters.eventMaxDeliveryAttempts.value*) echo 12 ;;
-                  *properties.parameters.scanFunctionName.value*) echo ScanMail ;;
+                  *properties.outputs.EVENT_MAX_DELIVERY_ATTEMPTS.value*) echo 12 ;;
+                  *properties.outputs.SCAN_FUNCTION_NAME.value*) echo ScanMail ;;
                   "deployment group show"*) ;;
                   "functionapp keys list"*) echo "{{blobsExtensionKey}}" ;;
                   "functionapp show"*) echo 127.0.0.1:9 ;;
