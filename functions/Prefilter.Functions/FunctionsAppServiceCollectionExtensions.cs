@@ -4,9 +4,11 @@ using Microsoft.Azure.Functions.Worker.OpenTelemetry;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Metrics;
 using Prefilter.Pipeline;
 using Prefilter.Pipeline.Api;
 using Prefilter.Pipeline.Delivery;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Functions;
 
@@ -39,6 +41,7 @@ public static class FunctionsAppServiceCollectionExtensions
             // with the app's managed identity instead of using the key in the connection string.
             services.AddOpenTelemetry()
                 .UseFunctionsWorkerDefaults()
+                .WithMetrics(metrics => metrics.AddMeter(PipelineMetrics.MeterName))
                 .UseAzureMonitorExporter(options =>
                 {
                     options.ConnectionString = configuration[ApplicationInsightsSetting];

@@ -6,6 +6,7 @@ using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Storage;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Delivery;
 
@@ -90,6 +91,13 @@ public sealed class DeliveryHandler
         ArgumentNullException.ThrowIfNull(message);
         ArgumentNullException.ThrowIfNull(settlement);
 
+        var result = await HandleOrRetryAsync(message, settlement, cancellationToken).ConfigureAwait(false);
+        PipelineMetrics.Handled(result);
+        return result;
+    }
+
+    private async Task<DeliveryResult> HandleOrRetryAsync(ServiceBusReceivedMessage message, IDeliverySettlement settlement, CancellationToken cancellationToken)
+    {
         try
         {
             return await DeliverAsync(message, settlement, cancellationToken).ConfigureAwait(false);

@@ -4,6 +4,7 @@ using Microsoft.Extensions.Options;
 using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Stats;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Patterns;
 
@@ -230,7 +231,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
 
         var started = timeProvider.GetTimestamp();
         var compiled = cache.GetOrCompile(set, artifact);
-        PatternSetMetrics.Compiled(compiled.LoadedFromArtifact);
+        PipelineMetrics.Compiled(compiled.LoadedFromArtifact);
         if (!compiled.LoadedFromArtifact)
         {
             LogCompiledWithoutArtifact(logger, reference.Version, reference.Digest, CompiledSetArtifact.CurrentEngine, timeProvider.GetElapsedTime(started).TotalMilliseconds);

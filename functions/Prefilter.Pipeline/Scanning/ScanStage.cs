@@ -8,6 +8,7 @@ using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Scanning;
 
@@ -157,6 +158,7 @@ public sealed partial class ScanStage
 
         var result = choice.Set.Compiled.Scan(mail.Content.ToMemory(), cancellationToken);
         stats?.Record(result, choice.Role);
+        PipelineMetrics.Scanned(result, choice.Set.Reference.Version, choice.Role);
         await SampleForGateAsync(mail, cancellationToken).ConfigureAwait(false);
         return new ScanVerdict
         {

@@ -6,7 +6,9 @@ using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Storage;
+using Prefilter.Pipeline.Telemetry;
 using Prefilter.Pipeline.Tests.Fixtures;
+using Prefilter.Pipeline.Tests.Telemetry;
 
 namespace Prefilter.Pipeline.Tests.Delivery;
 
@@ -18,6 +20,9 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
     {
         await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
         var sink = await scenario.ServeAsync("alpha.example");
+
+        // Before the processor starts, so its receive loop runs in this test's flow and the recorder sees it.
+        using var metrics = new MetricRecorder();
         await scenario.StartAsync();
 
         var claim = await scenario.SubmitAsync(
@@ -38,6 +43,7 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
         Assert.Equal(MailOutcome.Delivered, info.Outcome);
         await scenario.WaitUntilQueueIsSettledAsync();
         Assert.Equal(0, scenario.Counts.DeadLettered);
+        Assert.Equal(["delivered"], metrics.Of(PipelineMetrics.DeliveriesName).Select(delivery => delivery.Tags["prefilter.delivery.result"]));
     }
 
     [Fact]

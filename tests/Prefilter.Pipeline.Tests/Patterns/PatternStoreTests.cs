@@ -3,7 +3,9 @@ using Microsoft.Extensions.Logging;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Patterns;
+using Prefilter.Pipeline.Telemetry;
 using Prefilter.Pipeline.Tests.Fixtures;
+using Prefilter.Pipeline.Tests.Telemetry;
 
 namespace Prefilter.Pipeline.Tests.Patterns;
 
@@ -137,7 +139,7 @@ public sealed class ActivePatternSetProviderTests(AzuriteFixture azurite, DevBro
     public async Task A_set_with_its_compiled_artifact_is_served_without_analysing_it_here()
     {
         await using var bed = await PipelineTestBed.CreateAsync(azurite, broker);
-        using var compiles = new CompileCounter();
+        using var metrics = new MetricRecorder();
         var set = TestData.Set("v1");
         var v1 = await bed.ActivateAsync(set);
         await bed.Patterns.StoreArtifactAsync(CompiledSetArtifact.Create(set));
@@ -146,7 +148,7 @@ public sealed class ActivePatternSetProviderTests(AzuriteFixture azurite, DevBro
 
         Assert.Equal(v1, active!.Reference);
         Assert.True(active.Compiled.LoadedFromArtifact);
-        Assert.Equal(["artifact"], compiles.Sources);
+        Assert.Equal(["artifact"], metrics.Of(PipelineMetrics.CompilesName).Select(compile => compile.Tags["source"]));
         Assert.DoesNotContain(bed.Logs.Entries, entry => entry.Message.Contains("compiled-set artifact", StringComparison.Ordinal));
     }
 
@@ -154,13 +156,13 @@ public sealed class ActivePatternSetProviderTests(AzuriteFixture azurite, DevBro
     public async Task A_set_without_an_artifact_is_analysed_here_said_so_and_its_artifact_stored_for_the_next_instance()
     {
         await using var bed = await PipelineTestBed.CreateAsync(azurite, broker);
-        using var compiles = new CompileCounter();
+        using var metrics = new MetricRecorder();
         var v1 = await bed.ActivateAsync(TestData.Set("v1"));
 
         var active = await bed.Services.GetRequiredService<ActivePatternSetProvider>().GetActiveAsync();
 
         Assert.False(active!.Compiled.LoadedFromArtifact);
-        Assert.Equal(["analysis"], compiles.Sources);
+        Assert.Equal(["analysis"], metrics.Of(PipelineMetrics.CompilesName).Select(compile => compile.Tags["source"]));
         Assert.Contains(bed.Logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Message.Contains("had no compiled-set artifact", StringComparison.Ordinal));
         var stored = await bed.Patterns.ReadArtifactAsync(v1.Digest);
         Assert.NotNull(stored);
@@ -174,60 +176,5 @@ public sealed class ActivePatternSetProviderTests(AzuriteFixture azurite, DevBro
 
         Assert.Null(await bed.Services.GetRequiredService<ActivePatternSetProvider>().GetActiveAsync());
         Assert.Contains(bed.Logs.Entries, entry => entry.Level == LogLevel.Warning && entry.Message.Contains("no pattern set is active", StringComparison.Ordinal));
-    }
-}
-
-/// <summary>Listens to the compile counter of <see cref="PatternSetMetrics"/>, on this thread's async flow only.</summary>
-internal sealed class CompileCounter : IDisposable
-{
-    private static readonly AsyncLocal<CompileCounter?> Current = new();
-    private readonly System.Diagnostics.Metrics.MeterListener listener = new();
-    private readonly List<string> sources = [];
-
-    public CompileCounter()
-    {
-        Current.Value = this;
-        listener.InstrumentPublished = (instrument, l) =>
-        {
-            if (instrument.Meter.Name == PatternSetMetrics.MeterName && instrument.Name == PatternSetMetrics.CompilesName)
-            {
-                l.EnableMeasurementEvents(instrument);
-            }
-        };
-        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
-        {
-            // Other tests compile sets in parallel; only this test's flow counts.
-            if (Current.Value is { } counter)
-            {
-                foreach (var tag in tags)
-                {
-                    if (tag.Key == "source")
-                    {
-                        lock (counter.sources)
-                        {
-                            counter.sources.Add((string)tag.Value!);
-                        }
-                    }
-                }
-            }
-        });
-        listener.Start();
-    }
-
-    public IReadOnlyList<string> Sources
-    {
-        get
-        {
-            lock (sources)
-            {
-                return [.. sources];
-            }
-        }
-    }
-
-    public void Dispose()
-    {
-        Current.Value = null;
-        listener.Dispose();
     }
 }

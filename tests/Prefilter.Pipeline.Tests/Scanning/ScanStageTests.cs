@@ -7,7 +7,9 @@ using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
+using Prefilter.Pipeline.Telemetry;
 using Prefilter.Pipeline.Tests.Fixtures;
+using Prefilter.Pipeline.Tests.Telemetry;
 
 namespace Prefilter.Pipeline.Tests.Scanning;
 
@@ -48,6 +50,28 @@ public sealed class ScanStageTests(AzuriteFixture azurite, DevBrokerFixture brok
         var info = await bed.Mails.GetInfoAsync(stored.Name);
         Assert.Equal(MailOutcome.Scanned, info.Outcome);
         Assert.Equal(check.Verdict.SetDigest, info.Verdict!.SetDigest);
+    }
+
+    [Fact]
+    public async Task Each_scan_is_measured_with_the_set_version_its_role_and_the_action()
+    {
+        await using var bed = await BedAsync(azurite, broker);
+        using var metrics = new MetricRecorder();
+        var clean = await bed.StoreMailAsync(TestData.Mail("Lunch on Friday?"), "bob@fabrikam.example", "alice@contoso.example");
+        var spam = await bed.StoreMailAsync(TestData.Mail("Cheap viagra, today only"), "bob@fabrikam.example", "alice@contoso.example");
+
+        await bed.Scan.ScanAsync(clean.Name);
+        await bed.Scan.ScanAsync(spam.Name);
+
+        var scans = metrics.Of(PipelineMetrics.ScanDurationName);
+        Assert.Equal(2, scans.Count);
+        Assert.All(scans, scan =>
+        {
+            Assert.Equal("v1", scan.Tags["prefilter.set.version"]);
+            Assert.Equal("active", scan.Tags["prefilter.set.role"]);
+            Assert.Equal(false, scan.Tags["prefilter.scan.incomplete"]);
+        });
+        Assert.Equal(["deliver", "quarantine"], scans.Select(scan => scan.Tags["prefilter.verdict.action"]));
     }
 
     [Fact]
