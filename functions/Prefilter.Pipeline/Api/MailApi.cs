@@ -1,4 +1,5 @@
 using Prefilter.Pipeline.Ingest;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Api;
 
@@ -49,10 +50,12 @@ public sealed class MailApi
 
             var envelope = HttpIngest.ParseEnvelope(request.QueryValue(HttpIngest.SenderParameter) ?? request.Header(SenderHeader), recipients);
             var stored = await ingest.IngestAsync(request.Body, envelope, request.ContentLength, cancellationToken).ConfigureAwait(false);
+            PipelineMetrics.Accepted(HttpIngest.IngressName);
             return ApiResponse.Json(202, new MailAccepted(stored.Name, envelope.Recipients));
         }
         catch (IngestRefusedException exception)
         {
+            PipelineMetrics.Refused(HttpIngest.IngressName, exception.Refusal);
             return ApiResponse.Problem(exception.StatusCode, exception.Message, new Dictionary<string, object?>
             {
                 ["refusal"] = exception.Refusal,

@@ -7,7 +7,9 @@ using Microsoft.Extensions.Logging;
 using MimeKit.Utils;
 using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Storage;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Smtp;
 
@@ -201,7 +203,7 @@ internal sealed class SmtpSession
                 case "SIZE" when extended && long.TryParse(value, out var size) && size >= 0:
                     if (size > Options.MaxMessageSize)
                     {
-                        return await RefuseAsync(552, "5.3.4", $"Message size exceeds the limit of {Options.MaxMessageSize} bytes", cancellationToken).ConfigureAwait(false);
+                        return await RefuseAsync(552, "5.3.4", $"Message size exceeds the limit of {Options.MaxMessageSize} bytes", cancellationToken, IngestRefusal.TooLarge).ConfigureAwait(false);
                     }
 
                     break;
@@ -220,7 +222,7 @@ internal sealed class SmtpSession
         {
             if (!EnvelopeAddress.TryParse(path, out var address, out var error))
             {
-                return await RefuseAsync(553, "5.1.7", $"Bad sender address syntax: {error}", cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(553, "5.1.7", $"Bad sender address syntax: {error}", cancellationToken, IngestRefusal.InvalidEnvelope).ConfigureAwait(false);
             }
 
             if (address.IsInternational && !utf8)
@@ -234,7 +236,7 @@ internal sealed class SmtpSession
             }
             catch (MailEnvelopeException exception)
             {
-                return await RefuseAsync(553, "5.1.7", $"Bad sender address: {exception.Reason}", cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(553, "5.1.7", $"Bad sender address: {exception.Reason}", cancellationToken, IngestRefusal.InvalidEnvelope).ConfigureAwait(false);
             }
         }
 
@@ -279,18 +281,18 @@ internal sealed class SmtpSession
         {
             // No policy to decide with (DomainPolicyUnavailableException or a storage error): defer, never accept blindly.
             ingress.Logger.LogError(exception, "Domain policy unavailable; deferring recipient {Recipient}", path);
-            return await RefuseAsync(451, "4.3.0", "Recipient policy unavailable, try again later", cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(451, "4.3.0", "Recipient policy unavailable, try again later", cancellationToken, IngestRefusal.PolicyUnavailable).ConfigureAwait(false);
         }
 
         var check = policy.CheckRecipient(path);
         switch (check.Rejection)
         {
             case RecipientRejection.Syntax:
-                return await RefuseAsync(501, "5.1.3", $"Bad recipient address syntax: {check.Reason}", cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(501, "5.1.3", $"Bad recipient address syntax: {check.Reason}", cancellationToken, IngestRefusal.InvalidEnvelope).ConfigureAwait(false);
             case RecipientRejection.RoutingHazard:
             case RecipientRejection.DomainNotServed:
                 ingress.Logger.LogInformation("Refused recipient {Recipient} from {Sender}: {Reason}", path, transaction.Sender, check.Reason);
-                return await RefuseAsync(550, "5.7.1", $"Relaying denied: {check.Reason}", cancellationToken).ConfigureAwait(false);
+                return await RefuseAsync(550, "5.7.1", $"Relaying denied: {check.Reason}", cancellationToken, IngestRefusal.RelayDenied).ConfigureAwait(false);
         }
 
         var address = check.Address!;
@@ -344,7 +346,7 @@ internal sealed class SmtpSession
         transaction = null;
         if (data is null)
         {
-            return await RefuseAsync(552, "5.3.4", $"Message size exceeds the limit of {Options.MaxMessageSize} bytes", cancellationToken).ConfigureAwait(false);
+            return await RefuseAsync(552, "5.3.4", $"Message size exceeds the limit of {Options.MaxMessageSize} bytes", cancellationToken, IngestRefusal.TooLarge).ConfigureAwait(false);
         }
 
         var envelope = new MailEnvelope(current.Sender, current.Recipients);
@@ -352,6 +354,7 @@ internal sealed class SmtpSession
         {
             var stored = await ingress.Mails.StoreAsync(BinaryData.FromBytes(Trace(current, data)), envelope, SmtpIngress.IngressName, cancellationToken).ConfigureAwait(false);
             ingress.Logger.LogInformation("Accepted mail {BlobName} from {Sender} for {RecipientCount} recipients", stored.Name, envelope.MailFrom, envelope.Recipients.Count);
+            PipelineMetrics.Accepted(SmtpIngress.IngressName);
             return await OkAsync(250, "2.0.0", $"Queued as {stored.Name}", cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is not OperationCanceledException)
@@ -476,9 +479,15 @@ internal sealed class SmtpSession
         return result;
     }
 
-    private async Task<bool> RefuseAsync(int code, string status, string text, CancellationToken cancellationToken)
+    // A refusal that turns mail away (not a protocol error) is counted by its reason, like the HTTP door's.
+    private async Task<bool> RefuseAsync(int code, string status, string text, CancellationToken cancellationToken, IngestRefusal? refusal = null)
     {
         errors++;
+        if (refusal is { } reason)
+        {
+            PipelineMetrics.Refused(SmtpIngress.IngressName, reason);
+        }
+
         await ReplyAsync(code, status, text, cancellationToken).ConfigureAwait(false);
         return true;
     }

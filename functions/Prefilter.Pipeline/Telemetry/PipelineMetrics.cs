@@ -1,6 +1,7 @@
 using System.Diagnostics.Metrics;
 using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Delivery;
+using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Stats;
 
 namespace Prefilter.Pipeline.Telemetry;
@@ -27,12 +28,26 @@ public static class PipelineMetrics
     /// <summary>Deliveries by <c>prefilter.delivery.result</c>: <c>delivered</c>, <c>already-settled</c>, <c>retry-scheduled</c>, <c>dead-lettered</c>.</summary>
     public const string DeliveriesName = "prefilter.deliveries";
 
+    /// <summary>Mails an ingress accepted (answered 250, or 202 over HTTP), tagged <c>prefilter.ingress.door</c> (<c>smtp</c>, <c>http</c>).</summary>
+    public const string IngressAcceptedName = "prefilter.ingress.accepted";
+
+    /// <summary>
+    /// Refusals by an ingress, tagged <c>prefilter.ingress.door</c> and <c>prefilter.ingress.reason</c>
+    /// (<see cref="IngestRefusal"/> in kebab case: <c>relay-denied</c>, <c>invalid-envelope</c>, <c>too-large</c>, ...);
+    /// over SMTP each refused command counts, so a mail with two refused recipients counts twice.
+    /// </summary>
+    public const string IngressRefusedName = "prefilter.ingress.refused";
+
     private static readonly Meter Meter = new(MeterName);
 
     private static readonly Counter<long> Compiles = Meter.CreateCounter<long>(CompilesName, description: "Pattern sets compiled on this instance, from their stored artifact or by analysing them here");
 
     private static readonly Histogram<double> ScanDuration = Meter.CreateHistogram<double>(
         ScanDurationName, unit: "s", description: "Time one scan took, per set version and role, with the verdict's action");
+
+    private static readonly Counter<long> IngressAccepted = Meter.CreateCounter<long>(IngressAcceptedName, description: "Mails an ingress accepted, by door");
+
+    private static readonly Counter<long> IngressRefused = Meter.CreateCounter<long>(IngressRefusedName, description: "Mails, recipients or senders an ingress refused, by door and reason");
 
     private static readonly Counter<long> Deliveries = Meter.CreateCounter<long>(DeliveriesName, description: "Claim-check messages the delivery stage handled, by result");
 
@@ -55,6 +70,28 @@ public static class PipelineMetrics
             new KeyValuePair<string, object?>("prefilter.verdict.action", result.Action.ToString().ToLowerInvariant()),
             new KeyValuePair<string, object?>("prefilter.scan.incomplete", result.Incomplete));
     }
+
+    /// <summary>Counts one accepted mail.</summary>
+    /// <param name="door">The ingress: <see cref="Smtp.SmtpIngress.IngressName"/> or <see cref="HttpIngest.IngressName"/>.</param>
+    public static void Accepted(string door) =>
+        IngressAccepted.Add(1, new KeyValuePair<string, object?>("prefilter.ingress.door", door));
+
+    /// <summary>Counts one refusal.</summary>
+    /// <param name="door">The ingress: <see cref="Smtp.SmtpIngress.IngressName"/> or <see cref="HttpIngest.IngressName"/>.</param>
+    /// <param name="reason">Why.</param>
+    public static void Refused(string door, IngestRefusal reason) =>
+        IngressRefused.Add(
+            1,
+            new KeyValuePair<string, object?>("prefilter.ingress.door", door),
+            new KeyValuePair<string, object?>("prefilter.ingress.reason", reason switch
+            {
+                IngestRefusal.InvalidEnvelope => "invalid-envelope",
+                IngestRefusal.EmptyMail => "empty-mail",
+                IngestRefusal.NotAMessage => "not-a-message",
+                IngestRefusal.RelayDenied => "relay-denied",
+                IngestRefusal.TooLarge => "too-large",
+                _ => "policy-unavailable",
+            }));
 
     /// <summary>Counts one handled claim-check message.</summary>
     /// <param name="result">What the delivery stage did with it.</param>

@@ -1,7 +1,10 @@
 using System.Text;
+using Prefilter.Pipeline.Api;
 using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Storage;
+using Prefilter.Pipeline.Telemetry;
 using Prefilter.Pipeline.Tests.Fixtures;
+using Prefilter.Pipeline.Tests.Telemetry;
 
 namespace Prefilter.Pipeline.Tests.Ingest;
 
@@ -23,6 +26,30 @@ public sealed class HttpIngestTests(AzuriteFixture azurite, DevBrokerFixture bro
         Assert.Equal(["alice@contoso.example", "carol@CONTOSO.example", "bcc@contoso.example"], read.Envelope.Recipients);
         Assert.Equal("bob@fabrikam.example", read.Envelope.MailFrom);
         Assert.Equal(HttpIngest.IngressName, read.Info.Metadata[MailMetadata.Ingress]);
+    }
+
+    [Fact]
+    public async Task The_mail_api_counts_accepted_mail_and_refusals_by_reason()
+    {
+        await using var bed = await PipelineTestBed.CreateAsync(azurite, broker);
+        await bed.ServeDomainsAsync(PipelineTestBed.Domain("contoso.example"));
+        var api = new MailApi(bed.Ingest);
+        using var metrics = new MetricRecorder();
+
+        Assert.Equal(202, (await api.HandleAsync(Post("alice@contoso.example", TestData.Mail("hi")))).StatusCode);
+        Assert.Equal(403, (await api.HandleAsync(Post("victim@elsewhere.example", TestData.Mail("relay me")))).StatusCode);
+        Assert.Equal(400, (await api.HandleAsync(Post("alice@contoso.example", "no header here"))).StatusCode);
+
+        Assert.Equal(["http"], metrics.Of(PipelineMetrics.IngressAcceptedName).Select(accepted => accepted.Tags["prefilter.ingress.door"]));
+        Assert.Equal(["relay-denied", "not-a-message"], metrics.Of(PipelineMetrics.IngressRefusedName).Select(refusal => refusal.Tags["prefilter.ingress.reason"]));
+
+        static ApiRequest Post(string to, string mail) => new(
+            "POST",
+            MailApi.Route,
+            new Dictionary<string, IReadOnlyList<string>> { [HttpIngest.SenderParameter] = ["bob@fabrikam.example"], [HttpIngest.RecipientsParameter] = [to] },
+            new Dictionary<string, string>(),
+            Body(mail),
+            null);
     }
 
     [Fact]

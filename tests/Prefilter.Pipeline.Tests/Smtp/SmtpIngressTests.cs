@@ -7,7 +7,9 @@ using MimeKit;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Smtp;
 using Prefilter.Pipeline.Storage;
+using Prefilter.Pipeline.Telemetry;
 using Prefilter.Pipeline.Tests.Fixtures;
+using Prefilter.Pipeline.Tests.Telemetry;
 
 namespace Prefilter.Pipeline.Tests.Smtp;
 
@@ -287,6 +289,29 @@ public sealed class SmtpIngressTests(AzuriteFixture azurite) : IAsyncLifetime
 
         var stored = await Mails.DownloadAsync(reply[(reply.LastIndexOf(' ') + 1)..]);
         Assert.Contains(" with ESMTPS id ", Encoding.UTF8.GetString(stored.Content.ToArray()));
+    }
+
+    [Fact]
+    public async Task Accepted_mail_and_refused_recipients_are_counted_by_door_and_reason()
+    {
+        using var metrics = new MetricRecorder();
+
+        // An ingress of its own, started on this test's flow, so that the recorder sees its sessions.
+        var (_, counted) = await StartIngressAsync([]);
+        await using var session = await SmtpConversation.OpenAsync(counted.EndPoint!);
+        await session.SendAsync("EHLO client.example");
+        await session.SendAsync("MAIL FROM:<s@elsewhere.example>");
+        Assert.StartsWith("550 5.7.1", await session.SendAsync("RCPT TO:<victim@elsewhere.example>"));
+        Assert.StartsWith("550 5.7.1", await session.SendAsync("RCPT TO:<victim%elsewhere.example@served.example>"));
+        Assert.StartsWith("501 5.1.3", await session.SendAsync("RCPT TO:<john..doe@served.example>"));
+        Assert.StartsWith("502 5.5.1", await session.SendAsync("XYZZY"));
+        Assert.StartsWith("250 2.1.5", await session.SendAsync("RCPT TO:<ok@served.example>"));
+        await SendDataAsync(session, "Subject: counted\r\n\r\nbody\r\n");
+
+        Assert.Equal(["smtp"], metrics.Of(PipelineMetrics.IngressAcceptedName).Select(accepted => accepted.Tags["prefilter.ingress.door"]));
+        var refused = metrics.Of(PipelineMetrics.IngressRefusedName);
+        Assert.Equal(["relay-denied", "relay-denied", "invalid-envelope"], refused.Select(refusal => refusal.Tags["prefilter.ingress.reason"]));
+        Assert.All(refused, refusal => Assert.Equal("smtp", refusal.Tags["prefilter.ingress.door"]));
     }
 
     [Fact]
