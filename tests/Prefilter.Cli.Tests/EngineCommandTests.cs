@@ -167,6 +167,23 @@ public sealed class EngineCommandTests : IDisposable
             report.GetProperty("verdicts").GetProperty("hamFlagged").GetInt32()));
     }
 
+    [Fact]
+    public async Task Bench_reports_the_engine_mode_and_the_linear_engines_within_the_budget_it_was_given()
+    {
+        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "1",
+            "--engine-mode", "linear-only", "--engine-budget-mb", "1");
+        var (badExit, _, badError) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--engine-budget-mb", "0");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        var report = JsonDocument.Parse(output).RootElement;
+        Assert.Equal("linear-only", report.GetProperty("engineMode").GetString());
+        var engines = report.GetProperty("linearEngines");
+        Assert.Equal(1, engines.GetProperty("budgetMb").GetDouble());
+        Assert.True(engines.GetProperty("builds").GetInt64() > 0, "linear-only built no linear engine");
+        Assert.Equal(ExitCodes.InputError, badExit);
+        Assert.Contains("--engine-budget-mb must be at least 1", badError, StringComparison.Ordinal);
+    }
+
     [SpamAssassinFact]
     public async Task Bench_puts_spamassassin_itself_beside_the_scan_of_the_same_messages_when_asked()
     {

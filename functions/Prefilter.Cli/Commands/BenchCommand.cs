@@ -41,8 +41,8 @@ internal static class BenchCommand
         engineMode.AcceptOnlyFromAmong("hybrid", "linear-only");
         var engineBudget = new Option<int>("--engine-budget-mb")
         {
-            Description = "The most memory, in MB, the set's linear engines may hold before the least recently used are dropped",
-            DefaultValueFactory = _ => (int)(ScannerOptions.Default.LinearEngineBudgetBytes / (1024 * 1024)),
+            Description = "The most memory, in MB (10^6 bytes, as the report's figures), the set's linear engines may hold before the least recently used are dropped",
+            DefaultValueFactory = _ => (int)(ScannerOptions.Default.LinearEngineBudgetBytes / 1_000_000),
         };
         var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run")
         {
@@ -84,7 +84,7 @@ internal static class BenchCommand
                 Options = new ScannerOptions
                 {
                     EngineMode = parseResult.GetValue(engineMode) == "linear-only" ? ScanEngineMode.LinearOnly : ScanEngineMode.Hybrid,
-                    LinearEngineBudgetBytes = parseResult.GetValue(engineBudget) * 1024L * 1024,
+                    LinearEngineBudgetBytes = parseResult.GetValue(engineBudget) * 1_000_000L,
                 },
                 Artifact = parseResult.GetValue(artifact) is { } artifactPath ? ReadArtifact(artifactPath) : null,
             };

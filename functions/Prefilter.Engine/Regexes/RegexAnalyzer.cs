@@ -57,8 +57,7 @@ public static class RegexAnalyzer
     /// <summary>The options every engine built from a plan uses; matching must not depend on the host's culture.</summary>
     /// <summary>
     /// The most backtracking work per start position (<see cref="RegexShapes.BacktrackingWork"/>) for which a linear
-    /// pattern runs on the backtracking engine: at most this many steps per character of input, about what the linear
-    /// engine spends on a character when its automaton is cold.
+    /// pattern runs on the backtracking engine: at most this many steps per character of input, whatever the input.
     /// </summary>
     internal const long MaxBacktrackingWork = 4_096;
 

@@ -6,6 +6,9 @@ internal static class RegexShapes
     /// <summary>Loops allowed up to this many repetitions count as small: they multiply work by a constant.</summary>
     public const int SmallRepeat = 16;
 
+    // Where work estimates stop growing, far above any budget and far below overflow.
+    private const long SaturatedWork = long.MaxValue / 4;
+
     public static bool IsRepeating(RegexNode node) =>
         node.Kind == RegexNodeKind.Loop && (node.Max == RegexNode.Unbounded || node.Max > SmallRepeat);
 
@@ -173,8 +176,6 @@ internal static class RegexShapes
                 return null;
         }
     }
-
-    private const long SaturatedWork = long.MaxValue / 4;
 
     private static long Saturating(long a, long b) => a == 0 || b <= SaturatedWork / a ? a * b : SaturatedWork;
 
