@@ -58,8 +58,10 @@ public static class RegexAnalyzer
     /// <summary>
     /// The most backtracking work per start position (<see cref="RegexShapes.BacktrackingWork"/>) for which a linear
     /// pattern runs on the backtracking engine: at most this many steps per character of input, whatever the input.
+    /// Low enough that a pattern at the bound, on the input worst for it, costs about what the linear engine does
+    /// (a test holds the worst case); 441 of the imported SpamAssassin set's 1,090 patterns are within it.
     /// </summary>
-    internal const long MaxBacktrackingWork = 4_096;
+    internal const long MaxBacktrackingWork = 128;
 
     internal const RegexOptions BaseOptions = RegexOptions.CultureInvariant;
 

@@ -22,7 +22,7 @@ public class RegexAnalyzerTests
     [Theory]
     [InlineData(@"(?i)\bviagra\b", 7)]
     [InlineData(@"(?:claim|concerning) (?:the|this) money", 4 * 22)]
-    [InlineData(@"^Subject: .{0,40}free", 41 * 54)]
+    [InlineData(@"^Subject: .{0,4}free", 5 * 18)]
     [InlineData(@"(?<!\w)foo(?!\w)", 2 * 2 * 6)] // rewritten with an alternation at each edge
     public void Bounded_linear_patterns_carry_the_backtracking_work_per_start(string pattern, long work)
     {
@@ -34,6 +34,7 @@ public class RegexAnalyzerTests
     [InlineData(@"\w+@\w+")]
     [InlineData(@"free.*money")]
     [InlineData(@"(?:[a-z]{1,10} ){0,4}x")]
+    [InlineData(@"^Subject: .{0,40}free")]
     [InlineData(@"(\w)\1{3}")]
     public void Unbounded_costly_or_backtracking_patterns_stay_off_the_bounded_path(string pattern)
     {

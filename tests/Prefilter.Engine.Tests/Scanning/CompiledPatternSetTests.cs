@@ -1,4 +1,5 @@
 using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Regexes;
 using Prefilter.Engine.Scanning;
 using static Prefilter.Engine.Tests.Scanning.TestSets;
 
@@ -23,15 +24,17 @@ public class CompiledPatternSetTests
         Assert.False(result.Incomplete);
     }
 
-    [Fact]
-    public void Every_execution_class_hits()
+    [Theory]
+    [InlineData(ScanEngineMode.Hybrid)]
+    [InlineData(ScanEngineMode.LinearOnly)]
+    public void Every_execution_class_hits(ScanEngineMode mode)
     {
         var set = CompiledPatternSet.Compile(Of(
             Body("LINEAR", @"(?i)\bfree money\b"),
             Body("EDGE", @"(?<![\w.])offer(?!\w)"),
             Body("EDGE_CHECK", @"(?i)(?!money)m[o0]ney"),
             Body("BACKTRACKING", @"(\w)\1{4}"),
-            Body("MISS", @"(?<!x)zzz(?!q)")));
+            Body("MISS", @"(?<!x)zzz(?!q)")), new ScannerOptions { EngineMode = mode });
 
         Assert.Equal(1, set.Classes.Linear);
         Assert.Equal(3, set.Classes.LinearWithEdgeCheck);
@@ -42,10 +45,12 @@ public class CompiledPatternSetTests
         Assert.Equal(["LINEAR", "EDGE", "EDGE_CHECK", "BACKTRACKING"], result.HitIds());
     }
 
-    [Fact]
-    public void A_pattern_that_explodes_on_backtracking_runs_linear_and_the_scan_completes()
+    [Theory]
+    [InlineData(ScanEngineMode.Hybrid)]
+    [InlineData(ScanEngineMode.LinearOnly)]
+    public void A_pattern_that_explodes_on_backtracking_runs_linear_and_the_scan_completes(ScanEngineMode mode)
     {
-        var set = CompiledPatternSet.Compile(Of(Body("EXPLODES", @"(a+)+$"), Body("EXPLODES_TOO", @"(x|xx)*y")));
+        var set = CompiledPatternSet.Compile(Of(Body("EXPLODES", @"(a+)+$"), Body("EXPLODES_TOO", @"(x|xx)*y")), new ScannerOptions { EngineMode = mode });
 
         var result = set.Scan(Mail(new string('a', 1500) + "!\r\n\r\n" + new string('x', 1500) + "!"));
 
@@ -54,14 +59,16 @@ public class CompiledPatternSetTests
         Assert.False(result.Incomplete, result.IncompleteReason);
     }
 
-    [Fact]
-    public void A_20_mb_mail_is_scanned_up_to_the_caps_and_says_so()
+    [Theory]
+    [InlineData(ScanEngineMode.Hybrid)]
+    [InlineData(ScanEngineMode.LinearOnly)]
+    public void A_20_mb_mail_is_scanned_up_to_the_caps_and_says_so(ScanEngineMode mode)
     {
         var set = CompiledPatternSet.Compile(Of(
             Body("EARLY", @"(?i)\bact now\b"),
             Body("LATE", @"needle at the end"),
             Body("NO_LITERAL", @"(\w+\s?)+$"),
-            MetaRule("BOTH", "EARLY && LATE")));
+            MetaRule("BOTH", "EARLY && LATE")), new ScannerOptions { EngineMode = mode });
         var filler = string.Concat(Enumerable.Repeat("lorem ipsum dolor sit amet consectetur\r\n", 20 * 1024 * 1024 / 40));
 
         var result = set.Scan(Mail("Act now!\r\n\r\n" + filler + "\r\nneedle at the end"));
@@ -71,6 +78,23 @@ public class CompiledPatternSetTests
         Assert.True(result.Incomplete);
         Assert.False(result.DeadlineExceeded);
         Assert.Contains("cap", result.IncompleteReason);
+    }
+
+    [Theory]
+    [InlineData(ScanEngineMode.Hybrid)]
+    [InlineData(ScanEngineMode.LinearOnly)]
+    public void A_bounded_pattern_near_its_work_budget_completes_on_its_worst_input(ScanEngineMode mode)
+    {
+        // 15 ways to try from each start, 8 characters wide: 120 steps a character on the backtracking interpreter,
+        // whose every start on a run of 'a' tries them all.
+        const string pattern = "(?:a|ab){0,3}c";
+        Assert.Equal(15 * 8, RegexAnalyzer.Analyze(pattern).BacktrackingWork);
+        var set = CompiledPatternSet.Compile(Of(Body("WORST", pattern), Body("AFTER", "needle")), new ScannerOptions { EngineMode = mode });
+
+        var result = set.Scan(Mail(string.Concat(Enumerable.Repeat(new string('a', 4000) + "b\r\n", 100)) + "\r\nneedle"));
+
+        Assert.False(result.Incomplete, result.IncompleteReason);
+        Assert.Equal(["AFTER"], result.HitIds());
     }
 
     [Fact]
@@ -180,13 +204,15 @@ public class CompiledPatternSetTests
         Assert.Equal(["__B", "CONSTANT", "NOT_NEITHER"], set.Scan(Mail("beta")).HitIds());
     }
 
-    [Fact]
-    public void The_deadline_stops_the_scan_with_an_incomplete_verdict()
+    [Theory]
+    [InlineData(ScanEngineMode.Hybrid)]
+    [InlineData(ScanEngineMode.LinearOnly)]
+    public void The_deadline_stops_the_scan_with_an_incomplete_verdict(ScanEngineMode mode)
     {
         var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(500));
         var set = CompiledPatternSet.Compile(
             Of(Enumerable.Range(0, 20).Select(i => Body($"R{i}", $@"\bword{i}\b|^")).ToArray()),
-            new ScannerOptions { TimeProvider = clock, Deadline = TimeSpan.FromSeconds(2) });
+            new ScannerOptions { TimeProvider = clock, Deadline = TimeSpan.FromSeconds(2), EngineMode = mode });
 
         var result = set.Scan(Mail("some text"));
 
@@ -196,8 +222,10 @@ public class CompiledPatternSetTests
         Assert.InRange(result.Hits.Count, 1, 19);
     }
 
-    [Fact]
-    public void Building_engines_on_first_use_does_not_count_against_the_deadline()
+    [Theory]
+    [InlineData(ScanEngineMode.Hybrid)]
+    [InlineData(ScanEngineMode.LinearOnly)]
+    public void Building_engines_on_first_use_does_not_count_against_the_deadline(ScanEngineMode mode)
     {
         // Every clock read moves 100 ms on. A warm scan reads once per regex run: ten runs, 1 s. A cold scan also
         // reads twice around each engine it builds, which without the exclusion makes its tenth run start 2.8 s in;
@@ -205,7 +233,7 @@ public class CompiledPatternSetTests
         var words = Enumerable.Range(0, 10).Select(i => $"word{i}").ToArray();
         var set = CompiledPatternSet.Compile(
             Of([.. words.Select(word => Body(word.ToUpperInvariant(), $@"\b{word}\b"))]),
-            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100)), Deadline = TimeSpan.FromSeconds(2.4) });
+            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100)), Deadline = TimeSpan.FromSeconds(2.4), EngineMode = mode });
         var mail = Mail(string.Join(" ", words));
 
         var cold = set.Scan(mail);
