@@ -92,7 +92,7 @@ public sealed class DeliveryHandler
         ArgumentNullException.ThrowIfNull(settlement);
 
         var result = await HandleOrRetryAsync(message, settlement, cancellationToken).ConfigureAwait(false);
-        PipelineMetrics.Handled(result);
+        PipelineMetrics.Handled(PipelineMetrics.TagValue(result));
         return result;
     }
 

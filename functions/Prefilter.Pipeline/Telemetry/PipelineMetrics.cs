@@ -1,6 +1,5 @@
 using System.Diagnostics.Metrics;
 using Prefilter.Engine.Scanning;
-using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Stats;
 
@@ -25,7 +24,7 @@ public static class PipelineMetrics
     /// </summary>
     public const string ScanDurationName = "prefilter.scan.duration";
 
-    /// <summary>Deliveries by <c>prefilter.delivery.result</c>: <c>delivered</c>, <c>already-settled</c>, <c>retry-scheduled</c>, <c>dead-lettered</c>.</summary>
+    /// <summary>Claim-check messages handled, by <c>prefilter.delivery.result</c>: <c>delivered</c>, <c>already-settled</c>, <c>retry-scheduled</c>, <c>dead-lettered</c>.</summary>
     public const string DeliveriesName = "prefilter.deliveries";
 
     /// <summary>Mails an ingress accepted (answered 250, or 202 over HTTP), tagged <c>prefilter.ingress.door</c> (<c>smtp</c>, <c>http</c>).</summary>
@@ -66,8 +65,8 @@ public static class PipelineMetrics
         ScanDuration.Record(
             result.Elapsed.TotalSeconds,
             new KeyValuePair<string, object?>("prefilter.set.version", version),
-            new KeyValuePair<string, object?>("prefilter.set.role", role == ScanRole.Canary ? "canary" : "active"),
-            new KeyValuePair<string, object?>("prefilter.verdict.action", result.Action.ToString().ToLowerInvariant()),
+            new KeyValuePair<string, object?>("prefilter.set.role", TagValue(role)),
+            new KeyValuePair<string, object?>("prefilter.verdict.action", TagValue(result.Action)),
             new KeyValuePair<string, object?>("prefilter.scan.incomplete", result.Incomplete));
     }
 
@@ -83,24 +82,30 @@ public static class PipelineMetrics
         IngressRefused.Add(
             1,
             new KeyValuePair<string, object?>("prefilter.ingress.door", door),
-            new KeyValuePair<string, object?>("prefilter.ingress.reason", reason switch
-            {
-                IngestRefusal.InvalidEnvelope => "invalid-envelope",
-                IngestRefusal.EmptyMail => "empty-mail",
-                IngestRefusal.NotAMessage => "not-a-message",
-                IngestRefusal.RelayDenied => "relay-denied",
-                IngestRefusal.TooLarge => "too-large",
-                _ => "policy-unavailable",
-            }));
+            new KeyValuePair<string, object?>("prefilter.ingress.reason", TagValue(reason)));
 
     /// <summary>Counts one handled claim-check message.</summary>
-    /// <param name="result">What the delivery stage did with it.</param>
-    public static void Handled(DeliveryResult result) =>
-        Deliveries.Add(1, new KeyValuePair<string, object?>("prefilter.delivery.result", result switch
+    /// <param name="result">What the delivery stage did with it, as <see cref="TagValue"/> names it (a <c>DeliveryResult</c>).</param>
+    public static void Handled(string result) =>
+        Deliveries.Add(1, new KeyValuePair<string, object?>("prefilter.delivery.result", result));
+
+    /// <summary>An enum value as a tag value: its name in kebab case, <c>RetryScheduled</c> as <c>retry-scheduled</c>.</summary>
+    /// <param name="value">The value.</param>
+    public static string TagValue(Enum value)
+    {
+        ArgumentNullException.ThrowIfNull(value);
+        var name = value.ToString();
+        var text = new System.Text.StringBuilder(name.Length + 4);
+        for (var i = 0; i < name.Length; i++)
         {
-            DeliveryResult.Delivered => "delivered",
-            DeliveryResult.AlreadySettled => "already-settled",
-            DeliveryResult.RetryScheduled => "retry-scheduled",
-            _ => "dead-lettered",
-        }));
+            if (char.IsUpper(name[i]) && i > 0)
+            {
+                text.Append('-');
+            }
+
+            text.Append(char.ToLowerInvariant(name[i]));
+        }
+
+        return text.ToString();
+    }
 }
