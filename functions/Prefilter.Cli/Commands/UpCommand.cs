@@ -102,7 +102,7 @@ internal static class UpCommand
 
     private static async Task ShowCountsAsync(LocalStack stack, CancellationToken cancellationToken)
     {
-        var interactive = !Console.IsOutputRedirected;
+        // A line when the counts change, not one rewritten in place: the pipeline's log lines come between them.
         string? last = null;
         using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
         try
@@ -110,11 +110,7 @@ internal static class UpCommand
             do
             {
                 var line = (await stack.CountAsync(cancellationToken)).ToString();
-                if (interactive)
-                {
-                    Console.Write($"\r{line.PadRight(Math.Max(line.Length, last?.Length ?? 0))}");
-                }
-                else if (line != last)
+                if (line != last)
                 {
                     Console.WriteLine(line);
                 }

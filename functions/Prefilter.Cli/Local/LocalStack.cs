@@ -161,14 +161,7 @@ internal sealed class LocalStack : IAsyncDisposable
         }
 
         builder.Configuration.AddInMemoryCollection(settings);
-        builder.Logging.ClearProviders();
-        if (options.ConsoleLogLevel != LogLevel.None)
-        {
-            builder.Logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(options.ConsoleLogLevel);
-
-            // The SDK logs every 404/409 as a warning, though the pipeline expects them (create-if-absent, conditional writes).
-            builder.Logging.AddFilter("Azure.Core", LogLevel.Error);
-        }
+        LocalLogging.Configure(builder.Logging, options.ConsoleLogLevel);
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {

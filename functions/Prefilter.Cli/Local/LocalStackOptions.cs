@@ -41,6 +41,9 @@ internal sealed class LocalStackOptions
     /// <summary>Configuration on top of the stack's own (e.g. <c>Release:MaxSetBytes</c>), same keys as the Functions app's settings.</summary>
     public IReadOnlyDictionary<string, string?> Settings { get; init; } = new Dictionary<string, string?>();
 
-    /// <summary>Lowest level logged to the console; <see cref="LogLevel.None"/> logs nothing.</summary>
-    public LogLevel ConsoleLogLevel { get; init; } = LogLevel.Warning;
+    /// <summary>
+    /// Lowest level of the pipeline's own entries on the console (<see cref="LocalLogging"/>); <see cref="LogLevel.None"/>
+    /// logs nothing. Default <see cref="LogLevel.Information"/>: a line per mail at each stage.
+    /// </summary>
+    public LogLevel ConsoleLogLevel { get; init; } = LogLevel.Information;
 }

@@ -1,0 +1,40 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Prefilter.Cli.Local;
+
+namespace Prefilter.Cli.Tests;
+
+/// <summary>What <c>prefilter up</c> writes to its console: the pipeline's lines per mail, not the framework's per request.</summary>
+public class LocalLoggingTests
+{
+    private static ILoggerFactory Factory(LogLevel level)
+    {
+        var services = new ServiceCollection().AddLogging(logging => LocalLogging.Configure(logging, level));
+        return services.BuildServiceProvider().GetRequiredService<ILoggerFactory>();
+    }
+
+    [Fact]
+    public void By_default_the_pipeline_logs_each_mail_and_the_framework_only_its_warnings()
+    {
+        using var factory = Factory(new LocalStackOptions().ConsoleLogLevel);
+
+        Assert.True(factory.CreateLogger("Prefilter.Pipeline.Scanning.ScanStage").IsEnabled(LogLevel.Information));
+        Assert.True(factory.CreateLogger("Prefilter.Pipeline.Delivery.DeliveryHandler").IsEnabled(LogLevel.Information));
+        Assert.False(factory.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Information));
+        Assert.True(factory.CreateLogger("Microsoft.AspNetCore.Hosting.Diagnostics").IsEnabled(LogLevel.Warning));
+        Assert.False(factory.CreateLogger("System.Net.Http.HttpClient.Default").IsEnabled(LogLevel.Information));
+        Assert.False(factory.CreateLogger("Azure.Core").IsEnabled(LogLevel.Warning));
+        Assert.True(factory.CreateLogger("Azure.Core").IsEnabled(LogLevel.Error));
+    }
+
+    [Fact]
+    public void A_higher_level_quiets_everyone_and_none_logs_nothing()
+    {
+        using var warnings = Factory(LogLevel.Warning);
+        using var none = Factory(LogLevel.None);
+
+        Assert.False(warnings.CreateLogger("Prefilter.Pipeline.Scanning.ScanStage").IsEnabled(LogLevel.Information));
+        Assert.True(warnings.CreateLogger("Prefilter.Pipeline.Scanning.ScanStage").IsEnabled(LogLevel.Warning));
+        Assert.False(none.CreateLogger("Prefilter.Pipeline.Scanning.ScanStage").IsEnabled(LogLevel.Critical));
+    }
+}
