@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Prefilter.Cli.Local;
 
 namespace Prefilter.Cli.Tests;
@@ -36,5 +37,29 @@ public class LocalLoggingTests
         Assert.False(warnings.CreateLogger("Prefilter.Pipeline.Scanning.ScanStage").IsEnabled(LogLevel.Information));
         Assert.True(warnings.CreateLogger("Prefilter.Pipeline.Scanning.ScanStage").IsEnabled(LogLevel.Warning));
         Assert.False(none.CreateLogger("Prefilter.Pipeline.Scanning.ScanStage").IsEnabled(LogLevel.Critical));
+    }
+
+    [Fact]
+    public void An_entry_is_one_line_and_its_exception_follows_on_indented_lines()
+    {
+        Exception failure;
+        try
+        {
+            throw new InvalidOperationException("the downstream hung up");
+        }
+        catch (InvalidOperationException exception)
+        {
+            failure = exception;
+        }
+
+        var text = new StringWriter();
+        var entry = new LogEntry<string>(LogLevel.Error, "Prefilter.Pipeline.Delivery.DeliveryHandler", new EventId(7), "Delivering message m1\nfailed", failure, (state, _) => state);
+        new LocalConsoleFormatter().Write(entry, null, text);
+
+        var lines = text.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("fail: Prefilter.Pipeline.Delivery.DeliveryHandler[7] Delivering message m1 failed", lines[0]);
+        Assert.Equal("    System.InvalidOperationException: the downstream hung up", lines[1]);
+        Assert.True(lines.Length > 2, "no stack trace below the entry");
+        Assert.All(lines.Skip(1), line => Assert.StartsWith("    ", line));
     }
 }

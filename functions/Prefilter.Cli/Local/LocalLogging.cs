@@ -1,11 +1,12 @@
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Console;
 
 namespace Prefilter.Cli.Local;
 
 /// <summary>What the local stack writes to the console: the pipeline's own lines at the chosen level, the framework's and the SDKs' only when they warn.</summary>
 internal static class LocalLogging
 {
-    /// <summary>One line per entry on the console, at <paramref name="level"/> for the pipeline (<c>Prefilter.*</c>).</summary>
+    /// <summary>One line per entry on the console (<see cref="LocalConsoleFormatter"/>), at <paramref name="level"/> for the pipeline (<c>Prefilter.*</c>).</summary>
     /// <param name="logging">The host's logging.</param>
     /// <param name="level">The lowest level of the pipeline's own entries; <see cref="LogLevel.None"/> logs nothing.</param>
     public static void Configure(ILoggingBuilder logging, LogLevel level)
@@ -16,7 +17,9 @@ internal static class LocalLogging
             return;
         }
 
-        logging.AddSimpleConsole(console => console.SingleLine = true).SetMinimumLevel(level);
+        logging.AddConsole(console => console.FormatterName = LocalConsoleFormatter.FormatterName)
+            .AddConsoleFormatter<LocalConsoleFormatter, ConsoleFormatterOptions>()
+            .SetMinimumLevel(level);
 
         // ASP.NET Core and the SDKs log each request at Information; at that level an operator would not find the
         // one line per mail and stage (scanned, relayed, quarantined) among them.
