@@ -37,7 +37,13 @@ internal sealed class LinearEngineCache(long budgetBytes, EngineBuildTimer build
     {
         if (slot.Engine is { } engine)
         {
-            slot.Used = true;
+            // Read before written: every regex run passes here, and a write each time would bounce the slot's
+            // cache line between the cores scanning at once.
+            if (!slot.Used)
+            {
+                slot.Used = true;
+            }
+
             return engine;
         }
 

@@ -36,6 +36,8 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
     private readonly LinearEngineSlot? _linear = plan.LinearPattern is { } linear ? new(linear) : null;
     private readonly LinearEngineSlot? _joined = FilterOf(plan) is { } filter ? new(filter, RegexOptions.Multiline) : null;
     private readonly LinearEngineSlot? _gate = plan.GatePattern is { } gate ? new(gate) : null;
+    // The filter pattern is the linear pattern whenever the plan has a bound: gates belong to backtracking plans.
+    private readonly bool _runsBounded = mode == ScanEngineMode.Hybrid && plan.BacktrackingWork is not null;
     private Regex? _bounded;
     private Regex? _boundedJoined;
     private Regex? _startCheck;
@@ -73,7 +75,7 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
     /// </summary>
     public (int Index, int Length) NextJoinedMatch(ReadOnlySpan<char> joined, int from)
     {
-        var regex = RunsBounded
+        var regex = _runsBounded
             ? _boundedJoined ??= builds.Build(() => new Regex(FilterPattern!, Bounded | RegexOptions.Multiline))
             : engines.Get(_joined!);
         foreach (var match in regex.EnumerateMatches(joined, from))
@@ -108,9 +110,6 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     private static string? FilterOf(RegexPlan plan) => plan.GatePattern ?? plan.LinearPattern;
 
-    // The filter pattern is the linear pattern whenever the plan has a bound: gates belong to backtracking plans.
-    private bool RunsBounded => mode == ScanEngineMode.Hybrid && Plan.BacktrackingWork is not null;
-
     /// <summary>Whether the pattern matches somewhere in <paramref name="input"/>.</summary>
     /// <exception cref="RegexMatchTimeoutException">A backtracking run exceeded its timeout.</exception>
     /// <exception cref="InvalidOperationException">The pattern could not be built for a safe engine.</exception>
@@ -132,7 +131,7 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     private Regex? LinearEngine()
     {
-        if (RunsBounded)
+        if (_runsBounded)
         {
             return _bounded ??= builds.Build(() => new Regex(Plan.LinearPattern!, Bounded));
         }

@@ -39,6 +39,8 @@ public static class PipelineMetrics
 
     private static readonly Meter Meter = new(MeterName);
 
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Enum, string> TagValues = new();
+
     private static readonly Counter<long> Compiles = Meter.CreateCounter<long>(CompilesName, description: "Pattern sets compiled on this instance, from their stored artifact or by analysing them here");
 
     private static readonly Histogram<double> ScanDuration = Meter.CreateHistogram<double>(
@@ -94,18 +96,23 @@ public static class PipelineMetrics
     public static string TagValue(Enum value)
     {
         ArgumentNullException.ThrowIfNull(value);
-        var name = value.ToString();
-        var text = new System.Text.StringBuilder(name.Length + 4);
-        for (var i = 0; i < name.Length; i++)
+
+        // Tags are written per mail; each enum value is named once.
+        return TagValues.GetOrAdd(value, static value =>
         {
-            if (char.IsUpper(name[i]) && i > 0)
+            var name = value.ToString();
+            var text = new System.Text.StringBuilder(name.Length + 4);
+            for (var i = 0; i < name.Length; i++)
             {
-                text.Append('-');
+                if (char.IsUpper(name[i]) && i > 0)
+                {
+                    text.Append('-');
+                }
+
+                text.Append(char.ToLowerInvariant(name[i]));
             }
 
-            text.Append(char.ToLowerInvariant(name[i]));
-        }
-
-        return text.ToString();
+            return text.ToString();
+        });
     }
 }
