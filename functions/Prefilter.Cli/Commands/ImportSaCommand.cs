@@ -38,6 +38,9 @@ internal static class ImportSaCommand
             Console.Error.WriteLine($"imported {result.Imported} rules from {result.Files.Count} files into {target}");
             Console.Error.WriteLine("  by kind: " + string.Join(", ", result.ImportedByKind.OrderBy(k => k.Key).Select(k => $"{k.Key.ToString().ToLowerInvariant()} {k.Value}")));
             Console.Error.WriteLine($"  ReplaceTags expansions: {result.ExpandedRules.Count}");
+            var checks = result.Set.Rules.Where(rule => rule.Kind == RuleKind.Check).GroupBy(rule => rule.Check!).ToList();
+            Console.Error.WriteLine($"  eval: tests run as built-in checks: {checks.Sum(group => group.Count())}" +
+                (checks.Count == 0 ? "" : " (" + string.Join(", ", checks.Select(group => $"{group.Key} {group.Count()}")) + ")"));
             Console.Error.WriteLine($"skipped {result.Skipped.Count} rules: " + string.Join(", ", result.SkippedByReason.OrderByDescending(s => s.Value).Select(s => $"{s.Key} {s.Value}")));
             if (parseResult.GetValue(verbose))
             {

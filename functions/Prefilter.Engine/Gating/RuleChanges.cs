@@ -8,7 +8,8 @@ internal static class RuleChanges
     /// <summary>True when both rules match the same mail (score and description aside).</summary>
     public static bool SameMatching(Rule a, Rule b) =>
         a.Kind == b.Kind && a.Pattern == b.Pattern && a.Header == b.Header && a.Negate == b.Negate && a.IfUnset == b.IfUnset
-        && a.Target == b.Target && a.Expression == b.Expression && a.Addresses.SequenceEqual(b.Addresses) && a.Domains.SequenceEqual(b.Domains);
+        && a.Target == b.Target && a.Expression == b.Expression && a.Addresses.SequenceEqual(b.Addresses) && a.Domains.SequenceEqual(b.Domains)
+        && a.Check == b.Check && a.Args.SequenceEqual(b.Args);
 
     /// <summary>True when the rule is in <paramref name="other"/> with the same matching and the same score.</summary>
     public static bool Unchanged(Rule rule, IReadOnlyDictionary<string, Rule> other) =>

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
+using Prefilter.Engine.Checks;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Regexes;
 
@@ -54,10 +55,13 @@ internal static partial class RuleChecks
                 }
 
                 break;
+            case RuleKind.Check:
+                CheckBuiltIn(rule, report);
+                break;
         }
 
         CheckNotApplicable(rule, kind, report);
-        return rule.Kind is RuleKind.List or RuleKind.Meta || exists ? null : CheckPattern(rule.Pattern, kind, plans, report);
+        return rule.Kind is RuleKind.List or RuleKind.Meta or RuleKind.Check || exists ? null : CheckPattern(rule.Pattern, kind, plans, report);
     }
 
     public static void CheckId(string? id, Action<string> report)
@@ -189,9 +193,25 @@ internal static partial class RuleChecks
         }
     }
 
+    private static void CheckBuiltIn(Rule rule, Action<string> report)
+    {
+        if (string.IsNullOrWhiteSpace(rule.Check))
+        {
+            report("a check rule needs a 'check'");
+        }
+        else if (!BuiltInChecks.TryGet(rule.Check, out var check))
+        {
+            report($"unknown check '{rule.Check}' (checks: {string.Join(", ", BuiltInChecks.All.Select(known => known.Name))})");
+        }
+        else if (check.Validate(rule.Args ?? []) is { } problem)
+        {
+            report(problem);
+        }
+    }
+
     private static void CheckNotApplicable(Rule rule, string kind, Action<string> report)
     {
-        var regexKind = rule.Kind is not (RuleKind.List or RuleKind.Meta);
+        var regexKind = rule.Kind is not (RuleKind.List or RuleKind.Meta or RuleKind.Check);
         var extra = new List<string>();
         if (rule.Pattern is not null && !regexKind)
         {
@@ -237,6 +257,19 @@ internal static partial class RuleChecks
         if (rule.Expression is not null && rule.Kind != RuleKind.Meta)
         {
             extra.Add("expression");
+        }
+
+        if (rule.Kind != RuleKind.Check)
+        {
+            if (rule.Check is not null)
+            {
+                extra.Add("check");
+            }
+
+            if (rule.Args is { Count: > 0 })
+            {
+                extra.Add("args");
+            }
         }
 
         if (extra.Count > 0)

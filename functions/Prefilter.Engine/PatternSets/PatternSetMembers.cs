@@ -25,11 +25,13 @@ internal static class PatternSetMembers
     public const string Addresses = "addresses";
     public const string Domains = "domains";
     public const string Expression = "expression";
+    public const string Check = "check";
+    public const string Args = "args";
 
     public static readonly string[] SetMembers = [Name, Version, Created, Description, Thresholds, Rules];
 
     public static readonly string[] ThresholdMembers = [Tag, Quarantine];
 
     public static readonly string[] RuleMembers =
-        [Id, Kind, Description, Score, Flags, Header, Negate, IfUnset, Target, Pattern, Addresses, Domains, Expression];
+        [Id, Kind, Description, Score, Flags, Header, Negate, IfUnset, Target, Pattern, Addresses, Domains, Expression, Check, Args];
 }

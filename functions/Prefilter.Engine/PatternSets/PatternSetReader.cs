@@ -216,6 +216,12 @@ internal sealed partial class PatternSetReader
                 case M.Expression:
                     rule.Expression = ReadString(ref json, member, line);
                     break;
+                case M.Check:
+                    rule.Check = ReadString(ref json, member, line);
+                    break;
+                case M.Args:
+                    rule.Args = ReadArguments(ref json, member, line) ?? rule.Args;
+                    break;
                 default:
                     Unknown(ref json, member, line, "a rule", M.RuleMembers);
                     break;
@@ -253,6 +259,8 @@ internal sealed partial class PatternSetReader
             Addresses = rule.Addresses,
             Domains = rule.Domains,
             Expression = rule.Expression,
+            Check = rule.Check,
+            Args = rule.Args,
         };
         return new RuleEntry(start, rule.Id, model);
     }
@@ -394,6 +402,45 @@ internal sealed partial class PatternSetReader
         return ok ? values : null;
     }
 
+    // The one place the format takes null: an argument without a value, such as the open end of a range.
+    private List<CheckArgument>? ReadArguments(ref Utf8JsonReader json, string member, int line)
+    {
+        if (json.TokenType != JsonTokenType.StartArray)
+        {
+            WrongType(ref json, member, line, "an array of numbers, strings and nulls");
+            return null;
+        }
+
+        var values = new List<CheckArgument>();
+        var ok = true;
+        while (json.Read() && json.TokenType != JsonTokenType.EndArray)
+        {
+            var entryLine = LineOf(json);
+            switch (json.TokenType)
+            {
+                case JsonTokenType.Null:
+                    values.Add(CheckArgument.Null);
+                    break;
+                case JsonTokenType.Number when ReadNumber(ref json, member, entryLine) is { } number:
+                    values.Add(CheckArgument.FromNumber(number));
+                    break;
+                case JsonTokenType.String when ReadString(ref json, member, entryLine) is { } text:
+                    values.Add(CheckArgument.FromString(text));
+                    break;
+                case JsonTokenType.Number or JsonTokenType.String:
+                    ok = false;
+                    break;
+                default:
+                    Problem(entryLine, $"entry {values.Count + 1} of '{member}' must be a number, a string or null, not {Describe(json.TokenType)}");
+                    json.Skip();
+                    ok = false;
+                    break;
+            }
+        }
+
+        return ok ? values : null;
+    }
+
     private bool ExpectObject(ref Utf8JsonReader json, string member, int line)
     {
         if (json.TokenType == JsonTokenType.StartObject)
@@ -508,5 +555,7 @@ internal sealed partial class PatternSetReader
         public List<string> Addresses { get; set; } = [];
         public List<string> Domains { get; set; } = [];
         public string? Expression { get; set; }
+        public string? Check { get; set; }
+        public List<CheckArgument> Args { get; set; } = [];
     }
 }

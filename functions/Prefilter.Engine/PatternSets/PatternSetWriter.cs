@@ -116,7 +116,36 @@ internal sealed class PatternSetWriter
         Strings(M.Addresses, rule.Addresses);
         Strings(M.Domains, rule.Domains);
         OptionalString(M.Expression, rule.Expression);
+        OptionalString(M.Check, rule.Check);
+        Arguments(rule.Args);
         _json.WriteEndObject();
+    }
+
+    private void Arguments(IReadOnlyList<CheckArgument> args)
+    {
+        if (args.Count == 0)
+        {
+            return;
+        }
+
+        _json.WriteStartArray(M.Args);
+        foreach (var argument in args)
+        {
+            if (argument.Number is { } number)
+            {
+                _json.WriteRawValue(FormatNumber(number), skipInputValidation: true);
+            }
+            else if (argument.Text is { } text)
+            {
+                StringValue(text);
+            }
+            else
+            {
+                _json.WriteNullValue();
+            }
+        }
+
+        _json.WriteEndArray();
     }
 
     private void OptionalString(string member, string? value)

@@ -26,6 +26,9 @@ public enum RuleKind
 
     /// <summary>A boolean or arithmetic expression over other rules (<see cref="Rule.Expression"/>).</summary>
     Meta,
+
+    /// <summary>A built-in check of the engine (<see cref="Rule.Check"/> with <see cref="Rule.Args"/>), e.g. a Date header shifted from the Received headers.</summary>
+    Check,
 }
 
 /// <summary>
@@ -78,4 +81,10 @@ public sealed record Rule
 
     /// <summary>For meta rules: e.g. <c>(A &amp;&amp; !B) || (C + D + E &gt;= 2)</c>.</summary>
     public string? Expression { get; init; }
+
+    /// <summary>For check rules: the built-in check's name, e.g. <c>shifted_date</c>.</summary>
+    public string? Check { get; init; }
+
+    /// <summary>For check rules: the check's arguments, in order, e.g. <c>[-6, -3]</c>.</summary>
+    public IReadOnlyList<CheckArgument> Args { get; init; } = [];
 }

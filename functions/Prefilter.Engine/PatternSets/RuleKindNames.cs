@@ -2,10 +2,10 @@ using System.Diagnostics.CodeAnalysis;
 
 namespace Prefilter.Engine.PatternSets;
 
-/// <summary>The JSON names of <see cref="RuleKind"/> values: <c>header body rawbody uri full attachment list meta</c>.</summary>
+/// <summary>The JSON names of <see cref="RuleKind"/> values: <c>header body rawbody uri full attachment list meta check</c>.</summary>
 public static class RuleKindNames
 {
-    private static readonly string[] Names = ["header", "body", "rawbody", "uri", "full", "attachment", "list", "meta"];
+    private static readonly string[] Names = ["header", "body", "rawbody", "uri", "full", "attachment", "list", "meta", "check"];
 
     /// <summary>All kind names in <see cref="RuleKind"/> order.</summary>
     public static IReadOnlyList<string> All => Names;

@@ -1,3 +1,4 @@
+using Prefilter.Engine.Checks;
 using Prefilter.Engine.Linting;
 using Prefilter.Engine.Messages;
 using Prefilter.Engine.Meta;
@@ -124,6 +125,7 @@ public sealed partial class CompiledPatternSet
         var checkRules = new List<(int Rule, int Check, bool Negate)>();
         var existsRules = new List<(int Rule, string Header)>();
         var listRules = new List<(int Rule, ListMatcher List)>();
+        var builtInRules = new List<(int Rule, BuiltInCheck Check)>();
         for (var i = 0; i < rules.Length; i++)
         {
             var rule = set.Rules[i];
@@ -137,6 +139,11 @@ public sealed partial class CompiledPatternSet
                 case RuleKind.List:
                     rules[i] = new CompiledRule(rule);
                     listRules.Add((i, new ListMatcher(rule)));
+                    break;
+                case RuleKind.Check:
+                    rules[i] = new CompiledRule(rule);
+                    BuiltInChecks.TryGet(rule.Check, out var builtIn);
+                    builtInRules.Add((i, builtIn!.Bind(rule.Args)));
                     break;
                 case RuleKind.Header when HeaderSpec.TryParse(rule.Header, out var spec, out _) && spec.Kind == HeaderSpecKind.Exists:
                     rules[i] = new CompiledRule(rule);
@@ -175,7 +182,7 @@ public sealed partial class CompiledPatternSet
             target.Seal(engines);
         }
 
-        var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);
+        var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, builtInRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);
         return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count, engines) { LoadedFromArtifact = fromArtifact };
     }
 

@@ -1,3 +1,4 @@
+using Prefilter.Engine.Checks;
 using Prefilter.Engine.Messages;
 using Prefilter.Engine.Meta;
 
@@ -20,6 +21,7 @@ internal sealed class RuleHits
     private readonly bool[] _negated;
     private readonly (int Rule, string Header)[] _existsRules;
     private readonly (int Rule, ListMatcher List)[] _listRules;
+    private readonly (int Rule, BuiltInCheck Check)[] _builtInRules;
     private readonly int[] _metaOrder;
     private readonly BoundMetaExpression?[] _metaOf;
 
@@ -32,10 +34,11 @@ internal sealed class RuleHits
     /// <param name="checkRules">Regex rules: the check each reads and whether it hits when its regex found nothing.</param>
     /// <param name="existsRules">Rules that hit when a header is present.</param>
     /// <param name="listRules">Address and domain list rules.</param>
+    /// <param name="builtInRules">Rules that run a built-in check.</param>
     /// <param name="metas">Meta rules, each after every meta it reads.</param>
     public RuleHits(int ruleCount, IReadOnlyList<(int Rule, int Check, bool Negate)> checkRules,
         IReadOnlyList<(int Rule, string Header)> existsRules, IReadOnlyList<(int Rule, ListMatcher List)> listRules,
-        IReadOnlyList<(int Rule, BoundMetaExpression Meta)> metas)
+        IReadOnlyList<(int Rule, BuiltInCheck Check)> builtInRules, IReadOnlyList<(int Rule, BoundMetaExpression Meta)> metas)
     {
         _ruleCount = ruleCount;
         _checkRules = [.. checkRules.Select(rule => rule.Rule)];
@@ -49,6 +52,7 @@ internal sealed class RuleHits
 
         _existsRules = [.. existsRules];
         _listRules = [.. listRules];
+        _builtInRules = [.. builtInRules];
         _metaOrder = [.. metas.Select(meta => meta.Rule)];
         _metaOf = new BoundMetaExpression?[ruleCount];
         var readers = new List<int>[ruleCount];
@@ -101,6 +105,15 @@ internal sealed class RuleHits
             foreach (var (rule, list) in _listRules)
             {
                 if (list.Matches(view.Headers))
+                {
+                    Hit(rule, hits, read);
+                }
+            }
+
+            var analysis = _builtInRules.Length > 0 ? new MessageAnalysis(view) : null;
+            foreach (var (rule, check) in _builtInRules)
+            {
+                if (check.Hits(analysis!))
                 {
                     Hit(rule, hits, read);
                 }

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using Prefilter.Engine.Checks;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Regexes;
 
@@ -10,7 +11,8 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
 {
     private static readonly Regex Eval = new(@"^eval:(.*)$", RegexOptions.CultureInvariant);
     private static readonly Regex HeaderEval = new(@"^(?:rbl)?eval:(.*)$", RegexOptions.CultureInvariant);
-    private static readonly Regex EvalCall = new(@"^\w+\(.*\)$", RegexOptions.CultureInvariant);
+    private static readonly Regex EvalCall = new(@"^(\w+)\((.*)\)$", RegexOptions.CultureInvariant);
+    private static readonly Regex EvalArgument = new(@"\G\s*(?:'([^']*)'|""([^""]*)""|([^,'""\s]+))\s*(?:,|$)", RegexOptions.CultureInvariant);
     private static readonly Regex Exists = new(@"^exists:(.*)$", RegexOptions.CultureInvariant);
     private static readonly Regex ExistsName = new(@"^[\w.-]+:?$", RegexOptions.CultureInvariant);
     private static readonly Regex HeaderTest = new(@"^([\w.-]+(?:\:|(?:\:[a-z]+){1,2})?)\s*([=!]~)\s*(.+)$", RegexOptions.CultureInvariant);
@@ -116,8 +118,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             default:
                 if (Eval.Match(definition.Text) is { Success: true } eval)
                 {
-                    NeedsPerl(definition, eval.Groups[1].Value);
-                    return null;
+                    return BuiltIn(definition, rule, eval.Groups[1].Value);
                 }
 
                 var pattern = Pattern(definition, definition.Text);
@@ -152,8 +153,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
         var text = definition.Text;
         if (HeaderEval.Match(text) is { Success: true } eval)
         {
-            NeedsPerl(definition, eval.Groups[1].Value);
-            return null;
+            return text.StartsWith("rbl", StringComparison.Ordinal) ? NeedsPerl(definition, eval.Groups[1].Value) : BuiltIn(definition, rule, eval.Groups[1].Value);
         }
 
         if (Exists.Match(text) is { Success: true } exists)
@@ -335,15 +335,70 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
         return null;
     }
 
-    private void NeedsPerl(RuleDefinition definition, string call)
+    /// <summary>The check rule for an <c>eval:</c> call a built-in check does; null (and the rule skipped) otherwise.</summary>
+    private Rule? BuiltIn(RuleDefinition definition, Rule rule, string call)
+    {
+        if (EvalCall.Match(call) is not { Success: true } parsed || !BuiltInChecks.TryGetBySpamAssassinEval(parsed.Groups[1].Value, out var check))
+        {
+            return NeedsPerl(definition, call);
+        }
+
+        var args = EvalArguments(parsed.Groups[2].Value, check.Parameters);
+        if (args is null || check.Validate(args) is not null)
+        {
+            Skip(definition, SkipCategory.InvalidRule, $"eval:{call} does not fit the built-in check {check.Name}({check.Signature})");
+            return null;
+        }
+
+        return rule with { Kind = RuleKind.Check, Check = check.Name, Args = args };
+    }
+
+    // SpamAssassin passes eval arguments as Perl strings: '-6', 'undef', 'Subject'.
+    private static List<CheckArgument>? EvalArguments(string text, IReadOnlyList<CheckParameter> parameters)
+    {
+        var args = new List<CheckArgument>();
+        var position = 0;
+        while (position < text.Length && !string.IsNullOrWhiteSpace(text[position..]))
+        {
+            if (EvalArgument.Match(text, position) is not { Success: true, Length: > 0 } match || args.Count >= parameters.Count)
+            {
+                return null;
+            }
+
+            position = match.Index + match.Length;
+            var value = match.Groups[1].Success ? match.Groups[1].Value : match.Groups[2].Success ? match.Groups[2].Value : match.Groups[3].Value;
+            var type = parameters[args.Count].Type;
+            if (type == CheckParameterType.HeaderName)
+            {
+                args.Add(CheckArgument.FromString(value));
+            }
+            else if (type == CheckParameterType.NumberOrNull && value == "undef")
+            {
+                args.Add(CheckArgument.Null);
+            }
+            else if (double.TryParse(value, System.Globalization.NumberStyles.Float, System.Globalization.CultureInfo.InvariantCulture, out var number) && double.IsFinite(number))
+            {
+                args.Add(CheckArgument.FromNumber(number));
+            }
+            else
+            {
+                return null;
+            }
+        }
+
+        return args;
+    }
+
+    private Rule? NeedsPerl(RuleDefinition definition, string call)
     {
         if (!EvalCall.IsMatch(call))
         {
             Skip(definition, SkipCategory.InvalidRule, $"invalid eval call: {call}");
-            return;
+            return null;
         }
 
         Skip(definition, SkipCategory.NeedsPerlCode, $"needs Perl code (eval:{call})");
+        return null;
     }
 
     /// <summary>The checks of SpamAssassin's meta command and <c>is_meta_valid</c>; null when the meta is rejected.</summary>

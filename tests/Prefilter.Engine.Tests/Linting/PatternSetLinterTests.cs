@@ -317,4 +317,27 @@ public class PatternSetLinterTests
         Assert.Equal("line 7: why", new LintFinding(null, 7, "why").ToString());
         Assert.Equal("rule X: why", new LintFinding("X", null, "why").ToString());
     }
+
+    [Theory]
+    [InlineData("""{ "id": "C", "kind": "check" }""", "a check rule needs a 'check'")]
+    [InlineData("""{ "id": "C", "kind": "check", "check": "run_perl" }""", "unknown check 'run_perl' (checks: shifted_date,")]
+    [InlineData("""{ "id": "C", "kind": "check", "check": "shifted_date", "args": [-6] }""", "the check 'shifted_date' takes 2 arguments (minHours, maxHours), not 1")]
+    [InlineData("""{ "id": "C", "kind": "check", "check": "shifted_date", "args": ["-6", -3] }""", "argument 1 of the check 'shifted_date' (minHours) must be a number or null, not \"-6\"")]
+    [InlineData("""{ "id": "C", "kind": "check", "check": "header_count_range", "args": ["Sub ject", 2, 3] }""", "argument 1 of the check 'header_count_range' (header) must be a header name")]
+    [InlineData("""{ "id": "C", "kind": "check", "check": "missing_to_header", "pattern": "a" }""", "'pattern' does not apply to check rules")]
+    [InlineData("""{ "id": "C", "kind": "body", "pattern": "a", "check": "missing_to_header", "args": [1] }""", "'check', 'args' do not apply to body rules")]
+    public void Check_rules_are_refused_with_the_reason(string rule, string reason)
+    {
+        var finding = Single(Doc(rule), "C");
+
+        Assert.Contains(reason, finding.Reason);
+    }
+
+    [Fact]
+    public void Null_is_refused_outside_check_arguments()
+    {
+        var report = PatternSetLinter.Lint(Doc("""{ "id": "C", "kind": "body", "pattern": "a", "description": null }"""));
+
+        Assert.Contains(report.Findings, finding => finding.RuleId == "C" && finding.Reason.Contains("'description' must be a string, not null", StringComparison.Ordinal));
+    }
 }

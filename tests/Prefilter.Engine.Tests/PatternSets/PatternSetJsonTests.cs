@@ -18,7 +18,7 @@ public class PatternSetJsonTests
         Assert.Equal(TimeSpan.FromHours(1), set.Created.Offset);
         Assert.Equal("Every kind and member, for tests", set.Description);
         Assert.Equal(new Thresholds(4.5, 12), set.Thresholds);
-        Assert.Equal(19, set.Rules.Count);
+        Assert.Equal(22, set.Rules.Count);
 
         var subject = set.Rules[0];
         Assert.Equal(("SUBJ_FREE", RuleKind.Header, "Subject", @"(?i)\bfree\b", 1.5), (subject.Id, subject.Kind, subject.Header, subject.Pattern, subject.Score));
@@ -40,7 +40,11 @@ public class PatternSetJsonTests
 
         Assert.Equal("(SUBJ_FREE + BODY_VIAGRA + URI_SHORT >= 2) && !TRUSTED", set.Rules[15].Expression);
         Assert.Equal(RuleKind.Meta, set.Rules[15].Kind);
-        Assert.Equal(["Subject:raw", "ALL:raw"], set.Rules.Skip(17).Select(rule => rule.Header));
+        Assert.Equal(("shifted_date", RuleKind.Check), (set.Rules[16].Check, set.Rules[16].Kind));
+        Assert.Equal([CheckArgument.FromNumber(-6), CheckArgument.FromNumber(-3)], set.Rules[16].Args);
+        Assert.Equal([CheckArgument.Null, CheckArgument.FromNumber(-96)], set.Rules[17].Args);
+        Assert.Equal([CheckArgument.FromString("Subject"), CheckArgument.FromNumber(2), CheckArgument.FromNumber(999)], set.Rules[18].Args);
+        Assert.Equal(["Subject:raw", "ALL:raw"], set.Rules.Skip(20).Select(rule => rule.Header));
     }
 
     [Fact]
@@ -340,8 +344,9 @@ public class PatternSetJsonTests
         for (var i = 0; i < expected.Rules.Count; i++)
         {
             var (e, a) = (expected.Rules[i], actual.Rules[i]);
-            Assert.Equal(e with { Flags = [], Addresses = [], Domains = [] }, a with { Flags = [], Addresses = [], Domains = [] });
+            Assert.Equal(e with { Flags = [], Addresses = [], Domains = [], Args = [] }, a with { Flags = [], Addresses = [], Domains = [], Args = [] });
             Assert.Equal(e.Flags, a.Flags);
+            Assert.Equal(e.Args, a.Args);
             Assert.Equal(e.Addresses, a.Addresses);
             Assert.Equal(e.Domains, a.Domains);
         }

@@ -31,6 +31,9 @@ internal static class SampleSets
             { "id": "BLOCKED", "kind": "list", "domains": ["spam.example"], "score": 20 },
             { "id": "META_FREE_VIAGRA", "kind": "meta", "expression": "SUBJ_FREE && BODY_VIAGRA", "score": 2.5 },
             { "id": "META_MANY", "kind": "meta", "expression": "(SUBJ_FREE + BODY_VIAGRA + URI_SHORT >= 2) && !TRUSTED", "score": 1 },
+            { "id": "DATE_IN_PAST_03_06", "kind": "check", "check": "shifted_date", "args": [-6, -3], "score": 1.2 },
+            { "id": "DATE_IN_PAST_96_XX", "kind": "check", "check": "shifted_date", "args": [null, -96], "score": 2.1 },
+            { "id": "HEADER_COUNT_SUBJECT", "kind": "check", "check": "header_count_range", "args": ["Subject", 2, 999], "score": 3 },
             { "id": "Rule.with-dots_and-dashes", "kind": "body", "pattern": "unsubscribe" },
             { "id": "SUBJ_RAW_B64", "kind": "header", "header": "Subject:raw", "pattern": "(?i)=\\?utf-8\\?b\\?" },
             { "id": "ALL_RAW_TIGHT", "kind": "header", "header": "ALL:raw", "pattern": "(?m)^Subject:\\S" }

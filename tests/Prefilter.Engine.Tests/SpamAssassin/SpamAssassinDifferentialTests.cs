@@ -42,6 +42,21 @@ public sealed class SpamAssassinDifferentialTests(SpamAssassinCorpusFixture corp
         Assert.True(extra.Count <= expected.Count / 50, summary);
     }
 
+    [SpamAssassinCorpusFact]
+    public void Built_in_check_rules_hit_where_spamassassin_hits_on_the_corpus_sample()
+    {
+        var checkRules = corpus.Set.Rules.Where(rule => rule.Kind == RuleKind.Check).Select(rule => rule.Id).ToHashSet();
+        var (expected, actual) = oracle.Compare(corpus);
+        var (spamAssassin, ours) = (Only(expected, checkRules), Only(actual, checkRules));
+        var missed = spamAssassin.Except(ours).ToList();
+        var extra = ours.Except(spamAssassin).ToList();
+        var summary = $"{spamAssassin.Count} SpamAssassin hits of check rules: missed {missed.Count} ({Top(missed)}); extra {extra.Count} ({Top(extra)})";
+
+        Assert.True(spamAssassin.Count > 50, summary);
+        Assert.True(missed.Count <= spamAssassin.Count / 100, summary);
+        Assert.True(extra.Count <= spamAssassin.Count / 50, summary);
+    }
+
     private static List<(int Message, string Rule)> Only(IEnumerable<(int Message, string Rule)> hits, IReadOnlySet<string> rules) =>
         [.. hits.Where(hit => rules.Contains(hit.Rule)).Order()];
 

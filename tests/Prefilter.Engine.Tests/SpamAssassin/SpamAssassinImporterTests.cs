@@ -1,3 +1,4 @@
+using Prefilter.Engine.Linting;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.SpamAssassin;
 
@@ -158,7 +159,7 @@ public class SpamAssassinImporterTests
                 body IN_ELSE_OF_NESTED /c/
               endif
             endif
-            ifplugin Mail::SpamAssassin::Plugin::HeaderEval
+            ifplugin Mail::SpamAssassin::Plugin::HTMLEval
               body IN_HEADEREVAL /d/
               if (version >= 3.004000)
                 body IN_SKIPPED_OUTER /e/
@@ -183,6 +184,32 @@ public class SpamAssassinImporterTests
         Assert.Equal(
             ["IN_REPLACETAGS", "IN_ELSE_OF_NESTED", "IN_NOT_MIMEHEADER", "IN_VERSION_AND_CAN"],
             result.Set.Rules.Select(r => r.Id));
+    }
+
+    [Fact]
+    public void Eval_tests_with_a_built_in_check_import_as_check_rules_and_the_others_are_skipped()
+    {
+        var result = Import("""
+            ifplugin Mail::SpamAssassin::Plugin::HeaderEval
+              header DATE_IN_PAST_03_06 eval:check_for_shifted_date('-6', '-3')
+              header DATE_IN_PAST_96_XX eval:check_for_shifted_date('undef', '-96')
+              header HEADER_COUNT_SUBJECT eval:check_header_count_range('Subject','2','999')
+              header BAD_ARGS eval:check_for_shifted_date('soon', '-3')
+              header FORGED_YAHOO_RCVD eval:check_for_forged_yahoo_received_headers()
+              meta DATED_AND_COUNTED DATE_IN_PAST_03_06 && HEADER_COUNT_SUBJECT
+            endif
+            """);
+
+        var rules = result.Set.Rules.ToDictionary(rule => rule.Id);
+        Assert.Equal(["DATE_IN_PAST_03_06", "DATE_IN_PAST_96_XX", "HEADER_COUNT_SUBJECT", "DATED_AND_COUNTED"], result.Set.Rules.Select(rule => rule.Id));
+        Assert.Equal((RuleKind.Check, "shifted_date"), (rules["DATE_IN_PAST_03_06"].Kind, rules["DATE_IN_PAST_03_06"].Check));
+        Assert.Equal([CheckArgument.FromNumber(-6), CheckArgument.FromNumber(-3)], rules["DATE_IN_PAST_03_06"].Args);
+        Assert.Equal([CheckArgument.Null, CheckArgument.FromNumber(-96)], rules["DATE_IN_PAST_96_XX"].Args);
+        Assert.Equal([CheckArgument.FromString("Subject"), CheckArgument.FromNumber(2), CheckArgument.FromNumber(999)], rules["HEADER_COUNT_SUBJECT"].Args);
+        Assert.Equal("DATE_IN_PAST_03_06 && HEADER_COUNT_SUBJECT", rules["DATED_AND_COUNTED"].Expression);
+        Assert.Contains(result.Skipped, skip => skip.RuleId == "BAD_ARGS" && skip.Reason.Contains("does not fit the built-in check shifted_date(minHours, maxHours)", StringComparison.Ordinal));
+        Assert.Contains(result.Skipped, skip => skip.RuleId == "FORGED_YAHOO_RCVD" && skip.Category == SkipCategory.NeedsPerlCode);
+        Assert.True(PatternSetLinter.Lint(result.Set).IsValid);
     }
 
     [Fact]
