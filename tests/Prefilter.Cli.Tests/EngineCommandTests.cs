@@ -165,6 +165,8 @@ public sealed class EngineCommandTests : IDisposable
             report.GetProperty("verdicts").GetProperty("spamFlagged").GetInt32(),
             report.GetProperty("verdicts").GetProperty("ham").GetInt32(),
             report.GetProperty("verdicts").GetProperty("hamFlagged").GetInt32()));
+        Assert.Equal(["ham 1/0 spam:False", "spam 1/1 spam:True"], report.GetProperty("verdicts").GetProperty("folders").EnumerateArray()
+            .Select(folder => $"{folder.GetProperty("folder").GetString()} {folder.GetProperty("messages").GetInt32()}/{folder.GetProperty("flagged").GetInt32()} spam:{folder.GetProperty("spam").GetBoolean()}"));
     }
 
     [Fact]
@@ -195,6 +197,11 @@ public sealed class EngineCommandTests : IDisposable
         Assert.Matches(@"^\d+\.\d+", spamAssassin.GetProperty("version").GetString());
         Assert.InRange(spamAssassin.GetProperty("spamVerdicts").GetInt32(), 0, 2);
         Assert.All(new[] { "compileSeconds", "messagesPerSecond", "scanMessagesPerSecond", "scanSpeedup" }, name => Assert.True(spamAssassin.GetProperty(name).GetDouble() > 0, name));
+        var folders = JsonDocument.Parse(output).RootElement.GetProperty("verdicts").GetProperty("folders").EnumerateArray().ToList();
+        Assert.Equal(2, folders.Count);
+        Assert.All(folders, folder => Assert.Equal(1, folder.GetProperty("spamAssassin").GetProperty("messages").GetInt32()));
+        Assert.Equal(spamAssassin.GetProperty("spamVerdicts").GetInt32(), folders.Sum(folder => folder.GetProperty("spamAssassin").GetProperty("flagged").GetInt32()));
+        Assert.Equal(1, folders.Sum(folder => folder.GetProperty("spamAssassin").GetProperty("scanFlagged").GetInt32()));
     }
 
     [Fact]

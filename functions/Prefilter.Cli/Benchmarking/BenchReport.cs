@@ -105,29 +105,50 @@ internal sealed record Percentiles(double P50, double P99, double Max)
     private static double At(double[] sorted, double quantile) => sorted[(int)Math.Max(0, Math.Ceiling(quantile * sorted.Length) - 1)];
 }
 
-/// <summary>Verdicts against the corpus labels (spam folders vs ham folders); "flagged" means tag or quarantine.</summary>
-internal sealed record Verdicts(int Spam, int SpamFlagged, int Ham, int HamFlagged)
+/// <summary>
+/// Verdicts against the corpus labels (spam folders vs ham folders); "flagged" means tag or quarantine. Per folder too,
+/// with SpamAssassin's own verdicts beside them when it ran.
+/// </summary>
+internal sealed record Verdicts(int Spam, int SpamFlagged, int Ham, int HamFlagged, IReadOnlyList<FolderVerdicts> Folders)
 {
-    public static Verdicts Of(IReadOnlyList<CorpusMessage> corpus, IReadOnlyList<ScanResult> results)
+    /// <param name="corpus">The messages.</param>
+    /// <param name="flagged">The scan's verdict on each message.</param>
+    /// <param name="spamAssassin">SpamAssassin's verdicts by message index, on the messages it checked; null when it did not run.</param>
+    public static Verdicts Of(IReadOnlyList<CorpusMessage> corpus, IReadOnlyList<bool> flagged, IReadOnlyDictionary<int, bool>? spamAssassin = null)
     {
-        int spam = 0, spamFlagged = 0, ham = 0, hamFlagged = 0;
-        for (var i = 0; i < corpus.Count; i++)
-        {
-            var flagged = results[i].Action != VerdictAction.Deliver;
-            if (corpus[i].IsSpam)
-            {
-                spam++;
-                spamFlagged += flagged ? 1 : 0;
-            }
-            else
-            {
-                ham++;
-                hamFlagged += flagged ? 1 : 0;
-            }
-        }
-
-        return new Verdicts(spam, spamFlagged, ham, hamFlagged);
+        var indexes = Enumerable.Range(0, corpus.Count).ToList();
+        var spam = indexes.Where(i => corpus[i].IsSpam).ToList();
+        var ham = indexes.Where(i => !corpus[i].IsSpam).ToList();
+        var folders = indexes
+            .GroupBy(i => corpus[i].Folder, StringComparer.Ordinal)
+            .OrderBy(folder => folder.Key, StringComparer.Ordinal)
+            .Select(folder => new FolderVerdicts(
+                folder.Key,
+                corpus[folder.First()].IsSpam,
+                folder.Count(),
+                folder.Count(i => flagged[i]),
+                spamAssassin is null ? null : SpamAssassinVerdicts.Of([.. folder.Where(spamAssassin.ContainsKey)], flagged, spamAssassin)))
+            .ToList();
+        return new Verdicts(spam.Count, spam.Count(i => flagged[i]), ham.Count, ham.Count(i => flagged[i]), folders);
     }
+}
+
+/// <summary>The verdicts on one corpus folder.</summary>
+/// <param name="Folder">The folder, relative to the corpus, e.g. <c>spam-2</c>.</param>
+/// <param name="Spam">Whether the corpus labels its messages spam.</param>
+/// <param name="Messages">Messages in it.</param>
+/// <param name="Flagged">Messages the scan tagged or quarantined.</param>
+/// <param name="SpamAssassin">SpamAssassin's verdicts on the folder's messages it checked, beside the scan's on the same; null when it did not run.</param>
+internal sealed record FolderVerdicts(string Folder, bool Spam, int Messages, int Flagged, SpamAssassinVerdicts? SpamAssassin);
+
+/// <summary>SpamAssassin's verdicts and the scan's on the same messages.</summary>
+/// <param name="Messages">Messages SpamAssassin checked.</param>
+/// <param name="Flagged">Those SpamAssassin judged spam.</param>
+/// <param name="ScanFlagged">Those the scan tagged or quarantined.</param>
+internal sealed record SpamAssassinVerdicts(int Messages, int Flagged, int ScanFlagged)
+{
+    public static SpamAssassinVerdicts Of(IReadOnlyList<int> checkedIndexes, IReadOnlyList<bool> flagged, IReadOnlyDictionary<int, bool> spamAssassin) =>
+        new(checkedIndexes.Count, checkedIndexes.Count(i => spamAssassin[i]), checkedIndexes.Count(i => flagged[i]));
 }
 
 /// <summary>One rule's sampled regex time over the whole corpus and per message.</summary>

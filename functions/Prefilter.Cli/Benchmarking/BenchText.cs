@@ -23,6 +23,14 @@ internal static class BenchText
         text.AppendLine($"per message: p50 {report.P50Ms:0.000} ms, p99 {report.P99Ms:0.000} ms, max {report.MaxMs:0.0} ms; incomplete {report.Incomplete}");
         var verdicts = report.Verdicts;
         text.AppendLine($"flagged (tag or quarantine): spam {verdicts.SpamFlagged}/{verdicts.Spam}, ham {verdicts.HamFlagged}/{verdicts.Ham}");
+        foreach (var folder in verdicts.Folders)
+        {
+            var beside = folder.SpamAssassin is { } sa
+                ? $"; on the {sa.Messages} SpamAssassin checked: SpamAssassin {Percent(sa.Flagged, sa.Messages)}, the scan {Percent(sa.ScanFlagged, sa.Messages)}"
+                : "";
+            text.AppendLine($"  {folder.Folder} ({(folder.Spam ? "spam" : "ham")}): {folder.Flagged}/{folder.Messages} flagged ({Percent(folder.Flagged, folder.Messages)}){beside}");
+        }
+
         if (report.SpamAssassin is { } spamAssassin)
         {
             text.AppendLine($"SpamAssassin {spamAssassin.Version} itself on {spamAssassin.Messages} of the messages (local tests, no Bayes; rules compiled in {spamAssassin.CompileSeconds:0.0} s):");
@@ -37,4 +45,6 @@ internal static class BenchText
 
         return text.ToString();
     }
+
+    private static string Percent(int part, int whole) => whole == 0 ? "-" : $"{100.0 * part / whole:0.0} %";
 }

@@ -40,7 +40,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     {
         var messages = corpus.Select(message => message.ReadAllBytes()).ToArray();
         var before = LiveBytes();
-        var (report, engineMs) = Measure(messages, before, progress, cancellationToken);
+        var (report, engineMs, flagged) = Measure(messages, before, progress, cancellationToken);
 
         // Measure has returned, so nothing holds the compiled sets any more: what stays live is what they leaked.
         report = report with { Memory = report.Memory with { AfterReleaseMb = (LiveBytes() - before) / 1e6 } };
@@ -54,8 +54,10 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
         var run = await SpamAssassinCheck.RunAsync([.. sample.Select(index => corpus[index].Path)], cancellationToken);
         progress?.Invoke($"SpamAssassin on {sample.Count} messages", 1, 1);
         var engineSeconds = sample.Sum(index => engineMs[index]) / 1000;
+        var spamAssassinVerdicts = sample.Select((index, position) => (index, run.IsSpam[position])).ToDictionary();
         return report with
         {
+            Verdicts = Verdicts.Of(corpus, flagged, spamAssassinVerdicts),
             SpamAssassin = new SpamAssassinFigures(
                 run.Version,
                 run.Messages,
@@ -67,7 +69,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
         };
     }
 
-    private (BenchReport Report, double[] EngineMs) Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)
+    private (BenchReport Report, double[] EngineMs, bool[] Flagged) Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
         var coldStart = Stopwatch.StartNew();
         var compiled = CompiledPatternSet.Compile(set, Options, Artifact);
@@ -104,6 +106,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
         }
 
         var percentiles = Percentiles.Of(fastestPerMessage);
+        var flagged = results.Select(result => result.Action != VerdictAction.Deliver).ToArray();
         var costs = RuleCostPass(compiled, messages, progress, cancellationToken);
         return (new BenchReport
         {
@@ -133,9 +136,9 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             P99Ms = percentiles.P99,
             MaxMs = percentiles.Max,
             Incomplete = results.Count(result => result.Incomplete),
-            Verdicts = Verdicts.Of(corpus, results),
+            Verdicts = Verdicts.Of(corpus, flagged),
             TopRules = costs.Top,
-        }, fastestPerMessage);
+        }, fastestPerMessage, flagged);
     }
 
     private static TimeSpan Time(byte[][] messages, string label, Action<string, int, int>? progress, CancellationToken cancellationToken, Action<byte[], int> work)

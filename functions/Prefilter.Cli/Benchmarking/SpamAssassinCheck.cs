@@ -86,4 +86,5 @@ internal static class SpamAssassinCheck
 /// <param name="Messages">Mails checked.</param>
 /// <param name="Seconds">Time checking them, after compiling.</param>
 /// <param name="Spam">Mails it judged spam.</param>
-internal sealed record SpamAssassinRun(string Version, double CompileSeconds, int Messages, double Seconds, int Spam);
+/// <param name="IsSpam">Its verdict on each mail, in the order given.</param>
+internal sealed record SpamAssassinRun(string Version, double CompileSeconds, int Messages, double Seconds, int Spam, IReadOnlyList<bool> IsSpam);

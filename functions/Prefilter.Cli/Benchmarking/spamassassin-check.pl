@@ -22,17 +22,21 @@ $spamassassin->compile_now(0, 1);
 my $compiled = time;
 
 my $spam = 0;
+my @verdicts;
 for my $file (@files) {
     open(my $in, '<:raw', $file) or die "cannot read $file: $!\n";
     my $raw = do { local $/; <$in> };
     close $in;
     my $mail = $spamassassin->parse($raw);
     my $status = $spamassassin->check($mail);
+    push @verdicts, $status->is_spam ? 1 : 0;
     $spam++ if $status->is_spam;
     $status->finish;
     $mail->finish;
 }
 my $checked = time;
 
-printf "{\"version\":\"%s\",\"compileSeconds\":%.3f,\"messages\":%d,\"seconds\":%.3f,\"spam\":%d}\n",
-    Mail::SpamAssassin::Version(), $compiled - $started, scalar @files, $checked - $compiled, $spam;
+# isSpam: one verdict per listed file, in order, so a report can set them beside the scan's.
+printf "{\"version\":\"%s\",\"compileSeconds\":%.3f,\"messages\":%d,\"seconds\":%.3f,\"spam\":%d,\"isSpam\":[%s]}\n",
+    Mail::SpamAssassin::Version(), $compiled - $started, scalar @files, $checked - $compiled, $spam,
+    join(',', map { $_ ? 'true' : 'false' } @verdicts);

@@ -38,9 +38,11 @@ public sealed class BuiltInCheckInfo
     public string? Validate(IReadOnlyList<CheckArgument> args)
     {
         ArgumentNullException.ThrowIfNull(args);
-        if (args.Count != Parameters.Count)
+        var required = Parameters.Count(parameter => !parameter.Optional);
+        if (args.Count < required || args.Count > Parameters.Count)
         {
-            return $"the check '{Name}' takes {Parameters.Count} argument{(Parameters.Count == 1 ? "" : "s")} ({Signature}), not {args.Count}";
+            var count = required == Parameters.Count ? $"{required}" : $"{required} to {Parameters.Count}";
+            return $"the check '{Name}' takes {count} argument{(Parameters.Count == 1 ? "" : "s")} ({Signature}), not {args.Count}";
         }
 
         for (var i = 0; i < args.Count; i++)
@@ -51,6 +53,7 @@ public sealed class BuiltInCheckInfo
                 CheckParameterType.Number => argument.Number is not null,
                 CheckParameterType.NumberOrNull => argument.Text is null,
                 CheckParameterType.HeaderName => argument.Text is { Length: > 0 } text && text.All(c => c is > ' ' and < '\x7f' and not ':'),
+                CheckParameterType.Pattern => argument.Text is { Length: > 0 } pattern && IsLinearPattern(pattern),
                 _ => false,
             };
             if (!fits)
@@ -62,8 +65,8 @@ public sealed class BuiltInCheckInfo
         return null;
     }
 
-    /// <summary>The parameters as documentation shows them, e.g. <c>minHours, maxHours</c>.</summary>
-    public string Signature => string.Join(", ", Parameters.Select(parameter => parameter.Name));
+    /// <summary>The parameters as documentation shows them, optional ones in brackets, e.g. <c>header, [pattern]</c>.</summary>
+    public string Signature => string.Join(", ", Parameters.Select(parameter => parameter.Optional ? $"[{parameter.Name}]" : parameter.Name));
 
     internal BuiltInCheck Bind(IReadOnlyList<CheckArgument> args) =>
         Validate(args) is { } problem ? throw new ArgumentException(problem, nameof(args)) : _bind(args);
@@ -72,6 +75,10 @@ public sealed class BuiltInCheckInfo
     {
         CheckParameterType.Number => "a number",
         CheckParameterType.NumberOrNull => "a number or null",
-        _ => "a header name (printable ASCII without spaces or ':')",
+        CheckParameterType.HeaderName => "a header name (printable ASCII without spaces or ':')",
+        _ => "a regular expression without backreferences or lookarounds",
     };
+
+    // A check's pattern runs on the linear engine, and the analyzer's budgets keep building it cheap.
+    private static bool IsLinearPattern(string pattern) => Regexes.RegexAnalyzer.Analyze(pattern).Class == Regexes.RuleExecutionClass.Linear;
 }

@@ -21,8 +21,8 @@ internal sealed record Relay
     /// <summary>The ident (RFC 1413) user the receiving MTA logged.</summary>
     public string Ident { get; init; } = "";
 
-    /// <summary>The envelope sender the receiving MTA logged.</summary>
-    public string EnvelopeFrom { get; init; } = "";
+    /// <summary>The envelope sender the receiving MTA logged (empty for the null sender <c>&lt;&gt;</c>); null when it logged none.</summary>
+    public string? EnvelopeFrom { get; init; }
 
     /// <summary>The receiving MTA's queue id.</summary>
     public string Id { get; init; } = "";

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Prefilter.Engine.Checks;
 using Prefilter.Engine.Meta;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Regexes;
@@ -135,6 +136,17 @@ public static class PatternSetLinter
         if (set.Version?.Length == 0 && lines.ContainsKey(M.Version))
         {
             findings.Add(new LintFinding(null, LineOf(M.Version), "the set's version is empty"));
+        }
+
+        if (HasNullEntry(set.FreemailDomains))
+        {
+            findings.Add(new LintFinding(null, LineOf(M.FreemailDomains), "a free-mail domain is null"));
+            return false;
+        }
+
+        foreach (var problem in (set.FreemailDomains ?? []).Select(FreemailDomains.Problem).OfType<string>())
+        {
+            findings.Add(new LintFinding(null, LineOf(M.FreemailDomains), problem));
         }
 
         var thresholds = set.Thresholds ?? new Thresholds();

@@ -123,6 +123,22 @@ public sealed class MessageHeaders : IReadOnlyList<MessageHeader>
 
     IEnumerator IEnumerable.GetEnumerator() => headers.GetEnumerator();
 
+    /// <summary>The addresses in a header value, read as <see cref="GetAddresses"/> reads a field's.</summary>
+    internal List<string> ParseAddresses(string value)
+    {
+        var result = new List<string>();
+        if (InternetAddressList.TryParse(parserOptions, value, out var list))
+        {
+            result.AddRange(list.Mailboxes.Select(mailbox => mailbox.Address));
+        }
+        else
+        {
+            AddressFallback.Extract(value, result);
+        }
+
+        return result;
+    }
+
     private List<string> CollectMailboxes(string name, bool names)
     {
         var result = new List<string>();

@@ -21,6 +21,12 @@ public sealed record PatternSet
     /// <summary>Score thresholds that map a total score to an action.</summary>
     public Thresholds Thresholds { get; init; } = new();
 
+    /// <summary>
+    /// Mail providers anyone can sign up with, for the <c>freemail_*</c> checks: domains, matched exactly
+    /// (case-insensitively), or with <c>*</c> (any characters but a dot) and <c>?</c> (one character), e.g. <c>yahoo.*</c>.
+    /// </summary>
+    public IReadOnlyList<string> FreemailDomains { get; init; } = [];
+
     /// <summary>The rules, in document order.</summary>
     public required IReadOnlyList<Rule> Rules { get; init; }
 }

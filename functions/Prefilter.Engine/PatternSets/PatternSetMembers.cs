@@ -8,6 +8,7 @@ internal static class PatternSetMembers
     public const string Created = "created";
     public const string Description = "description";
     public const string Thresholds = "thresholds";
+    public const string FreemailDomains = "freemailDomains";
     public const string Rules = "rules";
 
     public const string Tag = "tag";
@@ -28,7 +29,7 @@ internal static class PatternSetMembers
     public const string Check = "check";
     public const string Args = "args";
 
-    public static readonly string[] SetMembers = [Name, Version, Created, Description, Thresholds, Rules];
+    public static readonly string[] SetMembers = [Name, Version, Created, Description, Thresholds, FreemailDomains, Rules];
 
     public static readonly string[] ThresholdMembers = [Tag, Quarantine];
 

@@ -96,6 +96,9 @@ internal sealed partial class PatternSetReader
                 case M.Thresholds:
                     set.Thresholds = ReadThresholds(ref json, line);
                     break;
+                case M.FreemailDomains:
+                    set.FreemailDomains = ReadStrings(ref json, member, line) ?? set.FreemailDomains;
+                    break;
                 case M.Rules:
                     ReadRules(ref json, line);
                     break;
@@ -527,9 +530,11 @@ internal sealed partial class PatternSetReader
         public DateTimeOffset? Created { get; set; }
         public string? Description { get; set; }
         public Thresholds? Thresholds { get; set; }
+        public List<string> FreemailDomains { get; set; } = [];
 
         public PatternSet Build(IReadOnlyList<Rule> rules) => new()
         {
+            FreemailDomains = FreemailDomains,
             Name = Name ?? "",
             Version = Version ?? "",
             Created = Created ?? default,

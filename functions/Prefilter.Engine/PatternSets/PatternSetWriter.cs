@@ -82,6 +82,7 @@ internal sealed class PatternSetWriter
             _json.WriteEndObject();
         }
 
+        Strings(M.FreemailDomains, set.FreemailDomains);
         _json.WriteStartArray(M.Rules);
         foreach (var rule in set.Rules ?? [])
         {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Text.RegularExpressions;
+using Prefilter.Engine.Checks;
 using Prefilter.Engine.Messages;
 using Prefilter.Engine.Regexes;
 
@@ -71,6 +72,7 @@ public sealed partial class CompiledPatternSet
         private long[]? _cost;
         private int[]? _runs;
         private char[]? _foldBuffer;
+        private MessageAnalysis? _analysis;
         private List<string>? _incomplete;
         private int _regexRuns;
 
@@ -104,7 +106,8 @@ public sealed partial class CompiledPatternSet
             {
                 case TargetKind.HeaderValue:
                 case TargetKind.HeaderRaw:
-                    var value = target.Kind == TargetKind.HeaderValue ? headers.GetJoined(target.HeaderName!) : headers.GetRawJoined(target.HeaderName!);
+                    var value = target.IsPseudoHeader ? Analysis(view).PseudoHeader(target.HeaderName!)
+                        : target.Kind == TargetKind.HeaderValue ? headers.GetJoined(target.HeaderName!) : headers.GetRawJoined(target.HeaderName!);
                     if (value is null)
                     {
                         Absent(target);
@@ -117,7 +120,8 @@ public sealed partial class CompiledPatternSet
                     break;
                 case TargetKind.HeaderAddresses:
                 case TargetKind.HeaderDisplayNames:
-                    var list = target.Kind == TargetKind.HeaderAddresses ? headers.GetAddresses(target.HeaderName!) : headers.GetDisplayNames(target.HeaderName!);
+                    var list = target.IsPseudoHeader ? PseudoHeaderAddresses(target, view)
+                        : target.Kind == TargetKind.HeaderAddresses ? headers.GetAddresses(target.HeaderName!) : headers.GetDisplayNames(target.HeaderName!);
                     if (list.Count == 0)
                     {
                         Absent(target);
@@ -537,6 +541,17 @@ public sealed partial class CompiledPatternSet
             }
         }
 
+        /// <summary>The facts built-in checks and pseudo-headers read about the mail, computed once per scan on first use.</summary>
+        private MessageAnalysis Analysis(MessageView view) => _analysis ??= new MessageAnalysis(view, _set._freemail);
+
+        // Only EnvelopeFrom carries an address; it has no display name.
+        private List<string> PseudoHeaderAddresses(ScanTarget target, MessageView view)
+        {
+            return target.Kind == TargetKind.HeaderAddresses && Analysis(view).PseudoHeader(target.HeaderName!) is { Length: > 0 } value
+                ? view.Headers.ParseAddresses(value)
+                : [];
+        }
+
         public ScanResult Result(MessageView? view, TimeSpan elapsed)
         {
             var rules = _set._rules;
@@ -546,7 +561,7 @@ public sealed partial class CompiledPatternSet
             {
                 Array.Clear(hits, 0, rules.Length);
                 Array.Clear(read, 0, rules.Length);
-                _set._ruleHits.Resolve(_checkHit, _checkDone, view, hits, read);
+                _set._ruleHits.Resolve(_checkHit, _checkDone, view is null ? null : Analysis(view), hits, read);
                 var score = 0.0;
                 var found = new List<RuleHit>();
                 for (var i = 0; i < rules.Length; i++)

@@ -26,6 +26,7 @@ public sealed partial class CompiledPatternSet
     private readonly ScanTarget[] _targets;
     private readonly CompiledRule[] _rules;
     private readonly RuleHits _ruleHits;
+    private readonly FreemailDomains _freemail;
     private readonly int _checkCount;
     private readonly ScanCheck[] _checks;
     private readonly LinearEngineCache _engines;
@@ -44,6 +45,7 @@ public sealed partial class CompiledPatternSet
         _targets = targets;
         _rules = rules;
         _ruleHits = ruleHits;
+        _freemail = new FreemailDomains(set.FreemailDomains ?? []);
         _checkCount = checkCount;
         _checks = new ScanCheck[checkCount];
         foreach (var check in targets.SelectMany(target => target.Checks))

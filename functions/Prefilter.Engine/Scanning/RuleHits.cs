@@ -77,10 +77,10 @@ internal sealed class RuleHits
     /// <summary>Fills <paramref name="hits"/> (one flag per rule, all false on entry).</summary>
     /// <param name="checkHit">Per check: whether its regex matched some unit.</param>
     /// <param name="checkDone">Per check: whether its regex ran on every unit (a negated rule needs that).</param>
-    /// <param name="view">The parsed mail, or null when it could not be read.</param>
+    /// <param name="message">The parsed mail and what was computed about it, or null when it could not be read.</param>
     /// <param name="hits">Per rule, written.</param>
     /// <param name="read">Scratch, one flag per rule, all false on entry: whether a meta reads a rule that hit.</param>
-    public void Resolve(ReadOnlySpan<bool> checkHit, ReadOnlySpan<bool> checkDone, MessageView? view, Span<bool> hits, Span<bool> read)
+    public void Resolve(ReadOnlySpan<bool> checkHit, ReadOnlySpan<bool> checkDone, MessageAnalysis? message, Span<bool> hits, Span<bool> read)
     {
         foreach (var rule in _checkRules)
         {
@@ -92,7 +92,7 @@ internal sealed class RuleHits
             }
         }
 
-        if (view is not null)
+        if (message?.View is { } view)
         {
             foreach (var (rule, header) in _existsRules)
             {
@@ -110,10 +110,9 @@ internal sealed class RuleHits
                 }
             }
 
-            var analysis = _builtInRules.Length > 0 ? new MessageAnalysis(view) : null;
             foreach (var (rule, check) in _builtInRules)
             {
-                if (check.Hits(analysis!))
+                if (check.Hits(message))
                 {
                     Hit(rule, hits, read);
                 }

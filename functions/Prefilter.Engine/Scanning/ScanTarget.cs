@@ -1,3 +1,4 @@
+using Prefilter.Engine.Checks;
 using Prefilter.Engine.Messages;
 using Prefilter.Engine.Regexes;
 
@@ -41,6 +42,9 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
 
     /// <summary>For header targets.</summary>
     public string? HeaderName { get; } = headerName;
+
+    /// <summary>For header targets: whether the header is one SpamAssassin makes from its analysis (<see cref="PseudoHeaders"/>).</summary>
+    public bool IsPseudoHeader { get; } = PseudoHeaders.IsPseudoHeader(headerName);
 
     /// <summary>For header targets: the value rules see when the header is absent (SpamAssassin <c>[if-unset: …]</c>).</summary>
     public string AbsentValue { get; } = ifUnset ?? "";

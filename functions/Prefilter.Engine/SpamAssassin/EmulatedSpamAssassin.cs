@@ -8,11 +8,11 @@ namespace Prefilter.Engine.SpamAssassin;
 /// </summary>
 /// <remarks>
 /// A plugin counts as present when this engine implements what it does, or the part of it that carries score: the core
-/// regex rules (<c>Mail::SpamAssassin::Plugin::Check</c>), <c>ReplaceTags</c>, and <c>HeaderEval</c>, whose
-/// <c>eval:</c> tests with a built-in check (<c>BuiltInChecks</c>) import as check rules while its others are skipped
-/// as needing Perl. Every other plugin — the eval plugins (BodyEval, MIMEEval, HTMLEval, URIEval, RelayEval,
-/// WLBLEval), network plugins (DNSEval, URIDNSBL, SPF,
-/// DKIM, DMARC, AskDNS, HashBL, Razor2, Pyzor, DCC), Bayes, MIMEHeader, FreeMail, ImageInfo, PDFInfo, TextCat, VBounce
+/// regex rules (<c>Mail::SpamAssassin::Plugin::Check</c>), <c>ReplaceTags</c>, <c>HeaderEval</c> and <c>FreeMail</c>
+/// (its <c>freemail_domains</c> become the set's), whose <c>eval:</c> tests with a built-in check (<c>BuiltInChecks</c>)
+/// import as check rules while their others are skipped as needing Perl. Every other plugin — the eval plugins
+/// (BodyEval, MIMEEval, HTMLEval, URIEval, RelayEval, WLBLEval), network plugins (DNSEval, URIDNSBL, SPF,
+/// DKIM, DMARC, AskDNS, HashBL, Razor2, Pyzor, DCC), Bayes, MIMEHeader, ImageInfo, PDFInfo, TextCat, VBounce
 /// and the rest — is absent, which makes SpamAssassin's own fallbacks (<c>if !plugin(…)</c> blocks) apply.
 /// <c>loadplugin</c> lines and <c>.pre</c> files do not change this: what runs is decided by this engine.
 /// </remarks>
@@ -32,6 +32,7 @@ internal static class EmulatedSpamAssassin
         "Mail::SpamAssassin::Plugin::Check",
         "Mail::SpamAssassin::Plugin::ReplaceTags",
         "Mail::SpamAssassin::Plugin::HeaderEval",
+        "Mail::SpamAssassin::Plugin::FreeMail",
     };
 
     // Mail::SpamAssassin::Conf of 4.0.1: the feature_* / has_* subs that "if can(...)" asks for; all return true.

@@ -23,12 +23,6 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
     private static readonly Regex MetaParanoia = new(@"(?:::|->|[\$@%;\{\}])", RegexOptions.CultureInvariant);
     private static readonly Regex MetaOperand = new(@"^(?:\d+(?:\.\d+)?|[!-/:-@\[-`{-~]{1,2})$", RegexOptions.CultureInvariant);
 
-    // SpamAssassin builds these from Received headers and its trust path, or from the SMTP envelope; a scan sees neither.
-    private static readonly HashSet<string> UnavailablePseudoHeaders = new(StringComparer.OrdinalIgnoreCase)
-    {
-        "X-Spam-Relays-Trusted", "X-Spam-Relays-Untrusted", "X-Spam-Relays-Internal", "X-Spam-Relays-External", "EnvelopeFrom",
-    };
-
     private static readonly HashSet<string> UnavailableTrustHeaders = new(StringComparer.Ordinal)
     {
         "ALL-TRUSTED", "ALL-UNTRUSTED", "ALL-INTERNAL", "ALL-EXTERNAL",
@@ -276,12 +270,6 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             return true;
         }
 
-        if (UnavailablePseudoHeaders.Contains(header))
-        {
-            Skip(definition, SkipCategory.UnsupportedHeader, $"pseudo-header {header} is built by SpamAssassin from Received headers or the SMTP envelope, which a scan does not have");
-            return true;
-        }
-
         return false;
     }
 
@@ -371,6 +359,15 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             if (type == CheckParameterType.HeaderName)
             {
                 args.Add(CheckArgument.FromString(value));
+            }
+            else if (type == CheckParameterType.Pattern)
+            {
+                if (!PerlRegexConverter.TryConvert(value, "", out var pattern, out _))
+                {
+                    return null;
+                }
+
+                args.Add(CheckArgument.FromString(pattern));
             }
             else if (type == CheckParameterType.NumberOrNull && value == "undef")
             {

@@ -30,6 +30,9 @@ internal sealed class RuleConfiguration
 
     public double? RequiredScore { get; set; }
 
+    /// <summary>The FreeMail plugin's <c>freemail_domains</c>, lowercase, each once, in the order first given.</summary>
+    public List<string> FreemailDomains { get; } = [];
+
     /// <summary><c># UPDATE version N</c> of sa-update channels, when a file carries one.</summary>
     public string? UpdateVersion { get; set; }
 
@@ -223,6 +226,21 @@ internal sealed class RuleFileParser
                 break;
             case "replace_end":
                 configuration.ReplaceTags.End = value;
+                break;
+            case "freemail_domains":
+                foreach (var domain in value.Split([' ', '\t'], StringSplitOptions.RemoveEmptyEntries))
+                {
+                    // FreeMail warns about and drops an entry with other characters; so does the import, with a note.
+                    if (Checks.FreemailDomains.Problem(domain) is { } problem)
+                    {
+                        Note(source, null, problem + "; entry skipped");
+                    }
+                    else if (!configuration.FreemailDomains.Contains(domain.ToLowerInvariant(), StringComparer.Ordinal))
+                    {
+                        configuration.FreemailDomains.Add(domain.ToLowerInvariant());
+                    }
+                }
+
                 break;
             case "required_score" or "required_hits":
                 if (double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var required))

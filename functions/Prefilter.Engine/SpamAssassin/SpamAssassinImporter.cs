@@ -131,6 +131,7 @@ public sealed class SpamAssassinImporter
                 $"the rules SpamAssassin {EmulatedSpamAssassin.Version} runs without Bayes and network tests (score set 0); " +
                 $"{skipped.Count} rules skipped.",
             Thresholds = new Thresholds(configuration.RequiredScore ?? 5.0, options.QuarantineScore),
+            FreemailDomains = configuration.FreemailDomains,
             Rules = conversion.Rules,
         };
 

@@ -101,6 +101,53 @@ public class BuiltInCheckTests
         Assert.Equal(["MSGID_OUTLOOK_INVALID"], set.Scan(Encoding.ASCII.GetBytes(Mail(date.AddDays(30).ToUnixTimeSeconds()))).HitIds());
     }
 
+    [Theory]
+    [InlineData("ann@a.example, anton@b.example, andy@c.example, anna@d.example, anya@e.example", "SUSPICIOUS_RECIPS")]
+    [InlineData("bob@a.example, carl@b.example, dora@c.example, emil@d.example, fred@e.example, gina@f.example, hugo@g.example", "SORTED_RECIPS")]
+    [InlineData("zoe@a.example, carl@b.example, ann@c.example, emil@d.example", null)]
+    [InlineData("ann@a.example, anton@b.example, andy@c.example, anna@d.example", null)]
+    public void Recipient_checks_read_the_to_and_cc_lists(string to, string? expected)
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Check("SUSPICIOUS_RECIPS", "similar_recipients", N(0.65), CheckArgument.Null),
+            Check("SORTED_RECIPS", "sorted_recipients")));
+        var mail = Encoding.ASCII.GetBytes($"From: x@example.org\r\nTo: {to}\r\nSubject: hi\r\n\r\nbody\r\n");
+
+        Assert.Equal(expected is null ? [] : [expected], set.Scan(mail).HitIds());
+    }
+
+    [Theory]
+    [InlineData("From: Jo <jo1@gmail.com>\r\n", true, false)]
+    [InlineData("From: jo@GMAIL.com\r\n", true, false)]
+    [InlineData("From: jo@yahoo.co.uk\r\n", false, false)]
+    [InlineData("From: jo@yahoo.de\r\n", true, false)]
+    [InlineData("From: postmaster@gmail.com\r\n", false, false)]
+    [InlineData("From: jo@example.org\r\nReturn-Path: <jo7@gmail.com>\r\n", true, true)]
+    [InlineData("From: jo@example.org\r\nReceived: from a by b; Thu, 1 Aug 2002 12:00:00 +0000\r\nReturn-Path: <jo7@gmail.com>\r\n", false, false)]
+    public void Freemail_checks_look_the_senders_up_in_the_sets_domains(string headers, bool from, bool envelopeFromEndsInDigit)
+    {
+        var set = CompiledPatternSet.Compile(Of(
+            Check("FREEMAIL_FROM", "freemail_from"),
+            Check("FREEMAIL_ENVFROM_END_DIGIT", "freemail_header", CheckArgument.FromString("EnvelopeFrom"), CheckArgument.FromString(@"\d@"))) with
+        {
+            FreemailDomains = ["gmail.com", "yahoo.*"],
+        });
+        var mail = Encoding.ASCII.GetBytes(headers + "To: b@example.net\r\nSubject: hi\r\n\r\nbody\r\n");
+
+        var hits = set.Scan(mail).HitIds();
+
+        Assert.Equal(from, hits.Contains("FREEMAIL_FROM"));
+        Assert.Equal(envelopeFromEndsInDigit, hits.Contains("FREEMAIL_ENVFROM_END_DIGIT"));
+    }
+
+    [Fact]
+    public void Freemail_checks_never_hit_without_freemail_domains()
+    {
+        var set = CompiledPatternSet.Compile(Of(Check("FREEMAIL_FROM", "freemail_from")));
+
+        Assert.Empty(set.Scan(Mail("body", from: "jo@gmail.com")).HitIds());
+    }
+
     [Fact]
     public void Check_rules_feed_metas()
     {

@@ -333,6 +333,28 @@ public class PatternSetLinterTests
         Assert.Contains(reason, finding.Reason);
     }
 
+    [Theory]
+    [InlineData(@"[""(a)\\1@""]", "(pattern) must be a regular expression without backreferences or lookarounds")]
+    [InlineData(@"[""\\d@"", 1]", "takes 1 to 2 arguments (header, [pattern]), not 3")]
+    public void Check_patterns_must_run_on_the_linear_engine(string patternArgs, string reason)
+    {
+        var args = "[\"Reply-To\", " + patternArgs[1..];
+        var finding = Single(Doc($$"""{ "id": "C", "kind": "check", "check": "freemail_header", "args": {{args}} }"""), "C");
+
+        Assert.Contains(reason, finding.Reason);
+    }
+
+    [Fact]
+    public void Free_mail_domains_hold_only_domain_characters_and_wildcards()
+    {
+        var json = Doc("""{ "id": "A", "kind": "body", "pattern": "a" }""").Replace("\"rules\"", "\"freemailDomains\": [\"gmail.com\", \"bad domain\"],\n  \"rules\"");
+
+        var finding = Assert.Single(PatternSetLinter.Lint(json).Findings);
+
+        Assert.Equal("the free-mail domain 'bad domain' may only hold letters, digits, '.', '-' and the wildcards '*' and '?'", finding.Reason);
+        Assert.Null(finding.RuleId);
+    }
+
     [Fact]
     public void Null_is_refused_outside_check_arguments()
     {

@@ -18,7 +18,8 @@ public class PatternSetJsonTests
         Assert.Equal(TimeSpan.FromHours(1), set.Created.Offset);
         Assert.Equal("Every kind and member, for tests", set.Description);
         Assert.Equal(new Thresholds(4.5, 12), set.Thresholds);
-        Assert.Equal(22, set.Rules.Count);
+        Assert.Equal(23, set.Rules.Count);
+        Assert.Equal(["gmail.com", "yahoo.*", "mail?.example"], set.FreemailDomains);
 
         var subject = set.Rules[0];
         Assert.Equal(("SUBJ_FREE", RuleKind.Header, "Subject", @"(?i)\bfree\b", 1.5), (subject.Id, subject.Kind, subject.Header, subject.Pattern, subject.Score));
@@ -44,7 +45,8 @@ public class PatternSetJsonTests
         Assert.Equal([CheckArgument.FromNumber(-6), CheckArgument.FromNumber(-3)], set.Rules[16].Args);
         Assert.Equal([CheckArgument.Null, CheckArgument.FromNumber(-96)], set.Rules[17].Args);
         Assert.Equal([CheckArgument.FromString("Subject"), CheckArgument.FromNumber(2), CheckArgument.FromNumber(999)], set.Rules[18].Args);
-        Assert.Equal(["Subject:raw", "ALL:raw"], set.Rules.Skip(20).Select(rule => rule.Header));
+        Assert.Equal([CheckArgument.FromString("Reply-To"), CheckArgument.FromString(@"\d@")], set.Rules[19].Args);
+        Assert.Equal(["Subject:raw", "ALL:raw"], set.Rules.Skip(21).Select(rule => rule.Header));
     }
 
     [Fact]
@@ -340,6 +342,7 @@ public class PatternSetJsonTests
         Assert.Equal((expected.Name, expected.Version, expected.Created, expected.Description, expected.Thresholds),
             (actual.Name, actual.Version, actual.Created, actual.Description, actual.Thresholds));
         Assert.Equal(expected.Created.Offset, actual.Created.Offset);
+        Assert.Equal(expected.FreemailDomains, actual.FreemailDomains);
         Assert.Equal(expected.Rules.Count, actual.Rules.Count);
         for (var i = 0; i < expected.Rules.Count; i++)
         {

@@ -14,6 +14,7 @@ internal static class SampleSets
           "created": "2026-11-28T09:30:00+01:00",
           "description": "Every kind and member, for tests",
           "thresholds": { "tag": 4.5, "quarantine": 12 },
+          "freemailDomains": ["gmail.com", "yahoo.*", "mail?.example"],
           "rules": [
             { "id": "SUBJ_FREE", "kind": "header", "header": "Subject", "pattern": "(?i)\\bfree\\b", "score": 1.5, "description": "Subject says free", "flags": ["nice", "multiple"] },
             { "id": "NO_DATE", "kind": "header", "header": "Date", "pattern": ".", "negate": true, "ifUnset": "", "score": 0.5 },
@@ -34,6 +35,7 @@ internal static class SampleSets
             { "id": "DATE_IN_PAST_03_06", "kind": "check", "check": "shifted_date", "args": [-6, -3], "score": 1.2 },
             { "id": "DATE_IN_PAST_96_XX", "kind": "check", "check": "shifted_date", "args": [null, -96], "score": 2.1 },
             { "id": "HEADER_COUNT_SUBJECT", "kind": "check", "check": "header_count_range", "args": ["Subject", 2, 999], "score": 3 },
+            { "id": "FREEMAIL_REPLYTO_END_DIGIT", "kind": "check", "check": "freemail_header", "args": ["Reply-To", "\\d@"], "score": 0.25 },
             { "id": "Rule.with-dots_and-dashes", "kind": "body", "pattern": "unsubscribe" },
             { "id": "SUBJ_RAW_B64", "kind": "header", "header": "Subject:raw", "pattern": "(?i)=\\?utf-8\\?b\\?" },
             { "id": "ALL_RAW_TIGHT", "kind": "header", "header": "ALL:raw", "pattern": "(?m)^Subject:\\S" }

@@ -1,3 +1,5 @@
+using Prefilter.Engine.Checks;
+using Prefilter.Engine.Messages;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Tests.Scanning;
 
@@ -43,6 +45,19 @@ public sealed class SpamAssassinDifferentialTests(SpamAssassinCorpusFixture corp
     }
 
     [SpamAssassinCorpusFact]
+    public void Relay_pseudo_headers_and_the_envelope_sender_are_spamassassins_for_every_sample_message()
+    {
+        var compared = oracle.PseudoHeaders(corpus);
+        var differing = compared.Where(entry => entry.Expected != entry.Actual).ToList();
+        var summary = $"{compared.Count} pseudo-header values compared, {differing.Count} differ: " +
+            string.Join("; ", differing.GroupBy(entry => entry.Name).Select(group => $"{group.Key} {group.Count()}")) +
+            string.Concat(differing.Take(3).Select(entry => $"\n  message {entry.Message} {entry.Name}:\n    SpamAssassin {entry.Expected}\n    ours         {entry.Actual}"));
+
+        Assert.Equal(corpus.Messages.Count * 5, compared.Count);
+        Assert.True(differing.Count <= compared.Count / 100, summary);
+    }
+
+    [SpamAssassinCorpusFact]
     public void Built_in_check_rules_hit_where_spamassassin_hits_on_the_corpus_sample()
     {
         var checkRules = corpus.Set.Rules.Where(rule => rule.Kind == RuleKind.Check).Select(rule => rule.Id).ToHashSet();
@@ -79,11 +94,16 @@ public sealed class SpamAssassinDifferentialTests(SpamAssassinCorpusFixture corp
               my $mail = $sa->parse($raw); my $status = $sa->check($mail);
               my %hit = map { $_ => 1 } grep { length } split /,/, join(',', $status->get_names_of_tests_hit, $status->get_names_of_subtests_hit);
               print "$i $_\n" for sort keys %hit;
+              for my $name ('X-Spam-Relays-Trusted', 'X-Spam-Relays-Untrusted', 'X-Spam-Relays-Internal', 'X-Spam-Relays-External', 'EnvelopeFrom') {
+                my $value = $status->get($name, undef);
+                print "pseudo\t$i\t$name\t", (defined $value ? "=$value" : "null"), "\n";
+              }
               $status->finish; $mail->finish;
             }
             """;
 
         private (HashSet<(int, string)> Expected, HashSet<(int, string)> Actual)? result;
+        private List<string>? lines;
 
         /// <summary>Hits of the regex, list and exists rules (metas left out) that both sides know, as (message, rule).</summary>
         public (HashSet<(int Message, string Rule)> Expected, HashSet<(int Message, string Rule)> Actual) Compare(SpamAssassinCorpusFixture corpus)
@@ -94,9 +114,31 @@ public sealed class SpamAssassinDifferentialTests(SpamAssassinCorpusFixture corp
             }
         }
 
-        private static (HashSet<(int, string)>, HashSet<(int, string)>) Run(SpamAssassinCorpusFixture corpus)
+        /// <summary>SpamAssassin's pseudo-headers of each sample message beside ours: (message, name, SpamAssassin's, ours); null when absent.</summary>
+        public IReadOnlyList<(int Message, string Name, string? Expected, string? Actual)> PseudoHeaders(SpamAssassinCorpusFixture corpus)
         {
-            var lines = RunSpamAssassin(corpus.Messages.Select(message => message.File).ToList());
+            var analyses = corpus.Messages.Select(message => new MessageAnalysis(MessageView.Parse(message.Bytes), new FreemailDomains([]))).ToList();
+            return [.. Lines(corpus)
+                .Where(line => line.StartsWith("pseudo\t", StringComparison.Ordinal))
+                .Select(line => line.Split('\t', 4))
+                .Select(parts =>
+                {
+                    var message = int.Parse(parts[1], System.Globalization.CultureInfo.InvariantCulture);
+                    return (message, parts[2], parts[3] == "null" ? null : parts[3][1..], analyses[message].PseudoHeader(parts[2]));
+                })];
+        }
+
+        private List<string> Lines(SpamAssassinCorpusFixture corpus)
+        {
+            lock (this)
+            {
+                return lines ??= RunSpamAssassin(corpus.Messages.Select(message => message.File).ToList());
+            }
+        }
+
+        private (HashSet<(int, string)>, HashSet<(int, string)>) Run(SpamAssassinCorpusFixture corpus)
+        {
+            var lines = Lines(corpus).Where(line => !line.StartsWith("pseudo\t", StringComparison.Ordinal)).ToList();
             var known = lines.Where(line => line.StartsWith("known ", StringComparison.Ordinal)).Select(line => line["known ".Length..]).ToHashSet();
             var compared = corpus.Set.Rules.Where(rule => rule.Kind != RuleKind.Meta && known.Contains(rule.Id)).Select(rule => rule.Id).ToHashSet();
             var expected = lines

@@ -120,9 +120,7 @@ public class SpamAssassinImporterTests
     [InlineData("body X1 /(x)\\1(?:a|aa)+c/", SkipCategory.RefusedByEngine, "the engine refuses it: ")]
     [InlineData("body X1 foo", SkipCategory.InvalidRegex, "invalid regex: missing regexp delimiters")]
     [InlineData("body X1 /\\Qa.b\\E/", SkipCategory.InvalidRegex, "\\Q is not a regex escape")]
-    [InlineData("header X1 X-Spam-Relays-External =~ /helo=x/", SkipCategory.UnsupportedHeader, "pseudo-header X-Spam-Relays-External")]
     [InlineData("header X1 ALL-UNTRUSTED =~ /x/", SkipCategory.UnsupportedHeader, "trust path")]
-    [InlineData("header X1 EnvelopeFrom =~ /x/", SkipCategory.UnsupportedHeader, "SMTP envelope")]
     [InlineData("header X1 ToCc =~ /x/ [if-unset: y]", SkipCategory.UnsupportedHeader, "cannot be split into its headers")]
     [InlineData("header X1 From:name:raw =~ /x/", SkipCategory.UnsupportedHeader, "header modifier :name:raw")]
     [InlineData("header X1 From:addr:first =~ /x/", SkipCategory.UnsupportedHeader, "header modifier :addr:first")]
@@ -195,7 +193,7 @@ public class SpamAssassinImporterTests
               header DATE_IN_PAST_96_XX eval:check_for_shifted_date('undef', '-96')
               header HEADER_COUNT_SUBJECT eval:check_header_count_range('Subject','2','999')
               header BAD_ARGS eval:check_for_shifted_date('soon', '-3')
-              header FORGED_YAHOO_RCVD eval:check_for_forged_yahoo_received_headers()
+              header FORGED_HOTMAIL_RCVD eval:check_for_forged_hotmail_received_headers()
               meta DATED_AND_COUNTED DATE_IN_PAST_03_06 && HEADER_COUNT_SUBJECT
             endif
             """);
@@ -208,8 +206,27 @@ public class SpamAssassinImporterTests
         Assert.Equal([CheckArgument.FromString("Subject"), CheckArgument.FromNumber(2), CheckArgument.FromNumber(999)], rules["HEADER_COUNT_SUBJECT"].Args);
         Assert.Equal("DATE_IN_PAST_03_06 && HEADER_COUNT_SUBJECT", rules["DATED_AND_COUNTED"].Expression);
         Assert.Contains(result.Skipped, skip => skip.RuleId == "BAD_ARGS" && skip.Reason.Contains("does not fit the built-in check shifted_date(minHours, maxHours)", StringComparison.Ordinal));
-        Assert.Contains(result.Skipped, skip => skip.RuleId == "FORGED_YAHOO_RCVD" && skip.Category == SkipCategory.NeedsPerlCode);
+        Assert.Contains(result.Skipped, skip => skip.RuleId == "FORGED_HOTMAIL_RCVD" && skip.Category == SkipCategory.NeedsPerlCode);
         Assert.True(PatternSetLinter.Lint(result.Set).IsValid);
+    }
+
+    [Fact]
+    public void Freemail_domains_become_the_sets_and_its_header_checks_import()
+    {
+        var result = Import("""
+            ifplugin Mail::SpamAssassin::Plugin::FreeMail
+              freemail_domains gmail.com GMAIL.com yahoo.* bad_domain
+              header FREEMAIL_FROM eval:check_freemail_from()
+              header FREEMAIL_ENVFROM_END_DIGIT eval:check_freemail_header('EnvelopeFrom', '\d@')
+              header __freemail_replyto eval:check_freemail_replyto('replyto')
+            endif
+            """);
+
+        Assert.Equal(["gmail.com", "yahoo.*"], result.Set.FreemailDomains);
+        Assert.Contains(result.Notes, note => note.Message.Contains("'bad_domain'", StringComparison.Ordinal));
+        Assert.Equal([CheckArgument.FromString("EnvelopeFrom"), CheckArgument.FromString("[0-9]@")], RuleOf(result, "FREEMAIL_ENVFROM_END_DIGIT").Args);
+        Assert.Equal("freemail_from", RuleOf(result, "FREEMAIL_FROM").Check);
+        Assert.Equal(SkipCategory.NeedsPerlCode, SkipOf(result, "__freemail_replyto").Category);
     }
 
     [Fact]

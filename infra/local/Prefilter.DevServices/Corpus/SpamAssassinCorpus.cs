@@ -3,7 +3,8 @@ namespace Prefilter.DevServices.Corpus;
 /// <summary>One message of a mail corpus.</summary>
 /// <param name="Path">Where the message lives on disk.</param>
 /// <param name="IsSpam">The corpus label: true for the spam folders.</param>
-public sealed record CorpusMessage(string Path, bool IsSpam)
+/// <param name="Folder">The folder it is in, relative to the corpus folder, e.g. <c>spam-2</c>; empty at the top.</param>
+public sealed record CorpusMessage(string Path, bool IsSpam, string Folder)
 {
     /// <summary>Reads the raw RFC 822 bytes.</summary>
     public byte[] ReadAllBytes() => File.ReadAllBytes(Path);
@@ -36,7 +37,7 @@ public static class SpamAssassinCorpus
             .Where(IsMessageFile)
             .Order(StringComparer.Ordinal)
             .Where((_, index) => index % everyNth == 0);
-        return [.. files.Select(path => new CorpusMessage(path, IsSpamPath(directory, path)))];
+        return [.. files.Select(path => new CorpusMessage(path, IsSpamPath(directory, path), FolderOf(directory, path)))];
     }
 
     private static bool IsMessageFile(string path)
@@ -44,6 +45,9 @@ public static class SpamAssassinCorpus
         var extension = Path.GetExtension(path);
         return extension is ".txt" or ".eml" or "" && !Path.GetFileName(path).StartsWith('.');
     }
+
+    private static string FolderOf(string root, string path) =>
+        Path.GetDirectoryName(Path.GetRelativePath(root, path))?.Replace(Path.DirectorySeparatorChar, '/') ?? "";
 
     private static bool IsSpamPath(string root, string path) =>
         Path.GetRelativePath(root, path)
