@@ -397,7 +397,7 @@ internal static partial class ReceivedLineParser
     [GeneratedRegex(@"^([^ ]+) \((?:[^ ]+@)?(" + IpCore + @")\) by ([^ ]+) with ", Linear)]
     private static partial Regex RdnsIdentIpWith();
 
-    [GeneratedRegex(@"^([^ ]+)\((" + IpCore + @")\)(?:, claiming to be ([^ ]+))? via [^ ]+ by ([^ ]+),", Linear)]
+    [GeneratedRegex(@"^([^ ]+)\((" + IpCore + @")\)(?:, claiming to be ""([^ ]+)"")? via [^ ]+ by ([^ ]+),", Linear)]
     private static partial Regex Obtuse();
 
     [GeneratedRegex(@"^([^ ]+) \(([^ ]+)@(" + IpCore + @") with login\) by ([^ ]+\.yahoo\.com) with SMTP", Linear)]
