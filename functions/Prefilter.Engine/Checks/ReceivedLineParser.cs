@@ -183,7 +183,6 @@ internal static partial class ReceivedLineParser
             text = text.EndsWith(" ;", StringComparison.Ordinal) ? text[..^2] : text[..^1];
         }
 
-        f.Text = text;
         if (Skipped(text))
         {
             return Step.Skip;
