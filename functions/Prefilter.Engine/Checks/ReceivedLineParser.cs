@@ -64,6 +64,7 @@ internal static partial class ReceivedLineParser
     /// <param name="line">The header value, one character per octet.</param>
     /// <param name="state">What the previous lines left; updated for the next line.</param>
     /// <returns>The kind of line, and its relay when the kind is <see cref="ReceivedLineKind.Relay"/>.</returns>
+    /// <exception cref="ArgumentNullException"><paramref name="line"/> or <paramref name="state"/> is null.</exception>
     public static (ReceivedLineKind Kind, Relay? Relay) Parse(string line, ReceivedParseState state)
     {
         ArgumentNullException.ThrowIfNull(line);
@@ -880,7 +881,7 @@ internal static partial class ReceivedLineParser
         // Received: from 192.168.5.158 ( [192.168.5.158]) as user jason@localhost by mail.reusch.net with HTTP; Mon, 8 Jul 2002 23:24:56 -0400
         if (SpaceBracketedIp().Match(text) is { Success: true } spaced)
         {
-            // TODO in SpamAssassin: is $1 the HELO?
+            // SpamAssassin is not sure the first word is the HELO, so the HELO stays as found above.
             (f.Ip, f.By) = (spaced.Groups[2].Value, spaced.Groups[3].Value);
             return Step.Enough;
         }
