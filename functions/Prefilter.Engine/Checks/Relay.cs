@@ -34,11 +34,18 @@ internal sealed record Relay
     public bool IpIsPrivate { get; init; }
 
     /// <summary>
+    /// Whether the host has no reverse DNS for certain: <see cref="Rdns"/> is empty and the receiving MTA is one that
+    /// always looks it up (SpamAssassin's <c>no_reverse_dns</c>), rather than one that does not log it.
+    /// </summary>
+    public bool NoReverseDns { get; init; }
+
+    /// <summary>
     /// The relay as SpamAssassin writes it in its <c>X-Spam-Relays-*</c> pseudo-headers, e.g.
     /// <c>[ ip=203.0.113.7 rdns=mail.example.org helo=mail.example.org by=mx.example.net ident= envfrom= intl=0 id=4F2A auth= msa=0 ]</c>.
     /// </summary>
+    /// <remarks>An envelope sender of "0" is written empty, as Perl's <c>$envfrom || ''</c> does.</remarks>
     /// <param name="isInternal">Whether the hop is inside the internal networks.</param>
     /// <param name="isMsa">Whether the hop's address is in the MSA networks.</param>
     public string ToPseudoHeaderEntry(bool isInternal, bool isMsa) =>
-        $"[ ip={Ip} rdns={Rdns} helo={Helo} by={By} ident={Ident} envfrom={EnvelopeFrom} intl={(isInternal ? 1 : 0)} id={Id} auth={Auth} msa={(isMsa ? 1 : 0)} ]";
+        $"[ ip={Ip} rdns={Rdns} helo={Helo} by={By} ident={Ident} envfrom={(EnvelopeFrom == "0" ? "" : EnvelopeFrom)} intl={(isInternal ? 1 : 0)} id={Id} auth={Auth} msa={(isMsa ? 1 : 0)} ]";
 }
