@@ -301,7 +301,8 @@ public sealed partial class ReceivedLineParserTests(SpamAssassinCorpusFixture co
         Assert.False(state.RestartRequested);
     }
 
-    // Headers built to make a backtracking pattern retry from every position: each must still parse in linear time.
+    // Headers built to make a backtracking pattern retry from every position: each must still parse in linear time (about
+    // a second for 256 KB here; a pattern that backtracked catastrophically would take minutes).
     [Theory]
     [InlineData("from a (HELO b) (", "x@1.1.1.1@", " (a) (b)")]
     [InlineData("from a (b", "@@@@@@@@", " [127.0.0.1]) ")]
@@ -322,7 +323,7 @@ public sealed partial class ReceivedLineParserTests(SpamAssassinCorpusFixture co
 
         ReceivedLineParser.Parse(line, new ReceivedParseState());
 
-        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(5), $"{clock.Elapsed.TotalSeconds:F1} s for a {line.Length / 1024} KB header");
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(10), $"{clock.Elapsed.TotalSeconds:F1} s for a {line.Length / 1024} KB header");
     }
 
     [SpamAssassinCorpusFact]
