@@ -45,6 +45,10 @@ internal static partial class ReceivedLineParser
         + "|fe[89ab][0-9a-f]:.*|(?:0{1,4}:){7}0{0,3}1|:(?::0{1,4}){0,6}:0{0,3}1|0{1,4}:(?::0{1,4}){0,5}:0{0,3}1|(?:0{1,4}:){2}(?::0{1,4}){0,4}:0{0,3}1|(?:0{1,4}:){3}(?::0{1,4}){0,3}:0{0,3}1|(?:0{1,4}:){4}(?::0{1,4}){0,2}:0{0,3}1|(?:0{1,4}:){5}(?::0{1,4}){0,1}:0{0,3}1|(?:0{1,4}:){6}:0{0,3}1)(?![a-f0-9:]))";
 
 
+    // SpamAssassin's IP_ADDRESS anywhere in a text, e.g. the value of X-Originating-IP.
+    [GeneratedRegex("(" + Ip + ")", PerlBytes)]
+    private static partial Regex AnyIpAddress();
+
     // Perl's \s on octets.
     [GeneratedRegex(@"[ \t\n\r\f\v]+", Linear)]
     private static partial Regex Whitespace();

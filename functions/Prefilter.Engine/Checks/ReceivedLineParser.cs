@@ -57,6 +57,9 @@ internal sealed class ReceivedParseState
 /// </remarks>
 internal static partial class ReceivedLineParser
 {
+    /// <summary>The first IP address in <paramref name="text"/> as SpamAssassin's <c>IP_ADDRESS</c> finds it; null when there is none.</summary>
+    public static string? FirstIpAddress(string text) => AnyIpAddress().Match(text) is { Success: true } match ? match.Groups[1].Value : null;
+
     /// <summary>
     /// Parses one Received header value as SpamAssassin does. The caller has already unfolded it with
     /// <c>s/\n[ \t]+/ /gs</c>, as <c>parse_received_headers</c> does before calling <c>parse_received_line</c>.
@@ -156,7 +159,7 @@ internal static partial class ReceivedLineParser
                 Helo = Strip(Helo),
                 By = Strip(by),
                 Ident = Strip(Ident),
-                EnvelopeFrom = EnvelopeFrom is null ? "" : CleanEnvelopeFrom(EnvelopeFrom),
+                EnvelopeFrom = EnvelopeFrom is null ? null : CleanEnvelopeFrom(EnvelopeFrom),
                 Id = Id,
                 Auth = Auth,
                 IpIsPrivate = IpPrivate().IsMatch(Strip(ip)),
