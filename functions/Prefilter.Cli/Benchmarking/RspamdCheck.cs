@@ -24,7 +24,7 @@ internal static class RspamdCheck
     /// <param name="progress">Reports each stage's progress.</param>
     /// <param name="cancellationToken">Stops the run; Rspamd and its client are stopped.</param>
     /// <returns>Rspamd's version, the messages it checked and its fastest pass.</returns>
-    /// <exception cref="CommandException">Rspamd could not start, did not answer for every message, or made DNS requests.</exception>
+    /// <exception cref="CommandException">Rspamd could not start, did not answer for every message, or made a DNS request.</exception>
     public static async Task<RspamdRun> RunAsync(
         RspamdInstallation installation, IReadOnlyList<string> paths, int passes, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
@@ -38,13 +38,6 @@ internal static class RspamdCheck
         {
             var elapsed = await PassAsync(installation, server, paths, $"Rspamd {pass}/{passes}", progress, cancellationToken);
             fastest = elapsed < fastest ? elapsed : fastest;
-        }
-
-        // A lookup would make the figure a measure of timeouts, not of Rspamd; RspamdConfiguration turns them all off.
-        var looking = server.MessagesWithDnsRequests();
-        if (looking > 0)
-        {
-            throw new CommandException(ExitCodes.ServiceError, $"Rspamd made DNS requests for {looking} messages: a module that needs the network is enabled; add it to RspamdConfiguration's network modules");
         }
 
         return new RspamdRun(server.Version, paths.Count, fastest.TotalSeconds);
@@ -63,6 +56,14 @@ internal static class RspamdCheck
             if (answered != batch.Length)
             {
                 throw new CommandException(ExitCodes.ServiceError, $"Rspamd answered {answered} of {batch.Length} messages: {FirstLine(replies, error)}");
+            }
+
+            // A lookup would make the figure a measure of timeouts, not of Rspamd; RspamdConfiguration turns them all
+            // off, and a module that still looks something up stops the run at the first batch.
+            var looking = server.MessagesWithDnsRequests();
+            if (looking > 0)
+            {
+                throw new CommandException(ExitCodes.ServiceError, $"Rspamd made DNS requests while checking {looking} of the messages: a module that needs the network is enabled; add it to RspamdConfiguration's network modules");
             }
 
             elapsed += time;

@@ -18,6 +18,7 @@ internal sealed partial class RspamdServer : IAsyncDisposable
     private readonly DirectoryInfo folder;
     private readonly StringBuilder output;
     private readonly Task outputPump;
+    private readonly RspamdLog log;
     private int disposed;
 
     private RspamdServer(Process process, DirectoryInfo folder, StringBuilder output, Task outputPump, int port, string version)
@@ -26,6 +27,7 @@ internal sealed partial class RspamdServer : IAsyncDisposable
         this.folder = folder;
         this.output = output;
         this.outputPump = outputPump;
+        log = new RspamdLog(Path.Combine(folder.FullName, RspamdConfiguration.LogFileName));
         Address = $"127.0.0.1:{port}";
         Version = version;
     }
@@ -91,8 +93,12 @@ internal sealed partial class RspamdServer : IAsyncDisposable
         }
     }
 
-    /// <summary>How many of the messages checked so far made DNS requests, from the log line Rspamd writes for each.</summary>
-    public int MessagesWithDnsRequests() => ReadLog().Count(line => DnsRequestsField().Match(line) is { Success: true } match && match.Groups["count"].Value != "0");
+    /// <summary>How many of the messages checked so far made DNS requests, from the line Rspamd logs for each.</summary>
+    public int MessagesWithDnsRequests()
+    {
+        log.Read();
+        return log.MessagesWithDnsRequests;
+    }
 
     /// <summary>Stops Rspamd (its main process and workers) and deletes its folder.</summary>
     public async ValueTask DisposeAsync()
@@ -114,6 +120,7 @@ internal sealed partial class RspamdServer : IAsyncDisposable
         await process.WaitForExitAsync();
         await outputPump;
         process.Dispose();
+        log.Dispose();
         folder.Delete(recursive: true);
     }
 
@@ -132,43 +139,28 @@ internal sealed partial class RspamdServer : IAsyncDisposable
         var clock = Stopwatch.StartNew();
         while (true)
         {
-            var log = ReadLog().ToList();
-            if (log.Any(line => WorkerReadyLine().IsMatch(line)))
+            log.Read();
+            if (log.WorkerReady)
             {
                 return;
             }
 
             if (process.HasExited)
             {
-                throw new CommandException(ExitCodes.ServiceError, $"rspamd exited with code {process.ExitCode} before its worker was ready:\n{Tail(log)}");
+                throw new CommandException(ExitCodes.ServiceError, $"rspamd exited with code {process.ExitCode} before its worker was ready:\n{Tail()}");
             }
 
             if (clock.Elapsed > startTimeout)
             {
-                throw new CommandException(ExitCodes.ServiceError, $"rspamd's worker had not loaded its Hyperscan database after {startTimeout.TotalSeconds:0} s:\n{Tail(log)}");
+                throw new CommandException(ExitCodes.ServiceError, $"rspamd's worker had not loaded its Hyperscan database after {startTimeout.TotalSeconds:0} s:\n{Tail()}");
             }
 
             await Task.Delay(TimeSpan.FromMilliseconds(100), cancellationToken);
         }
     }
 
-    private IEnumerable<string> ReadLog()
-    {
-        var path = Path.Combine(folder.FullName, RspamdConfiguration.LogFileName);
-        if (!File.Exists(path))
-        {
-            yield break;
-        }
-
-        using var reader = new StreamReader(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete));
-        while (reader.ReadLine() is { } line)
-        {
-            yield return line;
-        }
-    }
-
     // What Rspamd printed (its errors before the log is open) and the end of its log: enough to see why it stopped.
-    private string Tail(IReadOnlyList<string> log)
+    private string Tail()
     {
         string printed;
         lock (output)
@@ -176,7 +168,7 @@ internal sealed partial class RspamdServer : IAsyncDisposable
             printed = output.ToString().Trim();
         }
 
-        return string.Join('\n', new[] { printed }.Concat(log.TakeLast(20)).Where(text => text.Length > 0));
+        return string.Join('\n', new[] { printed }.Concat(log.LastLines).Where(text => text.Length > 0));
     }
 
     private static async Task PumpAsync(StreamReader reader, StringBuilder output)
@@ -200,12 +192,6 @@ internal sealed partial class RspamdServer : IAsyncDisposable
         return ((IPEndPoint)probe.LocalEndpoint).Port;
     }
 
-    [GeneratedRegex(@"\(normal\).* hyperscan database of \d+ regexps has been loaded")]
-    private static partial Regex WorkerReadyLine();
-
     [GeneratedRegex(@"daemon version (?<version>\S+)")]
     private static partial Regex VersionLine();
-
-    [GeneratedRegex(@", dns req: (?<count>\d+),")]
-    private static partial Regex DnsRequestsField();
 }
