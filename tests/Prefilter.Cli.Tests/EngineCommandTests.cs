@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text;
 using System.Text.Json;
+using Prefilter.Cli.Benchmarking;
 using Prefilter.Cli.Commands;
+using Prefilter.DevServices.Corpus;
 
 namespace Prefilter.Cli.Tests;
 
@@ -160,6 +162,7 @@ public sealed class EngineCommandTests : IDisposable
         Assert.Equal(0, report.GetProperty("incomplete").GetInt32());
         Assert.Equal(JsonValueKind.Array, report.GetProperty("topRules").ValueKind);
         Assert.Equal(JsonValueKind.Null, report.GetProperty("spamAssassin").ValueKind);
+        Assert.Equal(JsonValueKind.Null, report.GetProperty("rspamd").ValueKind);
         Assert.Equal((1, 1, 1, 0), (
             report.GetProperty("verdicts").GetProperty("spam").GetInt32(),
             report.GetProperty("verdicts").GetProperty("spamFlagged").GetInt32(),
@@ -202,6 +205,46 @@ public sealed class EngineCommandTests : IDisposable
         Assert.All(folders, folder => Assert.Equal(1, folder.GetProperty("spamAssassin").GetProperty("messages").GetInt32()));
         Assert.Equal(spamAssassin.GetProperty("spamVerdicts").GetInt32(), folders.Sum(folder => folder.GetProperty("spamAssassin").GetProperty("flagged").GetInt32()));
         Assert.Equal(1, folders.Sum(folder => folder.GetProperty("spamAssassin").GetProperty("scanFlagged").GetInt32()));
+    }
+
+    [RspamdFact]
+    public async Task Bench_puts_rspamd_beside_the_scan_of_the_same_messages_when_asked()
+    {
+        // Mail of the public corpus, not made-up mail: its Received headers, signatures and links are what would make
+        // a module that needs the network look something up, which the bench refuses.
+        var corpus = await SpamAssassinCorpus.EnsureDirectoryAsync();
+
+        var (exit, output, error) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "1", "--every", "400", "--rspamd");
+
+        Assert.True(exit == ExitCodes.Success, error);
+        var report = JsonDocument.Parse(output).RootElement;
+        var rspamd = report.GetProperty("rspamd");
+        Assert.Equal(SpamAssassinCorpus.List(corpus, 400).Count, rspamd.GetProperty("messages").GetInt32());
+        Assert.Equal(report.GetProperty("messages").GetInt32(), rspamd.GetProperty("messages").GetInt32());
+        Assert.Matches(@"^\d+\.\d+", rspamd.GetProperty("version").GetString());
+        Assert.True(rspamd.GetProperty("messagesPerSecond").GetDouble() > 0);
+        Assert.Equal(
+            report.GetProperty("messagesPerSecond").GetDouble() / rspamd.GetProperty("messagesPerSecond").GetDouble(),
+            rspamd.GetProperty("scanSpeedup").GetDouble(),
+            tolerance: 1e-9);
+    }
+
+    [Fact]
+    public void Rspamd_is_looked_up_on_the_path_and_its_absence_says_how_to_install_it()
+    {
+        var empty = Directory.CreateDirectory(Path.Combine(folder, "empty")).FullName;
+        var clientOnly = Directory.CreateDirectory(Path.Combine(folder, "client-only")).FullName;
+        var both = Directory.CreateDirectory(Path.Combine(folder, "both")).FullName;
+        File.WriteAllText(Path.Combine(clientOnly, "rspamc"), "");
+        File.WriteAllText(Path.Combine(both, "rspamd"), "");
+        File.WriteAllText(Path.Combine(both, "rspamc"), "");
+
+        var missing = Assert.Throws<CommandException>(() => RspamdInstallation.Find(string.Join(Path.PathSeparator, empty, clientOnly)));
+        var found = RspamdInstallation.Find(string.Join(Path.PathSeparator, empty, clientOnly, both));
+
+        Assert.Equal(ExitCodes.InputError, missing.ExitCode);
+        Assert.Contains("apt-get install --no-install-recommends rspamd", missing.Message, StringComparison.Ordinal);
+        Assert.Equal(new RspamdInstallation(Path.Combine(both, "rspamd"), Path.Combine(clientOnly, "rspamc")), found);
     }
 
     [Fact]

@@ -71,6 +71,9 @@ internal sealed record BenchReport
 
     /// <summary>SpamAssassin itself on a sample of the corpus, when asked for (<c>--spamassassin-every</c>); else null.</summary>
     public SpamAssassinFigures? SpamAssassin { get; init; }
+
+    /// <summary>Rspamd on every benchmarked message, when asked for (<c>--rspamd</c>); else null.</summary>
+    public RspamdFigures? Rspamd { get; init; }
 }
 
 /// <summary>SpamAssassin's own check beside the engine, on the same messages.</summary>
@@ -83,6 +86,13 @@ internal sealed record BenchReport
 /// <param name="ScanSpeedup">SpamAssassin's time over the engine's on those messages: how many times faster the engine is.</param>
 internal sealed record SpamAssassinFigures(
     string Version, int Messages, double CompileSeconds, double MessagesPerSecond, int SpamVerdicts, double ScanMessagesPerSecond, double ScanSpeedup);
+
+/// <summary>Rspamd beside the engine, on the same messages, warm: the fastest of as many passes as the engine's after a warm-up.</summary>
+/// <param name="Version">Rspamd's version.</param>
+/// <param name="Messages">Messages it checked: all the benchmarked ones.</param>
+/// <param name="MessagesPerSecond">Rspamd's rate on them, one worker on the bench's cores, fed one at a time by rspamc, local modules only, no Bayes.</param>
+/// <param name="ScanSpeedup">Rspamd's time over the engine's on those messages: how many times faster the engine is.</param>
+internal sealed record RspamdFigures(string Version, int Messages, double MessagesPerSecond, double ScanSpeedup);
 
 /// <summary>
 /// Live heap above the loaded corpus, in MB: after compile and the first scan, after the first pass over the corpus

@@ -37,6 +37,12 @@ internal static class BenchText
             text.AppendLine($"  {spamAssassin.MessagesPerSecond:0.0} msg/s, {spamAssassin.SpamVerdicts} judged spam; the scan: {spamAssassin.ScanMessagesPerSecond:0} msg/s on the same messages — {spamAssassin.ScanSpeedup:0}× faster");
         }
 
+        if (report.Rspamd is { } rspamd)
+        {
+            text.AppendLine($"Rspamd {rspamd.Version} on the same {rspamd.Messages} messages (local modules only, no Bayes; one worker, fed one at a time by rspamc; warm, fastest of {report.Passes} passes):");
+            text.AppendLine($"  {rspamd.MessagesPerSecond:0} msg/s; the scan: {report.MessagesPerSecond:0} msg/s — {rspamd.ScanSpeedup:0.00}× Rspamd's rate");
+        }
+
         text.AppendLine("top rules by sampled cost (total ms, ms/message):");
         foreach (var line in report.TopRules)
         {

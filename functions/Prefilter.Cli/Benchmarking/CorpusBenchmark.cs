@@ -24,6 +24,12 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     /// </summary>
     public int SpamAssassinEvery { get; init; }
 
+    /// <summary>
+    /// When set, Rspamd from this installation (<see cref="RspamdCheck"/>) checks every benchmarked message, warm,
+    /// in as many timed passes as the engine, and the report compares its fastest pass with the engine's.
+    /// </summary>
+    public RspamdInstallation? Rspamd { get; init; }
+
     /// <summary>The scanner options of every set the bench compiles; their engine mode is reported.</summary>
     public ScannerOptions Options { get; init; } = ScannerOptions.Default;
 
@@ -33,9 +39,9 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
     /// <summary>
     /// Runs cold start, a first engine pass (engines built on first use), then <see cref="Passes"/> interleaved
     /// baseline and engine passes over the warm process, then the rule cost passes (a warm-up and a timed pass of a
-    /// copy of the set that times every regex run), then SpamAssassin when asked; reports progress per pass.
+    /// copy of the set that times every regex run), then SpamAssassin and Rspamd when asked; reports progress per pass.
     /// </summary>
-    /// <exception cref="CommandException">SpamAssassin was asked for and could not run.</exception>
+    /// <exception cref="CommandException">SpamAssassin or Rspamd was asked for and could not run.</exception>
     public async Task<BenchReport> RunAsync(Action<string, int, int>? progress = null, CancellationToken cancellationToken = default)
     {
         var messages = corpus.Select(message => message.ReadAllBytes()).ToArray();
@@ -44,29 +50,39 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
 
         // Measure has returned, so nothing holds the compiled sets any more: what stays live is what they leaked.
         report = report with { Memory = report.Memory with { AfterReleaseMb = (LiveBytes() - before) / 1e6 } };
-        if (SpamAssassinEvery <= 0)
+        if (SpamAssassinEvery > 0)
         {
-            return report;
+            var (figures, verdicts) = await RunSpamAssassinAsync(engineMs, progress, cancellationToken);
+            report = report with { SpamAssassin = figures, Verdicts = Verdicts.Of(corpus, flagged, verdicts) };
         }
 
+        if (Rspamd is { } rspamd)
+        {
+            // Started after the engine's passes, so its start (compiling its TLD list and regexes) takes no CPU from them.
+            var run = await RspamdCheck.RunAsync(rspamd, [.. corpus.Select(message => message.Path)], Passes, progress, cancellationToken);
+            var messagesPerSecond = run.Messages / run.Seconds;
+            report = report with { Rspamd = new RspamdFigures(run.Version, run.Messages, messagesPerSecond, report.MessagesPerSecond / messagesPerSecond) };
+        }
+
+        return report;
+    }
+
+    private async Task<(SpamAssassinFigures Figures, Dictionary<int, bool> Verdicts)> RunSpamAssassinAsync(double[] engineMs, Action<string, int, int>? progress, CancellationToken cancellationToken)
+    {
         var sample = Enumerable.Range(0, corpus.Count).Where(index => index % SpamAssassinEvery == 0).ToList();
         progress?.Invoke($"SpamAssassin on {sample.Count} messages", 0, 1);
         var run = await SpamAssassinCheck.RunAsync([.. sample.Select(index => corpus[index].Path)], cancellationToken);
         progress?.Invoke($"SpamAssassin on {sample.Count} messages", 1, 1);
         var engineSeconds = sample.Sum(index => engineMs[index]) / 1000;
-        var spamAssassinVerdicts = sample.Select((index, position) => (index, run.IsSpam[position])).ToDictionary();
-        return report with
-        {
-            Verdicts = Verdicts.Of(corpus, flagged, spamAssassinVerdicts),
-            SpamAssassin = new SpamAssassinFigures(
-                run.Version,
-                run.Messages,
-                run.CompileSeconds,
-                run.Messages / run.Seconds,
-                run.Spam,
-                sample.Count / engineSeconds,
-                run.Seconds / engineSeconds),
-        };
+        var verdicts = sample.Select((index, position) => (index, run.IsSpam[position])).ToDictionary();
+        return (new SpamAssassinFigures(
+            run.Version,
+            run.Messages,
+            run.CompileSeconds,
+            run.Messages / run.Seconds,
+            run.Spam,
+            sample.Count / engineSeconds,
+            run.Seconds / engineSeconds), verdicts);
     }
 
     private (BenchReport Report, double[] EngineMs, bool[] Flagged) Measure(byte[][] messages, long before, Action<string, int, int>? progress, CancellationToken cancellationToken)

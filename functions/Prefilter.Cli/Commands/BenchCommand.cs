@@ -9,7 +9,7 @@ namespace Prefilter.Cli.Commands;
 
 /// <summary>
 /// <c>prefilter bench &lt;set&gt; &lt;corpus-dir&gt; [--json]</c>: engine speed as a ratio to MimeKit parse-and-decode, and
-/// optionally beside SpamAssassin itself.
+/// optionally beside SpamAssassin itself and Rspamd.
 /// </summary>
 internal static class BenchCommand
 {
@@ -29,6 +29,10 @@ internal static class BenchCommand
             Description = "Also time SpamAssassin itself (Perl, its installed rules, local tests) on every n-th benchmarked message, beside the scan of the same messages; 0 for not",
             DefaultValueFactory = _ => 0,
         };
+        var rspamd = new Option<bool>("--rspamd")
+        {
+            Description = "Also time Rspamd (Debian's package: local modules only, no Bayes, one worker on this process's cores) on every benchmarked message, fed by rspamc over HTTP",
+        };
         var artifact = new Option<string?>("--artifact")
         {
             Description = "The set's compiled-set artifact (prefilter lint --artifact): the cold start loads it instead of analysing the set, as a deployed instance does",
@@ -46,7 +50,7 @@ internal static class BenchCommand
         };
         var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run")
         {
-            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery, artifact, engineMode, engineBudget,
+            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery, rspamd, artifact, engineMode, engineBudget,
         };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
@@ -77,10 +81,14 @@ internal static class BenchCommand
             {
                 throw new CommandException(ExitCodes.InputError, "--spamassassin-every must not be negative");
             }
+
+            // Looked up before the engine's passes, so a missing Rspamd is said at once, not after minutes of bench.
+            var rspamdInstallation = parseResult.GetValue(rspamd) ? RspamdInstallation.Find(Environment.GetEnvironmentVariable("PATH")) : null;
             var benchmark = new CorpusBenchmark(patternSet, corpus)
             {
                 Passes = parseResult.GetValue(passes),
                 SpamAssassinEvery = parseResult.GetValue(spamAssassinEvery),
+                Rspamd = rspamdInstallation,
                 Options = new ScannerOptions
                 {
                     EngineMode = parseResult.GetValue(engineMode) == "linear-only" ? ScanEngineMode.LinearOnly : ScanEngineMode.Hybrid,
