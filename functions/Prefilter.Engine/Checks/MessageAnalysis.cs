@@ -14,9 +14,7 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     private RelayPath? _relays;
     private bool _envelopeFromRead;
     private string? _envelopeFrom;
-    private bool _datesRead;
-    private long? _dateHeaderTime;
-    private long _dateShift;
+    private long? _dateShift;
 
     /// <summary>The parsed mail.</summary>
     public MessageView View { get; } = view;
@@ -41,14 +39,7 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     /// <c>check_for_shifted_date</c> computes it: the Resent-Date or else the Date header against each Received header's
     /// date, the smallest difference; 0 when either is missing.
     /// </summary>
-    public long DateShift
-    {
-        get
-        {
-            ReadDates();
-            return _dateShift;
-        }
-    }
+    public long DateShift => _dateShift ??= Checks.DateShift.Of(View.Headers);
 
     /// <summary>The mail's relays, read from its Received headers.</summary>
     public RelayPath Relays => _relays ??= RelayPath.Read(View.Headers);
@@ -114,6 +105,9 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     // In the order SpamAssassin's MESSAGEID pseudo-header concatenates them.
     private static readonly string[] MessageIdHeaders = ["X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"];
 
+    // Where SpamAssassin's all_from_addrs looks when there is no Resent-From.
+    private static readonly string[] SenderHeaders = ["From", "Envelope-Sender", "Resent-Sender", "X-Envelope-From", "EnvelopeFrom"];
+
     private List<string> ReadAllFromAddresses()
     {
         IEnumerable<string> addresses = View.Headers.GetValues("Resent-From") is { Count: > 0 } resent
@@ -121,8 +115,7 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
             : [];
         if (!addresses.Any())
         {
-            addresses = ((ReadOnlySpan<string>)["From", "Envelope-Sender", "Resent-Sender", "X-Envelope-From", "EnvelopeFrom"])
-                .ToArray().SelectMany(AddressesOf);
+            addresses = SenderHeaders.SelectMany(AddressesOf);
         }
 
         return [.. addresses.Where(address => address.Length > 0).Select(address => Dots().Replace(address, ".").ToLowerInvariant()).Distinct(StringComparer.Ordinal)];
@@ -194,93 +187,10 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
         return false;
     }
 
-    private void ReadDates()
-    {
-        if (_datesRead)
-        {
-            return;
-        }
-
-        _datesRead = true;
-        _dateHeaderTime = DateHeaderTime();
-        if (_dateHeaderTime is not { } date)
-        {
-            return;
-        }
-
-        var received = ReceivedTimes();
-        if (received.Count == 0)
-        {
-            return;
-        }
-
-        var diffs = received.Select(time => date - time).ToList();
-
-        // SpamAssassin leaves out the last (oldest) Received header when it agrees exactly: the sender's own.
-        if (diffs.Count > 1 && diffs[^1] == 0)
-        {
-            diffs.RemoveAt(diffs.Count - 1);
-        }
-
-        _dateShift = diffs.OrderBy(Math.Abs).First();
-    }
-
-    private long? DateHeaderTime()
-    {
-        foreach (var name in (ReadOnlySpan<string>)["Resent-Date", "Date"])
-        {
-            foreach (var value in View.Headers.GetValues(name))
-            {
-                if (value.Length > 0 && SpamAssassinDate.Parse(value) is { } time)
-                {
-                    return time;
-                }
-            }
-        }
-
-        return null;
-    }
-
-    private List<long> ReceivedTimes()
-    {
-        var received = View.Headers
-            .Where(header => header.Name.Equals("Received", StringComparison.OrdinalIgnoreCase))
-            .Select(header => SpamAssassinHeader.Unfold(header.RawValue))
-            .Where(value => value.Length > 0)
-            .ToList();
-        var times = new List<long>();
-        if (received.Count == 0)
-        {
-            return times;
-        }
-
-        // A fetchmail hop (or a local delivery before it) tops the list of a mail fetched from a mailbox; its date is
-        // when the mail was fetched, not received.
-        var skip = 0;
-        if (LocalDelivery().IsMatch(received[0]))
-        {
-            skip = received.Count > 1 && Fetchmail().IsMatch(received[1]) ? 2 : 0;
-        }
-        else if (Fetchmail().IsMatch(received[0]))
-        {
-            skip = 1;
-        }
-
-        foreach (var value in received.Skip(skip))
-        {
-            if (ReceivedDate().Match(value) is { Success: true } match && SpamAssassinDate.Parse(match.Groups[1].Value) is { } time)
-            {
-                times.Add(time);
-            }
-        }
-
-        return times;
-    }
-
     [GeneratedRegex(@"\.\.+", RegexOptions.CultureInvariant)]
     private static partial Regex Dots();
 
-    [GeneratedRegex(@"^contact \S+@\S+; run by ezmlm$", RegexOptions.CultureInvariant | RegexOptions.Multiline)]
+    [GeneratedRegex(@"^contact \S+@\S+; run by ezmlm$", RegexOptions.CultureInvariant | RegexOptions.Multiline | RegexOptions.NonBacktracking)]
     private static partial Regex EzmlmList();
 
     [GeneratedRegex(@"^mailing list \S+@\S+", RegexOptions.CultureInvariant | RegexOptions.Multiline | RegexOptions.NonBacktracking)]
@@ -291,14 +201,4 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
 
     [GeneratedRegex(@"from groups\.msn\.com \(\S+\.msn\.com ", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
     private static partial Regex MsnGroups();
-
-    [GeneratedRegex(@"\bfrom (?:localhost\s|(?:\S+ ){1,2}\S*\b127\.0\.0\.1\b)|qmail [0-9]+ invoked by uid [0-9]+", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
-    private static partial Regex LocalDelivery();
-
-    [GeneratedRegex(@"\bby localhost with \w+ \(fetchmail-[0-9.]+", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
-    private static partial Regex Fetchmail();
-
-    /// <summary>The date SpamAssassin takes from a Received header (after its last hop).</summary>
-    [GeneratedRegex(@"(\s.?[0-9]+ \S\S\S [0-9]+ [0-9]+:[0-9]+:[0-9]+ \S+)", RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)]
-    internal static partial Regex ReceivedDate();
 }
