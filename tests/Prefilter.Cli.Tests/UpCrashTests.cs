@@ -55,7 +55,7 @@ public sealed class UpCrashTests : IAsyncLifetime
             await first.KillAsync();
 
             // Azurite sees its owner gone and stops by itself, saving its workspace; nothing of the run is left.
-            await WaitUntilAsync(() => !azurite.Any(UpProcess.IsRunning), "Azurite to stop after its owner was killed");
+            await WaitUntilAsync(() => !azurite.Any(UpProcess.IsRunning), () => "Azurite to stop after its owner was killed");
         }
 
         held.Release(SmtpReply.ServiceNotAvailable);
@@ -68,7 +68,9 @@ public sealed class UpCrashTests : IAsyncLifetime
         }
 
         var expected = accepted.SelectMany(mail => mail.Recipients.Select(recipient => (mail.MessageId, recipient))).ToHashSet();
-        await WaitUntilAsync(() => expected.IsSubsetOf(Delivered().Keys), "every accepted mail to reach the downstream");
+        await WaitUntilAsync(
+            () => expected.IsSubsetOf(Delivered().Keys),
+            () => $"every accepted mail to reach the downstream; missing {string.Join(", ", expected.Except(Delivered().Keys))}; the restarted up wrote:\n{string.Join('\n', second.Errors.Concat(second.Output.TakeLast(40)))}");
         await second.WaitForOutputAsync(
             line => line.StartsWith($"received {MailCount} ", StringComparison.Ordinal) && line.Contains($" delivered {MailCount} ", StringComparison.Ordinal) && line.EndsWith(" in flight 0", StringComparison.Ordinal),
             Patience);
@@ -119,7 +121,7 @@ public sealed class UpCrashTests : IAsyncLifetime
             .GroupBy(copy => copy)
             .ToDictionary(group => group.Key, group => group.Count());
 
-    private static async Task WaitUntilAsync(Func<bool> condition, string what)
+    private static async Task WaitUntilAsync(Func<bool> condition, Func<string> what)
     {
         using var timeout = new CancellationTokenSource(Patience);
         while (!condition())
@@ -130,7 +132,7 @@ public sealed class UpCrashTests : IAsyncLifetime
             }
             catch (OperationCanceledException)
             {
-                throw new TimeoutException($"waited {Patience} for {what}");
+                throw new TimeoutException($"waited {Patience} for {what()}");
             }
         }
     }
