@@ -93,6 +93,23 @@ public sealed class UpCrashTests : IAsyncLifetime
         Assert.Contains("if this process is killed, mail it answered 250 and has not delivered yet is lost", note, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_damaged_broker_journal_stops_up_with_the_file_and_offset_and_is_left_as_it_was()
+    {
+        var journal = Path.Combine(Data, "servicebus", "broker.journal");
+        Directory.CreateDirectory(Path.GetDirectoryName(journal)!);
+
+        // A record whose checksum does not match, with more data after it: damage, not a write cut short by a crash.
+        byte[] damaged = [4, 0, 0, 0, 0xDE, 0xAD, 0xBE, 0xEF, 1, 2, 3, 4, .. Enumerable.Repeat((byte)9, 20)];
+        await File.WriteAllBytesAsync(journal, damaged);
+        await using var up = UpProcess.Launch(Arguments());
+
+        Assert.Equal(ExitCodes.ServiceError, await up.WaitForExitAsync(Patience));
+
+        Assert.Contains(up.Errors, line => line.Contains($"could not start: {journal}: the record at offset 0 is damaged", StringComparison.Ordinal));
+        Assert.Equal(damaged, await File.ReadAllBytesAsync(journal));
+    }
+
     private string[] Arguments() =>
         ["--data", Data, "--api-port", "0", "--smtp-port", "0", "--domains", Path.Combine(folder, "domains.json"), "--set", Path.Combine(folder, "set.json")];
 

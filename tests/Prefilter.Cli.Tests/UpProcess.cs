@@ -96,6 +96,12 @@ internal sealed partial class UpProcess : IAsyncDisposable
     public async Task<int> TerminateAsync(TimeSpan timeout)
     {
         Assert.Equal(0, SendSignal(process.Id, SigTerm));
+        return await WaitForExitAsync(timeout);
+    }
+
+    /// <summary>Waits until it exits by itself; returns the exit code once the output is read.</summary>
+    public async Task<int> WaitForExitAsync(TimeSpan timeout)
+    {
         using var cancellation = new CancellationTokenSource(timeout);
         await process.WaitForExitAsync(cancellation.Token);
         await pump;

@@ -39,7 +39,7 @@ internal static class UpCommand
                     },
                     cancellationToken);
             }
-            catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException)
+            catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException)
             {
                 throw new CommandException(ExitCodes.ServiceError, $"could not start: {exception.Message}");
             }
