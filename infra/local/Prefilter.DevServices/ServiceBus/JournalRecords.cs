@@ -92,6 +92,10 @@ internal static class JournalRecords
         {
             throw new InvalidDataException("the record ends early", exception);
         }
+        catch (ArgumentOutOfRangeException exception)
+        {
+            throw new InvalidDataException("the record holds a negative length", exception);
+        }
     }
 
     private static byte[] Write(Kind kind, Action<BinaryWriter> body)
