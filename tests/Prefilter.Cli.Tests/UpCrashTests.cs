@@ -8,6 +8,7 @@ namespace Prefilter.Cli.Tests;
 /// <c>prefilter up --data</c> as a user runs it, in its own process: killed with SIGKILL while mail is on its way, then
 /// started again on the same folder, it delivers every mail its ingress answered 250, once.
 /// </summary>
+[Collection(UpProcess.CollectionName)]
 public sealed class UpCrashTests : IAsyncLifetime
 {
     private const int MailCount = 12;

@@ -10,6 +10,18 @@ namespace Prefilter.Cli.Tests;
 /// </summary>
 internal sealed partial class UpProcess : IAsyncDisposable
 {
+    /// <summary>Tests that start <c>prefilter up</c> processes run one at a time: each starts a whole stack.</summary>
+    public const string CollectionName = "up process";
+
+    /// <summary>SIGKILL.</summary>
+    public const int SigKill = 9;
+
+    /// <summary>SIGTERM.</summary>
+    public const int SigTerm = 15;
+
+    /// <summary>SIGSTOP: the process pauses until SIGCONT and handles no other signal meanwhile (SIGKILL still ends it).</summary>
+    public const int SigStop = 19;
+
     private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(3);
 
     private readonly Process process;
@@ -185,10 +197,9 @@ internal sealed partial class UpProcess : IAsyncDisposable
         }
     }
 
-    private const int SigTerm = 15;
-
+    /// <summary>Sends a signal to a process; 0 when it was sent.</summary>
     [DllImport("libc", EntryPoint = "kill")]
-    private static extern int SendSignal(int pid, int signal);
+    public static extern int SendSignal(int pid, int signal);
 
     [GeneratedRegex(@"SMTP ingress\s+smtp://(?<host>[0-9.]+):(?<port>\d+)")]
     private static partial Regex SmtpIngressLine();
