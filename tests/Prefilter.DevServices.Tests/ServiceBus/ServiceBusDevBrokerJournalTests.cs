@@ -87,6 +87,28 @@ public sealed class ServiceBusDevBrokerJournalTests : IDisposable
         Assert.True(fresh!.SequenceNumber > lastBefore, $"sequence number {fresh.SequenceNumber} after {lastBefore}");
     }
 
+    [Fact]
+    public async Task Messages_of_a_queue_declared_after_start_wait_in_the_journal_until_it_is_declared_again()
+    {
+        var late = new DevQueueOptions { Name = "late" };
+        await using (var broker = await StartUndeclaredAsync())
+        await using (var client = ClientOf(broker))
+        {
+            broker.DeclareQueue(late);
+            await using var sender = client.CreateSender(late.Name);
+            await sender.SendMessageAsync(new ServiceBusMessage("kept") { MessageId = "late-1" });
+        }
+
+        // A run that never declares the queue compacts the journal at start; the message must survive that.
+        await (await StartUndeclaredAsync()).DisposeAsync();
+
+        await using var restarted = await StartUndeclaredAsync();
+        await using var restartedClient = ClientOf(restarted);
+        restarted.DeclareQueue(late);
+        await using var receiver = restartedClient.CreateReceiver(late.Name);
+        Assert.Equal("late-1", (await receiver.ReceiveMessageAsync(Present))?.MessageId);
+    }
+
     [Theory]
     [InlineData("cut short")]
     [InlineData("zeros")]
@@ -154,6 +176,13 @@ public sealed class ServiceBusDevBrokerJournalTests : IDisposable
         Location = location,
         Queues = { new DevQueueOptions { Name = Queue, DuplicateDetectionWindow = TimeSpan.FromMinutes(10) } },
     };
+
+    private async Task<ServiceBusDevBroker> StartUndeclaredAsync()
+    {
+        var broker = new ServiceBusDevBroker(new ServiceBusDevBrokerOptions { Location = folder });
+        await broker.StartAsync();
+        return broker;
+    }
 
     private static async Task<ServiceBusDevBroker> StartAsync(string location)
     {
