@@ -43,9 +43,6 @@ internal sealed class BrokerJournal : IDisposable
         length = durableLength = compactedLength = RandomAccess.GetLength(handle);
     }
 
-    /// <summary>The journal's file.</summary>
-    public string FilePath => path;
-
     /// <summary>True when the file has grown enough that <see cref="Compact"/> is worth its cost.</summary>
     public bool ShouldCompact => length >= MinCompactionBytes && length >= 4 * compactedLength;
 
@@ -206,7 +203,9 @@ internal sealed class BrokerJournal : IDisposable
         "move the file away to start with an empty broker.");
 
     // Writes a complete new file beside the journal, makes it durable, then renames it over the journal: a crash
-    // leaves either the old file or the new one, never a mix.
+    // leaves either the old file or the new one, never a mix, and both hold the same state. The folder itself is not
+    // fsynced (.NET has no call for it), so only a power loss right after a compaction could bring back the old file
+    // without the records appended to the new one since.
     private static SafeFileHandle WriteCompacted(string path, IEnumerable<byte[]> records)
     {
         var temporary = path + ".compacting";
