@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.InteropServices;
 using Prefilter.Cli;
 using Prefilter.Cli.Commands;
 
@@ -32,12 +33,25 @@ if (parseResult.Errors.Count > 0)
     return ExitCodes.Usage;
 }
 
+// The first Ctrl+C or SIGTERM (a service manager, `kill`) stops the command cleanly: servers it started are stopped,
+// however long that takes; a second one kills the process. System.CommandLine's own handling is off: it would end
+// the process two seconds after the signal, in the middle of a command's shutdown.
 using var cancellation = new CancellationTokenSource();
-Console.CancelKeyPress += (_, e) =>
+void Stop(PosixSignalContext context)
 {
-    // The first Ctrl+C stops the command cleanly (servers it started are stopped); a second one kills the process.
-    e.Cancel = !cancellation.IsCancellationRequested;
-    cancellation.Cancel();
-};
+    context.Cancel = !cancellation.IsCancellationRequested;
 
-return await parseResult.InvokeAsync(cancellationToken: cancellation.Token);
+    try
+    {
+        // Cancel() would run the command's whole shutdown inline on the signal thread; CancelAsync hands it to the pool.
+        _ = cancellation.CancelAsync();
+    }
+    catch (ObjectDisposedException)
+    {
+        // A signal while the process ends, after the command returned: nothing left to stop.
+    }
+}
+
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, Stop);
+using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, Stop);
+return await parseResult.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null }, cancellation.Token);

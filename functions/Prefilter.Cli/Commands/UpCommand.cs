@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Net.Sockets;
-using System.Runtime.InteropServices;
 using Prefilter.Cli.Local;
 
 namespace Prefilter.Cli.Commands;
@@ -15,36 +14,16 @@ internal static class UpCommand
         var set = new Option<string?>("--set") { Description = $"Pattern set to load (default: {Path.GetRelativePath(Environment.CurrentDirectory, LocalPatternSet.ImportedSpamAssassinPath)} when present, else the built-in default set)" };
         var key = new Option<string?>("--key") { Description = "API key to require (default: a new random key, printed and written to infra/local/.prefilter/up.json)" };
         var domains = new Option<string?>("--domains") { Description = "domains.json to serve (format in README.md, 'Domains'); its downstreams may be real MTAs. Default: example.com and example.org, relayed to the SMTP sink" };
-        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains };
-        return command.WithHandler(async (parseResult, cancellation) =>
+        var data = new Option<string?>("--data") { Description = "Folder that keeps storage and the Service Bus queue across runs: after a crash, `up` on the same folder delivers the mail accepted before it (default: everything in memory, lost with the process)" };
+        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains, data };
+        return command.WithHandler(async (parseResult, cancellationToken) =>
         {
-            // Ctrl+C cancels the token; SIGTERM (a service manager, `kill`) should stop everything just as cleanly.
-            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context =>
-            {
-                context.Cancel = true;
-
-                // Cancel() would run the whole shutdown inline on this signal thread, up to disposing `stop` under
-                // its own feet; CancelAsync hands the callbacks to the thread pool.
-                try
-                {
-                    _ = stop.CancelAsync();
-                }
-                catch (ObjectDisposedException)
-                {
-                    // A second signal after the shutdown finished: nothing left to stop.
-                }
-            });
-            var cancellationToken = stop.Token;
-            if (LocalState.TryRead() is { } stale)
-            {
-                // A run that was killed could not remove its file; commands would send to an address nobody serves.
-                Console.Error.WriteLine($"removing {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)} left by an earlier run that did not stop cleanly (it served {stale.ApiUrl})");
-                stale.Delete();
-            }
-
+            var dataDirectory = parseResult.GetValue(data);
+            var publishState = ClaimStateFile();
             Console.Error.WriteLine("starting Azurite, the Service Bus dev broker, the SMTP sink and the pipeline (first run installs npm packages)…");
-            Console.Error.WriteLine("note: everything is kept in memory; if this process is killed, mail it accepted and has not delivered yet is lost");
+            Console.Error.WriteLine(dataDirectory is null
+                ? "note: without --data everything is kept in memory: if this process is killed, mail it answered 250 and has not delivered yet is lost"
+                : $"data: kept in {Path.GetFullPath(dataDirectory)}; after a crash, `prefilter up --data {dataDirectory}` delivers what was accepted");
             LocalStack stack;
             try
             {
@@ -56,21 +35,26 @@ internal static class UpCommand
                         PatternSetPath = parseResult.GetValue(set),
                         ApiKey = parseResult.GetValue(key),
                         DomainsPath = parseResult.GetValue(domains),
+                        DataDirectory = dataDirectory,
                     },
                     cancellationToken);
             }
-            catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException)
+            catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException or UnauthorizedAccessException or InvalidDataException)
             {
                 throw new CommandException(ExitCodes.ServiceError, $"could not start: {exception.Message}");
             }
 
             await using (stack)
             {
-                var state = new LocalState(stack.ApiUrl.ToString().TrimEnd('/'), stack.ApiKey, $"{stack.SmtpIngress.Address}:{stack.SmtpIngress.Port}");
-                state.Write();
+                var state = LocalState.OfThisProcess(stack.ApiUrl.ToString().TrimEnd('/'), stack.ApiKey, $"{stack.SmtpIngress.Address}:{stack.SmtpIngress.Port}");
+                if (publishState)
+                {
+                    state.Write();
+                }
+
                 try
                 {
-                    PrintWhereToSend(stack, state);
+                    PrintWhereToSend(stack, state, publishState);
                     await ShowCountsAsync(stack, cancellationToken);
                 }
                 finally
@@ -85,17 +69,38 @@ internal static class UpCommand
         });
     }
 
-    private static void PrintWhereToSend(LocalStack stack, LocalState state)
+    // Whether this run may write up.json: not while another running `up` owns it. A file whose process is gone was
+    // left by a run that was killed, and commands would send to an address nobody serves: it is removed.
+    private static bool ClaimStateFile()
+    {
+        if (LocalState.TryRead() is not { } existing)
+        {
+            return true;
+        }
+
+        var file = Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath);
+        if (existing.IsRunning())
+        {
+            Console.Error.WriteLine($"note: another prefilter up (process {existing.ProcessId}) serves {existing.ApiUrl} and owns {file}; other commands keep using it, point them at this run with --api, --key and --smtp");
+            return false;
+        }
+
+        Console.Error.WriteLine($"removing {file} left by an earlier run that did not stop cleanly (process {existing.ProcessId}, which served {existing.ApiUrl})");
+        existing.Delete();
+        return true;
+    }
+
+    private static void PrintWhereToSend(LocalStack stack, LocalState state, bool publishedState)
     {
         Console.WriteLine($"""
             prefilter is up. Stop with Ctrl+C.
               SMTP ingress   smtp://{state.Smtp}   STARTTLS with a self-signed certificate   (served domains: {string.Join(", ", stack.Domains)})
               HTTP ingest    POST {state.ApiUrl}/api/mail?from=sender@example.net&to=user@example.com
               patterns API   {state.ApiUrl}/api/patterns   (rollback, rules/disable, watchdog, versions/{"{version}"})
-              API key        {state.ApiKey}   (header x-functions-key or ?code=; also in {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)})
+              API key        {state.ApiKey}   (header x-functions-key or ?code={(publishedState ? $"; also in {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)}" : "")})
               downstream     {(stack.DomainsFile is { } file ? $"as {file} says" : $"SMTP sink on {stack.Sink.Host}:{stack.Sink.Port} for every served domain")}
               pattern set    {stack.PatternSource}
-              storage        Azurite {stack.Azurite.BlobEndpoint}; Service Bus dev broker on 127.0.0.1:{stack.Broker.Port}
+              storage        Azurite {stack.Azurite.BlobEndpoint}; Service Bus dev broker on 127.0.0.1:{stack.Broker.Port}; {stack.DataDirectory ?? "in memory"}
             Send mail:  prefilter submit <files|dir> --to user@example.com
             """);
     }

@@ -15,6 +15,7 @@ using Prefilter.Pipeline.Api;
 using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
+using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Reconciliation;
 using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Smtp;
@@ -43,6 +44,7 @@ internal sealed class LocalStack : IAsyncDisposable
         PatternSource = patternSource;
         Domains = [.. domains.Domains.Select(domain => domain.Domain)];
         DomainsFile = app.Services.GetRequiredService<LocalStackOptions>().DomainsPath;
+        DataDirectory = app.Services.GetRequiredService<LocalStackOptions>().DataDirectory is { } data ? Path.GetFullPath(data) : null;
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
         ApiUrl = new Uri(address.TrimEnd('/') + "/");
         SmtpIngress = app.Services.GetRequiredService<SmtpIngress>().EndPoint!;
@@ -78,6 +80,9 @@ internal sealed class LocalStack : IAsyncDisposable
     /// <summary>The <c>domains.json</c> served, or null when the built-in domains are.</summary>
     public string? DomainsFile { get; }
 
+    /// <summary>The folder that keeps storage and the broker's journal across runs; null when everything is in memory.</summary>
+    public string? DataDirectory { get; }
+
     /// <summary>Where the loaded pattern set came from.</summary>
     public string PatternSource { get; }
 
@@ -92,10 +97,11 @@ internal sealed class LocalStack : IAsyncDisposable
         var started = new List<IAsyncDisposable>();
         try
         {
-            var azurite = await AzuriteHost.StartAsync(cancellationToken: cancellationToken);
+            var azurite = await AzuriteHost.StartAsync(new AzuriteHostOptions { Location = DataPath(options, "azurite") }, cancellationToken);
             started.Add(azurite);
             var broker = new ServiceBusDevBroker(new ServiceBusDevBrokerOptions
             {
+                Location = DataPath(options, "servicebus"),
                 Queues =
                 {
                     new DevQueueOptions
@@ -140,6 +146,9 @@ internal sealed class LocalStack : IAsyncDisposable
         await App.StopAsync(CancellationToken.None);
         await DisposeAllAsync(started);
     }
+
+    private static string? DataPath(LocalStackOptions options, string part) =>
+        options.DataDirectory is { } data ? Path.Combine(Path.GetFullPath(data), part) : null;
 
     private static WebApplication Build(LocalStackOptions options, AzuriteHost azurite, ServiceBusDevBroker broker, LocalApiKey key)
     {
@@ -190,7 +199,11 @@ internal sealed class LocalStack : IAsyncDisposable
             },
             options.TimerInterval,
             provider.GetRequiredService<TimeProvider>(),
-            provider.GetRequiredService<ILogger<TimerTrigger>>()));
+            provider.GetRequiredService<ILogger<TimerTrigger>>())
+        {
+            // On kept data, mail a crashed run left without an outcome is re-driven now, not a timer period later.
+            RunAtStart = options.DataDirectory is not null,
+        });
         builder.Services.AddHostedService(provider => new TimerTrigger(
             "Watchdog",
             async cancellationToken => await provider.GetRequiredService<Watchdog>().RunOnceAsync(cancellationToken),
@@ -226,7 +239,17 @@ internal sealed class LocalStack : IAsyncDisposable
     private static async Task<string> SeedAsync(IServiceProvider services, LocalStackOptions options, DomainPolicy domains, CancellationToken cancellationToken)
     {
         await PipelineStorage.EnsureContainersAsync(services.GetRequiredService<Azure.Storage.Blobs.BlobServiceClient>(), services.GetRequiredService<PipelineContainers>(), cancellationToken);
-        await services.GetRequiredService<DomainPolicyStore>().WriteAsync(domains, null, cancellationToken);
+        // A restart on kept data replaces the policy it left: the sink listens on a new port each run.
+        var domainStore = services.GetRequiredService<DomainPolicyStore>();
+        var previous = await domainStore.ReadAsync(cancellationToken: cancellationToken);
+        await domainStore.WriteAsync(domains, previous?.ETag, cancellationToken);
+
+        // On kept data the release state is the operator's: the active set (and any canary) stays unless a set is named.
+        if (options.PatternSetPath is null
+            && await services.GetRequiredService<PatternStore>().ReadStateAsync(cancellationToken: cancellationToken) is { Snapshot.State.Active: { } kept })
+        {
+            return $"kept from {options.DataDirectory}: version {kept}";
+        }
 
         var (json, source) = LocalPatternSet.Load(options.PatternSetPath);
         var release = services.GetRequiredService<PatternReleaseService>();

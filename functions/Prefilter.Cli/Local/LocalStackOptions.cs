@@ -32,6 +32,13 @@ internal sealed class LocalStackOptions
     /// </summary>
     public string? DomainsPath { get; init; }
 
+    /// <summary>
+    /// Folder that keeps Azurite's storage (<c>azurite/</c>) and the dev broker's journal (<c>servicebus/</c>) across
+    /// runs, so mail accepted before a crash is delivered after a restart on the same folder; null keeps everything in
+    /// memory, lost when the process ends.
+    /// </summary>
+    public string? DataDirectory { get; init; }
+
     /// <summary>How often the stand-in for Event Grid looks for new blobs in <c>incoming/</c> and <c>patterns/uploads/</c>.</summary>
     public TimeSpan BlobPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 

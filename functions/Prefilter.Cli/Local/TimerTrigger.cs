@@ -12,19 +12,32 @@ namespace Prefilter.Cli.Local;
 internal sealed partial class TimerTrigger(string name, Func<CancellationToken, Task> job, TimeSpan interval, TimeProvider timeProvider, ILogger<TimerTrigger> logger)
     : BackgroundService
 {
+    /// <summary>Runs the job once at start too, as a timer trigger's <c>RunOnStartup</c> does.</summary>
+    public bool RunAtStart { get; init; }
+
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var timer = new PeriodicTimer(interval, timeProvider);
+        if (RunAtStart)
+        {
+            await RunAsync(stoppingToken);
+        }
+
         while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            try
-            {
-                await job(stoppingToken);
-            }
-            catch (Exception exception) when (exception is not OperationCanceledException)
-            {
-                LogFailed(logger, exception, name);
-            }
+            await RunAsync(stoppingToken);
+        }
+    }
+
+    private async Task RunAsync(CancellationToken stoppingToken)
+    {
+        try
+        {
+            await job(stoppingToken);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            LogFailed(logger, exception, name);
         }
     }
 

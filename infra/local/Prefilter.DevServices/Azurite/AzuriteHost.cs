@@ -266,13 +266,21 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     private const int SigTerm = 15;
 
     // argv after "--": owner pid, Azurite's entry script, Azurite's arguments. Azurite starts when its script is
-    // loaded and reads process.argv, so argv is rewritten to look like a direct start first.
+    // loaded and reads process.argv, so argv is rewritten to look like a direct start first. Once the owner is gone,
+    // so is the read end of Azurite's stdout and stderr, and Azurite logs while it closes: a write error there must not
+    // end it before it has saved a --location workspace. The watch signals once: Azurite handles only the first
+    // SIGTERM, and a second one would end it mid-save. The exit after 30 s is for an Azurite whose close hangs.
     private const string OwnerWatchBootstrap = """
         const [owner, entry, ...rest] = process.argv.slice(1);
         process.argv = [process.argv[0], entry, ...rest];
-        setInterval(() => {
+        for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
+        const watch = setInterval(() => {
           try { process.kill(Number(owner), 0); }
-          catch { process.kill(process.pid, 'SIGTERM'); setTimeout(() => process.exit(0), 5000).unref(); }
+          catch {
+            clearInterval(watch);
+            process.kill(process.pid, 'SIGTERM');
+            setTimeout(() => process.exit(0), 30000).unref();
+          }
         }, 1000).unref();
         require(entry);
         """;

@@ -7,6 +7,11 @@ public sealed class AzuriteHostOptions
     /// Folder for Azurite's data, kept across runs; null (the default) keeps everything in memory,
     /// which is what tests want: a fresh account per run and nothing left on disk.
     /// </summary>
+    /// <remarks>
+    /// Azurite writes blob content at once but saves its index of blobs every 5 seconds and when it stops. A killed
+    /// owner process loses nothing (Azurite then stops by itself, see <see cref="OwnerProcessId"/>, and saves); Azurite
+    /// itself killed with SIGKILL loses what changed since its last save.
+    /// </remarks>
     public string? Location { get; init; }
 
     /// <summary>How long to wait for Azurite to report its ports (not counting <c>npm ci</c>). Default 60 s.</summary>

@@ -8,6 +8,7 @@ namespace Prefilter.DevServices.ServiceBus;
 /// The broker's queues behind one lock, and the single dispatcher that hands messages to receivers.
 /// AMQP callbacks change state under the lock and ask for a dispatch; only the dispatcher sends, so messages
 /// on a link and the completion of a drain keep their order, and no AMQP call runs under the lock.
+/// With a journal, every change is appended under the lock and flushed after it, before the broker answers.
 /// </summary>
 internal sealed class DevBrokerCore : IAsyncDisposable
 {
@@ -25,13 +26,29 @@ internal sealed class DevBrokerCore : IAsyncDisposable
     private readonly CancellationTokenSource stopping = new();
     private readonly ITimer sweepTimer;
     private readonly Task dispatcher;
+    private readonly BrokerJournal? journal;
+
+    // Journal entries of queues not declared yet; a queue declared later takes its own.
+    private readonly JournalState? undeclared;
     private int dispatchRequested;
     private int disposed;
     private long lastSequenceNumber;
 
-    public DevBrokerCore(IEnumerable<DevQueueOptions> queueOptions, TimeProvider timeProvider)
+    /// <param name="queueOptions">The queues declared at start.</param>
+    /// <param name="timeProvider">The clock.</param>
+    /// <param name="location">The journal's folder; null keeps everything in memory.</param>
+    /// <exception cref="InvalidDataException">The journal is damaged.</exception>
+    /// <exception cref="IOException">The journal cannot be read or written.</exception>
+    public DevBrokerCore(IEnumerable<DevQueueOptions> queueOptions, TimeProvider timeProvider, string? location)
     {
         this.timeProvider = timeProvider;
+        if (location is not null)
+        {
+            journal = BrokerJournal.Open(location, out var replayed);
+            undeclared = replayed;
+            lastSequenceNumber = replayed.LastSequenceNumber;
+        }
+
         foreach (var options in queueOptions)
         {
             AddQueue(options);
@@ -52,10 +69,12 @@ internal sealed class DevBrokerCore : IAsyncDisposable
                 throw new ArgumentException($"Queue '{options.Name}' is declared twice.", nameof(options));
             }
 
-            var deadLetterQueue = new DevQueue($"{options.Name}/$DeadLetterQueue", options, null, NextSequenceNumber);
-            var queue = new DevQueue(options.Name, options, deadLetterQueue, NextSequenceNumber);
+            var deadLetterQueue = new DevQueue($"{options.Name}/$DeadLetterQueue", options, null, NextSequenceNumber, journal);
+            var queue = new DevQueue(options.Name, options, deadLetterQueue, NextSequenceNumber, journal);
             queues[deadLetterQueue.Path] = deadLetterQueue;
             queues[queue.Path] = queue;
+            LoadFromJournal(queue);
+            LoadFromJournal(deadLetterQueue);
             return [queue, deadLetterQueue];
         }
     }
@@ -131,6 +150,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
             }
         }
 
+        journal?.Flush();
         RequestDispatch();
         return sequenceNumbers;
     }
@@ -149,6 +169,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
             }
         }
 
+        journal?.Flush();
         RequestDispatch();
         return missing;
     }
@@ -218,6 +239,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
             }
         }
 
+        journal?.Flush();
         RequestDispatch();
         return new Accepted();
     }
@@ -249,6 +271,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
             }
         }
 
+        journal?.Flush();
         RequestDispatch();
         return true;
     }
@@ -314,9 +337,60 @@ internal sealed class DevBrokerCore : IAsyncDisposable
         await sweepTimer.DisposeAsync().ConfigureAwait(false);
         stopping.Dispose();
         dispatchSignal.Dispose();
+        journal?.Dispose();
     }
 
     private long NextSequenceNumber() => ++lastSequenceNumber;
+
+    private void LoadFromJournal(DevQueue queue)
+    {
+        if (undeclared is null)
+        {
+            return;
+        }
+
+        foreach (var (sequenceNumber, (entityPath, message)) in undeclared.Messages.Where(entry => Owns(queue, entry.Value.EntityPath)).ToList())
+        {
+            queue.Load(message);
+            undeclared.Messages.Remove(sequenceNumber);
+        }
+
+        foreach (var (_, seen) in undeclared.MessageIds.Where(entry => Owns(queue, entry.EntityPath)))
+        {
+            queue.LoadMessageId(seen);
+        }
+
+        undeclared.MessageIds.RemoveAll(entry => Owns(queue, entry.EntityPath));
+    }
+
+    private static bool Owns(DevQueue queue, string entityPath) => string.Equals(queue.Path, entityPath, StringComparison.OrdinalIgnoreCase);
+
+    // The live state as journal records: what every queue holds, plus what undeclared queues left in the journal.
+    private IEnumerable<byte[]> Snapshot()
+    {
+        var state = new JournalState();
+        state.ObserveSequenceNumber(lastSequenceNumber);
+        foreach (var queue in queues.Values)
+        {
+            foreach (var seen in queue.RecentMessageIds)
+            {
+                state.MessageIds.Add((queue.Path, seen));
+            }
+
+            foreach (var message in queue.Messages)
+            {
+                state.Messages[message.SequenceNumber] = (queue.Path, message);
+            }
+        }
+
+        foreach (var (sequenceNumber, entry) in undeclared!.Messages)
+        {
+            state.Messages[sequenceNumber] = entry;
+        }
+
+        state.MessageIds.AddRange(undeclared.MessageIds);
+        return BrokerJournal.Snapshot(state);
+    }
 
     private async Task DispatchLoopAsync()
     {
@@ -341,7 +415,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
                 queue.Sweep(now);
                 while (queue.HasAvailable && queue.NextReceiverWithCredit() is { } receiver)
                 {
-                    var stored = queue.TakeNext()!;
+                    var stored = queue.TakeNext(settled: receiver.ReceiveAndDelete)!;
                     receiver.Credit--;
                     if (receiver.ReceiveAndDelete)
                     {
@@ -365,7 +439,15 @@ internal sealed class DevBrokerCore : IAsyncDisposable
 
                 nextDue = Earliest(nextDue, queue.NextDue());
             }
+
+            if (journal is { ShouldCompact: true })
+            {
+                journal.Compact(Snapshot().ToList());
+            }
         }
+
+        // A receive-and-delete delivery is gone from the journal before it goes out, so a crash never sends it twice.
+        journal?.Flush();
 
         foreach (var (receiver, message, messageLock, stored) in deliveries)
         {
@@ -388,6 +470,7 @@ internal sealed class DevBrokerCore : IAsyncDisposable
                     }
                 }
 
+                journal?.Flush();
                 RequestDispatch();
             }
         }

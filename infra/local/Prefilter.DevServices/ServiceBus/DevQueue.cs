@@ -11,17 +11,24 @@ internal sealed class DevQueue
     private readonly Dictionary<long, StoredMessage> scheduled = new();
     private readonly Dictionary<Guid, MessageLock> locks = new();
     private readonly List<QueueReceiverEndpoint> receivers = new();
-    private readonly Dictionary<string, (DateTimeOffset FirstSeen, long SequenceNumber)> recentMessageIds = new(StringComparer.Ordinal);
-    private readonly Queue<(string MessageId, DateTimeOffset FirstSeen)> recentMessageIdOrder = new();
+    private readonly Dictionary<string, RecentMessageId> recentMessageIds = new(StringComparer.Ordinal);
+    private readonly Queue<RecentMessageId> recentMessageIdOrder = new();
     private readonly Func<long> nextSequenceNumber;
+    private readonly BrokerJournal? journal;
     private int nextReceiver;
 
-    public DevQueue(string path, DevQueueOptions options, DevQueue? deadLetterQueue, Func<long> nextSequenceNumber)
+    /// <param name="path">The entity path.</param>
+    /// <param name="options">The queue's properties.</param>
+    /// <param name="deadLetterQueue">Where failed messages go; null for a dead-letter queue.</param>
+    /// <param name="nextSequenceNumber">Hands out the broker's sequence numbers.</param>
+    /// <param name="journal">Where every change of a message is recorded; null when the broker keeps nothing on disk.</param>
+    public DevQueue(string path, DevQueueOptions options, DevQueue? deadLetterQueue, Func<long> nextSequenceNumber, BrokerJournal? journal)
     {
         Path = path;
         Options = options;
         DeadLetterQueue = deadLetterQueue;
         this.nextSequenceNumber = nextSequenceNumber;
+        this.journal = journal;
     }
 
     /// <summary>The entity path: <c>{queue}</c> or <c>{queue}/$DeadLetterQueue</c>.</summary>
@@ -43,6 +50,32 @@ internal sealed class DevQueue
     public int TotalCount => available.Count + scheduled.Count + locks.Count;
 
     public IList<QueueReceiverEndpoint> Receivers => receivers;
+
+    /// <summary>Every message the queue holds, in any state (a locked one included), for a journal snapshot.</summary>
+    public IEnumerable<StoredMessage> Messages =>
+        available.Values.Concat(scheduled.Values).Concat(locks.Values.Select(messageLock => messageLock.Message));
+
+    /// <summary>The MessageIds inside the duplicate-detection window, oldest first, for a journal snapshot.</summary>
+    public IEnumerable<RecentMessageId> RecentMessageIds => recentMessageIdOrder.Where(seen => recentMessageIds.GetValueOrDefault(seen.MessageId) == seen);
+
+    /// <summary>
+    /// Takes back a message from the journal: scheduled when it has a scheduled time, else available. A message that
+    /// was locked when the broker stopped is available again; its delivery count is what it was.
+    /// </summary>
+    public void Load(StoredMessage message)
+    {
+        if (message.ScheduledFor is not null)
+        {
+            scheduled.Add(message.SequenceNumber, message);
+        }
+        else
+        {
+            MakeAvailable(message);
+        }
+    }
+
+    /// <summary>Takes back a MessageId from the journal; <see cref="Accept"/> forgets it once the window has passed.</summary>
+    public void LoadMessageId(RecentMessageId seen) => Remember(seen);
 
     /// <summary>
     /// Takes a sent message. Returns its sequence number, or for a duplicate (same MessageId within the
@@ -66,30 +99,38 @@ internal sealed class DevQueue
 
         if (messageId is not null && Options.DuplicateDetectionWindow is not null)
         {
-            recentMessageIds[messageId] = (now, message.SequenceNumber);
-            recentMessageIdOrder.Enqueue((messageId, now));
+            var seen = new RecentMessageId(messageId, now, message.SequenceNumber);
+            Remember(seen);
+            journal?.MessageIdSeen(Path, seen);
         }
 
         if (enqueuedAt > now)
         {
             message.ScheduledFor = enqueuedAt;
-            scheduled.Add(message.SequenceNumber, message);
-        }
-        else
-        {
-            MakeAvailable(message);
         }
 
+        Load(message);
+        journal?.Put(Path, message);
         return message.SequenceNumber;
     }
 
-    public bool CancelScheduled(long sequenceNumber) => scheduled.Remove(sequenceNumber);
+    public bool CancelScheduled(long sequenceNumber)
+    {
+        if (!scheduled.Remove(sequenceNumber))
+        {
+            return false;
+        }
+
+        journal?.Delete(sequenceNumber);
+        return true;
+    }
 
     /// <summary>Adds a dead-lettered copy; it keeps its sequence number and delivery count.</summary>
     public void AcceptDeadLettered(StoredMessage message, DateTimeOffset now)
     {
         message.EnqueuedTime = now;
         MakeAvailable(message);
+        journal?.Put(Path, message);
     }
 
     public QueueReceiverEndpoint? NextReceiverWithCredit()
@@ -110,7 +151,11 @@ internal sealed class DevQueue
     public bool HasAvailable => available.Count > 0;
 
     /// <summary>Removes and returns the available message with the lowest sequence number.</summary>
-    public StoredMessage? TakeNext()
+    /// <param name="settled">
+    /// For a receive-and-delete receiver: the message leaves the broker when it is sent, so its removal is recorded
+    /// now. A peek-lock delivery stays on record until it is settled.
+    /// </param>
+    public StoredMessage? TakeNext(bool settled)
     {
         if (available.Count == 0)
         {
@@ -119,6 +164,11 @@ internal sealed class DevQueue
 
         var first = available.First().Value;
         Remove(first);
+        if (settled)
+        {
+            journal?.Delete(first.SequenceNumber);
+        }
+
         return first;
     }
 
@@ -141,9 +191,19 @@ internal sealed class DevQueue
     }
 
     /// <summary>Puts back a message that was taken for a receive-and-delete receiver but never sent.</summary>
-    public void Restore(StoredMessage message) => MakeAvailable(message);
+    public void Restore(StoredMessage message)
+    {
+        MakeAvailable(message);
+        journal?.Put(Path, message);
+    }
 
-    public void Complete(MessageLock messageLock) => locks.Remove(messageLock.LockToken);
+    public void Complete(MessageLock messageLock)
+    {
+        if (locks.Remove(messageLock.LockToken))
+        {
+            journal?.Delete(messageLock.Message.SequenceNumber);
+        }
+    }
 
     /// <summary>
     /// Ends a delivery attempt that did not settle the message (abandon, release, lock expiry): the delivery
@@ -171,6 +231,7 @@ internal sealed class DevQueue
         }
 
         MakeAvailable(message);
+        journal?.Put(Path, message);
     }
 
     /// <summary>Dead-letters a locked message. On a dead-letter queue the message stays where it is.</summary>
@@ -185,6 +246,7 @@ internal sealed class DevQueue
         {
             ApplyEdits(messageLock.Message, propertyEdits);
             MakeAvailable(messageLock.Message);
+            journal?.Put(Path, messageLock.Message);
             return;
         }
 
@@ -224,6 +286,10 @@ internal sealed class DevQueue
             if (Options.DeadLetteringOnMessageExpiration && DeadLetterQueue is not null)
             {
                 MoveToDeadLetterQueue(message, "TTLExpiredException", "The message expired and was dead lettered.", [], now);
+            }
+            else
+            {
+                journal?.Delete(message.SequenceNumber);
             }
         }
     }
@@ -310,11 +376,17 @@ internal sealed class DevQueue
 
         while (recentMessageIdOrder.Count > 0 && now - recentMessageIdOrder.Peek().FirstSeen >= window)
         {
-            var (messageId, firstSeen) = recentMessageIdOrder.Dequeue();
-            if (recentMessageIds.TryGetValue(messageId, out var entry) && entry.FirstSeen == firstSeen)
+            var oldest = recentMessageIdOrder.Dequeue();
+            if (recentMessageIds.GetValueOrDefault(oldest.MessageId) == oldest)
             {
-                recentMessageIds.Remove(messageId);
+                recentMessageIds.Remove(oldest.MessageId);
             }
         }
+    }
+
+    private void Remember(RecentMessageId seen)
+    {
+        recentMessageIds[seen.MessageId] = seen;
+        recentMessageIdOrder.Enqueue(seen);
     }
 }

@@ -17,8 +17,10 @@ namespace Prefilter.DevServices.ServiceBus;
 /// (send-time <c>ScheduledEnqueueTime</c> and <c>ScheduleMessageAsync</c>), cancelling them, peek,
 /// duplicate detection, message time to live, and drain (so <c>ServiceBusProcessor.StopProcessingAsync</c> returns).
 /// Not served: sessions, topics and subscriptions, deferral, transactions, the administration client (declare
-/// queues in <see cref="ServiceBusDevBrokerOptions.Queues"/>), authentication (any SAS token is accepted),
-/// persistence (everything is in memory and gone when the broker stops).</para>
+/// queues in <see cref="ServiceBusDevBrokerOptions.Queues"/>), authentication (any SAS token is accepted).</para>
+/// <para>Messages are kept in memory, and with <see cref="ServiceBusDevBrokerOptions.Location"/> also in a journal
+/// there that is flushed to disk before the broker acknowledges a send or a settlement, so a broker started on the
+/// same folder after a crash holds every message it acknowledged and none it acknowledged as settled.</para>
 /// <para>Rules, per queue (<see cref="DevQueueOptions"/>): a peek-lock delivery is a delivery attempt; it ends
 /// with complete or dead-letter, or fails with abandon, lock expiry, or the receiver's link closing with the
 /// message unsettled (released). A failed attempt adds one to the delivery count and makes the message
@@ -44,12 +46,14 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
     /// <param name="timeProvider">Clock for locks, schedules, time to live and duplicate detection; the system clock when null.</param>
     /// <exception cref="ArgumentNullException"><paramref name="options"/> is null.</exception>
     /// <exception cref="ArgumentException">The options are invalid (see <see cref="ServiceBusDevBrokerOptions.Validate"/>).</exception>
+    /// <exception cref="InvalidDataException">The journal in <see cref="ServiceBusDevBrokerOptions.Location"/> is damaged before its last record.</exception>
+    /// <exception cref="IOException">The journal cannot be read or written.</exception>
     public ServiceBusDevBroker(ServiceBusDevBrokerOptions options, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.options = options;
-        core = new DevBrokerCore(options.Queues, timeProvider ?? TimeProvider.System);
+        core = new DevBrokerCore(options.Queues, timeProvider ?? TimeProvider.System, options.Location);
     }
 
     /// <summary>The port the broker listens on.</summary>
@@ -126,7 +130,7 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
     public QueueCounts GetQueueCounts(string queueName) =>
         core.GetCounts(queueName) ?? throw new ArgumentException($"Queue '{queueName}' is not declared in the dev broker's options.", nameof(queueName));
 
-    /// <summary>Stops listening, closes all connections and drops all messages.</summary>
+    /// <summary>Stops listening and closes all connections; messages are dropped, or kept in the journal with <see cref="ServiceBusDevBrokerOptions.Location"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         Interlocked.Exchange(ref host, null)?.Close();

@@ -15,6 +15,12 @@ public sealed class ServiceBusDevBrokerOptions
     /// </summary>
     public long MaxMessageSize { get; set; } = 256 * 1024;
 
+    /// <summary>
+    /// Folder for the broker's journal (<c>broker.journal</c>), kept across runs: messages survive a stop or a crash of
+    /// the process, and a message that was locked comes back available. Null (the default) keeps everything in memory.
+    /// </summary>
+    public string? Location { get; set; }
+
     /// <summary>Checks the values and throws when one cannot be served.</summary>
     /// <exception cref="ArgumentException">A value is out of range or two queues share a name.</exception>
     public void Validate()
