@@ -60,6 +60,53 @@ public sealed class FunctionsHostFixture : IAsyncLifetime
         return options;
     }
 
+    /// <summary>The mail store over the app's storage.</summary>
+    public MailStore Mails => Pipeline.GetRequiredService<MailStore>();
+
+    /// <summary>A recipient at the served domain that no other test uses, so a test finds its own mail at the downstream.</summary>
+    public static string NewRecipient() => $"r{Guid.NewGuid():N}@{ServedDomain}";
+
+    /// <summary>A plain-text mail to <paramref name="to"/>.</summary>
+    public static BinaryData Mail(string to, string body) =>
+        BinaryData.FromString(
+            $"From: sender@fabrikam.example\r\nTo: {to}\r\nSubject: Hello\r\nMessage-ID: <{Guid.NewGuid():N}@fabrikam.example>\r\n" +
+            $"Date: Mon, 07 Dec 2026 12:00:00 +0000\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{body}\r\n");
+
+    /// <summary>Stores a mail in <c>incoming/</c> as the SMTP door does, without announcing it.</summary>
+    public Task<MailBlobInfo> StoreMailAsync(string to, string body) =>
+        Mails.StoreAsync(Mail(to, body), new MailEnvelope("sender@fabrikam.example", [to]), "test");
+
+    /// <summary>Waits for the downstream to accept a mail for <paramref name="recipient"/>.</summary>
+    public async Task<SmtpSinkMessage> WaitForDeliveryAsync(string recipient)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            if (Downstream.Messages.FirstOrDefault(message => message.Recipients.Contains(recipient)) is { } message)
+            {
+                return message;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
+    }
+
+    /// <summary>Waits for a mail's final outcome.</summary>
+    public async Task<MailBlobInfo> WaitForOutcomeAsync(string blobName)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        while (true)
+        {
+            var info = await Mails.GetInfoAsync(blobName, timeout.Token);
+            if (info.Outcome is { } outcome && outcome.IsFinal())
+            {
+                return info;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(100), timeout.Token);
+        }
+    }
+
     /// <inheritdoc />
     public async Task InitializeAsync()
     {
@@ -82,6 +129,7 @@ public sealed class FunctionsHostFixture : IAsyncLifetime
             ["ServiceBus"] = Broker.ConnectionString,
             ["Patterns:refreshInterval"] = "00:00:01",
             ["Domains:refreshInterval"] = "00:00:01",
+            ["Reconciler:minimumAge"] = "00:00:01",
         };
         Pipeline = new ServiceCollection()
             .AddLogging()
@@ -112,6 +160,9 @@ public sealed class FunctionsHostFixture : IAsyncLifetime
             Directory.Delete(AppDirectory, recursive: true);
         }
     }
+
+    // Generous: the worker shares two cores with the other test assemblies.
+    private static TimeSpan Patience => TimeSpan.FromMinutes(2);
 
     private static PatternSet Set() => new()
     {
