@@ -60,6 +60,9 @@ public sealed class FunctionsHostFixture : IAsyncLifetime
         return options;
     }
 
+    /// <summary>The set active from the start (a rollback returns to it).</summary>
+    public PatternSet ActiveSet { get; } = Set();
+
     /// <summary>The mail store over the app's storage.</summary>
     public MailStore Mails => Pipeline.GetRequiredService<MailStore>();
 
@@ -138,7 +141,7 @@ public sealed class FunctionsHostFixture : IAsyncLifetime
         await PipelineStorage.EnsureContainersAsync(Pipeline.GetRequiredService<BlobServiceClient>(), Pipeline.GetRequiredService<PipelineContainers>());
         await Pipeline.GetRequiredService<DomainPolicyStore>().WriteAsync(
             new DomainPolicy([new ServedDomain(ServedDomain, new Downstream(Downstream.Host, Downstream.Port, TlsPolicy.None, null), null, false)]), null);
-        await Pipeline.GetRequiredService<PatternStore>().ActivateAsync(Set(), DateTimeOffset.UtcNow, "test", "functions host fixture");
+        await Pipeline.GetRequiredService<PatternStore>().ActivateAsync(ActiveSet, DateTimeOffset.UtcNow, "test", "functions host fixture");
 
         AppDirectory = await publishing;
         Host = await FunctionsHostStandIn.StartAsync(HostOptions());
