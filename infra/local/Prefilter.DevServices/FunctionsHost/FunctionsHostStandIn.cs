@@ -39,11 +39,14 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         this.options = options;
         this.config = config;
         Address = address;
-        http = new HttpClient { Timeout = options.InvocationTimeout };
+        http = new HttpClient(new ForwardingRetryHandler()) { Timeout = options.InvocationTimeout };
     }
 
     /// <summary>The gRPC address the worker connects to (<c>--functions-uri</c>).</summary>
     public Uri Address { get; }
+
+    /// <summary>Whether a worker was started and not killed since.</summary>
+    public bool IsWorkerRunning => worker is not null;
 
     /// <summary>The functions the running worker indexed and loaded.</summary>
     public IReadOnlyList<WorkerFunction> Functions => Worker.Functions;
@@ -180,9 +183,12 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
     /// </summary>
     /// <param name="request">The request; its URI's path and query are used (a relative URI will do).</param>
     /// <param name="cancellationToken">Stops waiting.</param>
-    /// <returns>The worker's response; 404 when no route matches; 500 when the invocation failed, as the host answers.</returns>
+    /// <returns>
+    /// The worker's response; 404 when no route matches; 500 with no body when the invocation failed, as the host
+    /// answers (the worker's error is in <see cref="Logs"/>).
+    /// </returns>
     /// <exception cref="InvalidOperationException">The worker reported no <c>HttpUri</c> (not the ASP.NET Core integration).</exception>
-    /// <exception cref="FunctionsHostException">The worker exited or did not answer within the invocation timeout.</exception>
+    /// <exception cref="FunctionsHostException">The worker exited, did not answer within the invocation timeout, or its listener could not be reached.</exception>
     public async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -210,8 +216,9 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         forwarded.Headers.TryAddWithoutValidation(InvocationIdHeader, invocationId);
 
         // The host starts forwarding before it sends the invocation, so the worker's HTTP side is waiting when the
-        // function runs.
-        var forwarding = http.SendAsync(forwarded, cancellationToken);
+        // function runs. Whichever fails first ends the other.
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var forwarding = http.SendAsync(forwarded, stop.Token);
         var rpcHttp = new RpcHttp();
         if (running.RequiresRouteParameters)
         {
@@ -222,7 +229,30 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         }
 
         var inputs = new Dictionary<string, TypedData>(StringComparer.Ordinal) { [route.function.Trigger.Name] = new TypedData { Http = rpcHttp } };
-        var outcome = await running.InvokeAsync(route.function, inputs, new Dictionary<string, TypedData>(), invocationId, cancellationToken).ConfigureAwait(false);
+        var invocation = running.InvokeAsync(route.function, inputs, new Dictionary<string, TypedData>(), invocationId, stop.Token);
+        if (await Task.WhenAny(invocation, forwarding).ConfigureAwait(false) == forwarding && forwarding.IsFaulted)
+        {
+            await stop.CancelAsync().ConfigureAwait(false);
+            await Task.WhenAny(invocation).ConfigureAwait(false);
+            throw new FunctionsHostException(
+                $"could not forward {request.Method} {path} to the worker's listener at {httpUri}; invocation {invocationId} of {route.function.Name} was cancelled",
+                running.Output,
+                forwarding.Exception!.InnerException);
+        }
+
+        InvocationOutcome outcome;
+        try
+        {
+            outcome = await invocation.ConfigureAwait(false);
+        }
+        catch
+        {
+            // Not awaited: a request body the caller is still writing need not honour the cancellation.
+            await stop.CancelAsync().ConfigureAwait(false);
+            _ = forwarding.ContinueWith(static task => task.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted, TaskScheduler.Default);
+            throw;
+        }
+
         var response = await forwarding.ConfigureAwait(false);
         if (outcome.Succeeded)
         {
@@ -230,7 +260,7 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         }
 
         response.Dispose();
-        return new HttpResponseMessage(HttpStatusCode.InternalServerError) { RequestMessage = request, ReasonPhrase = outcome.Error };
+        return new HttpResponseMessage(HttpStatusCode.InternalServerError) { RequestMessage = request };
     }
 
     /// <summary>Asks the worker to terminate (killing it after the grace period) and stops the server.</summary>

@@ -19,13 +19,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
     private readonly Process process;
     private readonly StringBuilder output = new();
     private readonly Task pump;
+    private int exitCode;
 
     private WorkerProcess(Process process, string workerId)
     {
         this.process = process;
         WorkerId = workerId;
         pump = Task.WhenAll(PumpAsync(process.StandardOutput), PumpAsync(process.StandardError));
-        Exited = process.WaitForExitAsync();
+        Exited = WaitForExitAsync();
     }
 
     /// <summary>The id the worker was started with; it names itself by it in <c>StartStream</c>.</summary>
@@ -37,8 +38,8 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <summary>Completes when the process has exited.</summary>
     public Task Exited { get; }
 
-    /// <summary>The exit code; only once <see cref="Exited"/> completed.</summary>
-    public int ExitCode => process.ExitCode;
+    /// <summary>The exit code; only meaningful once <see cref="Exited"/> completed.</summary>
+    public int ExitCode => Volatile.Read(ref exitCode);
 
     /// <summary>The latest standard output and error, interleaved as they arrived (at most 64 KiB).</summary>
     public string Output
@@ -126,6 +127,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
         await KillAsync().ConfigureAwait(false);
         await pump.ConfigureAwait(false);
         process.Dispose();
+    }
+
+    private async Task WaitForExitAsync()
+    {
+        await process.WaitForExitAsync().ConfigureAwait(false);
+
+        // Kept here: the process object may be disposed while others still report how the worker ended.
+        Volatile.Write(ref exitCode, process.ExitCode);
     }
 
     private async Task PumpAsync(StreamReader reader)
