@@ -29,7 +29,7 @@ public sealed class WorkerIndexingTests(FunctionsHostFixture fixture)
         Assert.Equal(expected.Connection, trigger.GetString("connection"));
 
         // Without it the blob extension would send the blob's content, and the BlobClient parameter could not bind.
-        Assert.Equal("True", trigger.Json.GetProperty("properties").GetProperty("supportsDeferredBinding").GetString(), ignoreCase: true);
+        Assert.True(trigger.SupportsDeferredBinding);
     }
 
     [Theory]

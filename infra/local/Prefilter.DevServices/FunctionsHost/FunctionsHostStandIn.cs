@@ -137,7 +137,7 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
                 continue;
             }
 
-            if (!string.Equals(trigger.Json.TryGetProperty("properties", out var properties) && properties.TryGetProperty("supportsDeferredBinding", out var deferred) ? deferred.GetString() : null, "true", StringComparison.OrdinalIgnoreCase))
+            if (!trigger.SupportsDeferredBinding)
             {
                 throw new NotSupportedException($"function {function.Name} binds its blob as content; the stand-in sends blobs as model-binding data only (bind BlobClient)");
             }

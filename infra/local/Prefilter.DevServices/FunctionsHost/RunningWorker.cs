@@ -137,9 +137,9 @@ internal sealed class RunningWorker : IAsyncDisposable
         channels.TryRemove(channel.WorkerId, out _);
     }
 
-    private static Dictionary<string, string> Environment(WorkerConfig config, FunctionsHostStandInOptions options)
+    private static Dictionary<string, string?> Environment(WorkerConfig config, FunctionsHostStandInOptions options)
     {
-        var environment = new Dictionary<string, string>(StringComparer.Ordinal)
+        var environment = new Dictionary<string, string?>(StringComparer.Ordinal)
         {
             ["FUNCTIONS_WORKER_RUNTIME"] = config.Language,
             ["FUNCTIONS_WORKER_DIRECTORY"] = options.AppDirectory,
@@ -148,7 +148,7 @@ internal sealed class RunningWorker : IAsyncDisposable
         foreach (var (name, value) in options.AppSettings)
         {
             // Linux app settings cannot hold ':' in a name; the platform and .NET configuration both use "__".
-            environment[name.Replace(":", "__", StringComparison.Ordinal)] = value!;
+            environment[name.Replace(":", "__", StringComparison.Ordinal)] = value;
         }
 
         return environment;

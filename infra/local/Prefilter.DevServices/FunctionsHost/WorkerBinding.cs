@@ -31,19 +31,23 @@ public sealed class WorkerBinding
     /// <summary>Whether this binding triggers its function.</summary>
     public bool IsTrigger => Type.EndsWith("Trigger", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Whether the worker binds an SDK type here (<c>properties.supportsDeferredBinding</c>), so the host sends
+    /// model-binding data instead of the content.
+    /// </summary>
+    public bool SupportsDeferredBinding =>
+        Property(Json, "properties") is { ValueKind: JsonValueKind.Object } properties
+        && Property(properties, "supportsDeferredBinding") is { ValueKind: JsonValueKind.String } value
+        && bool.TryParse(value.GetString(), out var supported) && supported;
+
     /// <summary>A string property of the entry, or null when it has none.</summary>
     /// <param name="name">The property name, e.g. <c>path</c>; matched ignoring case, as the host reads function.json.</param>
-    public string? GetString(string name) =>
-        Json.EnumerateObject().FirstOrDefault(property => property.NameEquals(name) || string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            .Value is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+    public string? GetString(string name) => Text(Json, name);
 
     /// <summary>A string-array property of the entry (e.g. <c>methods</c>), empty when it has none.</summary>
     /// <param name="name">The property name, matched ignoring case.</param>
     public IReadOnlyList<string> GetStrings(string name) =>
-        Json.EnumerateObject().FirstOrDefault(property => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase))
-            .Value is { ValueKind: JsonValueKind.Array } array
-            ? [.. array.EnumerateArray().Select(item => item.GetString() ?? "")]
-            : [];
+        Property(Json, name) is { ValueKind: JsonValueKind.Array } array ? [.. array.EnumerateArray().Select(item => item.GetString() ?? "")] : [];
 
     /// <summary>Reads one raw binding.</summary>
     /// <param name="rawBinding">The JSON object.</param>
@@ -62,12 +66,18 @@ public sealed class WorkerBinding
             throw new InvalidDataException($"function {functionName} has a binding that is not JSON: {rawBinding}", exception);
         }
 
-        var binding = new WorkerBinding("", "", "", json);
-        return json.ValueKind == JsonValueKind.Object
-            && binding.GetString("name") is { Length: > 0 } name
-            && binding.GetString("type") is { Length: > 0 } type
-            && binding.GetString("direction") is { Length: > 0 } direction
+        return Text(json, "name") is { Length: > 0 } name
+            && Text(json, "type") is { Length: > 0 } type
+            && Text(json, "direction") is { Length: > 0 } direction
             ? new WorkerBinding(name, type, direction, json)
             : throw new InvalidDataException($"function {functionName} has a binding without name, type or direction: {rawBinding}");
     }
+
+    private static string? Text(JsonElement element, string name) =>
+        Property(element, name) is { ValueKind: JsonValueKind.String } value ? value.GetString() : null;
+
+    private static JsonElement? Property(JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object
+            ? element.EnumerateObject().Where(property => string.Equals(property.Name, name, StringComparison.OrdinalIgnoreCase)).Select(property => (JsonElement?)property.Value).FirstOrDefault()
+            : null;
 }

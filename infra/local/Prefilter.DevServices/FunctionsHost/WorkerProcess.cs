@@ -58,9 +58,9 @@ internal sealed class WorkerProcess : IAsyncDisposable
     /// <param name="appDirectory">The published app: working directory, worker directory and script root.</param>
     /// <param name="hostUri">The stand-in's gRPC address.</param>
     /// <param name="workerId">A fresh id for this process.</param>
-    /// <param name="environment">The app settings and the host's own variables, as environment variables.</param>
+    /// <param name="environment">Variables to set on top of the stand-in's own; a null value removes one.</param>
     /// <exception cref="FunctionsHostException">The executable could not be started.</exception>
-    public static WorkerProcess Start(WorkerConfig config, string appDirectory, Uri hostUri, string workerId, IReadOnlyDictionary<string, string> environment)
+    public static WorkerProcess Start(WorkerConfig config, string appDirectory, Uri hostUri, string workerId, IReadOnlyDictionary<string, string?> environment)
     {
         var start = new ProcessStartInfo(config.ExecutablePath)
         {
@@ -86,7 +86,14 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         foreach (var (name, value) in environment)
         {
-            start.Environment[name] = value;
+            if (value is null)
+            {
+                start.Environment.Remove(name);
+            }
+            else
+            {
+                start.Environment[name] = value;
+            }
         }
 
         try
