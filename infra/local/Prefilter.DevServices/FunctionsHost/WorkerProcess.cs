@@ -15,6 +15,7 @@ internal sealed class WorkerProcess : IAsyncDisposable
     // The host's limit (RpcWorkerConstants.DefaultMaxMessageLengthBytes): no practical limit.
     private const int MaxMessageLength = int.MaxValue;
     private const int OutputLimit = 64 * 1024;
+    private static readonly TimeSpan OutputDrainTimeout = TimeSpan.FromSeconds(2);
 
     private readonly Process process;
     private readonly StringBuilder output = new();
@@ -142,6 +143,10 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
         // Kept here: the process object may be disposed while others still report how the worker ended.
         Volatile.Write(ref exitCode, process.ExitCode);
+
+        // The last lines, which say why a worker exited, may still be in the pipes; a child process that inherited
+        // them could hold them open, so the wait is short.
+        await Task.WhenAny(pump, Task.Delay(OutputDrainTimeout)).ConfigureAwait(false);
     }
 
     private async Task PumpAsync(StreamReader reader)
