@@ -208,6 +208,29 @@ internal sealed class RunningWorker : IAsyncDisposable
         }
 
         Functions = functions;
+        if (HttpUri is { } listener)
+        {
+            await WaitAsync(AcceptsConnectionsAsync(listener, cancellationToken), $"accept connections on its HttpUri {listener}", options.StartupTimeout, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task AcceptsConnectionsAsync(Uri listener, CancellationToken cancellationToken)
+    {
+        // The worker reports its HttpUri during init, before its listener necessarily runs; requests are forwarded
+        // only once it accepts connections, so a slow start is not mistaken for a failed request.
+        while (true)
+        {
+            try
+            {
+                using var client = new System.Net.Sockets.TcpClient();
+                await client.ConnectAsync(listener.Host, listener.Port, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            }
+        }
     }
 
     private async Task<WorkerFunction> LoadAsync(RpcFunctionMetadata indexed, CancellationToken cancellationToken)
