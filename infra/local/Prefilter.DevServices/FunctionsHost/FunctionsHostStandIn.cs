@@ -11,7 +11,7 @@ using Prefilter.DevServices.FunctionsHost.Rpc;
 namespace Prefilter.DevServices.FunctionsHost;
 
 /// <summary>
-/// A stand-in for the Azure Functions host, for tests and <c>prefilter up</c>: it serves the language-worker protocol
+/// A stand-in for the Azure Functions host, for tests: it serves the language-worker protocol
 /// (<c>FunctionRpc.EventStream</c>) on 127.0.0.1, starts a published isolated worker as the host does, takes it through
 /// init, indexing and loading, and invokes its functions as the host's extensions would: blob triggers from a
 /// BlobCreated event (Event Grid source), timers on request, HTTP requests forwarded to the worker's own listener.

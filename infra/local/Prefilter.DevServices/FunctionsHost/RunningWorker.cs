@@ -100,6 +100,7 @@ internal sealed class RunningWorker : IAsyncDisposable
         {
             request.TriggerMetadata[name] = value;
         }
+
         StreamingMessage response;
         try
         {
