@@ -1,17 +1,12 @@
 using System.Reflection;
-using System.Text.RegularExpressions;
 using Microsoft.Azure.Functions.Worker;
-using Prefilter.Functions.Functions;
 
 namespace Prefilter.Functions.Tests;
 
 /// <summary>The trigger attributes the host reads; a wrong one deploys fine and then never fires.</summary>
-public sealed partial class FunctionBindingTests
+public sealed class FunctionBindingTests
 {
-    private static readonly IReadOnlyDictionary<string, MethodInfo> Functions = typeof(ScanMailFunction).Assembly.GetTypes()
-        .SelectMany(type => type.GetMethods(BindingFlags.Public | BindingFlags.Instance | BindingFlags.DeclaredOnly))
-        .Where(method => method.GetCustomAttribute<FunctionAttribute>() is not null)
-        .ToDictionary(method => method.GetCustomAttribute<FunctionAttribute>()!.Name);
+    private static readonly IReadOnlyDictionary<string, MethodInfo> Functions = AppFunctions.ByName;
 
     [Fact]
     public void The_app_has_exactly_the_expected_functions() =>
@@ -63,16 +58,9 @@ public sealed partial class FunctionBindingTests
         Assert.All(Functions.Values, method => Assert.Equal(typeof(CancellationToken), method.GetParameters()[^1].ParameterType));
 
     private static T Trigger<T>(MethodInfo method)
-        where T : Attribute =>
-        method.GetParameters().Select(parameter => parameter.GetCustomAttribute<T>()).OfType<T>().Single();
+        where T : Attribute => AppFunctions.Trigger<T>(method);
 
-    private static string BicepDefault(string parameter)
-    {
-        var module = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "modules", "eventsubscriptions.bicep"));
-        var match = Regex.Match(module, $@"param {Regex.Escape(parameter)} string = '([^']+)'");
-        Assert.True(match.Success, $"parameter {parameter} with a default not found in eventsubscriptions.bicep");
-        return match.Groups[1].Value;
-    }
+    private static string BicepDefault(string parameter) => AppFunctions.EventSubscriptionDefault(parameter);
 
-    private static string RepositoryRoot() => Prefilter.DevServices.LocalPackages.RepositoryRoot;
+    private static string RepositoryRoot() => AppFunctions.RepositoryRoot;
 }
