@@ -43,7 +43,7 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
         Assert.Equal(MailOutcome.Delivered, info.Outcome);
         await scenario.WaitUntilQueueIsSettledAsync();
         Assert.Equal(0, scenario.Counts.DeadLettered);
-        Assert.Equal(["delivered"], metrics.Of(PipelineMetrics.DeliveriesName).Select(delivery => delivery.Tags["prefilter.delivery.result"]));
+        Assert.Equal(["delivered"], (await metrics.WaitForAsync(PipelineMetrics.DeliveriesName, 1, Timeout())).Select(delivery => delivery.Tags["prefilter.delivery.result"]));
     }
 
     [Fact]

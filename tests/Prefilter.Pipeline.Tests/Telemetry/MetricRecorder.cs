@@ -37,6 +37,21 @@ internal sealed class MetricRecorder : IDisposable
         }
     }
 
+    /// <summary>
+    /// The measurements of one instrument once there are at least <paramref name="count"/>: a stage may record after the
+    /// step a test waits for (the delivery stage counts a message after settling it).
+    /// </summary>
+    public async Task<IReadOnlyList<Measurement>> WaitForAsync(string instrument, int count, TimeSpan timeout)
+    {
+        using var cancellation = new CancellationTokenSource(timeout);
+        while (Of(instrument) is var found && found.Count < count)
+        {
+            await Task.Delay(20, cancellation.Token);
+        }
+
+        return Of(instrument);
+    }
+
     public void Dispose()
     {
         Current.Value = null;
