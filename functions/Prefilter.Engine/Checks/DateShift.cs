@@ -14,9 +14,11 @@ internal static partial class DateShift
     /// else the Date header against each Received header's date, the smallest difference; 0 when either is missing.
     /// </summary>
     /// <remarks>Parses the Date, Resent-Date and Received headers once, in time linear in their length.</remarks>
-    public static long Of(MessageHeaders headers)
+    /// <param name="headers">The mail's headers.</param>
+    /// <param name="receivedLines">Its Received headers, unfolded (<see cref="MessageAnalysis.ReceivedLines"/>).</param>
+    public static long Of(MessageHeaders headers, IReadOnlyList<string> receivedLines)
     {
-        if (DateHeaderTime(headers) is not { } date || ReceivedTimes(headers) is not { Count: > 0 } received)
+        if (DateHeaderTime(headers) is not { } date || ReceivedTimes(receivedLines) is not { Count: > 0 } received)
         {
             return 0;
         }
@@ -48,13 +50,9 @@ internal static partial class DateShift
         return null;
     }
 
-    private static List<long> ReceivedTimes(MessageHeaders headers)
+    private static List<long> ReceivedTimes(IReadOnlyList<string> receivedLines)
     {
-        var received = headers
-            .Where(header => header.Name.Equals("Received", StringComparison.OrdinalIgnoreCase))
-            .Select(header => SpamAssassinHeader.Unfold(header.RawValue))
-            .Where(value => value.Length > 0)
-            .ToList();
+        var received = receivedLines.Where(value => value.Length > 0).ToList();
         if (received.Count == 0)
         {
             return [];

@@ -17,9 +17,9 @@ internal sealed partial class ForgedYahooReceivedCheck : BuiltInCheck
             return false;
         }
 
-        var received = Joined(message, "Received");
+        var received = SpamAssassinHeader.Get(headers, "Received");
         if (headers.GetJoined("Resent-From") is { Length: > 0 } && headers.GetJoined("Resent-To") is { Length: > 0 }
-            && Joined(message, "X-Received") is { Length: > 0 } resent)
+            && SpamAssassinHeader.Get(headers, "X-Received") is { Length: > 0 } resent)
         {
             received = resent;
         }
@@ -34,9 +34,6 @@ internal sealed partial class ForgedYahooReceivedCheck : BuiltInCheck
 
         return !YahooServer().IsMatch(received) && !(YahooBulk().IsMatch(received) && YahooReplyAddress().IsMatch(from));
     }
-
-    private static string Joined(MessageAnalysis message, string name) =>
-        string.Concat(message.View.Headers.GetValues(name).Select(value => value + "\n"));
 
     [GeneratedRegex(@"\byahoo\.com$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking)]
     private static partial Regex YahooAddress();

@@ -22,13 +22,7 @@ internal sealed partial class SubjectAllCapsCheck : BuiltInCheck
 {
     public override bool Hits(MessageAnalysis message)
     {
-        var values = message.View.Headers.GetValues("Subject");
-        if (values.Count == 0)
-        {
-            return false;
-        }
-
-        var subject = ReplyPrefixes().Replace(string.Concat(values.Select(value => value + "\n")).Trim(PerlSpace), "");
+        var subject = ReplyPrefixes().Replace(SpamAssassinHeader.Get(message.View.Headers, "Subject").Trim(PerlSpace), "");
         if (subject.IndexOfAny(PerlSpace) < 0 || Encoding.UTF8.GetByteCount(subject) < 10)
         {
             return false;

@@ -12,6 +12,7 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     private RecipientList? _recipients;
     private IReadOnlyList<string>? _allFromAddresses;
     private RelayPath? _relays;
+    private IReadOnlyList<string>? _receivedLines;
     private bool _envelopeFromRead;
     private string? _envelopeFrom;
     private long? _dateShift;
@@ -28,21 +29,28 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     /// </summary>
     public IReadOnlyList<string> AllFromAddresses => _allFromAddresses ??= ReadAllFromAddresses();
 
-    /// <summary>The addresses of every field named <paramref name="name"/>, or of the envelope sender for <c>EnvelopeFrom</c>.</summary>
+    /// <summary>
+    /// The addresses of every field named <paramref name="name"/>, or in a pseudo-header's value (<c>EnvelopeFrom</c>:
+    /// the envelope sender), as <c>Name:addr</c> reads them.
+    /// </summary>
     public IReadOnlyList<string> AddressesOf(string name) =>
-        PseudoHeaders.Of(name) == PseudoHeaderKind.EnvelopeFrom
-            ? EnvelopeFrom is { Length: > 0 } envelopeFrom ? View.Headers.ParseAddresses(envelopeFrom) : []
-            : View.Headers.GetAddresses(name);
+        !PseudoHeaders.IsPseudoHeader(name) ? View.Headers.GetAddresses(name)
+        : PseudoHeader(name) is { Length: > 0 } value ? View.Headers.ParseAddresses(value)
+        : [];
 
     /// <summary>
     /// Seconds from the time the mail was received to its Date header (negative: dated in the past), as SpamAssassin's
     /// <c>check_for_shifted_date</c> computes it: the Resent-Date or else the Date header against each Received header's
     /// date, the smallest difference; 0 when either is missing.
     /// </summary>
-    public long DateShift => _dateShift ??= Checks.DateShift.Of(View.Headers);
+    public long DateShift => _dateShift ??= Checks.DateShift.Of(View.Headers, ReceivedLines);
 
     /// <summary>The mail's relays, read from its Received headers.</summary>
-    public RelayPath Relays => _relays ??= RelayPath.Read(View.Headers);
+    public RelayPath Relays => _relays ??= RelayPath.Read(View.Headers, ReceivedLines);
+
+    /// <summary>The Received headers, newest first, unfolded as SpamAssassin unfolds them; read once for the dates and the relays.</summary>
+    public IReadOnlyList<string> ReceivedLines => _receivedLines ??=
+        [.. View.Headers.Where(header => header.Name.Equals("Received", StringComparison.OrdinalIgnoreCase)).Select(header => SpamAssassinHeader.Unfold(header.RawValue))];
 
     /// <summary>
     /// The envelope sender as SpamAssassin guesses it without an MTA's help (<c>get_envelope_from</c>): the one the last
@@ -100,7 +108,7 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
 
     /// <summary>SpamAssassin's <c>MESSAGEID</c>: the Message-IDs of the mail, joined; empty when there is none.</summary>
     public string MessageIds =>
-        string.Concat(MessageIdHeaders.Select(name => View.Headers.GetValues(name)).SelectMany(values => values).Select(value => value + "\n"));
+        string.Concat(MessageIdHeaders.Select(name => SpamAssassinHeader.Get(View.Headers, name)));
 
     // In the order SpamAssassin's MESSAGEID pseudo-header concatenates them.
     private static readonly string[] MessageIdHeaders = ["X-Message-Id", "Resent-Message-Id", "X-Original-Message-ID", "Message-Id"];

@@ -43,12 +43,11 @@ internal sealed class RelayPath
 
     /// <summary>Reads the relays of a mail.</summary>
     /// <remarks>At most <see cref="MessageLimits.MaxHeaders"/> headers of <see cref="MessageLimits.MaxHeaderBytes"/> in all; each parsed once.</remarks>
-    public static RelayPath Read(MessageHeaders headers)
+    /// <param name="headers">The mail's headers.</param>
+    /// <param name="receivedLines">Its Received headers, unfolded (<see cref="MessageAnalysis.ReceivedLines"/>).</param>
+    public static RelayPath Read(MessageHeaders headers, IReadOnlyList<string> receivedLines)
     {
-        var lines = headers
-            .Where(header => header.Name.Equals("Received", StringComparison.OrdinalIgnoreCase))
-            .Select(header => header.RawValue)
-            .ToList();
+        var lines = receivedLines.ToList();
         foreach (var name in OriginatingIpHeaders)
         {
             if (headers.GetValues(name) is { Count: > 0 } values && ReceivedLineParser.FirstIpAddress(values[^1]) is { } ip)
@@ -64,7 +63,7 @@ internal sealed class RelayPath
         var state = new ReceivedParseState();
         foreach (var line in lines)
         {
-            var (kind, relay) = ReceivedLineParser.Parse(SpamAssassinHeader.Unfold(line), state);
+            var (kind, relay) = ReceivedLineParser.Parse(line, state);
             if (state.RestartRequested)
             {
                 // A mail fetcher's marker inside the trusted part: what came before was the fetcher's own delivery.

@@ -120,8 +120,10 @@ public sealed partial class CompiledPatternSet
                     break;
                 case TargetKind.HeaderAddresses:
                 case TargetKind.HeaderDisplayNames:
-                    var list = target.IsPseudoHeader ? PseudoHeaderAddresses(target, view)
-                        : target.Kind == TargetKind.HeaderAddresses ? headers.GetAddresses(target.HeaderName!) : headers.GetDisplayNames(target.HeaderName!);
+                    // A pseudo-header's value carries addresses at most, never display names.
+                    var list = target.Kind == TargetKind.HeaderAddresses
+                        ? target.IsPseudoHeader ? Analysis(view).AddressesOf(target.HeaderName!) : headers.GetAddresses(target.HeaderName!)
+                        : target.IsPseudoHeader ? [] : headers.GetDisplayNames(target.HeaderName!);
                     if (list.Count == 0)
                     {
                         Absent(target);
@@ -543,14 +545,6 @@ public sealed partial class CompiledPatternSet
 
         /// <summary>The facts built-in checks and pseudo-headers read about the mail, computed once per scan on first use.</summary>
         private MessageAnalysis Analysis(MessageView view) => _analysis ??= new MessageAnalysis(view, _set._freemail);
-
-        // Only EnvelopeFrom carries an address; it has no display name.
-        private List<string> PseudoHeaderAddresses(ScanTarget target, MessageView view)
-        {
-            return target.Kind == TargetKind.HeaderAddresses && Analysis(view).PseudoHeader(target.HeaderName!) is { Length: > 0 } value
-                ? view.Headers.ParseAddresses(value)
-                : [];
-        }
 
         public ScanResult Result(MessageView? view, TimeSpan elapsed)
         {
