@@ -91,19 +91,8 @@ internal static class RspamdCheck
 
         var clock = Stopwatch.StartNew();
         using var client = RspamdInstallation.Launch(start);
-        try
-        {
-            var replies = client.StandardOutput.ReadToEndAsync(cancellationToken);
-            var error = client.StandardError.ReadToEndAsync(cancellationToken);
-            await client.WaitForExitAsync(cancellationToken);
-            clock.Stop();
-            return (clock.Elapsed, await replies, await error);
-        }
-        catch (OperationCanceledException)
-        {
-            client.Kill();
-            throw;
-        }
+        var (_, replies, error) = await ChildProcess.RunToEndAsync(client, cancellationToken);
+        return (clock.Elapsed, replies, error);
     }
 
     // A reply is a JSON object with the action Rspamd chose; a failed request prints an error line instead.

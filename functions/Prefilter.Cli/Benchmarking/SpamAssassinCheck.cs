@@ -65,18 +65,7 @@ internal static class SpamAssassinCheck
             throw new CommandException(ExitCodes.InputError, $"perl cannot be started, so SpamAssassin cannot run: {exception.Message}");
         }
 
-        try
-        {
-            var output = perl.StandardOutput.ReadToEndAsync(cancellationToken);
-            var error = perl.StandardError.ReadToEndAsync(cancellationToken);
-            await perl.WaitForExitAsync(cancellationToken);
-            return (perl.ExitCode, await output, await error);
-        }
-        catch (OperationCanceledException)
-        {
-            perl.Kill(entireProcessTree: true);
-            throw;
-        }
+        return await ChildProcess.RunToEndAsync(perl, cancellationToken);
     }
 }
 
