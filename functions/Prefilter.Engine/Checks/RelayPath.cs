@@ -17,11 +17,10 @@ internal sealed class RelayPath
         "X-MS-Exchange-CrossTenant-OriginalAttributedTenantConnectingIp",
     ];
 
-    private RelayPath(IReadOnlyList<Relay> trusted, IReadOnlyList<Relay> untrusted, int unparseable)
+    private RelayPath(IReadOnlyList<Relay> trusted, IReadOnlyList<Relay> untrusted)
     {
         Trusted = trusted;
         Untrusted = untrusted;
-        Unparseable = unparseable;
         TrustedText = string.Join(' ', trusted.Select(relay => relay.ToPseudoHeaderEntry(isInternal: true, isMsa: false)));
         UntrustedText = string.Join(' ', untrusted.Select(relay => relay.ToPseudoHeaderEntry(isInternal: false, isMsa: false)));
     }
@@ -31,9 +30,6 @@ internal sealed class RelayPath
 
     /// <summary>Untrusted relays, newest first; with nothing configured, also the external ones.</summary>
     public IReadOnlyList<Relay> Untrusted { get; }
-
-    /// <summary>Received headers that could not be read.</summary>
-    public int Unparseable { get; }
 
     /// <summary>SpamAssassin's <c>X-Spam-Relays-Trusted</c> (and <c>-Internal</c>).</summary>
     public string TrustedText { get; }
@@ -58,22 +54,15 @@ internal sealed class RelayPath
 
         var trusted = new List<Relay>();
         var untrusted = new List<Relay>();
-        var unparseable = 0;
         var inTrusted = true;
         var state = new ReceivedParseState();
         foreach (var line in lines)
         {
-            var (kind, relay) = ReceivedLineParser.Parse(line, state);
+            var (_, relay) = ReceivedLineParser.Parse(line, state);
             if (state.RestartRequested)
             {
                 // A mail fetcher's marker inside the trusted part: what came before was the fetcher's own delivery.
                 trusted.Clear();
-                state.RestartRequested = false;
-            }
-
-            if (kind == ReceivedLineKind.Unparseable)
-            {
-                unparseable++;
             }
 
             if (relay is null)
@@ -90,6 +79,6 @@ internal sealed class RelayPath
             state.AllowMailFetchMarkers = inTrusted;
         }
 
-        return new RelayPath(trusted, untrusted, unparseable);
+        return new RelayPath(trusted, untrusted);
     }
 }
