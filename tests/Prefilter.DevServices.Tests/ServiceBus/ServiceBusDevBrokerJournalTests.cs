@@ -46,9 +46,12 @@ public sealed class ServiceBusDevBrokerJournalTests : IDisposable
         await using var restarted = await StartAsync(after);
         await using var restartedClient = ClientOf(restarted);
         Assert.Equal(new(2, 1, 0, 1), restarted.GetQueueCounts(Queue));
+        // One receive per link: a second receive on one link can come back empty under heavy load (cause not found;
+        // the dev broker's README says so), and this test is about what the journal restores, not about credit.
         await using var next = restartedClient.CreateReceiver(Queue);
+        await using var other = restartedClient.CreateReceiver(Queue);
         var first = await next.ReceiveMessageAsync(Present);
-        var second = await next.ReceiveMessageAsync(Present);
+        var second = await other.ReceiveMessageAsync(Present);
         Assert.Equal("locked", first?.MessageId);
         Assert.Equal("waiting", second?.MessageId);
         Assert.Equal(1, first!.DeliveryCount);
