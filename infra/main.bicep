@@ -539,7 +539,8 @@ module edge 'modules/edge.bicep' = if (vnetEnabled) {
     logAnalyticsName: logAnalyticsName
     identityId: identity.outputs.id
     image: ingressImage
-    settings: union(storageSettings, empty(smtpServerName) ? {} : { SmtpIngress__ServerName: smtpServerName })
+    settings: storageSettings
+    serverName: smtpServerName
     certificateSecretUri: empty(smtpCertificateName) ? '' : '${keyVault.outputs.vaultUri}secrets/${smtpCertificateName}'
     minReplicas: ingressMinReplicas
     maxReplicas: ingressMaxReplicas

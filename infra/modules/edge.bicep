@@ -36,6 +36,9 @@ param image string
 @description('Settings of the ingress, as environment variables (the same names as the function app\'s settings).')
 param settings object
 
+@description('Name the ingress gives in its greeting, EHLO replies and Received lines (the MX host name, matching its certificate); empty: the container app\'s own host name.')
+param serverName string
+
 @description('Key Vault secret URI of the STARTTLS certificate (a Key Vault certificate\'s secret, versionless); empty offers no STARTTLS.')
 param certificateSecretUri string
 
@@ -110,6 +113,19 @@ var certificateSettings = empty(certificateSecretUri)
       SmtpIngress__CertificatePath: '${certificateDirectory}/${certificateSecretName}'
     }
 
+// The settings only the edge has: where it listens, its certificate and its name (SmtpIngressOptions).
+var ingressSettings = union(certificateSettings, {
+  SmtpIngress__ListenAddress: '0.0.0.0'
+  SmtpIngress__Port: string(smtpPort)
+})
+
+var environmentVariables = [
+  for setting in items(union(settings, ingressSettings)): {
+    name: setting.key
+    value: setting.value
+  }
+]
+
 resource app 'Microsoft.App/containerApps@2025-01-01' = {
   name: name
   location: location
@@ -157,15 +173,12 @@ resource app 'Microsoft.App/containerApps@2025-01-01' = {
             cpu: json('0.5')
             memory: '1Gi'
           }
-          env: [
-            for setting in items(union(settings, certificateSettings, {
-              SmtpIngress__ListenAddress: '0.0.0.0'
-              SmtpIngress__Port: string(smtpPort)
-            })): {
-              name: setting.key
-              value: setting.value
+          env: concat(environmentVariables, [
+            {
+              name: 'SmtpIngress__ServerName'
+              value: empty(serverName) ? '${name}.${environment.properties.defaultDomain}' : serverName
             }
-          ]
+          ])
           volumeMounts: empty(certificateSecretUri)
             ? []
             : [
