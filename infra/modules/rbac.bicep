@@ -71,9 +71,6 @@ var roles = {
   storageBlobDataOwner: 'b7e6dc6d-f1e8-4753-8033-0f276bb0955b' // Storage Blob Data Owner
   storageBlobDataContributor: 'ba92f5b4-2d11-453d-a403-e96b0029c9fe' // Storage Blob Data Contributor
   storageQueueDataContributor: '974c5e8b-45b9-4653-ba55-5f855dd0fb88' // Storage Queue Data Contributor
-  storageQueueDataReader: '19e7f393-937e-4f77-808e-94535e297925' // Storage Queue Data Reader
-  storageQueueDataMessageProcessor: '8a0f0c08-91a1-4084-bc3d-661d67233fed' // Storage Queue Data Message Processor
-  storageQueueDataMessageSender: 'c6a89b2d-59bc-44d0-9896-0f6e12d7b80a' // Storage Queue Data Message Sender
   storageTableDataContributor: '0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3' // Storage Table Data Contributor
   serviceBusDataSender: '69a216fc-b8fb-44d8-bc22-1f3c2cd27a39' // Azure Service Bus Data Sender
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' // Azure Service Bus Data Receiver
@@ -233,33 +230,14 @@ resource poisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04
   }
 ]
 
-// The queue trigger reads the queue's length (scaling) and peeks (Reader), takes and deletes messages (Message
-// Processor); publishing adds them (Message Sender). The queue exists before the app, so nobody needs to create it.
-resource releaseGateReader 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(releaseGateQueueRef.id, identityPrincipalId, roles.storageQueueDataReader)
+// The queue trigger reads the queue's length (scaling), takes and deletes messages; publishing adds them, and creates
+// the queue first when it is missing (GateRequestQueue, as the local stack needs). Creating needs Contributor:
+// Reader + Message Processor + Message Sender would be enough only for a sender that never creates.
+resource releaseGateContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(releaseGateQueueRef.id, identityPrincipalId, roles.storageQueueDataContributor)
   scope: releaseGateQueueRef
   properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataReader)
-    principalId: identityPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource releaseGateProcessor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(releaseGateQueueRef.id, identityPrincipalId, roles.storageQueueDataMessageProcessor)
-  scope: releaseGateQueueRef
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageProcessor)
-    principalId: identityPrincipalId
-    principalType: 'ServicePrincipal'
-  }
-}
-
-resource releaseGateSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(releaseGateQueueRef.id, identityPrincipalId, roles.storageQueueDataMessageSender)
-  scope: releaseGateQueueRef
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataMessageSender)
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
     principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }

@@ -20,9 +20,6 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     private const string ServiceBusDataReceiver = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
-    private const string QueueDataReader = "19e7f393-937e-4f77-808e-94535e297925";
-    private const string QueueDataMessageProcessor = "8a0f0c08-91a1-4084-bc3d-661d67233fed";
-    private const string QueueDataMessageSender = "c6a89b2d-59bc-44d0-9896-0f6e12d7b80a";
     private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
 
     // The deployment's user-assigned identity: the function app and the SMTP edge run as it.
@@ -184,23 +181,21 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     }
 
     [Fact]
-    public void The_release_gate_queue_gets_the_roles_of_its_trigger_and_sender_and_its_poison_queue_the_host_s()
+    public void The_release_gate_queue_and_the_poison_queues_are_the_only_data_queues_the_identity_may_use()
     {
         var app = RoleAssignments().Where(assignment => assignment.Principal == AppPrincipal).ToList();
         var rbac = compiled.Module("rbac");
         Assert.Equal("release-gate", compiled.Main.Literal(rbac.ParameterValue("releaseGateQueue")));
         Assert.Equal(["webjobs-blobtrigger-poison", "release-gate-poison"], rbac.ParameterValue("poisonQueues").EnumerateArray().Select(compiled.Main.Literal));
 
+        // Publishing creates the gate queue when it is missing (as the local stack needs) and the host creates a missing
+        // poison queue before it writes: Contributor, each scoped to its one queue, never to the data account.
         const string gateQueue = "[resourceId('Microsoft.Storage/storageAccounts/queueServices/queues', parameters('dataStorageAccountName'), 'default', parameters('releaseGateQueue'))]";
-        Assert.Equal(
-            new[] { QueueDataReader, QueueDataMessageProcessor, QueueDataMessageSender }.Order(StringComparer.Ordinal),
-            app.Where(assignment => assignment.Scope == gateQueue).Select(assignment => assignment.Role).Order(StringComparer.Ordinal));
-
-        // On the data account, Contributor (the host creates a missing poison queue before it writes) only on the poison queues.
-        Assert.All(app.Where(assignment => assignment.Role == QueueDataContributor && assignment.Scope.Contains("dataStorageAccountName", StringComparison.Ordinal)), assignment =>
-            Assert.Contains("parameters('poisonQueues')", assignment.Scope, StringComparison.Ordinal));
-        Assert.All(app.Where(assignment => assignment.Role is QueueDataReader or QueueDataMessageProcessor or QueueDataMessageSender),
-            assignment => Assert.Equal(gateQueue, assignment.Scope));
+        Assert.Equal([QueueDataContributor], app.Where(assignment => assignment.Scope == gateQueue).Select(assignment => assignment.Role));
+        var dataQueues = app.Where(assignment => assignment.Role == QueueDataContributor && assignment.Scope.Contains("dataStorageAccountName", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, dataQueues.Count);
+        Assert.All(dataQueues, assignment => Assert.StartsWith("[resourceId('Microsoft.Storage/storageAccounts/queueServices/queues', parameters('dataStorageAccountName'), 'default', ", assignment.Scope, StringComparison.Ordinal));
+        Assert.Contains(dataQueues, assignment => assignment.Scope.Contains("parameters('poisonQueues')", StringComparison.Ordinal));
     }
 
     [Fact]
@@ -431,7 +426,6 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
             new[]
             {
                 BlobDataOwner, BlobDataContributor, QueueDataContributor, TableDataContributor,
-                QueueDataReader, QueueDataMessageProcessor, QueueDataMessageSender,
                 ServiceBusDataSender, ServiceBusDataReceiver, KeyVaultSecretsUser, MonitoringMetricsPublisher, AcrPull,
             }.Order(StringComparer.Ordinal),
             roles.Order(StringComparer.Ordinal));
