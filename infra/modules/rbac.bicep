@@ -77,6 +77,7 @@ var roles = {
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
   acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d' // AcrPull
+  keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985' // Key Vault Certificates Officer
 }
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
@@ -337,3 +338,15 @@ resource operatorBlobContributor 'Microsoft.Authorization/roleAssignments@2022-0
     }
   }
 ]
+
+// The operator imports the SMTP edge's STARTTLS certificate (the vault is in RBAC mode: owning the resource group
+// grants no access to its certificates).
+resource operatorCertificatesOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(keyVault.id, operatorPrincipalId, roles.keyVaultCertificatesOfficer)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCertificatesOfficer)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}

@@ -21,6 +21,7 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
     private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+    private const string KeyVaultCertificatesOfficer = "a4417e6f-fecd-4de8-b567-7b0420556985";
 
     // The deployment's user-assigned identity: the function app and the SMTP edge run as it.
     private const string AppPrincipal = "[parameters('identityPrincipalId')]";
@@ -430,6 +431,12 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
             }.Order(StringComparer.Ordinal),
             roles.Order(StringComparer.Ordinal));
         Assert.Equal([BlobDataContributor], RoleAssignments().Where(assignment => assignment.Principal == EventGridPrincipal).Select(assignment => assignment.Role));
+
+        // The operator uploads to patterns/ and config/ and imports the SMTP edge's certificate, nothing more.
+        var operatorRoles = RoleAssignments().Where(assignment => assignment.Principal == OperatorPrincipal).ToList();
+        Assert.Equal([KeyVaultCertificatesOfficer, BlobDataContributor], operatorRoles.Select(assignment => assignment.Role).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal("[resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))]",
+            Assert.Single(operatorRoles, assignment => assignment.Role == KeyVaultCertificatesOfficer).Scope);
     }
 
     [Fact]
