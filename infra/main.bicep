@@ -99,7 +99,7 @@ param maximumInstanceCount int = 100
 // any group keeps delivery alive. "http" is the group chosen by default because the patterns API
 // (publish, status, rollback) lives there: a rollback then never waits for a cold start, and the
 // group exists in every build of the app. Scanning ("blob" group) still scales out on demand.
-@description('Always-ready instances per Flex Consumption scale group ("http", "blob", "durable") or function ("function:<name>"). Keep at least one: delivery runs only on live instances.')
+@description('Always-ready instances per Flex Consumption scale group ("http", "blob", "durable") or function ("function:<name>"). Keep at least one: delivery runs only on live instances. The release gate\'s group comes from releaseGateAlwaysReady: do not list it here.')
 param alwaysReady alwaysReadySetting[] = [
   {
     name: 'http'

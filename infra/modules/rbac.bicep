@@ -275,7 +275,7 @@ resource deliverReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = 
   }
 }
 
-// --- Key Vault: read secrets for Key Vault references ------------------------------------
+// --- Key Vault: the app's Key Vault references, the edge's STARTTLS certificate (its secret) ---
 // Scoped to the vault, not the secret: the vault belongs to this app alone, and a secret an
 // operator sets later (or a password left out of the first run) is readable without redeploying.
 resource vaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
