@@ -34,9 +34,15 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
         var outputs = compiled.Templates.SelectMany(template => template.Outputs().Select(output => (template.Path, output))).ToList();
 
         Assert.NotEmpty(outputs);
+        Assert.Contains(outputs, entry => entry.output.Name == "SMTP_EDGE_IP_ADDRESS");
         Assert.All(outputs, entry =>
         {
             var (path, output) = entry;
+            var template = compiled.Templates.Single(candidate => candidate.Path == path);
+            var secureParameters = template.Template.GetProperty("parameters").EnumerateObject()
+                .Where(parameter => parameter.Value.GetProperty("type").GetString()!.StartsWith("secure", StringComparison.OrdinalIgnoreCase))
+                .Select(parameter => $"parameters('{parameter.Name}')");
+            Assert.All(secureParameters, parameter => Assert.DoesNotContain(parameter, output.Value.GetRawText(), StringComparison.Ordinal));
             Assert.False(SecretLookingName().IsMatch(output.Name), $"{path}: output {output.Name} is named like a secret");
             var value = output.Value.GetRawText();
             Assert.False(SecretLookingValue().IsMatch(value), $"{path}: output {output.Name} = {value}");
