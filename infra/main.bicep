@@ -282,7 +282,9 @@ module hostStorage 'modules/storage.bicep' = {
     containers: [
       deploymentContainer
     ]
+    // Only the app uses the host account, through its private endpoints.
     networkRestricted: vnetEnabled
+    publicNetworkAccess: !vnetEnabled
   }
 }
 
@@ -326,6 +328,8 @@ module dataStorage 'modules/storage.bicep' = {
         days: corpusRetentionDays
       }
     ]
+    // The public endpoint stays on, closed but for the operators' addresses and Event Grid (a trusted service),
+    // which writes dead-lettered events here and cannot use a private endpoint.
     networkRestricted: vnetEnabled
     allowedIpRanges: operatorIpRanges
   }

@@ -36,8 +36,11 @@ param blobSoftDeleteDays int = 7
 @description('Refuse traffic from the internet except from allowedIpRanges (the deployment\'s private endpoints carry the app\'s).')
 param networkRestricted bool = false
 
-@description('Public addresses or CIDR ranges let through when networkRestricted (an operator\'s uploads); none turns public network access off.')
+@description('Public addresses or CIDR ranges let through when networkRestricted (an operator\'s uploads).')
 param allowedIpRanges string[] = []
+
+@description('false turns the public endpoint off altogether: no address and no trusted Azure service gets through, only private endpoints.')
+param publicNetworkAccess bool = true
 
 @export()
 @description('Delete blobs whose name starts with prefix once they are older than days.')
@@ -67,7 +70,7 @@ resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: networkRestricted && empty(allowedIpRanges) ? 'Disabled' : 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
     networkAcls: {
       defaultAction: networkRestricted ? 'Deny' : 'Allow'
       // Event Grid writes dead-lettered events with its managed identity as a trusted service.

@@ -125,8 +125,12 @@ public sealed class NetworkTemplateTests(CompiledDeployment compiled)
         Assert.Equal(0, compiled.Main.DefaultValue("operatorIpRanges").GetArrayLength());
         Assert.Throws<KeyNotFoundException>(() => host.ParameterValue("allowedIpRanges"));
 
+        // The host account's public endpoint is off; the data account's stays on for the exceptions below.
+        Assert.Equal("[not(parameters('vnetEnabled'))]", host.ParameterValue("publicNetworkAccess").GetString());
+        Assert.Throws<KeyNotFoundException>(() => data.ParameterValue("publicNetworkAccess"));
+        Assert.True(data.DefaultValue("publicNetworkAccess").GetBoolean());
         var account = Assert.Single(host.Deployed("Microsoft.Storage/storageAccounts")).GetProperty("properties");
-        Assert.Equal("[if(and(parameters('networkRestricted'), empty(parameters('allowedIpRanges'))), 'Disabled', 'Enabled')]", account.GetProperty("publicNetworkAccess").GetString());
+        Assert.Equal("[if(parameters('publicNetworkAccess'), 'Enabled', 'Disabled')]", account.GetProperty("publicNetworkAccess").GetString());
         var acls = account.GetProperty("networkAcls");
         Assert.Equal("[if(parameters('networkRestricted'), 'Deny', 'Allow')]", acls.GetProperty("defaultAction").GetString());
         // Event Grid writes dead letters to the data account with its identity, as a trusted service.
