@@ -247,7 +247,7 @@ public sealed class DeliveryHandler
                 var data = RelayMessage.Create(VerdictHeaders.Format(action, claim.Verdict), mail.Content.ToMemory().Span);
                 var result = await relay.RelayAsync(
                     downstream, credentials, data, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
+                logger.LogDebug("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
                     info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
                 var marker = DownstreamProgress.Accepted(downstream, result, earlier);
                 switch (DownstreamProgress.StateOf(marker))
@@ -306,6 +306,7 @@ public sealed class DeliveryHandler
 
         await RecordOutcomeAsync(info, MailOutcome.Delivered, null, cancellationToken).ConfigureAwait(false);
         await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        MailOutcomeLog.Write(logger, info, mail.Envelope, MailOutcome.Delivered, claim.Verdict, timeProvider.GetUtcNow());
         return DeliveryResult.Delivered;
     }
 
@@ -379,6 +380,7 @@ public sealed class DeliveryHandler
         var next = attempt + 1;
         var visibleAt = timeProvider.GetUtcNow() + options.BackoffBefore(next);
         var copyId = await retries.ScheduleAsync(message, next, visibleAt, cancellationToken).ConfigureAwait(false);
+        PipelineMetrics.RetryScheduled(next);
         logger.LogInformation("Mail {BlobName}: attempt {Attempt} failed ({Failures}); attempt {Next} scheduled as {CopyId} for {VisibleAt:O}",
             info?.Name ?? message.Subject, attempt, description, next, copyId, visibleAt);
         await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -396,7 +398,26 @@ public sealed class DeliveryHandler
         // Service Bus caps the description at 4096 characters.
         var capped = description.Length <= 4000 ? description : description[..4000] + "…";
         await settlement.DeadLetterAsync(reason, capped, cancellationToken).ConfigureAwait(false);
+        PipelineMetrics.DeadLettered(reason);
+        if (info is not null)
+        {
+            MailOutcomeLog.Write(logger, info, await EnvelopeOrNullAsync(info, cancellationToken).ConfigureAwait(false), MailOutcome.DeadLettered, info.Verdict, timeProvider.GetUtcNow(), $"{reason}: {description}");
+        }
+
         return DeliveryResult.DeadLettered;
+    }
+
+    // Only for the outcome's log line: a mail dead-lettered for its envelope is logged without one.
+    private async Task<MailEnvelope?> EnvelopeOrNullAsync(MailBlobInfo info, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await mails.ReadEnvelopeAsync(info, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is MailEnvelopeException or MailNotFoundException or RequestFailedException)
+        {
+            return null;
+        }
     }
 
     private async Task RecordOutcomeAsync(MailBlobInfo info, MailOutcome outcome, string? reason, CancellationToken cancellationToken)

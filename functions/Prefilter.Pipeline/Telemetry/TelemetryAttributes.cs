@@ -54,7 +54,7 @@ public static class TelemetryAttributes
     /// <summary>How a relay ended: <c>accepted</c>, <c>refused</c> (5xx), <c>failed</c> (4xx, unreachable; retried).</summary>
     public const string RelayResult = "prefilter.relay.result";
 
-    /// <summary>The downstream's last SMTP reply code.</summary>
+    /// <summary>The downstream's SMTP reply code when it refused or deferred the mail.</summary>
     public const string SmtpReplyCode = "prefilter.smtp.reply_code";
 
     /// <summary>Semantic conventions: the messaging system, <c>servicebus</c>.</summary>
