@@ -120,7 +120,7 @@ internal sealed class LocalStack : IAsyncDisposable
 
             var domains = DomainsOf(options, sink);
             var key = new LocalApiKey(options.ApiKey ?? LocalApiKey.NewKey());
-            var app = Build(options, azurite, broker, key);
+            var app = Build(options, azurite, broker, sink, key);
             started.Add(app);
             var patternSource = await SeedAsync(app.Services, options, domains, cancellationToken);
             await app.StartAsync(cancellationToken);
@@ -150,7 +150,7 @@ internal sealed class LocalStack : IAsyncDisposable
     private static string? DataPath(LocalStackOptions options, string part) =>
         options.DataDirectory is { } data ? Path.Combine(Path.GetFullPath(data), part) : null;
 
-    private static WebApplication Build(LocalStackOptions options, AzuriteHost azurite, ServiceBusDevBroker broker, LocalApiKey key)
+    private static WebApplication Build(LocalStackOptions options, AzuriteHost azurite, ServiceBusDevBroker broker, SmtpSink sink, LocalApiKey key)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var settings = new Dictionary<string, string?>
@@ -188,6 +188,7 @@ internal sealed class LocalStack : IAsyncDisposable
 
         // Stand-ins for the triggers.
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new SinkApi(sink));
         builder.Services.AddHostedService<IncomingBlobWatcher>();
         builder.Services.AddHostedService<UploadWatcher>();
         builder.Services.AddHostedService(provider => new TimerTrigger(
