@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using OpenTelemetry.Exporter;
 using Prefilter.Cli.Local;
 
 namespace Prefilter.Cli.Commands;
@@ -15,9 +16,11 @@ internal static class UpCommand
         var key = new Option<string?>("--key") { Description = "API key to require (default: a new random key, printed and written to infra/local/.prefilter/up.json)" };
         var domains = new Option<string?>("--domains") { Description = "domains.json to serve (format in README.md, 'Domains'); its downstreams may be real MTAs. Default: example.com and example.org, relayed to the SMTP sink" };
         var data = new Option<string?>("--data") { Description = "Folder that keeps storage and the Service Bus queue across runs: after a crash, `up` on the same folder delivers the mail accepted before it (default: everything in memory, lost with the process)" };
-        var otlp = new Option<string?>("--otlp") { Description = "Send the pipeline's spans and metrics over OTLP to this endpoint (gRPC, e.g. http://127.0.0.1:4317; OTEL_EXPORTER_OTLP_PROTOCOL=http/protobuf for OTLP over HTTP)" };
+        var otlp = new Option<string?>("--otlp") { Description = "Send the pipeline's spans and metrics over OTLP to this endpoint, e.g. http://127.0.0.1:4317 (gRPC) or http://127.0.0.1:4318 with --otlp-protocol http/protobuf" };
+        var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "The OTLP protocol, named as OTEL_EXPORTER_OTLP_PROTOCOL names it", DefaultValueFactory = _ => LocalTelemetry.Grpc };
+        otlpProtocol.AcceptOnlyFromAmong(LocalTelemetry.Grpc, LocalTelemetry.HttpProtobuf);
         var consoleExporter = new Option<bool>("--console-exporter") { Description = "Write the pipeline's spans and metrics to standard output with OpenTelemetry's console exporter" };
-        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains, data, otlp, consoleExporter };
+        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains, data, otlp, otlpProtocol, consoleExporter };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
             var otlpEndpoint = OtlpEndpoint(parseResult.GetValue(otlp));
@@ -40,6 +43,7 @@ internal static class UpCommand
                         DomainsPath = parseResult.GetValue(domains),
                         DataDirectory = dataDirectory,
                         OtlpEndpoint = otlpEndpoint,
+                        OtlpProtocol = parseResult.GetValue(otlpProtocol) == LocalTelemetry.HttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc,
                         ConsoleExporter = parseResult.GetValue(consoleExporter),
                         Progress = Console.Error.WriteLine,
                     },

@@ -1,5 +1,6 @@
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
+using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
@@ -15,6 +16,12 @@ internal static class LocalTelemetry
 {
     /// <summary>The service name the exported spans and metrics carry.</summary>
     public const string ServiceName = "prefilter-up";
+
+    /// <summary>The <c>--otlp-protocol</c> value of OTLP over gRPC.</summary>
+    public const string Grpc = "grpc";
+
+    /// <summary>The <c>--otlp-protocol</c> value of OTLP over HTTP with protobuf bodies.</summary>
+    public const string HttpProtobuf = "http/protobuf";
 
     /// <summary>Registers the exporters <paramref name="options"/> asks for; nothing when it asks for none.</summary>
     /// <param name="services">The host's services.</param>
@@ -33,7 +40,7 @@ internal static class LocalTelemetry
                 tracing.AddSource(PipelineActivities.SourceName);
                 if (options.OtlpEndpoint is { } endpoint)
                 {
-                    tracing.AddOtlpExporter(otlp => otlp.Endpoint = endpoint);
+                    tracing.AddOtlpExporter(otlp => Configure(otlp, endpoint, options.OtlpProtocol, "v1/traces"));
                 }
 
                 if (options.ConsoleExporter)
@@ -46,7 +53,7 @@ internal static class LocalTelemetry
                 metrics.AddMeter(PipelineMetrics.MeterName);
                 if (options.OtlpEndpoint is { } endpoint)
                 {
-                    metrics.AddOtlpExporter(otlp => otlp.Endpoint = endpoint);
+                    metrics.AddOtlpExporter(otlp => Configure(otlp, endpoint, options.OtlpProtocol, "v1/metrics"));
                 }
 
                 if (options.ConsoleExporter)
@@ -54,5 +61,14 @@ internal static class LocalTelemetry
                     metrics.AddConsoleExporter();
                 }
             });
+    }
+
+    // The exporter adds the signal's path to an endpoint from OTEL_EXPORTER_OTLP_ENDPOINT, not to one set in code.
+    private static void Configure(OtlpExporterOptions otlp, Uri endpoint, OtlpExportProtocol protocol, string signalPath)
+    {
+        otlp.Protocol = protocol;
+        otlp.Endpoint = protocol == OtlpExportProtocol.HttpProtobuf
+            ? new Uri(new Uri(endpoint.ToString().TrimEnd('/') + "/"), signalPath)
+            : endpoint;
     }
 }
