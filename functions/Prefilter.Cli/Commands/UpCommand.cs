@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
 using OpenTelemetry.Exporter;
 using Prefilter.Cli.Local;
 
@@ -20,7 +21,8 @@ internal static class UpCommand
         var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "The OTLP protocol, named as OTEL_EXPORTER_OTLP_PROTOCOL names it", DefaultValueFactory = _ => LocalTelemetry.Grpc };
         otlpProtocol.AcceptOnlyFromAmong(LocalTelemetry.Grpc, LocalTelemetry.HttpProtobuf);
         var consoleExporter = new Option<bool>("--console-exporter") { Description = "Write the pipeline's spans and metrics to standard output with OpenTelemetry's console exporter" };
-        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains, data, otlp, otlpProtocol, consoleExporter };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Lowest level of the pipeline's console lines: information shows one line per mail at its outcome, debug adds each stage's line and failures' stack traces", DefaultValueFactory = _ => LogLevel.Information };
+        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains, data, logLevel, otlp, otlpProtocol, consoleExporter };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
             var otlpEndpoint = OtlpEndpoint(parseResult.GetValue(otlp));
@@ -42,6 +44,7 @@ internal static class UpCommand
                         ApiKey = parseResult.GetValue(key),
                         DomainsPath = parseResult.GetValue(domains),
                         DataDirectory = dataDirectory,
+                        ConsoleLogLevel = parseResult.GetValue(logLevel),
                         OtlpEndpoint = otlpEndpoint,
                         OtlpProtocol = parseResult.GetValue(otlpProtocol) == LocalTelemetry.HttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc,
                         ConsoleExporter = parseResult.GetValue(consoleExporter),
