@@ -78,6 +78,9 @@ public static class PipelineMetrics
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Enum, string> TagValues = new();
 
+    private static readonly IncompleteCauses[] IncompleteCauseValues =
+        [.. Enum.GetValues<IncompleteCauses>().Where(cause => cause != IncompleteCauses.None)];
+
     private static readonly Counter<long> Compiles = Meter.CreateCounter<long>(CompilesName, description: "Pattern sets compiled on this instance, from their stored artifact or by analysing them here");
 
     private static readonly Histogram<double> ScanDuration = Meter.CreateHistogram<double>(
@@ -108,6 +111,7 @@ public static class PipelineMetrics
 
     private static readonly Counter<long> SentMessages = Meter.CreateCounter<long>(SentMessagesName, unit: "{message}", description: "Number of messages producer attempted to send to the broker");
 
+    // The gauges are read by listeners through the meter, never here; the fields keep their creation next to the others.
     private static readonly ObservableGauge<int> ReleaseSets = Meter.CreateObservableGauge(
         ReleaseSetsName, ObserveReleaseSets, unit: "{set}", description: "The pattern sets serving on this instance, by version and role");
 
@@ -207,9 +211,6 @@ public static class PipelineMetrics
     /// <param name="owner">The instance's pattern-set provider.</param>
     /// <param name="servingSets">Reads the sets it serves now.</param>
     public static void ObserveReleaseState(object owner, Func<IEnumerable<ServingSet>> servingSets) => ReleaseSources.AddOrUpdate(owner, servingSets);
-
-    private static readonly IncompleteCauses[] IncompleteCauseValues =
-        [.. Enum.GetValues<IncompleteCauses>().Where(cause => cause != IncompleteCauses.None)];
 
     private static IEnumerable<ServingSet> AllServingSets() => ReleaseSources.SelectMany(source => source.Value());
 
