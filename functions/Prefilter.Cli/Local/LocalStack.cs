@@ -263,7 +263,7 @@ internal sealed class LocalStack : IAsyncDisposable
         }
 
         var (json, source) = LocalPatternSet.Load(options.PatternSetPath);
-        options.Progress?.Invoke($"releasing the start-up pattern set ({source}) through the gate, which compiles it and measures its cost (a minute for the imported SpamAssassin rules)…");
+        options.Progress?.Invoke($"releasing the start-up pattern set through the gate, which compiles it and measures its cost (a minute for the imported SpamAssassin rules): {source}…");
         var release = services.GetRequiredService<PatternReleaseService>();
         var published = await release.PublishAsync(json, "prefilter up", null, cancellationToken);
         if (published.Outcome != PublishOutcome.Refused)
