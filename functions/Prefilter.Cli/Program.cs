@@ -12,6 +12,7 @@ var root = new RootCommand("prefilter: the serverless mail pre-filter's command 
     GateCommand.Create(),
     UpCommand.Create(),
     SubmitCommand.Create(),
+    MailCommand.Create(),
     PublishCommand.Create(),
     RollbackCommand.Create(),
     StatusCommand.Create(),

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using OpenTelemetry;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Trace;
 using Prefilter.Pipeline;
 using Prefilter.Pipeline.Api;
 using Prefilter.Pipeline.Delivery;
@@ -42,6 +43,7 @@ public static class FunctionsAppServiceCollectionExtensions
             services.AddOpenTelemetry()
                 .UseFunctionsWorkerDefaults()
                 .WithMetrics(metrics => metrics.AddMeter(PipelineMetrics.MeterName))
+                .WithTracing(tracing => tracing.AddSource(PipelineActivities.SourceName))
                 .UseAzureMonitorExporter(options =>
                 {
                     options.ConnectionString = configuration[ApplicationInsightsSetting];

@@ -24,6 +24,23 @@ public sealed class ApiTests(LocalStackFixture fixture)
     }
 
     [Fact]
+    public async Task The_sink_api_refuses_a_bad_id_an_unknown_one_and_a_write_precisely()
+    {
+        using var notANumber = await fixture.Api.GetAsync("api/sink/messages/abc");
+        Assert.Equal("abc", (await AssertProblemAsync(notANumber, HttpStatusCode.BadRequest, "not a message id")).GetProperty("id").GetString());
+
+        using var unknown = await fixture.Api.GetAsync("api/sink/messages/987654");
+        Assert.Equal(987654, (await AssertProblemAsync(unknown, HttpStatusCode.NotFound, "no message 987654")).GetProperty("id").GetInt64());
+
+        using var write = await fixture.Api.DeleteAsync("api/sink/messages");
+        await AssertProblemAsync(write, HttpStatusCode.MethodNotAllowed, "GET");
+        Assert.Equal("GET", write.Content.Headers.Allow.Count > 0 ? string.Join(",", write.Content.Headers.Allow) : string.Join(",", write.Headers.GetValues("Allow")));
+
+        using var anonymous = await fixture.Anonymous.GetAsync("api/sink/messages");
+        await AssertProblemAsync(anonymous, HttpStatusCode.Unauthorized, "x-functions-key");
+    }
+
+    [Fact]
     public async Task Malformed_json_gets_400_with_where_it_broke()
     {
         using var response = await PublishAsync("{\n  \"name\": \"broken\",\n  \"version\": \n}");

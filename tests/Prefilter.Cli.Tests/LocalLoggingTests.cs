@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using Prefilter.Cli.Local;
 
 namespace Prefilter.Cli.Tests;
@@ -40,12 +41,42 @@ public class LocalLoggingTests
     }
 
     [Fact]
-    public void An_entry_is_one_line_and_its_exception_follows_on_indented_lines()
+    public void A_failure_is_one_line_with_its_reason_and_no_stack_trace_at_the_default_level()
+    {
+        var lines = Format(includeStackTraces: false);
+
+        Assert.Equal(
+            "fail: Prefilter.Pipeline.Delivery.DeliveryHandler[7] Delivering message m1 failed (InvalidOperationException: the downstream hung up <- IOException: connection reset)",
+            Assert.Single(lines));
+    }
+
+    [Fact]
+    public void At_debug_level_the_stack_trace_follows_the_entry_on_indented_lines()
+    {
+        var lines = Format(includeStackTraces: true);
+
+        Assert.StartsWith("fail: Prefilter.Pipeline.Delivery.DeliveryHandler[7] Delivering message m1 failed (InvalidOperationException", lines[0]);
+        Assert.Equal("    System.InvalidOperationException: the downstream hung up", lines[1]);
+        Assert.Contains(lines, line => line.Contains("at Prefilter.Cli.Tests.LocalLoggingTests.Format", StringComparison.Ordinal));
+        Assert.All(lines.Skip(1), line => Assert.StartsWith("    ", line));
+    }
+
+    [Theory]
+    [InlineData(LogLevel.Information, false)]
+    [InlineData(LogLevel.Debug, true)]
+    public void Stack_traces_are_written_from_debug_level_down(LogLevel level, bool expected)
+    {
+        var services = new ServiceCollection().AddLogging(logging => LocalLogging.Configure(logging, level)).BuildServiceProvider();
+
+        Assert.Equal(expected, services.GetRequiredService<IOptionsMonitor<LocalConsoleFormatterOptions>>().CurrentValue.IncludeStackTraces);
+    }
+
+    private static string[] Format(bool includeStackTraces)
     {
         Exception failure;
         try
         {
-            throw new InvalidOperationException("the downstream hung up");
+            throw new InvalidOperationException("the downstream hung up", new IOException("connection reset"));
         }
         catch (InvalidOperationException exception)
         {
@@ -54,12 +85,7 @@ public class LocalLoggingTests
 
         var text = new StringWriter();
         var entry = new LogEntry<string>(LogLevel.Error, "Prefilter.Pipeline.Delivery.DeliveryHandler", new EventId(7), "Delivering message m1\nfailed", failure, (state, _) => state);
-        new LocalConsoleFormatter().Write(entry, null, text);
-
-        var lines = text.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
-        Assert.Equal("fail: Prefilter.Pipeline.Delivery.DeliveryHandler[7] Delivering message m1 failed", lines[0]);
-        Assert.Equal("    System.InvalidOperationException: the downstream hung up", lines[1]);
-        Assert.True(lines.Length > 2, "no stack trace below the entry");
-        Assert.All(lines.Skip(1), line => Assert.StartsWith("    ", line));
+        new LocalConsoleFormatter(includeStackTraces).Write(entry, null, text);
+        return text.ToString().Split(Environment.NewLine, StringSplitOptions.RemoveEmptyEntries);
     }
 }

@@ -4,6 +4,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Trace;
+using Prefilter.Pipeline.Telemetry;
 using Prefilter.Functions.Functions;
 using Prefilter.Pipeline.Delivery;
 
@@ -70,6 +71,11 @@ public sealed class AppServicesTests
             [FunctionsAppServiceCollectionExtensions.ApplicationInsightsSetting] = "InstrumentationKey=00000000-0000-0000-0000-000000000000;IngestionEndpoint=https://example.invalid/",
         });
         Assert.NotNull(with.GetService<TracerProvider>());
+
+        // The exporter listens to the pipeline's own activity source, so a mail's spans reach Application Insights.
+        using var span = PipelineActivities.StartIngress("http", 1, 1);
+        Assert.NotNull(span);
+        Assert.Equal(PipelineActivities.SourceName, span.Source.Name);
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+using OpenTelemetry.Exporter;
 using Prefilter.Cli.Local;
 
 namespace Prefilter.Cli.Commands;
@@ -15,12 +17,18 @@ internal static class UpCommand
         var key = new Option<string?>("--key") { Description = "API key to require (default: a new random key, printed and written to infra/local/.prefilter/up.json)" };
         var domains = new Option<string?>("--domains") { Description = "domains.json to serve (format in README.md, 'Domains'); its downstreams may be real MTAs. Default: example.com and example.org, relayed to the SMTP sink" };
         var data = new Option<string?>("--data") { Description = "Folder that keeps storage and the Service Bus queue across runs: after a crash, `up` on the same folder delivers the mail accepted before it (default: everything in memory, lost with the process)" };
-        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains, data };
+        var otlp = new Option<string?>("--otlp") { Description = "Send the pipeline's spans and metrics over OTLP to this endpoint, e.g. http://127.0.0.1:4317 (gRPC) or http://127.0.0.1:4318 with --otlp-protocol http/protobuf" };
+        var otlpProtocol = new Option<string>("--otlp-protocol") { Description = "The OTLP protocol, named as OTEL_EXPORTER_OTLP_PROTOCOL names it", DefaultValueFactory = _ => LocalTelemetry.Grpc };
+        otlpProtocol.AcceptOnlyFromAmong(LocalTelemetry.Grpc, LocalTelemetry.HttpProtobuf);
+        var consoleExporter = new Option<bool>("--console-exporter") { Description = "Write the pipeline's spans and metrics to standard output with OpenTelemetry's console exporter" };
+        var logLevel = new Option<LogLevel>("--log-level") { Description = "Lowest level of the pipeline's console lines: information shows one line per mail at its outcome, debug adds each stage's line and failures' stack traces", DefaultValueFactory = _ => LogLevel.Information };
+        var command = new Command("up", "Run the pipeline locally: Azurite, the Service Bus dev broker, an SMTP sink, SMTP ingress, scanning, delivery and the HTTP API") { apiPort, smtpPort, set, key, domains, data, logLevel, otlp, otlpProtocol, consoleExporter };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
+            var otlpEndpoint = OtlpEndpoint(parseResult.GetValue(otlp));
             var dataDirectory = parseResult.GetValue(data);
             var publishState = ClaimStateFile();
-            Console.Error.WriteLine("starting Azurite, the Service Bus dev broker, the SMTP sink and the pipeline (first run installs npm packages)…");
+            Console.Error.WriteLine("starting Azurite, the Service Bus dev broker, the SMTP sink and the pipeline…");
             Console.Error.WriteLine(dataDirectory is null
                 ? "note: without --data everything is kept in memory: if this process is killed, mail it answered 250 and has not delivered yet is lost"
                 : $"data: kept in {Path.GetFullPath(dataDirectory)}; after a crash, `prefilter up --data {dataDirectory}` delivers what was accepted");
@@ -36,6 +44,11 @@ internal static class UpCommand
                         ApiKey = parseResult.GetValue(key),
                         DomainsPath = parseResult.GetValue(domains),
                         DataDirectory = dataDirectory,
+                        ConsoleLogLevel = parseResult.GetValue(logLevel),
+                        OtlpEndpoint = otlpEndpoint,
+                        OtlpProtocol = parseResult.GetValue(otlpProtocol) == LocalTelemetry.HttpProtobuf ? OtlpExportProtocol.HttpProtobuf : OtlpExportProtocol.Grpc,
+                        ConsoleExporter = parseResult.GetValue(consoleExporter),
+                        Progress = Console.Error.WriteLine,
                     },
                     cancellationToken);
             }
@@ -68,6 +81,11 @@ internal static class UpCommand
             return ExitCodes.Success;
         });
     }
+
+    private static Uri? OtlpEndpoint(string? value) =>
+        value is null ? null
+        : Uri.TryCreate(value, UriKind.Absolute, out var endpoint) && endpoint.Scheme is "http" or "https" ? endpoint
+        : throw new CommandException(ExitCodes.Usage, $"--otlp: '{value}' is not an http or https URL such as http://127.0.0.1:4317");
 
     // Whether this run may write up.json: not while another running `up` owns it. A file whose process is gone was
     // left by a run that was killed, and commands would send to an address nobody serves: it is removed.

@@ -7,7 +7,8 @@ namespace Prefilter.Cli.Local;
 
 /// <summary>
 /// Serves the Functions app's HTTP routes on Kestrel with the same handlers (<see cref="MailApi"/>,
-/// <see cref="PatternsApi"/>), so a curl command rehearsed locally is the one run against Azure.
+/// <see cref="PatternsApi"/>), so a curl command rehearsed locally is the one run against Azure; and the local
+/// stack's own <see cref="SinkApi"/>.
 /// </summary>
 internal static class LocalApiServer
 {
@@ -25,6 +26,8 @@ internal static class LocalApiServer
                 : request.Path == MailApi.Route ? await context.RequestServices.GetRequiredService<MailApi>().HandleAsync(request, cancellationToken)
                 : request.Path == PatternsApi.Route || request.Path.StartsWith(PatternsApi.Route + "/", StringComparison.Ordinal)
                     ? await context.RequestServices.GetRequiredService<PatternsApi>().HandleAsync(request, cancellationToken)
+                : request.Path == SinkApi.Route || request.Path.StartsWith(SinkApi.Route + "/", StringComparison.Ordinal)
+                    ? context.RequestServices.GetRequiredService<SinkApi>().Handle(request)
                 : ApiResponse.UnknownRoute(request.Path);
 
             context.Response.StatusCode = response.StatusCode;

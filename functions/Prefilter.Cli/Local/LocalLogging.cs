@@ -18,7 +18,7 @@ internal static class LocalLogging
         }
 
         logging.AddConsole(console => console.FormatterName = LocalConsoleFormatter.FormatterName)
-            .AddConsoleFormatter<LocalConsoleFormatter, ConsoleFormatterOptions>()
+            .AddConsoleFormatter<LocalConsoleFormatter, LocalConsoleFormatterOptions>(formatter => formatter.IncludeStackTraces = level <= LogLevel.Debug)
             .SetMinimumLevel(level);
 
         // ASP.NET Core and the SDKs log each request at Information; at that level an operator would not find the

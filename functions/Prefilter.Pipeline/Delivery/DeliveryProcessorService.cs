@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prefilter.Pipeline.Messaging;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Delivery;
 
@@ -70,7 +72,7 @@ public sealed class DeliveryProcessorService : IHostedService, IAsyncDisposable
                 MaxConcurrentCalls = options.MaxConcurrentCalls,
                 MaxAutoLockRenewalDuration = options.MaxAutoLockRenewalDuration,
             });
-            created.ProcessMessageAsync += args => handler.HandleAsync(args.Message, new ProcessorSettlement(args), args.CancellationToken);
+            created.ProcessMessageAsync += ProcessAsync;
             created.ProcessErrorAsync += OnErrorAsync;
             await created.StartProcessingAsync(cancellationToken).ConfigureAwait(false);
             processor = created;
@@ -115,6 +117,29 @@ public sealed class DeliveryProcessorService : IHostedService, IAsyncDisposable
 
     /// <summary>Stops the processor if it runs. Safe to call more than once (the host and its container both may).</summary>
     public async ValueTask DisposeAsync() => await StopAsync().ConfigureAwait(false);
+
+    private async Task ProcessAsync(ProcessMessageEventArgs args)
+    {
+        using var activity = PipelineActivities.StartProcess(client, queueName, args.Message);
+        var started = Stopwatch.GetTimestamp();
+        string? errorType = null;
+        try
+        {
+            var result = await handler.HandleAsync(args.Message, new ProcessorSettlement(args), args.CancellationToken).ConfigureAwait(false);
+            activity?.SetTag(TelemetryAttributes.DeliveryResult, PipelineMetrics.TagValue(result))
+                .SetTag(TelemetryAttributes.ServiceBusDisposition, result == DeliveryResult.DeadLettered ? "dead_letter" : "complete");
+        }
+        catch (Exception exception)
+        {
+            errorType = exception.GetType().FullName;
+            PipelineActivities.Failed(activity, exception);
+            throw;
+        }
+        finally
+        {
+            PipelineMetrics.Processed(queueName, Stopwatch.GetElapsedTime(started), errorType);
+        }
+    }
 
     private Task OnErrorAsync(ProcessErrorEventArgs args)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Net;
 using System.Net.Security;
 using System.Net.Sockets;
@@ -7,6 +8,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Delivery;
 
@@ -100,6 +102,34 @@ public sealed class SmtpRelay
 
         var from = sender.Length == 0 ? null : AddressOf(sender, nameof(sender));
         var to = recipients.Select(r => AddressOf(r, nameof(recipients))).ToList();
+        using var activity = PipelineActivities.StartRelay(downstream.Host, downstream.Port, recipients.Count);
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            var result = await RelayAsync(downstream, credentials, message, from, to, maxDeferredRecipients, cancellationToken).ConfigureAwait(false);
+            activity?.SetTag(TelemetryAttributes.RelayResult, "accepted");
+            PipelineMetrics.Relayed(downstream.Host, downstream.Port, "accepted", Stopwatch.GetElapsedTime(started));
+            return result;
+        }
+        catch (SmtpRelayException exception)
+        {
+            var result = exception is PermanentRelayException ? "refused" : "failed";
+            PipelineActivities.Failed(activity, exception);
+            activity?.SetTag(TelemetryAttributes.RelayResult, result).SetTag(TelemetryAttributes.SmtpReplyCode, exception.StatusCode);
+            PipelineMetrics.Relayed(downstream.Host, downstream.Port, result, Stopwatch.GetElapsedTime(started));
+            throw;
+        }
+    }
+
+    private async Task<SmtpRelayResult> RelayAsync(
+        Downstream downstream,
+        NetworkCredential? credentials,
+        RelayMessage message,
+        EnvelopeAddress? from,
+        List<EnvelopeAddress> to,
+        int maxDeferredRecipients,
+        CancellationToken cancellationToken)
+    {
         var name = $"{downstream.Host}:{downstream.Port}";
         if (!circuitBreaker.TryEnter(downstream, out var notTried))
         {

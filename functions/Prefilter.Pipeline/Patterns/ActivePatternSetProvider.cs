@@ -46,6 +46,7 @@ public sealed partial class ActivePatternSetProvider : IDisposable
         refreshInterval = (options ?? throw new ArgumentNullException(nameof(options))).Value.RefreshInterval;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        PipelineMetrics.ObserveReleaseState(this, ServingSets);
     }
 
     /// <summary>The set currently served, without refreshing; null before the first successful load.</summary>
@@ -53,6 +54,20 @@ public sealed partial class ActivePatternSetProvider : IDisposable
 
     /// <summary>The canary currently served to its share of mail, without refreshing; null when none.</summary>
     public CanaryPatternSet? CurrentCanary => canary;
+
+    private IEnumerable<ServingSet> ServingSets()
+    {
+        var (active, served) = (current, canary);
+        if (active is not null)
+        {
+            yield return new ServingSet(active.Reference.Version, ScanRole.Active, served is null ? 1 : 1 - (served.SharePercent / 100));
+        }
+
+        if (served is not null)
+        {
+            yield return new ServingSet(served.Set.Reference.Version, ScanRole.Canary, served.SharePercent / 100);
+        }
+    }
 
     /// <summary>The error of the last refresh, null when it succeeded; for status pages.</summary>
     public Exception? LastError => lastError;

@@ -91,6 +91,8 @@ public sealed partial class ScanStage
             return new ScanStageResult(blobName, ScanDisposition.NotMail);
         }
 
+        // Spans are timed on the system clock, as Activity times them; the scan's span starts before the blob is read.
+        var started = DateTimeOffset.UtcNow;
         StoredMail mail;
         try
         {
@@ -112,9 +114,13 @@ public sealed partial class ScanStage
             return new ScanStageResult(blobName, ScanDisposition.AlreadyHandled, mail.Info.Verdict);
         }
 
+        using var activity = PipelineActivities.StartScan(blobName, mail.Info.Metadata, started);
         var verdict = mail.Info.Length > options.MaxMailBytes
             ? Oversized(mail.Info.Length)
-            : await ScanWithActiveSetAsync(mail, cancellationToken).ConfigureAwait(false);
+            : await ScanWithActiveSetAsync(mail, activity, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(TelemetryAttributes.VerdictAction, PipelineMetrics.TagValue(verdict.Action))
+            .SetTag(TelemetryAttributes.VerdictScore, verdict.Score)
+            .SetTag(TelemetryAttributes.ScanIncomplete, verdict.Incomplete);
 
         var domainVerdicts = await DomainVerdictsAsync(mail.Envelope, verdict, cancellationToken).ConfigureAwait(false);
         var relayed = domainVerdicts.Values.Any(action => action != VerdictAction.Quarantine);
@@ -139,12 +145,19 @@ public sealed partial class ScanStage
         }
 
         var outcome = relayed ? MailOutcome.Scanned : MailOutcome.Quarantined;
-        await RecordAsync(mail.Info, new MailOutcomeRecord(outcome, timeProvider.GetUtcNow()) { Verdict = verdict }, cancellationToken).ConfigureAwait(false);
+        var now = timeProvider.GetUtcNow();
+        await RecordAsync(mail.Info, new MailOutcomeRecord(outcome, now) { Verdict = verdict }, cancellationToken).ConfigureAwait(false);
+        activity?.SetTag(TelemetryAttributes.MailOutcome, PipelineMetrics.TagValue(outcome));
         LogScanned(logger, blobName, verdict.Action, verdict.Score, verdict.SetDigest, outcome, verdict.Reason);
+        if (outcome == MailOutcome.Quarantined)
+        {
+            MailOutcomeLog.Write(logger, mail.Info, mail.Envelope, outcome, verdict, now);
+        }
+
         return new ScanStageResult(blobName, relayed ? ScanDisposition.Queued : ScanDisposition.Quarantined, verdict);
     }
 
-    private async Task<ScanVerdict> ScanWithActiveSetAsync(StoredMail mail, CancellationToken cancellationToken)
+    private async Task<ScanVerdict> ScanWithActiveSetAsync(StoredMail mail, System.Diagnostics.Activity? activity, CancellationToken cancellationToken)
     {
         var choice = await patterns.ChooseAsync(mail.Info.Name, cancellationToken).ConfigureAwait(false);
         if (choice is null)
@@ -159,6 +172,13 @@ public sealed partial class ScanStage
         var result = choice.Set.Compiled.Scan(mail.Content.ToMemory(), cancellationToken);
         stats?.Record(result, choice.Role);
         PipelineMetrics.Scanned(result, choice.Set.Reference.Version, choice.Role);
+        activity?.SetTag(TelemetryAttributes.SetVersion, choice.Set.Reference.Version)
+            .SetTag(TelemetryAttributes.SetRole, PipelineMetrics.TagValue(choice.Role));
+        if (result.IncompleteCauses != IncompleteCauses.None)
+        {
+            activity?.SetTag(TelemetryAttributes.IncompleteReason, PipelineMetrics.IncompleteReasons(result.IncompleteCauses));
+        }
+
         await SampleForGateAsync(mail, cancellationToken).ConfigureAwait(false);
         return new ScanVerdict
         {
@@ -166,6 +186,7 @@ public sealed partial class ScanStage
             Score = result.Score,
             Rules = [.. result.Hits.Select(hit => hit.RuleId)],
             SetDigest = result.SetDigest,
+            SetVersion = choice.Set.Reference.Version,
             Incomplete = result.Incomplete,
             Reason = result.IncompleteReason,
         };
@@ -199,14 +220,19 @@ public sealed partial class ScanStage
         }
 
         var reason = $"no usable SMTP envelope: {exception.Message}";
-        await RecordAsync(info, new MailOutcomeRecord(MailOutcome.DeadLettered, timeProvider.GetUtcNow()) { Reason = reason }, cancellationToken).ConfigureAwait(false);
-        LogDeadLettered(logger, blobName, reason);
+        var now = timeProvider.GetUtcNow();
+        await RecordAsync(info, new MailOutcomeRecord(MailOutcome.DeadLettered, now) { Reason = reason }, cancellationToken).ConfigureAwait(false);
+        MailOutcomeLog.Write(logger, info, null, MailOutcome.DeadLettered, null, now, reason);
         return new ScanStageResult(blobName, ScanDisposition.DeadLettered, Reason: reason);
     }
 
-    private ScanVerdict Oversized(long length) => Unscanned(
-        options.OversizedAction,
-        $"mail is {length} bytes, over the pipeline cap {nameof(ScanOptions)}.{nameof(ScanOptions.MaxMailBytes)} = {options.MaxMailBytes}; not scanned");
+    private ScanVerdict Oversized(long length)
+    {
+        PipelineMetrics.Oversized();
+        return Unscanned(
+            options.OversizedAction,
+            $"mail is {length} bytes, over the pipeline cap {nameof(ScanOptions)}.{nameof(ScanOptions.MaxMailBytes)} = {options.MaxMailBytes}; not scanned");
+    }
 
     private static ScanVerdict Unscanned(VerdictAction action, string reason) => new()
     {
@@ -266,7 +292,7 @@ public sealed partial class ScanStage
         }
     }
 
-    [LoggerMessage(EventId = 20, Level = LogLevel.Information, Message = "Scanned {BlobName}: {Action} score {Score} set {SetDigest} -> {Outcome} {Reason}")]
+    [LoggerMessage(EventId = 20, Level = LogLevel.Debug, Message = "Scanned {BlobName}: {Action} score {Score} set {SetDigest} -> {Outcome} {Reason}")]
     private static partial void LogScanned(ILogger logger, string blobName, VerdictAction action, double score, string setDigest, MailOutcome outcome, string? reason);
 
     [LoggerMessage(EventId = 21, Level = LogLevel.Debug, Message = "{BlobName} already has outcome {Outcome}; nothing to do")]
@@ -274,9 +300,6 @@ public sealed partial class ScanStage
 
     [LoggerMessage(EventId = 22, Level = LogLevel.Warning, Message = "{BlobName} no longer exists; nothing to scan")]
     private static partial void LogMissing(ILogger logger, string blobName);
-
-    [LoggerMessage(EventId = 23, Level = LogLevel.Error, Message = "{BlobName} dead-lettered at scan: {Reason}")]
-    private static partial void LogDeadLettered(ILogger logger, string blobName, string reason);
 
     [LoggerMessage(EventId = 25, Level = LogLevel.Warning, Message = "{BlobName} could not be copied into the gate corpus sample")]
     private static partial void LogSampleFailed(ILogger logger, Exception exception, string blobName);

@@ -17,6 +17,9 @@ public sealed record ScanVerdict
     /// <summary>Digest of the pattern set that scanned the mail; empty when the mail was not scanned.</summary>
     public required string SetDigest { get; init; }
 
+    /// <summary>Version of the set that scanned the mail; null when unscanned.</summary>
+    public string? SetVersion { get; init; }
+
     /// <summary>True when a budget (deadline, size cap) or a policy cut the scan short or skipped it.</summary>
     public bool Incomplete { get; init; }
 

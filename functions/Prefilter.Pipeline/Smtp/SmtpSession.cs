@@ -353,7 +353,7 @@ internal sealed class SmtpSession
         try
         {
             var stored = await ingress.Mails.StoreAsync(BinaryData.FromBytes(Trace(current, data)), envelope, SmtpIngress.IngressName, cancellationToken).ConfigureAwait(false);
-            ingress.Logger.LogInformation("Accepted mail {BlobName} from {Sender} for {RecipientCount} recipients", stored.Name, envelope.MailFrom, envelope.Recipients.Count);
+            ingress.Logger.LogDebug("Accepted mail {BlobName} from {Sender} for {RecipientCount} recipients", stored.Name, envelope.MailFrom, envelope.Recipients.Count);
             PipelineMetrics.Accepted(SmtpIngress.IngressName);
             return await OkAsync(250, "2.0.0", $"Queued as {stored.Name}", cancellationToken).ConfigureAwait(false);
         }

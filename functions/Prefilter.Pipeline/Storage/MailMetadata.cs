@@ -8,6 +8,7 @@ namespace Prefilter.Pipeline.Storage;
 /// <summary>
 /// The metadata keys the pipeline writes on a mail blob. Blob metadata is ASCII and at most 8 KB in total,
 /// so values are sanitised and capped, and the envelope goes to metadata only base64-encoded and when small.
+/// The mail's trace context is kept beside them (<see cref="Telemetry.MailTraceContext"/>).
 /// </summary>
 public static class MailMetadata
 {
@@ -44,6 +45,9 @@ public static class MailMetadata
     /// <summary>Digest of the set that scanned the mail; empty when unscanned.</summary>
     public const string Set = "prefilter_set";
 
+    /// <summary>Version of the set that scanned the mail; absent when unscanned.</summary>
+    public const string SetVersion = "prefilter_set_version";
+
     /// <summary><c>true</c> when the scan was incomplete.</summary>
     public const string Incomplete = "prefilter_incomplete";
 
@@ -75,6 +79,7 @@ public static class MailMetadata
             Score = metadata.TryGetValue(Score, out var score) && double.TryParse(score, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed) ? parsed : 0,
             Rules = metadata.TryGetValue(Rules, out var rules) && rules.Length > 0 ? rules.Split(',') : [],
             SetDigest = metadata.TryGetValue(Set, out var set) ? set : "",
+            SetVersion = metadata.TryGetValue(SetVersion, out var version) ? version : null,
             Incomplete = metadata.TryGetValue(Incomplete, out var incomplete) && incomplete == "true",
             Reason = metadata.TryGetValue(Reason, out var reason) ? reason : null,
         };
@@ -97,6 +102,11 @@ public static class MailMetadata
             result[Score] = verdict.Score.ToString("R", CultureInfo.InvariantCulture);
             result[Rules] = JoinCapped(verdict.Rules);
             result[Set] = verdict.SetDigest;
+            if (verdict.SetVersion is not null)
+            {
+                result[SetVersion] = Sanitize(verdict.SetVersion);
+            }
+
             result[Incomplete] = verdict.Incomplete ? "true" : "false";
             if (verdict.Reason is not null)
             {

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Storage;
 
@@ -63,11 +64,14 @@ public sealed class MailStore
 
         var receivedAt = timeProvider.GetUtcNow();
         var name = MailBlobName.Create(receivedAt);
+        using var activity = PipelineActivities.StartIngress(ingress, content.ToMemory().Length, envelope.Recipients.Count);
+        activity?.SetTag(TelemetryAttributes.MailId, name);
         var metadata = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase)
         {
             [MailMetadata.Received] = receivedAt.UtcDateTime.ToString("O", CultureInfo.InvariantCulture),
             [MailMetadata.Ingress] = MailMetadata.Sanitize(ingress),
         };
+        MailTraceContext.Inject(activity, metadata);
 
         var envelopeJson = JsonSerializer.SerializeToUtf8Bytes(EnvelopeDocument.From(envelope), Json);
         var inline = Convert.ToBase64String(envelopeJson);

@@ -33,7 +33,7 @@ public static class LocalPackages
     public static async Task<string> EnsureInstalledAsync(string packageName, CancellationToken cancellationToken = default)
     {
         var packageDirectory = Path.Combine(LocalDirectory, "node_modules", packageName);
-        if (File.Exists(Path.Combine(packageDirectory, "package.json")))
+        if (IsInstalled(packageName))
         {
             return packageDirectory;
         }
@@ -56,6 +56,11 @@ public static class LocalPackages
             ? packageDirectory
             : throw new InvalidOperationException($"npm ci finished but {packageName} is not in {LocalDirectory}/node_modules; is it in package.json?");
     }
+
+    /// <summary>Whether a package is installed, so <see cref="EnsureInstalledAsync"/> would return at once.</summary>
+    /// <param name="packageName">An npm package named in <c>package.json</c>.</param>
+    public static bool IsInstalled(string packageName) =>
+        File.Exists(Path.Combine(LocalDirectory, "node_modules", packageName, "package.json"));
 
     private static async Task<FileStream> AcquireFileLockAsync(CancellationToken cancellationToken)
     {

@@ -78,6 +78,7 @@ public class CompiledPatternSetTests
         Assert.True(result.Incomplete);
         Assert.False(result.DeadlineExceeded);
         Assert.Contains("cap", result.IncompleteReason);
+        Assert.Equal(IncompleteCauses.MessageCap, result.IncompleteCauses);
     }
 
     [Theory]
@@ -219,6 +220,7 @@ public class CompiledPatternSetTests
         Assert.True(result.Incomplete);
         Assert.True(result.DeadlineExceeded);
         Assert.Contains("deadline", result.IncompleteReason);
+        Assert.Equal(IncompleteCauses.Deadline, result.IncompleteCauses);
         Assert.InRange(result.Hits.Count, 1, 19);
     }
 

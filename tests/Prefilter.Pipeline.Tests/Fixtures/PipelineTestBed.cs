@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Time.Testing;
 using Prefilter.DevServices.ServiceBus;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Engine.Scanning;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Patterns;
@@ -80,7 +81,8 @@ public sealed class PipelineTestBed : IAsyncDisposable
     /// <param name="azurite">The shared Azurite.</param>
     /// <param name="broker">The shared broker.</param>
     /// <param name="settings">Extra configuration, e.g. <c>["Scanning:MaxMailBytes"] = "4096"</c>.</param>
-    public static async Task<PipelineTestBed> CreateAsync(AzuriteFixture azurite, DevBrokerFixture broker, IDictionary<string, string?>? settings = null)
+    /// <param name="scanner">The engine options to scan with instead of those the configuration makes.</param>
+    public static async Task<PipelineTestBed> CreateAsync(AzuriteFixture azurite, DevBrokerFixture broker, IDictionary<string, string?>? settings = null, ScannerOptions? scanner = null)
     {
         var containers = azurite.NewContainers();
         var queue = broker.NewDeliverQueue();
@@ -101,7 +103,13 @@ public sealed class PipelineTestBed : IAsyncDisposable
 
         var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         var logs = new CapturingLoggerProvider();
-        var services = new ServiceCollection()
+        var collection = new ServiceCollection();
+        if (scanner is not null)
+        {
+            collection.AddSingleton(scanner);
+        }
+
+        var services = collection
             .AddSingleton<TimeProvider>(time)
             .AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
             .AddPrefilterScanning(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())

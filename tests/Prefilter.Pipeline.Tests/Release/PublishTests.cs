@@ -249,13 +249,4 @@ public sealed class PublishTests(AzuriteFixture azurite, DevBrokerFixture broker
 
         public int GetHashCode(GateReport? obj) => 0;
     }
-
-    private sealed class SteppingClock(TimeSpan step) : TimeProvider
-    {
-        private long now;
-
-        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
-
-        public override long GetTimestamp() => Interlocked.Add(ref now, step.Ticks);
-    }
 }

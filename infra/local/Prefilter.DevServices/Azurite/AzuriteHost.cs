@@ -21,6 +21,9 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     /// <summary>The account every Azurite serves.</summary>
     public const string AccountName = "devstoreaccount1";
 
+    /// <summary>The npm package Azurite comes in (pinned in <c>infra/local/package.json</c>).</summary>
+    public const string PackageName = "azurite";
+
     /// <summary>The well-known key of <see cref="AccountName"/>; public, documented by Microsoft, valid only on Azurite.</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
@@ -66,7 +69,7 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     public static async Task<AzuriteHost> StartAsync(AzuriteHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new AzuriteHostOptions();
-        var packageDirectory = await LocalPackages.EnsureInstalledAsync("azurite", cancellationToken).ConfigureAwait(false);
+        var packageDirectory = await LocalPackages.EnsureInstalledAsync(PackageName, cancellationToken).ConfigureAwait(false);
         var entryPoint = Path.Combine(packageDirectory, "dist", "src", "azurite.js");
         if (!File.Exists(entryPoint))
         {
