@@ -37,6 +37,21 @@ public sealed class ReleaseOptions : IValidatableObject
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxSetBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>The gate queue's name in the data storage account; the queue trigger of <c>RunReleaseGate</c> names the default.</summary>
+    public const string DefaultGateQueue = "release-gate";
+
+    /// <summary>The Storage queue of gate requests. Default <see cref="DefaultGateQueue"/>; tests use one of their own.</summary>
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string GateQueue { get; set; } = DefaultGateQueue;
+
+    /// <summary>
+    /// Attempts at one gate request before its release is marked failed instead of retried: storage failures and state
+    /// changes during the gate are retried up to here. Default 5, the queue trigger's <c>maxDequeueCount</c> in
+    /// host.json, so the release is marked failed on the last delivery instead of the message going to the poison queue.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxGateAttempts { get; set; } = 5;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {
