@@ -73,8 +73,18 @@ public sealed class HttpApiTests(FunctionsHostFixture fixture)
 
         using var publish = await fixture.Host.SendAsync(Post("/api/patterns?force=true&reason=http%20path%20test", BinaryData.FromString(candidate), "application/json"));
         var published = await ReadJsonAsync(publish);
-        Assert.True(publish.StatusCode == HttpStatusCode.Created, published.ToString());
-        Assert.Equal("canary", published.GetProperty("outcome").GetString());
+        Assert.True(publish.StatusCode == HttpStatusCode.Accepted, published.ToString());
+        Assert.Equal("queued", published.GetProperty("status").GetString());
+        var location = publish.Headers.Location!;
+        Assert.Equal($"/api/patterns/releases/{published.GetProperty("id").GetString()}", location.OriginalString);
+        Assert.Equal("queued", (await ReadJsonAsync(await fixture.Host.SendAsync(new HttpRequestMessage(HttpMethod.Get, location)))).GetProperty("status").GetString());
+
+        // The gate runs in the worker, from the message on Azurite's release-gate queue, as the queue extension delivers it.
+        var gateRuns = await fixture.Host.DeliverQueueMessagesAsync("RunReleaseGate");
+        Assert.True(gateRuns.Count == 1 && gateRuns[0].Succeeded, string.Join("; ", gateRuns.Select(run => run.Error)));
+        using var status = await fixture.Host.SendAsync(new HttpRequestMessage(HttpMethod.Get, location));
+        var release = await ReadJsonAsync(status);
+        Assert.Equal(("canary", true, 1L), (release.GetProperty("status").GetString(), release.GetProperty("forced").GetBoolean(), release.GetProperty("attempts").GetInt64()));
 
         using var rollback = await fixture.Host.SendAsync(Post("/api/patterns/rollback", BinaryData.FromString("""{ "reason": "drill through the worker" }"""), "application/json"));
         var rolledBack = await ReadJsonAsync(rollback);
