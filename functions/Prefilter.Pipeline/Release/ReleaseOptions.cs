@@ -45,12 +45,13 @@ public sealed class ReleaseOptions : IValidatableObject
     public string GateQueue { get; set; } = DefaultGateQueue;
 
     /// <summary>
-    /// Attempts at one gate request before its release is marked failed instead of retried: storage failures and state
-    /// changes during the gate are retried up to here. Default 5, the queue trigger's <c>maxDequeueCount</c> in
-    /// host.json, so the release is marked failed on the last delivery instead of the message going to the poison queue.
+    /// Gate runs of one gate request before its release is marked failed instead of run again: storage failures and
+    /// state changes during the gate are retried up to here. Default 4, one below the queue trigger's
+    /// <c>maxDequeueCount</c> of 5 in host.json, so the queue's last delivery only marks the release failed, even when
+    /// the runs before it died with their worker, and no message reaches the poison queue without its release saying so.
     /// </summary>
     [Range(1, 100)]
-    public int MaxGateAttempts { get; set; } = 5;
+    public int MaxGateAttempts { get; set; } = 4;
 
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
