@@ -1,4 +1,7 @@
 using System.Text.Json;
+using Azure;
+using Azure.Core;
+using Azure.Core.Pipeline;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
@@ -130,6 +133,26 @@ public sealed class GateQueueTests(AzuriteFixture azurite, DevBrokerFixture brok
     }
 
     [Fact]
+    public async Task A_storage_failure_during_the_gate_run_leaves_the_request_on_the_queue_and_the_next_delivery_releases_it()
+    {
+        var failOnce = new FailFirstGateReportWrite();
+        await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker, policy: failOnce);
+        var queued = await bed.Release.SubmitAsync(PatternSetJson.Serialize(TestData.Set("v1")), "alice");
+
+        var (_, thrown, firstCount) = await bed.RunNextGateAsync(TimeSpan.FromSeconds(1));
+        var waiting = await bed.Release.ReadReleaseAsync(queued.Id);
+        var (released, again, secondCount) = await bed.RunNextGateAsync();
+
+        Assert.Equal(503, Assert.IsType<RequestFailedException>(thrown).Status);
+        Assert.Equal((PatternReleaseStatus.Queued, 1L), (waiting!.Status, waiting.Attempts));
+        Assert.Contains("injected", waiting.Error);
+        Assert.Null(again);
+        Assert.Equal((1L, 2L), (firstCount, secondCount));
+        Assert.Equal((PatternReleaseStatus.Active, 2L, null), (released!.Status, released.Attempts, released.Error));
+        Assert.Equal("v1", (await bed.StateAsync()).Active!.Version);
+    }
+
+    [Fact]
     public async Task Two_releases_of_the_same_set_gated_at_once_both_end_canary_and_release_it_once()
     {
         await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker);
@@ -158,6 +181,32 @@ public sealed class GateQueueTests(AzuriteFixture azurite, DevBrokerFixture brok
         Assert.Null(await bed.GateHandler.HandleAsync("not json", 1));
         Assert.Null(await bed.GateHandler.HandleAsync(GateRequestQueue.Serialize(new GateRequest("../state")), 1));
         Assert.Null(await bed.GateHandler.HandleAsync(GateRequestQueue.Serialize(new GateRequest(PatternRelease.NewId())), 1));
+    }
+
+    /// <summary>Fails the first upload of a gate report with a 503, as a storage outage would; every other request passes.</summary>
+    private sealed class FailFirstGateReportWrite : HttpPipelinePolicy
+    {
+        private int armed = 1;
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Fail(message);
+            ProcessNext(message, pipeline);
+        }
+
+        public override ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            Fail(message);
+            return ProcessNextAsync(message, pipeline);
+        }
+
+        private void Fail(HttpMessage message)
+        {
+            if (message.Request.Method == RequestMethod.Put && message.Request.Uri.Path.EndsWith("/gate-report.json", StringComparison.Ordinal) && Interlocked.Exchange(ref armed, 0) == 1)
+            {
+                throw new RequestFailedException(503, "injected storage outage");
+            }
+        }
     }
 
     private static async Task<Azure.Storage.Queues.Models.QueueMessage?> ReceiveAsync(ReleaseTestBed bed)
