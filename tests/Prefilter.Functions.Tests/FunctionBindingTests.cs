@@ -50,6 +50,17 @@ public sealed class FunctionBindingTests
         Assert.Contains("function:RunReleaseGate", infra, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void The_gate_marks_its_release_failed_before_the_queue_would_move_the_message_to_the_poison_queue()
+    {
+        using var host = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "host.json")));
+        var queues = host.RootElement.GetProperty("extensions").GetProperty("queues");
+
+        // One gate run per delivery, and the last delivery only records the failure.
+        Assert.Equal(1, queues.GetProperty("batchSize").GetInt32());
+        Assert.Equal(new Prefilter.Pipeline.Release.ReleaseOptions().MaxGateAttempts + 1, queues.GetProperty("maxDequeueCount").GetInt32());
+    }
+
     [Theory]
     [InlineData("HttpIngest", "mail", new[] { "post" })]
     [InlineData("Patterns", "patterns/{*rest}", new[] { "get", "post", "put", "patch", "delete" })]
