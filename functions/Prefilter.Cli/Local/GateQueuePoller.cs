@@ -36,11 +36,21 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
             catch (Exception exception) when (exception is not OperationCanceledException)
             {
                 LogRetried(logger, exception, message.MessageId, message.DequeueCount);
-                await queue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: options.GateRetryDelay, cancellationToken: stoppingToken);
+                try
+                {
+                    await queue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.MessageText, options.GateRetryDelay, stoppingToken);
+                }
+                catch (Azure.RequestFailedException updateFailed)
+                {
+                    LogRetryDelayNotSet(logger, updateFailed, message.MessageId, Visibility);
+                }
             }
         }
     }
 
     [LoggerMessage(EventId = 904, Level = LogLevel.Warning, Message = "Gate request {MessageId} failed on delivery {DequeueCount}; it comes back after the retry delay")]
     private static partial void LogRetried(ILogger logger, Exception exception, string messageId, long dequeueCount);
+
+    [LoggerMessage(EventId = 905, Level = LogLevel.Warning, Message = "Gate request {MessageId} could not be put back early; it comes back when its visibility of {Visibility} ends")]
+    private static partial void LogRetryDelayNotSet(ILogger logger, Exception exception, string messageId, TimeSpan visibility);
 }

@@ -158,18 +158,18 @@ public sealed partial class ReleaseGateHandler
             GateReport = finished.GateReport is null ? null : ReleaseDocuments.GateReportBlobName(finished.Version),
         };
 
-    [LoggerMessage(EventId = 320, Level = LogLevel.Error, Message = "Gate queue message is not a gate request and is dropped: {MessageText}")]
+    [LoggerMessage(EventId = 350, Level = LogLevel.Error, Message = "Gate queue message is not a gate request and is dropped: {MessageText}")]
     private static partial void LogNotAGateRequest(ILogger logger, string messageText);
 
-    [LoggerMessage(EventId = 321, Level = LogLevel.Error, Message = "Gate request names release {ReleaseId}, which has no release document; dropped")]
+    [LoggerMessage(EventId = 351, Level = LogLevel.Error, Message = "Gate request names release {ReleaseId}, which has no release document; dropped")]
     private static partial void LogUnknownRelease(ILogger logger, string releaseId);
 
-    [LoggerMessage(EventId = 322, Level = LogLevel.Warning, Message = "Gate run of release {ReleaseId} failed on attempt {Attempt} of {MaxAttempts}; the queue delivers it again")]
+    [LoggerMessage(EventId = 352, Level = LogLevel.Warning, Message = "Gate run of release {ReleaseId} failed on attempt {Attempt} of {MaxAttempts}; the queue delivers it again")]
     private static partial void LogRetried(ILogger logger, Exception exception, string releaseId, long attempt, int maxAttempts);
 
-    [LoggerMessage(EventId = 323, Level = LogLevel.Error, Message = "Gate run of release {ReleaseId} (version {Version}) failed and is not retried")]
+    [LoggerMessage(EventId = 353, Level = LogLevel.Error, Message = "Gate run of release {ReleaseId} (version {Version}) failed and is not retried")]
     private static partial void LogFailed(ILogger logger, Exception exception, string releaseId, string version);
 
-    [LoggerMessage(EventId = 324, Level = LogLevel.Information, Message = "Release {ReleaseId} of version {Version}: {Status} {Error}")]
+    [LoggerMessage(EventId = 354, Level = LogLevel.Information, Message = "Release {ReleaseId} of version {Version}: {Status} {Error}")]
     private static partial void LogFinished(ILogger logger, string releaseId, string version, PatternReleaseStatus status, string? error);
 }

@@ -209,7 +209,7 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
             outcomes.Add(outcome);
             if (!outcome.Succeeded && message.DequeueCount < queueSettings.MaxDequeueCount)
             {
-                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, visibilityTimeout: queueSettings.VisibilityTimeout, cancellationToken: cancellationToken).ConfigureAwait(false);
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.MessageText, queueSettings.VisibilityTimeout, cancellationToken).ConfigureAwait(false);
                 continue;
             }
 
