@@ -17,4 +17,7 @@ internal static class ExitCodes
 
     /// <summary>A service the command needs (storage, Service Bus, the HTTP API) failed or could not be reached.</summary>
     public const int ServiceError = 4;
+
+    /// <summary>A publish was accepted but its gate run failed (the release's status says why); nothing was released.</summary>
+    public const int ReleaseFailed = 5;
 }

@@ -1,6 +1,7 @@
 using Azure.Identity;
 using Azure.Messaging.ServiceBus;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -32,7 +33,7 @@ namespace Prefilter.Pipeline;
 public static class PipelineServiceCollectionExtensions
 {
     /// <summary>
-    /// Blob storage and everything that lives in it: <see cref="MailStore"/>, <see cref="PatternStore"/>,
+    /// Blob and queue storage (<c>BlobServiceClient</c>, <c>QueueServiceClient</c>) and everything that lives in them: <see cref="MailStore"/>, <see cref="PatternStore"/>,
     /// <see cref="DomainPolicyStore"/>, <see cref="DomainPolicyProvider"/>, <see cref="DownstreamSecrets"/>, <see cref="HttpIngest"/>.
     /// Sections: <c>Storage</c>, <c>Domains</c>, <c>Ingest</c>.
     /// </summary>
@@ -65,6 +66,15 @@ public static class PipelineServiceCollectionExtensions
                 return string.IsNullOrWhiteSpace(storage.ConnectionString)
                     ? new BlobServiceClient(storage.BlobServiceUri, credential, clientOptions)
                     : new BlobServiceClient(storage.ConnectionString, clientOptions);
+            });
+            builder.AddClient<QueueServiceClient, QueueClientOptions>((clientOptions, credential, provider) =>
+            {
+                // Base64, as the Functions queue extension reads and writes messages by default.
+                clientOptions.MessageEncoding = QueueMessageEncoding.Base64;
+                var storage = provider.GetRequiredService<IOptions<StorageOptions>>().Value;
+                return string.IsNullOrWhiteSpace(storage.ConnectionString)
+                    ? new QueueServiceClient(storage.QueueServiceUri ?? QueueUriOf(storage.BlobServiceUri!), credential, clientOptions)
+                    : new QueueServiceClient(storage.ConnectionString, clientOptions);
             });
             builder.UseCredential(_ => new DefaultAzureCredential());
         });
@@ -145,6 +155,9 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<Reconciler>();
         return services;
     }
+
+    private static Uri QueueUriOf(Uri blobServiceUri) =>
+        new UriBuilder(blobServiceUri) { Host = blobServiceUri.Host.Replace(".blob.", ".queue.", StringComparison.OrdinalIgnoreCase) }.Uri;
 
     private static void BindValidated<TOptions>(IServiceCollection services, IConfiguration configuration, string sectionName)
         where TOptions : class =>

@@ -68,18 +68,26 @@ public sealed class ApiTests(LocalStackFixture fixture)
     }
 
     [Fact]
-    public async Task A_set_the_gate_refuses_gets_422_with_the_gate_report_and_serves_nothing()
+    public async Task A_publish_gets_202_at_once_and_its_status_url_reports_the_gate_refusal_from_the_queue()
     {
         var before = await StatusAsync();
         var (defaultSet, _) = LocalPatternSet.Load(null);
         var version = $"refused-{Guid.NewGuid():N}";
         using var response = await PublishAsync(defaultSet.Replace("\"local-default-1\"", $"\"{version}\"", StringComparison.Ordinal));
 
-        var problem = await AssertProblemAsync(response, HttpStatusCode.UnprocessableEntity, "p99 scan time");
-        Assert.Equal(version, problem.GetProperty("version").GetString());
-        var report = problem.GetProperty("gateReport");
+        Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
+        var accepted = await LocalStackFixture.JsonAsync(response);
+        var id = accepted.GetProperty("id").GetString();
+        Assert.Equal(new Uri($"/api/patterns/releases/{id}", UriKind.Relative), response.Headers.Location);
+        Assert.Equal(("queued", version), (accepted.GetProperty("status").GetString(), accepted.GetProperty("version").GetString()));
+        Assert.Matches("^[0-9a-f]{64}$", accepted.GetProperty("digest").GetString());
+
+        // The local queue poller runs the gate as RunReleaseGate does; the fixture's cost ceiling refuses every plain set.
+        var release = await fixture.WaitForReleaseAsync(response.Headers.Location!);
+        Assert.Equal("refused", release.GetProperty("status").GetString());
+        var report = release.GetProperty("gateReport");
         Assert.False(report.GetProperty("passed").GetBoolean());
-        Assert.NotEmpty(report.GetProperty("refusals").EnumerateArray());
+        Assert.Contains("p99 scan time", release.GetProperty("error").GetString(), StringComparison.Ordinal);
 
         // Stored with its report, serving nothing: the state is as before.
         var after = await StatusAsync();
@@ -88,6 +96,16 @@ public sealed class ApiTests(LocalStackFixture fixture)
         using var stored = await fixture.Api.GetAsync($"api/patterns/versions/{version}");
         Assert.Equal(HttpStatusCode.OK, stored.StatusCode);
         Assert.False((await LocalStackFixture.JsonAsync(stored)).GetProperty("gateReport").GetProperty("passed").GetBoolean());
+    }
+
+    [Theory]
+    [InlineData("0123456789abcdef0123456789abcdef")]
+    [InlineData("not-a-release")]
+    public async Task An_unknown_release_is_404_with_problem_details(string id)
+    {
+        using var response = await fixture.Api.GetAsync($"api/patterns/releases/{id}");
+        var problem = await AssertProblemAsync(response, HttpStatusCode.NotFound, id);
+        Assert.Equal(id, problem.GetProperty("releaseId").GetString());
     }
 
     [Fact]
@@ -131,8 +149,9 @@ public sealed class ApiTests(LocalStackFixture fixture)
         // Forced so the test does not depend on the gate's timing on a busy machine; the override is audited.
         using (var published = await PublishAsync(candidate, "?force=true&reason=api%20test"))
         {
-            Assert.Equal(HttpStatusCode.Created, published.StatusCode);
-            Assert.Equal("canary", (await LocalStackFixture.JsonAsync(published)).GetProperty("outcome").GetString());
+            Assert.Equal(HttpStatusCode.Accepted, published.StatusCode);
+            var release = await fixture.WaitForReleaseAsync(published.Headers.Location!);
+            Assert.Equal(("canary", true), (release.GetProperty("status").GetString(), release.GetProperty("forced").GetBoolean()));
         }
 
         var body = $$"""{ "to": "{{active}}", "reason": "api test" }""";

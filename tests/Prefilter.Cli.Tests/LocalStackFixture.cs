@@ -60,6 +60,25 @@ public sealed class LocalStackFixture : IAsyncLifetime
         }
     }
 
+    /// <summary>Reads a release's status URL until the release is finished (bounded), and returns the document.</summary>
+    /// <param name="location">The <c>Location</c> of the 202.</param>
+    public async Task<JsonElement> WaitForReleaseAsync(Uri location)
+    {
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        while (true)
+        {
+            using var response = await Api.GetAsync(location, timeout.Token);
+            Assert.Equal(System.Net.HttpStatusCode.OK, response.StatusCode);
+            var release = await JsonAsync(response);
+            if (release.GetProperty("status").GetString() is not ("queued" or "running"))
+            {
+                return release;
+            }
+
+            await Task.Delay(200, timeout.Token);
+        }
+    }
+
     /// <summary>The mail store of the running host.</summary>
     internal MailStore Mails => Stack.Services.GetRequiredService<MailStore>();
 

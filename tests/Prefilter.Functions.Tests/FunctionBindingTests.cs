@@ -11,7 +11,7 @@ public sealed class FunctionBindingTests
     [Fact]
     public void The_app_has_exactly_the_expected_functions() =>
         Assert.Equal(
-            ["HttpIngest", "Patterns", "PublishUploadedPatternSet", "Reconciler", "ScanMail", "Watchdog"],
+            ["HttpIngest", "Patterns", "PublishUploadedPatternSet", "Reconciler", "RunReleaseGate", "ScanMail", "Watchdog"],
             Functions.Keys.Order(StringComparer.Ordinal));
 
     [Theory]
@@ -34,6 +34,31 @@ public sealed class FunctionBindingTests
         var main = File.ReadAllText(Path.Combine(RepositoryRoot(), "infra", "main.bicep"));
         Assert.Matches(@"param scanFunctionName string = 'ScanMail'", main);
         Assert.Matches(@"param patternUploadFunctionName string = 'PublishUploadedPatternSet'", main);
+    }
+
+    [Fact]
+    public void The_gate_runs_from_the_release_gate_queue_of_the_data_account_in_a_scale_group_the_infra_names()
+    {
+        var trigger = Trigger<QueueTriggerAttribute>(Functions["RunReleaseGate"]);
+        Assert.Equal("release-gate", trigger.QueueName);
+        Assert.Equal("Storage", trigger.Connection);
+        Assert.Equal(typeof(Azure.Storage.Queues.Models.QueueMessage), Functions["RunReleaseGate"].GetParameters()[0].ParameterType);
+
+        // The queue must exist with the app's role on it, and the function runs in a scale group of its own.
+        var infra = string.Join("\n", Directory.GetFiles(Path.Combine(RepositoryRoot(), "infra"), "*.bicep", SearchOption.AllDirectories).Select(File.ReadAllText));
+        Assert.Contains("'release-gate'", infra, StringComparison.Ordinal);
+        Assert.Contains("function:RunReleaseGate", infra, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_gate_marks_its_release_failed_before_the_queue_would_move_the_message_to_the_poison_queue()
+    {
+        using var host = System.Text.Json.JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "host.json")));
+        var queues = host.RootElement.GetProperty("extensions").GetProperty("queues");
+
+        // One gate run per delivery, and the last delivery only records the failure.
+        Assert.Equal(1, queues.GetProperty("batchSize").GetInt32());
+        Assert.Equal(new Prefilter.Pipeline.Release.ReleaseOptions().MaxGateAttempts + 1, queues.GetProperty("maxDequeueCount").GetInt32());
     }
 
     [Theory]

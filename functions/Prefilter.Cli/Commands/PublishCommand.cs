@@ -4,7 +4,10 @@ using Prefilter.Cli.Local;
 
 namespace Prefilter.Cli.Commands;
 
-/// <summary><c>prefilter publish &lt;set&gt;</c>: <c>POST /api/patterns</c> — the gate, then the canary.</summary>
+/// <summary>
+/// <c>prefilter publish &lt;set&gt;</c>: <c>POST /api/patterns</c>, then follows the release's status until the gate
+/// run ends: 0 canary or active, 1 refused (by lint at once, or by the gate), 5 the gate run failed.
+/// </summary>
 internal static class PublishCommand
 {
     public static Command Create()
@@ -14,7 +17,7 @@ internal static class PublishCommand
         var reason = new Option<string?>("--reason") { Description = "Why (recorded in the audit trail; required with --force)" };
         var api = LocalApiClient.CreateUrlOption();
         var key = LocalApiClient.CreateKeyOption();
-        var command = new Command("publish", "Publish a pattern set through the API: gate on the production engine, then canary") { set, force, reason, api, key };
+        var command = new Command("publish", "Publish a pattern set through the API and follow its release: gate on the production engine, then canary") { set, force, reason, api, key };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
             var path = parseResult.GetValue(set)!;
@@ -38,7 +41,7 @@ internal static class PublishCommand
             var query = forced ? $"?force=true&reason={Uri.EscapeDataString(why!)}" : why is null ? "" : $"?reason={Uri.EscapeDataString(why)}";
             using var client = LocalApiClient.Create(parseResult.GetValue(api), parseResult.GetValue(key));
             using var body = new ByteArrayContent(content) { Headers = { ContentType = new MediaTypeHeaderValue("application/json") } };
-            return await client.CallAsync(HttpMethod.Post, "patterns" + query, body, cancellationToken);
+            return await client.PublishAsync("patterns" + query, body, TimeSpan.FromSeconds(1), cancellationToken);
         });
     }
 }

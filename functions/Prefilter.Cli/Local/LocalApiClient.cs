@@ -1,4 +1,6 @@
 using System.CommandLine;
+using System.Diagnostics;
+using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Prefilter.Pipeline.Api;
@@ -57,35 +59,67 @@ internal sealed class LocalApiClient : IDisposable
     /// <exception cref="CommandException">The API cannot be reached.</exception>
     public async Task<int> CallAsync(HttpMethod method, string path, HttpContent? content, CancellationToken cancellationToken)
     {
-        HttpResponseMessage response;
-        try
-        {
-            using var request = new HttpRequestMessage(method, "api/" + path) { Content = content };
-            response = await http.SendAsync(request, cancellationToken);
-        }
-        catch (HttpRequestException exception)
-        {
-            throw new CommandException(ExitCodes.ServiceError, $"cannot reach the API at {http.BaseAddress}: {exception.Message} (is 'prefilter up' running?)");
-        }
+        using var response = await SendAsync(method, new Uri("api/" + path, UriKind.Relative), content, cancellationToken);
+        return await ReportAsync(response, cancellationToken);
+    }
 
-        using (response)
+    /// <summary>
+    /// <c>POST api/{path}</c> of a publish, then follows the 202's <c>Location</c> until the release is finished, showing
+    /// each status on stderr; prints the final release document and returns the exit code of its outcome.
+    /// </summary>
+    /// <param name="path">The route below <c>api/</c>, with its query.</param>
+    /// <param name="content">The set.</param>
+    /// <param name="pollInterval">Time between status reads.</param>
+    /// <param name="cancellationToken">Stops following (the release goes on).</param>
+    /// <exception cref="CommandException">The API cannot be reached.</exception>
+    public async Task<int> PublishAsync(string path, HttpContent content, TimeSpan pollInterval, CancellationToken cancellationToken)
+    {
+        Uri location;
+        using (var accepted = await SendAsync(HttpMethod.Post, new Uri("api/" + path, UriKind.Relative), content, cancellationToken))
         {
-            var body = await response.Content.ReadAsStringAsync(cancellationToken);
-            var status = (int)response.StatusCode;
-            if (response.IsSuccessStatusCode)
+            if (accepted.StatusCode != HttpStatusCode.Accepted || accepted.Headers.Location is null)
             {
-                Console.WriteLine(body);
-                return ExitCodes.Success;
+                return await ReportAsync(accepted, cancellationToken);
             }
 
-            Console.Error.WriteLine($"{status} {response.ReasonPhrase}: {Detail(body)}");
-            Console.WriteLine(body);
-            return status switch
+            location = new Uri(http.BaseAddress!, accepted.Headers.Location);
+        }
+
+        string? shown = null;
+        var started = Stopwatch.StartNew();
+        while (true)
+        {
+            using var response = await SendAsync(HttpMethod.Get, location, null, cancellationToken);
+            if (!response.IsSuccessStatusCode)
             {
-                409 or 422 => ExitCodes.Refused,
-                400 or 404 or 405 or 413 => ExitCodes.InputError,
-                _ => ExitCodes.ServiceError,
-            };
+                return await ReportAsync(response, cancellationToken);
+            }
+
+            var body = await response.Content.ReadAsStringAsync(cancellationToken);
+            using var release = JsonDocument.Parse(body);
+            var root = release.RootElement;
+            var status = root.GetProperty("status").GetString();
+            var line = $"release {root.GetProperty("id").GetString()} of {root.GetProperty("version").GetString()}: {status}"
+                + (root.TryGetProperty("attempts", out var attempts) && attempts.GetInt64() > 1 ? $" (attempt {attempts.GetInt64()})" : "");
+            if (line != shown)
+            {
+                Console.Error.WriteLine($"[{started.Elapsed.TotalSeconds,6:F1} s] {line}");
+                shown = line;
+            }
+
+            switch (status)
+            {
+                case "queued" or "running":
+                    await Task.Delay(pollInterval, cancellationToken);
+                    continue;
+                case "refused" or "failed":
+                    Console.Error.WriteLine(root.TryGetProperty("error", out var error) ? error.GetString() : status);
+                    Console.WriteLine(body);
+                    return status == "refused" ? ExitCodes.Refused : ExitCodes.ReleaseFailed;
+                default:
+                    Console.WriteLine(body);
+                    return ExitCodes.Success;
+            }
         }
     }
 
@@ -98,6 +132,39 @@ internal sealed class LocalApiClient : IDisposable
 
     /// <inheritdoc />
     public void Dispose() => http.Dispose();
+
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, HttpContent? content, CancellationToken cancellationToken)
+    {
+        try
+        {
+            using var request = new HttpRequestMessage(method, uri) { Content = content };
+            return await http.SendAsync(request, cancellationToken);
+        }
+        catch (HttpRequestException exception)
+        {
+            throw new CommandException(ExitCodes.ServiceError, $"cannot reach the API at {http.BaseAddress}: {exception.Message} (is 'prefilter up' running?)");
+        }
+    }
+
+    private static async Task<int> ReportAsync(HttpResponseMessage response, CancellationToken cancellationToken)
+    {
+        var body = await response.Content.ReadAsStringAsync(cancellationToken);
+        var status = (int)response.StatusCode;
+        if (response.IsSuccessStatusCode)
+        {
+            Console.WriteLine(body);
+            return ExitCodes.Success;
+        }
+
+        Console.Error.WriteLine($"{status} {response.ReasonPhrase}: {Detail(body)}");
+        Console.WriteLine(body);
+        return status switch
+        {
+            409 or 422 => ExitCodes.Refused,
+            400 or 404 or 405 or 413 => ExitCodes.InputError,
+            _ => ExitCodes.ServiceError,
+        };
+    }
 
     private static string Detail(string body)
     {

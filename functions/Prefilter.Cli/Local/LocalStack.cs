@@ -28,7 +28,7 @@ namespace Prefilter.Cli.Local;
 /// The whole pipeline on this machine: Azurite, the Service Bus dev broker with queue <c>deliver</c>, an SMTP sink as
 /// every served domain's downstream, and one host running the classes the Functions app runs, registered by the same
 /// <c>AddPrefilter…</c> calls, with local stand-ins for the triggers (blob polling for Event Grid, timers) plus the
-/// SMTP ingress and the HTTP API on Kestrel. Disposing stops everything it started, in reverse order.
+/// SMTP ingress and the HTTP API on Kestrel; the gate runs from Azurite's gate queue as <c>RunReleaseGate</c> does. Disposing stops everything it started, in reverse order.
 /// </summary>
 internal sealed class LocalStack : IAsyncDisposable
 {
@@ -201,6 +201,7 @@ internal sealed class LocalStack : IAsyncDisposable
         builder.Services.AddSingleton(new SinkApi(sink));
         builder.Services.AddHostedService<IncomingBlobWatcher>();
         builder.Services.AddHostedService<UploadWatcher>();
+        builder.Services.AddHostedService<GateQueuePoller>();
         builder.Services.AddHostedService(provider => new TimerTrigger(
             "Reconciler",
             async cancellationToken =>

@@ -43,6 +43,9 @@ internal sealed class LocalStackOptions
     /// <summary>How often the stand-in for Event Grid looks for new blobs in <c>incoming/</c> and <c>patterns/uploads/</c>.</summary>
     public TimeSpan BlobPollInterval { get; init; } = TimeSpan.FromMilliseconds(200);
 
+    /// <summary>How long a gate request whose run threw stays invisible before it is taken again (host.json's queue <c>visibilityTimeout</c>).</summary>
+    public TimeSpan GateRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>How often the reconciler and the watchdog run (their timer triggers in Azure).</summary>
     public TimeSpan TimerInterval { get; init; } = TimeSpan.FromMinutes(1);
 

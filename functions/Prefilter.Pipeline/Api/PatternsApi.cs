@@ -12,13 +12,14 @@ namespace Prefilter.Pipeline.Api;
 /// Routes below <c>/api/</c>:
 /// <list type="table">
 /// <item><term><c>GET patterns</c></term><description>state (active, last known good, canary, history), stored versions, canary plan.</description></item>
-/// <item><term><c>POST patterns[?force=true&amp;reason=…]</c></term><description>publish the set in the body: gate, then canary (201), or 422 with the gate report.</description></item>
+/// <item><term><c>POST patterns[?force=true&amp;reason=…]</c></term><description>publish the set in the body: lint at once (400, 409, 422), then 202 with the release queued for the gate and its <c>Location</c>.</description></item>
+/// <item><term><c>GET patterns/releases/{id}</c></term><description>a release's status: queued, running, refused (with the gate report), canary, active or failed (with the reason); 404 when unknown.</description></item>
 /// <item><term><c>GET patterns/versions/{version}</c></term><description>a stored version and its gate report; 404 when unknown.</description></item>
 /// <item><term><c>POST patterns/rollback</c></term><description>optional body <c>{ "to": "…", "reason": "…" }</c>: revert to last known good or the named version; idempotent.</description></item>
 /// <item><term><c>POST patterns/rules/disable</c></term><description>body <c>{ "rules": ["ID"], "reason": "…" }</c>: the kill switch.</description></item>
 /// <item><term><c>POST patterns/watchdog</c></term><description>one watchdog run now (the timer does it every minute): roll back, advance, promote or wait.</description></item>
 /// </list>
-/// Errors are problem details: 400 malformed input (with rule id and line for a set), 404 unknown version or rule,
+/// Errors are problem details: 400 malformed input (with rule id and line for a set), 404 unknown version, release or rule,
 /// 405 wrong method, 409 concurrent change or release conflict, 413 body over the limit, 422 refused by lint or the gate.
 /// The key check (401) is the host's: the Functions host in Azure, the local server in <c>prefilter up</c>.
 /// </summary>
@@ -72,6 +73,9 @@ public sealed class PatternsApi
             $"{Route}/rollback" => method == "POST" ? RollbackAsync(request, cancellationToken) : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "POST")),
             $"{Route}/watchdog" => method == "POST" ? RunWatchdogAsync(cancellationToken) : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "POST")),
             $"{Route}/rules/disable" => method == "POST" ? DisableRulesAsync(request, cancellationToken) : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "POST")),
+            _ when path.StartsWith($"{Route}/releases/", StringComparison.Ordinal) => method == "GET"
+                ? GetReleaseAsync(path[$"{Route}/releases/".Length..], cancellationToken)
+                : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "GET")),
             _ when path.StartsWith($"{Route}/versions/", StringComparison.Ordinal) => method == "GET"
                 ? GetVersionAsync(path[$"{Route}/versions/".Length..], cancellationToken)
                 : Task.FromResult(ApiResponse.MethodNotAllowed(method, path, "GET")),
@@ -115,9 +119,31 @@ public sealed class PatternsApi
         }
     }
 
-    /// <summary><c>POST /api/patterns</c>: publish the set in the body. Query <c>force=true</c> with <c>reason</c> overrides a gate refusal (audited).</summary>
+    /// <summary><c>GET /api/patterns/releases/{id}</c>: where a release stands.</summary>
+    /// <param name="releaseId">The release id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    public async Task<ApiResponse> GetReleaseAsync(string releaseId, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(releaseId);
+        var unknown = ApiResponse.Problem(404, $"no release '{releaseId}'", new Dictionary<string, object?> { ["releaseId"] = releaseId });
+        if (!PatternRelease.IsValidId(releaseId))
+        {
+            return unknown;
+        }
+
+        return await release.ReadReleaseAsync(releaseId, cancellationToken).ConfigureAwait(false) is { } found ? ApiResponse.Json(200, found) : unknown;
+    }
+
+    /// <summary>The path of a release's status below the host, for <c>Location</c>.</summary>
+    /// <param name="releaseId">The release id.</param>
+    public static string ReleaseLocation(string releaseId) => $"/api/{Route}/releases/{releaseId}";
+
+    /// <summary>
+    /// <c>POST /api/patterns</c>: lint the set in the body at once, store it and queue its gate run: 202 with
+    /// <c>Location</c> naming the release's status. Query <c>force=true</c> with <c>reason</c> overrides a gate refusal (audited).
+    /// </summary>
     /// <param name="request">The request.</param>
-    /// <param name="cancellationToken">Cancels the publish; what was stored stays stored, the state is unchanged.</param>
+    /// <param name="cancellationToken">Cancels the submission; what was stored stays stored, nothing is queued.</param>
     public async Task<ApiResponse> PublishAsync(ApiRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
@@ -136,25 +162,14 @@ public sealed class PatternsApi
         try
         {
             var json = new UTF8Encoding(false, throwOnInvalidBytes: true).GetString(content!);
-            var published = await release.PublishAsync(
+            var queued = await release.SubmitAsync(
                 json,
                 request.Actor("api"),
                 new PublishOptions { Force = force is not null && bool.Parse(force), Reason = request.QueryValue("reason") },
-                cancellationToken).ConfigureAwait(false);
-            return published.Outcome switch
+                cancellationToken: cancellationToken).ConfigureAwait(false);
+            return ApiResponse.Json(202, queued) with
             {
-                PublishOutcome.Refused => ApiResponse.Problem(
-                    422,
-                    $"the gate refused pattern set {published.Version}: {string.Join("; ", published.GateReport?.Refusals ?? [])}",
-                    new Dictionary<string, object?>
-                    {
-                        ["version"] = published.Version,
-                        ["digest"] = published.Digest,
-                        ["blamed"] = published.GateReport?.Blamed,
-                        ["gateReport"] = published.GateReport,
-                    }),
-                PublishOutcome.AlreadyPublished => ApiResponse.Json(200, published),
-                _ => ApiResponse.Json(201, published),
+                Headers = new Dictionary<string, string> { ["Location"] = ReleaseLocation(queued.Id) },
             };
         }
         catch (DecoderFallbackException exception)

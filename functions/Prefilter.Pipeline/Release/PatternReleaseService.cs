@@ -14,6 +14,9 @@ namespace Prefilter.Pipeline.Release;
 /// <c>POST /api/patterns</c>, <c>prefilter publish</c>). Parse, lint, store the immutable version, gate it against
 /// the active set on the gate corpus with the production scanner options, store the report beside the version, and —
 /// when it passed or an operator forced it — make it the canary (or the active set, when there is none yet).
+/// The doors call <see cref="SubmitAsync"/>, which does the first three at once and queues the gate for
+/// <see cref="ReleaseGateHandler"/>; <see cref="PublishAsync(string, string, PublishOptions?, CancellationToken)"/>
+/// does it all in one call (the start-up set of <c>prefilter up</c>, the incident replay).
 /// </summary>
 /// <remarks>
 /// The state is read once before the gate and written with that ETag, so a set is never released on top of a
@@ -26,6 +29,7 @@ public sealed partial class PatternReleaseService
     private readonly ReleaseDocuments documents;
     private readonly GateCorpus corpus;
     private readonly PatternSetGate gate;
+    private readonly GateRequestQueue gateQueue;
     private readonly ReleaseOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<PatternReleaseService> logger;
@@ -35,6 +39,7 @@ public sealed partial class PatternReleaseService
     /// <param name="documents">Gate reports, audit, uploads.</param>
     /// <param name="corpus">The gate corpus.</param>
     /// <param name="gate">The gate, built with the production scanner options.</param>
+    /// <param name="gateQueue">Where <see cref="SubmitAsync"/> puts gate requests.</param>
     /// <param name="options">Canary plan and sample size.</param>
     /// <param name="timeProvider">Clock for history and canary stages.</param>
     /// <param name="logger">Log.</param>
@@ -43,6 +48,7 @@ public sealed partial class PatternReleaseService
         ReleaseDocuments documents,
         GateCorpus corpus,
         PatternSetGate gate,
+        GateRequestQueue gateQueue,
         IOptions<ReleaseOptions> options,
         TimeProvider timeProvider,
         ILogger<PatternReleaseService> logger)
@@ -51,6 +57,7 @@ public sealed partial class PatternReleaseService
         this.documents = documents ?? throw new ArgumentNullException(nameof(documents));
         this.corpus = corpus ?? throw new ArgumentNullException(nameof(corpus));
         this.gate = gate ?? throw new ArgumentNullException(nameof(gate));
+        this.gateQueue = gateQueue ?? throw new ArgumentNullException(nameof(gateQueue));
         this.options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -98,14 +105,84 @@ public sealed partial class PatternReleaseService
     }
 
     /// <summary>
-    /// The upload door: publishes <c>uploads/{name}</c> and writes the outcome to <c>upload-results/{name}.json</c>. The
-    /// upload is left in place. A second trigger for the same content answers <see cref="UploadOutcome.AlreadyPublished"/>.
+    /// Accepts a publish: parses and lints the document, stores the version, writes its release document
+    /// (<see cref="PatternReleaseStatus.Queued"/>) and puts a gate request on the gate queue. Refusals that need no
+    /// gate come at once as exceptions; the gate's outcome comes later in the release document.
+    /// </summary>
+    /// <param name="json">The set as JSON (the documented format).</param>
+    /// <param name="actor">Who publishes (user name, <c>upload:…</c>, <c>cli:…</c>).</param>
+    /// <param name="publishOptions">Force and reason; null for a plain publish.</param>
+    /// <param name="upload">The upload that carried the set, for the upload door.</param>
+    /// <param name="cancellationToken">Cancels the submission; what was stored stays stored, nothing is queued.</param>
+    /// <returns>The queued release.</returns>
+    /// <exception cref="PatternSetFormatException">The document is not a valid set (rule id, line, reason).</exception>
+    /// <exception cref="PatternSetLintException">Lint refuses the set (every finding with rule id and line).</exception>
+    /// <exception cref="PatternSetVersionConflictException">The version is stored with other content; versions are immutable.</exception>
+    /// <exception cref="ReleaseConflictException">A canary of another version is in progress.</exception>
+    /// <exception cref="ArgumentException">The actor is empty, or <see cref="PublishOptions.Force"/> without a reason.</exception>
+    /// <exception cref="Azure.RequestFailedException">Storage failed.</exception>
+    public async Task<PatternRelease> SubmitAsync(string json, string actor, PublishOptions? publishOptions = null, string? upload = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        Validate(actor, publishOptions);
+        var set = PatternSetJson.Parse(json);
+        var reference = await StoreLintedAsync(set, PatternSetLinter.Lint(json, cancellationToken), actor, cancellationToken).ConfigureAwait(false);
+        var state = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot?.State ?? new PatternState();
+        if (!WasReleased(state, reference))
+        {
+            ThrowIfCanaryRunning(state, reference);
+        }
+
+        publishOptions ??= new PublishOptions();
+        var release = new PatternRelease(PatternRelease.NewId(), reference.Version, reference.Digest, PatternReleaseStatus.Queued, timeProvider.GetUtcNow())
+        {
+            Actor = actor,
+            Force = publishOptions.Force,
+            Reason = publishOptions.Reason,
+            Upload = upload,
+        };
+        await documents.WriteReleaseAsync(release, cancellationToken).ConfigureAwait(false);
+        await gateQueue.SendAsync(new GateRequest(release.Id), cancellationToken).ConfigureAwait(false);
+        LogQueued(logger, reference.Version, release.Id, actor);
+        return release;
+    }
+
+    /// <summary>
+    /// The gate run of a submitted release: reads the stored version (checked against the release's digest), gates it
+    /// and releases it exactly as <see cref="PublishAsync(string, string, PublishOptions?, CancellationToken)"/> does.
+    /// </summary>
+    /// <param name="release">The release to gate.</param>
+    /// <param name="cancellationToken">Cancels the run; the state is unchanged.</param>
+    /// <returns>Version, digest, outcome and the gate's report.</returns>
+    /// <exception cref="PatternSetNotFoundException">The version is no longer stored.</exception>
+    /// <exception cref="PatternSetDigestMismatchException">The stored content no longer matches the release's digest.</exception>
+    /// <exception cref="ReleaseConflictException">A canary of another version is in progress.</exception>
+    /// <exception cref="PatternStateConflictException">The state changed while the gate ran; nothing was released.</exception>
+    public async Task<PublishResult> GateAsync(PatternRelease release, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        var (reference, set) = await documents.ReadVersionAsync(release.Version, release.Digest, cancellationToken).ConfigureAwait(false);
+        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        return await GateAndReleaseAsync(set, reference, snapshot, release.Actor, new PublishOptions { Force = release.Force, Reason = release.Reason }, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a release document.</summary>
+    /// <param name="releaseId">The release id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The release, or null when the id names none.</returns>
+    /// <exception cref="ArgumentException">The id is not a release id.</exception>
+    public Task<PatternRelease?> ReadReleaseAsync(string releaseId, CancellationToken cancellationToken = default) =>
+        documents.ReadReleaseAsync(releaseId, cancellationToken);
+
+    /// <summary>
+    /// The upload door: submits <c>uploads/{name}</c> (<see cref="SubmitAsync"/>) and writes the outcome to
+    /// <c>upload-results/{name}.json</c>: <see cref="UploadOutcome.Queued"/> with the release id, or why it was refused at
+    /// once. The gate run replaces it with the gate's outcome. The upload is left in place.
     /// </summary>
     /// <param name="uploadBlobName">The blob name in the patterns container, <c>uploads/{name}</c>.</param>
     /// <param name="cancellationToken">Cancels the work; nothing is released, the trigger retries.</param>
     /// <returns>The outcome written, or null when the upload no longer exists (nothing to do, nothing written).</returns>
     /// <exception cref="ArgumentException">The name is not under <c>uploads/</c>.</exception>
-    /// <exception cref="PatternStateConflictException">The state changed while the gate ran; retry (the trigger does).</exception>
     /// <exception cref="Azure.RequestFailedException">Storage failed; retry.</exception>
     public async Task<UploadResult?> ProcessUploadAsync(string uploadBlobName, CancellationToken cancellationToken = default)
     {
@@ -127,7 +204,7 @@ public sealed partial class PatternReleaseService
         }
         else
         {
-            result = await PublishUploadAsync(uploadBlobName, upload.Content, at, cancellationToken).ConfigureAwait(false);
+            result = await SubmitUploadAsync(uploadBlobName, upload.Content, at, cancellationToken).ConfigureAwait(false);
         }
 
         await documents.WriteUploadResultAsync(result, cancellationToken).ConfigureAwait(false);
@@ -153,7 +230,7 @@ public sealed partial class PatternReleaseService
     public Task<GateReport?> ReadGateReportAsync(string version, CancellationToken cancellationToken = default) =>
         documents.ReadGateReportAsync(version, cancellationToken);
 
-    private async Task<UploadResult> PublishUploadAsync(string uploadBlobName, BinaryData content, DateTimeOffset at, CancellationToken cancellationToken)
+    private async Task<UploadResult> SubmitUploadAsync(string uploadBlobName, BinaryData content, DateTimeOffset at, CancellationToken cancellationToken)
     {
         string json;
         try
@@ -167,23 +244,8 @@ public sealed partial class PatternReleaseService
 
         try
         {
-            var published = await PublishAsync(json, $"upload:{uploadBlobName}", null, cancellationToken).ConfigureAwait(false);
-            var report = published.GateReport;
-            return new UploadResult(uploadBlobName, at, published.Outcome switch
-            {
-                PublishOutcome.Canary => UploadOutcome.Canary,
-                PublishOutcome.Activated => UploadOutcome.Activated,
-                PublishOutcome.Refused => UploadOutcome.Refused,
-                _ => UploadOutcome.AlreadyPublished,
-            })
-            {
-                Version = published.Version,
-                Digest = published.Digest,
-                Error = published.Outcome == PublishOutcome.Refused ? "refused by the gate: " + string.Join("; ", report?.Refusals ?? []) : null,
-                Refusals = report?.Refusals ?? [],
-                Blamed = report?.Blamed ?? [],
-                GateReport = report is null ? null : ReleaseDocuments.GateReportBlobName(published.Version),
-            };
+            var release = await SubmitAsync(json, $"upload:{uploadBlobName}", null, uploadBlobName, cancellationToken).ConfigureAwait(false);
+            return new UploadResult(uploadBlobName, at, UploadOutcome.Queued) { Version = release.Version, Digest = release.Digest, Release = release.Id };
         }
         catch (PatternSetFormatException exception)
         {
@@ -211,6 +273,14 @@ public sealed partial class PatternReleaseService
 
     private async Task<PublishResult> PublishCoreAsync(PatternSet set, LintReport lint, string actor, PublishOptions publishOptions, CancellationToken cancellationToken)
     {
+        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var reference = await StoreLintedAsync(set, lint, actor, cancellationToken).ConfigureAwait(false);
+        return await GateAndReleaseAsync(set, reference, snapshot, actor, publishOptions, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Refuses a set lint refused or whose label cannot name a version, else stores it; returns it with the state read.</summary>
+    private async Task<PatternSetRef> StoreLintedAsync(PatternSet set, LintReport lint, string actor, CancellationToken cancellationToken)
+    {
         if (!lint.IsValid)
         {
             LogLintRefused(logger, set.Version, lint.Findings.Count, actor);
@@ -219,10 +289,13 @@ public sealed partial class PatternReleaseService
 
         CheckVersionLabel(set.Version);
         await store.EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
-        var state = snapshot?.State ?? new PatternState();
-        var reference = await store.StoreSetAsync(set, cancellationToken).ConfigureAwait(false);
+        return await store.StoreSetAsync(set, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>The gate and the release, against the state read before the gate (written with its ETag).</summary>
+    private async Task<PublishResult> GateAndReleaseAsync(PatternSet set, PatternSetRef reference, PatternStateSnapshot? snapshot, string actor, PublishOptions publishOptions, CancellationToken cancellationToken)
+    {
+        var state = snapshot?.State ?? new PatternState();
         if (WasReleased(state, reference))
         {
             LogAlreadyPublished(logger, reference.Version, reference.Digest, actor);
@@ -230,13 +303,7 @@ public sealed partial class PatternReleaseService
                 await documents.ReadGateReportAsync(reference.Version, cancellationToken).ConfigureAwait(false));
         }
 
-        if (state.Canary is { } running)
-        {
-            throw new ReleaseConflictException(
-                ReleaseConflict.CanaryInProgress,
-                $"version {running.Set.Version} is in its canary release (stage {running.Stage}, {running.SharePercent} % of mail); cancel it or wait for its promotion before publishing {reference.Version}",
-                running);
-        }
+        ThrowIfCanaryRunning(state, reference);
 
         // The set compared against is the one the state names, checked against its digest like any activation.
         var active = state.Active is { } activeRef ? await store.ReadSetAsync(activeRef, cancellationToken).ConfigureAwait(false) : null;
@@ -339,6 +406,17 @@ public sealed partial class PatternReleaseService
         state.Active == reference || state.LastKnownGood == reference || state.Canary?.Set == reference
         || state.History.Any(change => change.To == reference);
 
+    private static void ThrowIfCanaryRunning(PatternState state, PatternSetRef reference)
+    {
+        if (state.Canary is { } running)
+        {
+            throw new ReleaseConflictException(
+                ReleaseConflict.CanaryInProgress,
+                $"version {running.Set.Version} is in its canary release (stage {running.Stage}, {running.SharePercent} % of mail); cancel it or wait for its promotion before publishing {reference.Version}",
+                running);
+        }
+    }
+
     private static void Validate(string actor, PublishOptions? publishOptions)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
@@ -387,6 +465,9 @@ public sealed partial class PatternReleaseService
 
     [LoggerMessage(EventId = 314, Level = LogLevel.Information, Message = "Pattern set {Version} released ({Action}) by {Actor}")]
     private static partial void LogReleased(ILogger logger, string version, string action, string actor);
+
+    [LoggerMessage(EventId = 317, Level = LogLevel.Information, Message = "Pattern set {Version} queued for the gate as release {ReleaseId}, published by {Actor}")]
+    private static partial void LogQueued(ILogger logger, string version, string releaseId, string actor);
 
     [LoggerMessage(EventId = 315, Level = LogLevel.Warning, Message = "Upload {Upload} no longer exists; nothing to publish")]
     private static partial void LogUploadMissing(ILogger logger, string upload);

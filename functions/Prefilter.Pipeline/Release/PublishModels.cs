@@ -50,6 +50,12 @@ public sealed record PublishResult(string Version, string Digest, PublishOutcome
 /// <summary>What processing an upload did; written to <c>upload-results/{name}.json</c>.</summary>
 public enum UploadOutcome
 {
+    /// <summary>Valid and stored; the gate request is queued (see <see cref="UploadResult.Release"/>).</summary>
+    Queued,
+
+    /// <summary>The gate run failed (see <see cref="UploadResult.Error"/>); nothing was released.</summary>
+    Failed,
+
     /// <summary>Released as canary.</summary>
     Canary,
 
@@ -80,6 +86,9 @@ public sealed record UploadResult(string Upload, DateTimeOffset At, UploadOutcom
 
     /// <summary>The set's digest, when the document could be read.</summary>
     public string? Digest { get; init; }
+
+    /// <summary>The release id (<c>GET /api/patterns/releases/{id}</c>), once the upload was queued for the gate.</summary>
+    public string? Release { get; init; }
 
     /// <summary>One sentence for the operator: why it was invalid, refused or in conflict.</summary>
     public string? Error { get; init; }

@@ -12,7 +12,7 @@ namespace Prefilter.Pipeline.Release;
 
 /// <summary>
 /// The release's documents in the patterns container, beside what <see cref="PatternStore"/> keeps:
-/// <c>sets/{version}/gate-report.json</c>, <c>audit/…</c>, <c>uploads/…</c> (read) and <c>upload-results/…</c>.
+/// <c>sets/{version}/gate-report.json</c>, <c>releases/{id}.json</c>, <c>audit/…</c>, <c>uploads/…</c> (read) and <c>upload-results/…</c>.
 /// </summary>
 public sealed class ReleaseDocuments
 {
@@ -24,6 +24,9 @@ public sealed class ReleaseDocuments
 
     /// <summary>Folder of the append-only audit records.</summary>
     public const string AuditFolder = "audit/";
+
+    /// <summary>Folder of the release documents (<see cref="PatternRelease"/>).</summary>
+    public const string ReleasesFolder = "releases/";
 
     private readonly BlobContainerClient patterns;
     private readonly PatternStore store;
@@ -68,6 +71,30 @@ public sealed class ReleaseDocuments
     /// <returns>The report, or null when the version was never gated (or is not stored).</returns>
     public Task<GateReport?> ReadGateReportAsync(string version, CancellationToken cancellationToken = default) =>
         ReadJsonAsync<GateReport>(GateReportBlobName(version), cancellationToken);
+
+    /// <summary>Blob name of a release document.</summary>
+    /// <param name="releaseId">A release id.</param>
+    /// <exception cref="ArgumentException">The id is not a release id.</exception>
+    public static string ReleaseBlobName(string releaseId) => PatternRelease.IsValidId(releaseId)
+        ? $"{ReleasesFolder}{releaseId}.json"
+        : throw new ArgumentException($"'{releaseId}' is not a release id (32 lower-case hex digits)", nameof(releaseId));
+
+    /// <summary>Writes a release document (replacing the earlier status of the same release).</summary>
+    /// <param name="release">The release.</param>
+    /// <param name="cancellationToken">Cancels the upload.</param>
+    public async Task WriteReleaseAsync(PatternRelease release, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(release);
+        await WriteJsonAsync(ReleaseBlobName(release.Id), release, overwrite: true, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Reads a release document.</summary>
+    /// <param name="releaseId">The release id.</param>
+    /// <param name="cancellationToken">Cancels the read.</param>
+    /// <returns>The release, or null when there is none by that id.</returns>
+    /// <exception cref="ArgumentException">The id is not a release id.</exception>
+    public Task<PatternRelease?> ReadReleaseAsync(string releaseId, CancellationToken cancellationToken = default) =>
+        ReadJsonAsync<PatternRelease>(ReleaseBlobName(releaseId), cancellationToken);
 
     /// <summary>Writes the outcome of an upload to <see cref="UploadResultBlobName"/> (replacing an earlier one).</summary>
     /// <param name="result">The outcome.</param>

@@ -37,6 +37,22 @@ public sealed class ReleaseOptions : IValidatableObject
     [Range(1024, 256 * 1024 * 1024)]
     public int MaxSetBytes { get; set; } = 16 * 1024 * 1024;
 
+    /// <summary>The gate queue's name in the data storage account; the queue trigger of <c>RunReleaseGate</c> names the default.</summary>
+    public const string DefaultGateQueue = "release-gate";
+
+    /// <summary>The Storage queue of gate requests. Default <see cref="DefaultGateQueue"/>; tests use one of their own.</summary>
+    [RegularExpression("^[a-z0-9](?!.*--)[a-z0-9-]{1,61}[a-z0-9]$")]
+    public string GateQueue { get; set; } = DefaultGateQueue;
+
+    /// <summary>
+    /// Gate runs of one gate request before its release is marked failed instead of run again: storage failures and
+    /// state changes during the gate are retried up to here. Default 4, one below the queue trigger's
+    /// <c>maxDequeueCount</c> of 5 in host.json, so the queue's last delivery only marks the release failed, even when
+    /// the runs before it died with their worker, and no message reaches the poison queue without its release saying so.
+    /// </summary>
+    [Range(1, 100)]
+    public int MaxGateAttempts { get; set; } = 4;
+
     /// <inheritdoc />
     public IEnumerable<ValidationResult> Validate(ValidationContext validationContext)
     {

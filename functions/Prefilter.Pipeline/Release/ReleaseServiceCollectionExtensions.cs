@@ -14,7 +14,7 @@ public static class ReleaseServiceCollectionExtensions
     public const string GateSectionName = "Gate";
 
     /// <summary>
-    /// <see cref="PatternReleaseService"/>, <see cref="RollbackService"/>, <see cref="CanaryController"/>,
+    /// <see cref="PatternReleaseService"/>, <see cref="ReleaseGateHandler"/> and its <see cref="GateRequestQueue"/>, <see cref="RollbackService"/>, <see cref="CanaryController"/>,
     /// <see cref="KillSwitch"/>, <see cref="ReleaseDocuments"/>, <see cref="PatternSetGate"/> and the gate corpus.
     /// Includes <c>AddPrefilterScanning</c>, because the gate must compile with the very <see cref="ScannerOptions"/>
     /// instance the scan stage uses, and that is where it is registered. Sections: <c>Release</c>, <c>Gate</c>, <c>Corpus</c>.
@@ -55,7 +55,9 @@ public static class ReleaseServiceCollectionExtensions
             provider.GetRequiredService<ScannerOptions>(),
             provider.GetRequiredService<IOptions<GateBudget>>().Value));
         services.TryAddSingleton<ReleaseDocuments>();
+        services.TryAddSingleton<GateRequestQueue>();
         services.TryAddSingleton<PatternReleaseService>();
+        services.TryAddSingleton<ReleaseGateHandler>();
         services.TryAddSingleton<RollbackService>();
         services.TryAddSingleton<CanaryController>();
         services.TryAddSingleton<KillSwitch>();

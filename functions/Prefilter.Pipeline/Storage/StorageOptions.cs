@@ -18,6 +18,12 @@ public sealed class StorageOptions : IValidatableObject
     /// <summary>The blob endpoint, e.g. <c>https://account.blob.core.windows.net</c>; used with <c>DefaultAzureCredential</c>.</summary>
     public Uri? BlobServiceUri { get; set; }
 
+    /// <summary>
+    /// The queue endpoint (<c>Storage__queueServiceUri</c>, which the queue trigger reads for the same connection); when
+    /// absent, derived from <see cref="BlobServiceUri"/> (<c>.blob.</c> → <c>.queue.</c>). Unused with a connection string.
+    /// </summary>
+    public Uri? QueueServiceUri { get; set; }
+
     /// <summary>Prefix for every container name; empty in production, set by tests to isolate themselves.</summary>
     [RegularExpression("^[a-z0-9-]{0,40}$")]
     public string ContainerPrefix { get; set; } = "";

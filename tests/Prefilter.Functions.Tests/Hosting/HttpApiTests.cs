@@ -3,6 +3,9 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Prefilter.Engine.PatternSets;
+using Azure.Storage.Blobs;
+using Microsoft.Extensions.DependencyInjection;
+using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Functions.Tests.Hosting;
@@ -73,8 +76,18 @@ public sealed class HttpApiTests(FunctionsHostFixture fixture)
 
         using var publish = await fixture.Host.SendAsync(Post("/api/patterns?force=true&reason=http%20path%20test", BinaryData.FromString(candidate), "application/json"));
         var published = await ReadJsonAsync(publish);
-        Assert.True(publish.StatusCode == HttpStatusCode.Created, published.ToString());
-        Assert.Equal("canary", published.GetProperty("outcome").GetString());
+        Assert.True(publish.StatusCode == HttpStatusCode.Accepted, published.ToString());
+        Assert.Equal("queued", published.GetProperty("status").GetString());
+        var location = publish.Headers.Location!;
+        Assert.Equal($"/api/patterns/releases/{published.GetProperty("id").GetString()}", location.OriginalString);
+        Assert.Equal("queued", (await ReadJsonAsync(await fixture.Host.SendAsync(new HttpRequestMessage(HttpMethod.Get, location)))).GetProperty("status").GetString());
+
+        // The gate runs in the worker, from the message on Azurite's release-gate queue, as the queue extension delivers it.
+        var gateRuns = await fixture.Host.DeliverQueueMessagesAsync("RunReleaseGate");
+        Assert.True(gateRuns.Count == 1 && gateRuns[0].Succeeded, string.Join("; ", gateRuns.Select(run => run.Error)));
+        using var status = await fixture.Host.SendAsync(new HttpRequestMessage(HttpMethod.Get, location));
+        var release = await ReadJsonAsync(status);
+        Assert.Equal(("canary", true, 1L), (release.GetProperty("status").GetString(), release.GetProperty("force").GetBoolean(), release.GetProperty("attempts").GetInt64()));
 
         using var rollback = await fixture.Host.SendAsync(Post("/api/patterns/rollback", BinaryData.FromString("""{ "reason": "drill through the worker" }"""), "application/json"));
         var rolledBack = await ReadJsonAsync(rollback);
@@ -82,6 +95,36 @@ public sealed class HttpApiTests(FunctionsHostFixture fixture)
         Assert.Equal("rolledBack", rolledBack.GetProperty("outcome").GetString());
         Assert.Equal(active.Version, rolledBack.GetProperty("active").GetProperty("version").GetString());
         Assert.Equal(published.GetProperty("version").GetString(), rolledBack.GetProperty("cancelledCanary").GetProperty("set").GetProperty("version").GetString());
+    }
+
+    [Fact]
+    public async Task A_release_whose_gate_throws_ends_failed_with_the_reason_and_is_not_delivered_again()
+    {
+        var version = $"tampered-{Guid.NewGuid():N}";
+        using var publish = await fixture.Host.SendAsync(Post("/api/patterns", BinaryData.FromString(PatternSetJson.Serialize(fixture.ActiveSet with { Version = version })), "application/json"));
+        Assert.Equal(HttpStatusCode.Accepted, publish.StatusCode);
+
+        // The stored version no longer matches the digest the publish recorded: no attempt can ever gate it.
+        var patterns = fixture.Pipeline.GetRequiredService<BlobServiceClient>().GetBlobContainerClient(fixture.Pipeline.GetRequiredService<PipelineContainers>().Patterns);
+        await patterns.GetBlobClient(PatternStore.SetBlobName(version)).UploadAsync(
+            BinaryData.FromString(PatternSetJson.Serialize(fixture.ActiveSet with { Version = version, Thresholds = new Thresholds(6, 12) })), overwrite: true);
+
+        var runs = await fixture.Host.DeliverQueueMessagesAsync("RunReleaseGate");
+        var again = await fixture.Host.DeliverQueueMessagesAsync("RunReleaseGate");
+
+        Assert.True(runs.Count == 1 && runs[0].Succeeded, string.Join("; ", runs.Select(run => run.Error)));
+        Assert.Empty(again);
+        var release = await ReadJsonAsync(await fixture.Host.SendAsync(new HttpRequestMessage(HttpMethod.Get, publish.Headers.Location)));
+        Assert.Equal("failed", release.GetProperty("status").GetString());
+        Assert.Contains("PatternSetDigestMismatchException", release.GetProperty("error").GetString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_unknown_release_is_404_with_problem_details()
+    {
+        using var response = await fixture.Host.SendAsync(new HttpRequestMessage(HttpMethod.Get, "/api/patterns/releases/0123456789abcdef0123456789abcdef"));
+
+        Assert.Equal("0123456789abcdef0123456789abcdef", (await ReadProblemAsync(response, HttpStatusCode.NotFound)).GetProperty("releaseId").GetString());
     }
 
     [Fact]

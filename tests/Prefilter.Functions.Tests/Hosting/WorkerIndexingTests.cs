@@ -47,6 +47,19 @@ public sealed class WorkerIndexingTests(FunctionsHostFixture fixture)
         Assert.Contains(function.Bindings, binding => binding is { Name: "$return", Type: "http", Direction: "Out" });
     }
 
+    [Fact]
+    public void The_gate_function_takes_its_queue_message_as_model_binding_data()
+    {
+        var expected = AppFunctions.Trigger<QueueTriggerAttribute>(AppFunctions.ByName["RunReleaseGate"]);
+        var trigger = Assert.Single(fixture.Host.Functions, function => function.Name == "RunReleaseGate").Trigger;
+        Assert.Equal("queueTrigger", trigger.Type);
+        Assert.Equal(expected.QueueName, trigger.GetString("queueName"));
+        Assert.Equal(expected.Connection, trigger.GetString("connection"));
+
+        // The QueueMessage parameter (with its dequeue count) binds only from the message the extension serializes.
+        Assert.True(trigger.SupportsDeferredBinding);
+    }
+
     [Theory]
     [InlineData("Reconciler")]
     [InlineData("Watchdog")]

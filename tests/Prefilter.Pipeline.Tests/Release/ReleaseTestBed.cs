@@ -2,6 +2,7 @@ using System.Text;
 using Azure.Core;
 using Azure.Core.Pipeline;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Microsoft.Extensions.Azure;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -64,6 +65,12 @@ public sealed class ReleaseTestBed : IAsyncDisposable
     /// <summary>The gate corpus.</summary>
     public GateCorpus Corpus => Services.GetRequiredService<GateCorpus>();
 
+    /// <summary>This bed's gate queue on Azurite.</summary>
+    public QueueClient GateQueue => Services.GetRequiredService<GateRequestQueue>().Client;
+
+    /// <summary>The gate run the queue trigger calls.</summary>
+    public ReleaseGateHandler GateHandler => Services.GetRequiredService<ReleaseGateHandler>();
+
     /// <summary>Release documents.</summary>
     public ReleaseDocuments Documents => Services.GetRequiredService<ReleaseDocuments>();
 
@@ -97,6 +104,7 @@ public sealed class ReleaseTestBed : IAsyncDisposable
             ["ServiceBus:deliverQueue"] = broker.NewDeliverQueue(),
             ["Corpus:sampleRate"] = "1",
             ["Release:gateSampleSize"] = "200",
+            ["Release:gateQueue"] = containers.Prefix + "release-gate",
 
             // Budgets a test does not exercise are out of reach, so a loaded machine cannot fail it on timing noise.
             ["Gate:maxP99Cost"] = "00:01:00",
@@ -156,9 +164,44 @@ public sealed class ReleaseTestBed : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// Takes the next gate request from the queue and runs it as the queue trigger does: the message is deleted when the
+    /// handler returns and left to come back when it throws (the exception is returned, not thrown).
+    /// </summary>
+    /// <param name="visibility">How long the taken message stays invisible.</param>
+    public async Task<(PatternRelease? Release, Exception? Thrown, long DequeueCount)> RunNextGateAsync(TimeSpan? visibility = null)
+    {
+        // A message taken before becomes visible again when its visibility timeout ends: wait for it, boundedly.
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        Azure.Storage.Queues.Models.QueueMessage? message;
+        while ((message = (await GateQueue.ReceiveMessageAsync(visibility ?? TimeSpan.FromMinutes(1), timeout.Token)).Value) is null)
+        {
+            await Task.Delay(100, timeout.Token);
+        }
+
+        try
+        {
+            var release = await GateHandler.HandleAsync(message.MessageText, message.DequeueCount);
+            await GateQueue.DeleteMessageAsync(message.MessageId, message.PopReceipt);
+            return (release, null, message.DequeueCount);
+        }
+        catch (Exception exception) when (exception is not OperationCanceledException)
+        {
+            return (null, exception, message.DequeueCount);
+        }
+    }
+
+    /// <summary>Messages waiting on the gate queue.</summary>
+    public async Task<int> GateQueueLengthAsync() => (await GateQueue.GetPropertiesAsync()).Value.ApproximateMessagesCount;
+
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        if (ownsContainers)
+        {
+            await GateQueue.DeleteIfExistsAsync();
+        }
+
         await Services.DisposeAsync();
         if (ownsContainers)
         {

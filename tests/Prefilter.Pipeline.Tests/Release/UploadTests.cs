@@ -13,12 +13,19 @@ public sealed class UploadTests(AzuriteFixture azurite, DevBrokerFixture broker)
         await using var bed = await ReleaseTestBed.CreateAsync(azurite, broker);
         await bed.PatternsContainer.GetBlobClient("uploads/corp-v1.json").UploadAsync(BinaryData.FromString(PatternSetJson.Serialize(TestData.Set("v1"))));
 
-        var first = await bed.Release.ProcessUploadAsync("uploads/corp-v1.json");
-        var again = await bed.Release.ProcessUploadAsync("uploads/corp-v1.json");
+        var queued = await bed.Release.ProcessUploadAsync("uploads/corp-v1.json");
+        Assert.Equal((UploadOutcome.Queued, "v1"), (queued!.Outcome, queued.Version));
+        Assert.Equal(queued.Outcome, (await bed.Documents.ReadUploadResultAsync("uploads/corp-v1.json"))!.Outcome);
+        await bed.RunNextGateAsync();
+        var first = await bed.Documents.ReadUploadResultAsync("uploads/corp-v1.json");
+        await bed.Release.ProcessUploadAsync("uploads/corp-v1.json");
+        await bed.RunNextGateAsync();
+        var again = await bed.Documents.ReadUploadResultAsync("uploads/corp-v1.json");
 
-        Assert.Equal((UploadOutcome.Activated, "v1"), (first!.Outcome, first.Version));
+        Assert.Equal((UploadOutcome.Activated, "v1", queued.Release), (first!.Outcome, first.Version, first.Release));
         Assert.Equal("sets/v1/gate-report.json", first.GateReport);
         Assert.Equal(UploadOutcome.AlreadyPublished, again!.Outcome);
+        Assert.NotEqual(first.Release, again.Release);
         Assert.Equal("v1", (await bed.StateAsync()).Active!.Version);
         Assert.Single((await bed.StateAsync()).History);
         Assert.StartsWith("upload:uploads/corp-v1.json", (await bed.StateAsync()).History[0].Actor);

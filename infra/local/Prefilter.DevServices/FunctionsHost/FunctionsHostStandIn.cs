@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
+using Azure.Storage.Queues;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -14,11 +15,13 @@ namespace Prefilter.DevServices.FunctionsHost;
 /// A stand-in for the Azure Functions host, for tests: it serves the language-worker protocol
 /// (<c>FunctionRpc.EventStream</c>) on 127.0.0.1, starts a published isolated worker as the host does, takes it through
 /// init, indexing and loading, and invokes its functions as the host's extensions would: blob triggers from a
-/// BlobCreated event (Event Grid source), timers on request, HTTP requests forwarded to the worker's own listener.
+/// BlobCreated event (Event Grid source), queue triggers from the messages on their Storage queue, timers on request,
+/// HTTP requests forwarded to the worker's own listener.
 /// </summary>
 /// <remarks>
 /// What it does not do, because only the platform does: scale out, Event Grid's own delivery and retries, function
-/// keys and identity, the timer's schedule and its monitor, retries of a failed invocation. One worker process at a time.
+/// keys and identity, the timer's schedule and its monitor, retries of a failed blob or timer invocation, polling a queue
+/// on its own (a test asks for each poll). One worker process at a time.
 /// </remarks>
 public sealed class FunctionsHostStandIn : IAsyncDisposable
 {
@@ -28,6 +31,7 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
     private readonly ConcurrentDictionary<string, WorkerChannel> channels;
     private readonly FunctionsHostStandInOptions options;
     private readonly WorkerConfig config;
+    private readonly QueueExtensionSettings queueSettings;
     private readonly HttpClient http;
     private RunningWorker? worker;
     private int disposed;
@@ -38,6 +42,7 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
         this.channels = channels;
         this.options = options;
         this.config = config;
+        queueSettings = QueueExtensionSettings.Read(options.AppDirectory);
         Address = address;
         http = new HttpClient(new ForwardingRetryHandler()) { Timeout = options.InvocationTimeout };
     }
@@ -151,6 +156,71 @@ public sealed class FunctionsHostStandIn : IAsyncDisposable
             var connection = trigger.GetString("connection") ?? "AzureWebJobsStorage";
             var inputs = new Dictionary<string, TypedData>(StringComparer.Ordinal) { [trigger.Name] = BindingData.Blob(connection, containerName, blobName) };
             outcomes.Add(await running.InvokeAsync(function, inputs, metadata, NewInvocationId(), cancellationToken).ConfigureAwait(false));
+        }
+
+        return outcomes;
+    }
+
+    /// <summary>
+    /// Polls the Storage queue a queue-triggered function names, as the queue extension's listener does on one poll,
+    /// and invokes the function for each visible message, one at a time, with the model-binding data and trigger
+    /// metadata the extension sends (the worker's converter builds the <c>QueueMessage</c>). A message is deleted when
+    /// its invocation succeeds; when it fails it stays invisible for host.json's <c>visibilityTimeout</c>, and after
+    /// <c>maxDequeueCount</c> deliveries it moves to <c>{queue}-poison</c>, as the extension does.
+    /// </summary>
+    /// <param name="functionName">The queue-triggered function.</param>
+    /// <param name="cancellationToken">Stops waiting.</param>
+    /// <returns>One outcome per message delivered; empty when the queue had none visible.</returns>
+    /// <exception cref="ArgumentException">No such function, or its trigger is not a queue trigger.</exception>
+    /// <exception cref="NotSupportedException">The trigger does not take deferred binding, or its connection setting is not a connection string.</exception>
+    /// <exception cref="FunctionsHostException">The worker exited or did not answer within the invocation timeout.</exception>
+    public async Task<IReadOnlyList<InvocationOutcome>> DeliverQueueMessagesAsync(string functionName, CancellationToken cancellationToken = default)
+    {
+        var running = Worker;
+        var function = running.Functions.FirstOrDefault(function => function.Name == functionName)
+            ?? throw new ArgumentException($"the worker has no function {functionName}", nameof(functionName));
+        var trigger = function.Trigger;
+        if (!string.Equals(trigger.Type, "queueTrigger", StringComparison.OrdinalIgnoreCase))
+        {
+            throw new ArgumentException($"function {functionName} is triggered by {trigger.Type}, not a queue", nameof(functionName));
+        }
+
+        if (!trigger.SupportsDeferredBinding)
+        {
+            throw new NotSupportedException($"function {functionName} binds its message as content; the stand-in sends queue messages as model-binding data only (bind QueueMessage)");
+        }
+
+        var connection = trigger.GetString("connection") ?? "AzureWebJobsStorage";
+        if (!options.AppSettings.TryGetValue(connection, out var connectionString) || string.IsNullOrWhiteSpace(connectionString))
+        {
+            throw new NotSupportedException($"function {functionName}: the stand-in reads queues through a connection string in app setting '{connection}'");
+        }
+
+        // Base64, the queue extension's default message encoding.
+        var clientOptions = new QueueClientOptions { MessageEncoding = QueueMessageEncoding.Base64 };
+        var queueName = trigger.GetString("queueName") ?? throw new ArgumentException($"function {functionName} names no queue", nameof(functionName));
+        var queue = new QueueClient(connectionString, queueName, clientOptions);
+        await queue.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+        var outcomes = new List<InvocationOutcome>();
+        while ((await queue.ReceiveMessageAsync(options.InvocationTimeout, cancellationToken).ConfigureAwait(false)).Value is { } message)
+        {
+            var inputs = new Dictionary<string, TypedData>(StringComparer.Ordinal) { [trigger.Name] = BindingData.QueueMessage(message) };
+            var outcome = await running.InvokeAsync(function, inputs, BindingData.QueueMetadata(message), NewInvocationId(), cancellationToken).ConfigureAwait(false);
+            outcomes.Add(outcome);
+            if (!outcome.Succeeded && message.DequeueCount < queueSettings.MaxDequeueCount)
+            {
+                await queue.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.MessageText, queueSettings.VisibilityTimeout, cancellationToken).ConfigureAwait(false);
+                continue;
+            }
+
+            if (!outcome.Succeeded)
+            {
+                var poison = new QueueClient(connectionString, queueName + "-poison", clientOptions);
+                await poison.CreateIfNotExistsAsync(cancellationToken: cancellationToken).ConfigureAwait(false);
+                await poison.SendMessageAsync(message.MessageText, cancellationToken).ConfigureAwait(false);
+            }
+
+            await queue.DeleteMessageAsync(message.MessageId, message.PopReceipt, cancellationToken).ConfigureAwait(false);
         }
 
         return outcomes;

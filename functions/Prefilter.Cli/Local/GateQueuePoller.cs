@@ -1,0 +1,56 @@
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Prefilter.Pipeline.Release;
+
+namespace Prefilter.Cli.Local;
+
+/// <summary>
+/// The local stand-in for the queue trigger of <c>RunReleaseGate</c>: takes gate requests from Azurite's gate queue one
+/// at a time and hands each to <see cref="ReleaseGateHandler"/>, as the queue extension does with host.json's
+/// <c>batchSize</c> 1: deleted when the handler returns, visible again after <see cref="LocalStackOptions.GateRetryDelay"/>
+/// when it throws, so the message's dequeue count rises as in Azure.
+/// </summary>
+internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGateHandler handler, TimeProvider timeProvider, LocalStackOptions options, ILogger<GateQueuePoller> logger)
+    : BackgroundService
+{
+    // Longer than any gate run here; a run that outlives it would be handed out a second time, as in Azure.
+    private static readonly TimeSpan Visibility = TimeSpan.FromMinutes(10);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await queue.Client.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            var message = (await queue.Client.ReceiveMessageAsync(Visibility, stoppingToken)).Value;
+            if (message is null)
+            {
+                await Task.Delay(options.BlobPollInterval * 5, timeProvider, stoppingToken);
+                continue;
+            }
+
+            try
+            {
+                await handler.HandleAsync(message.MessageText, message.DequeueCount, stoppingToken);
+                await queue.Client.DeleteMessageAsync(message.MessageId, message.PopReceipt, stoppingToken);
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                LogRetried(logger, exception, message.MessageId, message.DequeueCount);
+                try
+                {
+                    await queue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.MessageText, options.GateRetryDelay, stoppingToken);
+                }
+                catch (Azure.RequestFailedException updateFailed)
+                {
+                    LogRetryDelayNotSet(logger, updateFailed, message.MessageId, Visibility);
+                }
+            }
+        }
+    }
+
+    [LoggerMessage(EventId = 904, Level = LogLevel.Warning, Message = "Gate request {MessageId} failed on delivery {DequeueCount}; it comes back after the retry delay")]
+    private static partial void LogRetried(ILogger logger, Exception exception, string messageId, long dequeueCount);
+
+    [LoggerMessage(EventId = 905, Level = LogLevel.Warning, Message = "Gate request {MessageId} could not be put back early; it comes back when its visibility of {Visibility} ends")]
+    private static partial void LogRetryDelayNotSet(ILogger logger, Exception exception, string messageId, TimeSpan visibility);
+}
