@@ -47,7 +47,8 @@ public sealed class FunctionBindingTests
         // The queue must exist with the app's role on it, and the function runs in a scale group of its own.
         var infra = string.Join("\n", Directory.GetFiles(Path.Combine(RepositoryRoot(), "infra"), "*.bicep", SearchOption.AllDirectories).Select(File.ReadAllText));
         Assert.Contains("'release-gate'", infra, StringComparison.Ordinal);
-        Assert.Contains("function:RunReleaseGate", infra, StringComparison.Ordinal);
+        Assert.Contains("param releaseGateFunctionName string = 'RunReleaseGate'", infra, StringComparison.Ordinal);
+        Assert.Contains("'function:${releaseGateFunctionName}'", infra, StringComparison.Ordinal);
     }
 
     [Fact]
