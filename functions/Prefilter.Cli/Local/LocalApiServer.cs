@@ -7,7 +7,7 @@ namespace Prefilter.Cli.Local;
 
 /// <summary>
 /// Serves the Functions app's HTTP routes on Kestrel with the same handlers (<see cref="MailApi"/>,
-/// <see cref="PatternsApi"/>), so a curl command rehearsed locally is the one run against Azure.
+/// <see cref="PatternsApi"/>, <see cref="StatusApi"/>), so a curl command rehearsed locally is the one run against Azure.
 /// </summary>
 internal static class LocalApiServer
 {
@@ -25,6 +25,7 @@ internal static class LocalApiServer
                 : request.Path == MailApi.Route ? await context.RequestServices.GetRequiredService<MailApi>().HandleAsync(request, cancellationToken)
                 : request.Path == PatternsApi.Route || request.Path.StartsWith(PatternsApi.Route + "/", StringComparison.Ordinal)
                     ? await context.RequestServices.GetRequiredService<PatternsApi>().HandleAsync(request, cancellationToken)
+                : request.Path == StatusApi.Route ? await context.RequestServices.GetRequiredService<StatusApi>().HandleAsync(request, cancellationToken)
                 : ApiResponse.UnknownRoute(request.Path);
 
             context.Response.StatusCode = response.StatusCode;
