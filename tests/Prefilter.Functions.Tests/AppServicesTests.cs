@@ -27,7 +27,7 @@ public sealed class AppServicesTests
         var functionTypes = typeof(ScanMailFunction).Assembly.GetTypes()
             .Where(type => type.GetMethods().Any(method => method.GetCustomAttributes(typeof(FunctionAttribute), false).Length > 0))
             .ToList();
-        Assert.Equal(6, functionTypes.Count);
+        Assert.Equal(7, functionTypes.Count);
         Assert.All(functionTypes, type => Assert.NotNull(ActivatorUtilities.CreateInstance(provider, type)));
     }
 
@@ -48,6 +48,7 @@ public sealed class AppServicesTests
         });
         Assert.NotNull(ActivatorUtilities.CreateInstance<ScanMailFunction>(provider));
         Assert.NotNull(ActivatorUtilities.CreateInstance<PatternsApiFunction>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<StatusFunction>(provider));
     }
 
     [Fact]
