@@ -268,6 +268,10 @@
     }
   }
 
+  // A range in the address (?hours=24) is kept, so a bookmark opens the same view.
+  const asked = new URLSearchParams(location.search).get("hours");
+  if (asked && [...$("hours").options].some((option) => option.value === asked)) $("hours").value = asked;
+
   $("controls").addEventListener("submit", (event) => { event.preventDefault(); load(); });
   $("hours").addEventListener("change", load);
 
