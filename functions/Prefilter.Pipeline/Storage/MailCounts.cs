@@ -39,9 +39,7 @@ public sealed record MailCounts(int Received, int Scanned, int Delivered, int Qu
             days.Add(MailBlobName.DayPrefix(new DateTimeOffset(day, TimeSpan.Zero)));
         }
 
-        // A name made now sorts after every mail received before now; the first mail of the range sorts at or after it.
-        var first = MailBlobName.Create(since);
-        return CountAsync(mails, days, first[..first.IndexOf('-', StringComparison.Ordinal)], cancellationToken);
+        return CountAsync(mails, days, MailBlobName.TimePrefix(since), cancellationToken);
     }
 
     /// <summary>The live status line of <c>prefilter up</c>.</summary>

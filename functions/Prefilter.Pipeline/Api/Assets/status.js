@@ -168,7 +168,9 @@
     const width = 640, height = 220, left = 56, right = 12, top = 12, bottom = 28;
     const image = svg("svg", { viewBox: `0 0 ${width} ${height}`, class: "chart", role: "img", "aria-labelledby": captionId, "aria-describedby": `${id}-summary` });
     const values = series.flatMap((s) => s.points.map((p) => p.value));
-    const max = Math.max(1e-9, ...values) * 1.1;
+    // All zeros (no deadline hit, nothing flagged) still gets an axis of distinct labels.
+    const highest = Math.max(0, ...values);
+    const max = highest > 0 ? highest * 1.1 : 1;
     const x = (t) => left + ((t - from) / Math.max(1, to - from)) * (width - left - right);
     const y = (v) => top + (1 - v / max) * (height - top - bottom);
     for (let i = 0; i <= 4; i++) {
