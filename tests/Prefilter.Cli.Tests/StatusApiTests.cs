@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
+using Azure.Messaging.ServiceBus;
 
 namespace Prefilter.Cli.Tests;
 
@@ -47,6 +48,34 @@ public sealed class StatusApiTests(LocalStackFixture fixture)
         Assert.Equal(active.GetProperty("version").GetString(), first.GetProperty("version").GetString());
         Assert.Equal(active.GetProperty("digest").GetString(), first.GetProperty("digest").GetString());
         Assert.True(report.GetProperty("deadLetters").GetProperty("depth").GetInt32() >= 0);
+    }
+
+    [Fact]
+    public async Task The_newest_dead_letter_is_shown_with_its_reason()
+    {
+        // A delivery message that is no claim check: the delivery processor dead-letters it at once, with a reason.
+        var messageId = $"not-a-claim-check-{Guid.NewGuid():N}";
+        await using (var client = new ServiceBusClient(fixture.Stack.Broker.ConnectionString))
+        await using (var sender = client.CreateSender(Prefilter.Pipeline.Messaging.ServiceBusOptions.DefaultDeliverQueue))
+        {
+            await sender.SendMessageAsync(new ServiceBusMessage("{ \"no\": \"blob\" }") { MessageId = messageId });
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(1));
+        while (true)
+        {
+            var deadLetters = (await FiguresAsync("")).GetProperty("deadLetters");
+            var newest = deadLetters.GetProperty("newest").EnumerateArray().FirstOrDefault();
+            if (newest.ValueKind == JsonValueKind.Object && newest.GetProperty("messageId").GetString() == messageId)
+            {
+                Assert.Equal("InvalidClaimCheck", newest.GetProperty("reason").GetString());
+                Assert.False(string.IsNullOrEmpty(newest.GetProperty("description").GetString()));
+                Assert.True(deadLetters.GetProperty("depth").GetInt32() >= 1);
+                return;
+            }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), timeout.Token);
+        }
     }
 
     [Theory]
