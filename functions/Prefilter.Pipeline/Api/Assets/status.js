@@ -93,7 +93,7 @@
     }
 
     const decision = report && report.watchdog;
-    $("watchdog").textContent = decision ? `Watchdog, ${time(decision.at)} UTC: ${decision.outcome} — ${decision.summary}` : "The watchdog has not run yet.";
+    $("watchdog").textContent = decision ? `Watchdog, ${time(decision.at)} UTC: ${decision.summary}` : "The watchdog has not run yet.";
 
     const target = state.lastKnownGood || state.active;
     const button = $("rollback");
