@@ -76,6 +76,7 @@ public sealed class StatusPageTests(LocalStackFixture fixture)
         await browser.NavigateAsync(PageUrl(), cancellationToken);
         await RefreshUntilAsync(browser, "document.querySelectorAll('#chart-p99 circle[data-point]').length > 0", cancellationToken);
 
+        await browser.WaitForAsync(Loaded, cancellationToken);
         Assert.Empty(await AuditAsync(browser, cancellationToken));
 
         // The audit itself finds what it looks for: break the page in four ways and each is reported.
@@ -168,14 +169,23 @@ public sealed class StatusPageTests(LocalStackFixture fixture)
         })()
         """;
 
+    private const string Loaded = "document.getElementById('main').getAttribute('aria-busy') === 'false'";
+
     private Uri PageUrl() => new(fixture.Stack.ApiUrl, $"api/status?code={Uri.EscapeDataString(fixture.Stack.ApiKey)}");
 
     private static string Js(string value) => JsonSerializer.Serialize(value);
 
+    /// <summary>Refreshes the page's figures until the condition holds once a load has finished (the main region is not busy).</summary>
     private static async Task RefreshUntilAsync(Chromium browser, string condition, CancellationToken cancellationToken)
     {
-        while (!(await browser.EvaluateAsync($"Boolean({condition})", cancellationToken))!.GetValue<bool>())
+        while (true)
         {
+            await browser.WaitForAsync(Loaded, cancellationToken);
+            if ((await browser.EvaluateAsync($"Boolean({condition})", cancellationToken))!.GetValue<bool>())
+            {
+                return;
+            }
+
             await browser.EvaluateAsync("document.getElementById('refresh').click()", cancellationToken);
             await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken);
         }

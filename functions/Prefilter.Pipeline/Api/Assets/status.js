@@ -251,8 +251,13 @@
       chart("chart-quarantined", "Verdict mix: mail quarantined", "%", series((s) => share(s, s.quarantineCount)), from, to, "line"));
   }
 
+  let loading = 0;
+
   async function load() {
     const hours = $("hours").value;
+    // Screen readers wait for a busy region; the sections are replaced one by one while a load runs.
+    loading++;
+    $("main").setAttribute("aria-busy", "true");
     try {
       const [status, report] = await Promise.all([api("patterns"), api(`status?hours=${encodeURIComponent(hours)}`)]);
       release = status;
@@ -267,6 +272,9 @@
     } catch (error) {
       $("load-error").textContent = `Could not read the status: ${error.message}`;
       $("load-error").hidden = false;
+    } finally {
+      loading--;
+      if (loading === 0) $("main").setAttribute("aria-busy", "false");
     }
   }
 
