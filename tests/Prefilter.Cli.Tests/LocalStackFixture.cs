@@ -43,6 +43,9 @@ public sealed class LocalStackFixture : IAsyncLifetime
                 // A cost ceiling no scan can meet, so the gate refuses every plain publish: refusal is then a fact
                 // the tests can rely on, not a matter of timing. Forced publishes (audited) still go through.
                 ["Gate:MaxP99Cost"] = "00:00:00.0000001",
+
+                // Scan figures reach the table within a second, so the status page has points to draw without a wait.
+                ["ScanStats:FlushInterval"] = "00:00:01",
             },
         });
         Api = new HttpClient { BaseAddress = stack.ApiUrl };

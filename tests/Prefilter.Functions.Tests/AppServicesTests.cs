@@ -49,6 +49,7 @@ public sealed class AppServicesTests
         });
         Assert.NotNull(ActivatorUtilities.CreateInstance<ScanMailFunction>(provider));
         Assert.NotNull(ActivatorUtilities.CreateInstance<PatternsApiFunction>(provider));
+        Assert.NotNull(ActivatorUtilities.CreateInstance<StatusFunction>(provider));
     }
 
     [Fact]

@@ -11,7 +11,7 @@ public sealed class FunctionBindingTests
     [Fact]
     public void The_app_has_exactly_the_expected_functions() =>
         Assert.Equal(
-            ["HttpIngest", "Patterns", "PublishUploadedPatternSet", "Reconciler", "RunReleaseGate", "ScanMail", "Watchdog"],
+            ["HttpIngest", "Patterns", "PublishUploadedPatternSet", "Reconciler", "RunReleaseGate", "ScanMail", "Status", "Watchdog"],
             Functions.Keys.Order(StringComparer.Ordinal));
 
     [Theory]
@@ -65,6 +65,7 @@ public sealed class FunctionBindingTests
     [Theory]
     [InlineData("HttpIngest", "mail", new[] { "post" })]
     [InlineData("Patterns", "patterns/{*rest}", new[] { "get", "post", "put", "patch", "delete" })]
+    [InlineData("Status", "status", new[] { "get", "post", "put", "patch", "delete" })]
     public void Http_functions_need_a_function_key(string name, string route, string[] methods)
     {
         var trigger = Trigger<HttpTriggerAttribute>(Functions[name]);

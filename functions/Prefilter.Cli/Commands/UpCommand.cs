@@ -115,6 +115,7 @@ internal static class UpCommand
               SMTP ingress   smtp://{state.Smtp}   STARTTLS with a self-signed certificate   (served domains: {string.Join(", ", stack.Domains)})
               HTTP ingest    POST {state.ApiUrl}/api/mail?from=sender@example.net&to=user@example.com
               patterns API   {state.ApiUrl}/api/patterns   (rollback, rules/disable, watchdog, versions/{"{version}"})
+              status page    {state.ApiUrl}/api/status?code={Uri.EscapeDataString(state.ApiKey)}
               API key        {state.ApiKey}   (header x-functions-key or ?code={(publishedState ? $"; also in {Path.GetRelativePath(Environment.CurrentDirectory, LocalState.FilePath)}" : "")})
               downstream     {(stack.DomainsFile is { } file ? $"as {file} says" : $"SMTP sink on {stack.Sink.Host}:{stack.Sink.Port} for every served domain")}
               pattern set    {stack.PatternSource}

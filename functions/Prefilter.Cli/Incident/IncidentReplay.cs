@@ -7,6 +7,7 @@ using Prefilter.DevServices.Corpus;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
+using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Cli.Incident;
 

@@ -7,8 +7,8 @@ namespace Prefilter.Cli.Local;
 
 /// <summary>
 /// Serves the Functions app's HTTP routes on Kestrel with the same handlers (<see cref="MailApi"/>,
-/// <see cref="PatternsApi"/>), so a curl command rehearsed locally is the one run against Azure; and the local
-/// stack's own <see cref="SinkApi"/>.
+/// <see cref="PatternsApi"/>, <see cref="StatusApi"/>), so a curl command rehearsed locally is the one run against Azure;
+/// and the local stack's own <see cref="SinkApi"/>.
 /// </summary>
 internal static class LocalApiServer
 {
@@ -28,6 +28,7 @@ internal static class LocalApiServer
                     ? await context.RequestServices.GetRequiredService<PatternsApi>().HandleAsync(request, cancellationToken)
                 : request.Path == SinkApi.Route || request.Path.StartsWith(SinkApi.Route + "/", StringComparison.Ordinal)
                     ? context.RequestServices.GetRequiredService<SinkApi>().Handle(request)
+                : request.Path == StatusApi.Route ? await context.RequestServices.GetRequiredService<StatusApi>().HandleAsync(request, cancellationToken)
                 : ApiResponse.UnknownRoute(request.Path);
 
             context.Response.StatusCode = response.StatusCode;

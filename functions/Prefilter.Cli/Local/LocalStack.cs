@@ -202,7 +202,9 @@ internal sealed class LocalStack : IAsyncDisposable
         builder.Services.AddHostedService<IncomingBlobWatcher>();
         builder.Services.AddHostedService<UploadWatcher>();
         builder.Services.AddHostedService<GateQueuePoller>();
-        builder.Services.AddHostedService(provider => new TimerTrigger(
+        // Registered as IHostedService factories, not with AddHostedService: that one skips a factory whose type is
+        // registered already, which would keep only the first of the two timers.
+        builder.Services.AddSingleton<IHostedService>(provider => new TimerTrigger(
             "Reconciler",
             async cancellationToken =>
             {
@@ -216,7 +218,7 @@ internal sealed class LocalStack : IAsyncDisposable
             // On kept data, mail a crashed run left without an outcome is re-driven now, not a timer period later.
             RunAtStart = options.DataDirectory is not null,
         });
-        builder.Services.AddHostedService(provider => new TimerTrigger(
+        builder.Services.AddSingleton<IHostedService>(provider => new TimerTrigger(
             "Watchdog",
             async cancellationToken => await provider.GetRequiredService<Watchdog>().RunOnceAsync(cancellationToken),
             options.TimerInterval,

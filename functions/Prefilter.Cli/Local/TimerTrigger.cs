@@ -12,6 +12,9 @@ namespace Prefilter.Cli.Local;
 internal sealed partial class TimerTrigger(string name, Func<CancellationToken, Task> job, TimeSpan interval, TimeProvider timeProvider, ILogger<TimerTrigger> logger)
     : BackgroundService
 {
+    /// <summary>The function it stands in for.</summary>
+    public string Name => name;
+
     /// <summary>Runs the job once at start too, as a timer trigger's <c>RunOnStartup</c> does.</summary>
     public bool RunAtStart { get; init; }
 

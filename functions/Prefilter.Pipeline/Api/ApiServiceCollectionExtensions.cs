@@ -2,6 +2,8 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Prefilter.Pipeline.Release;
+using Prefilter.Pipeline.Stats;
+using Prefilter.Pipeline.Status;
 
 namespace Prefilter.Pipeline.Api;
 
@@ -9,7 +11,7 @@ namespace Prefilter.Pipeline.Api;
 public static class ApiServiceCollectionExtensions
 {
     /// <summary>
-    /// <see cref="PatternsApi"/> and <see cref="MailApi"/>, with options from the <c>Api</c> section (validated at start).
+    /// <see cref="PatternsApi"/>, <see cref="MailApi"/> and <see cref="StatusApi"/>, with options from the <c>Api</c> section (validated at start).
     /// Includes <see cref="WatchdogServiceCollectionExtensions.AddPrefilterWatchdog"/> (and through it release, scan
     /// stats, storage and scanning).
     /// </summary>
@@ -29,6 +31,9 @@ public static class ApiServiceCollectionExtensions
         services.AddOptions<ApiOptions>().Bind(configuration.GetSection(ApiOptions.SectionName)).ValidateDataAnnotations().ValidateOnStart();
         services.TryAddSingleton<PatternsApi>();
         services.TryAddSingleton<MailApi>();
+        services.TryAddSingleton<DeadLetterQueueProbe>();
+        services.TryAddSingleton<StatusReportService>();
+        services.TryAddSingleton<StatusApi>();
         return services;
     }
 }

@@ -28,6 +28,11 @@ public sealed class ReleaseDocuments
     /// <summary>Folder of the release documents (<see cref="PatternRelease"/>).</summary>
     public const string ReleasesFolder = "releases/";
 
+    private const string GateReportFileName = "gate-report.json";
+
+    // Versions are stored under sets/{version}/.
+    private static readonly string SetsPrefix = PatternStore.SetBlobName("v")[..^"v/set.json".Length];
+
     private readonly BlobContainerClient patterns;
     private readonly PatternStore store;
 
@@ -47,7 +52,7 @@ public sealed class ReleaseDocuments
     /// <param name="version">A valid version label.</param>
     /// <exception cref="ArgumentException">The label is not a valid version.</exception>
     public static string GateReportBlobName(string version) =>
-        PatternStore.SetBlobName(version)[..^"set.json".Length] + "gate-report.json";
+        PatternStore.SetBlobName(version)[..^"set.json".Length] + GateReportFileName;
 
     /// <summary>Blob name of the outcome of an upload.</summary>
     /// <param name="uploadBlobName">The upload, <c>uploads/{name}</c>.</param>
@@ -95,6 +100,28 @@ public sealed class ReleaseDocuments
     /// <exception cref="ArgumentException">The id is not a release id.</exception>
     public Task<PatternRelease?> ReadReleaseAsync(string releaseId, CancellationToken cancellationToken = default) =>
         ReadJsonAsync<PatternRelease>(ReleaseBlobName(releaseId), cancellationToken);
+
+    /// <summary>The gate report written last, of any version (refused ones included).</summary>
+    /// <param name="cancellationToken">Cancels the listing and the read.</param>
+    /// <returns>The report with its version and when it was written; null before the first gate run.</returns>
+    public async Task<StoredGateReport?> ReadNewestGateReportAsync(CancellationToken cancellationToken = default)
+    {
+        BlobItem? newest = null;
+        await foreach (var blob in patterns.GetBlobsAsync(BlobTraits.None, BlobStates.None, SetsPrefix, cancellationToken).ConfigureAwait(false))
+        {
+            if (blob.Name.EndsWith("/" + GateReportFileName, StringComparison.Ordinal) && (newest is null || blob.Properties.LastModified > newest.Properties.LastModified))
+            {
+                newest = blob;
+            }
+        }
+
+        if (newest?.Properties.LastModified is not { } at || await ReadJsonAsync<GateReport>(newest.Name, cancellationToken).ConfigureAwait(false) is not { } report)
+        {
+            return null;
+        }
+
+        return new StoredGateReport(newest.Name[SetsPrefix.Length..^(GateReportFileName.Length + 1)], at, report);
+    }
 
     /// <summary>Writes the outcome of an upload to <see cref="UploadResultBlobName"/> (replacing an earlier one).</summary>
     /// <param name="result">The outcome.</param>
@@ -247,3 +274,9 @@ public sealed class ReleaseDocuments
         }
     }
 }
+
+/// <summary>A gate report as stored beside its version.</summary>
+/// <param name="Version">The version it judged.</param>
+/// <param name="At">When it was written.</param>
+/// <param name="Report">The report.</param>
+public sealed record StoredGateReport(string Version, DateTimeOffset At, GateReport Report);

@@ -105,10 +105,10 @@ public sealed class ScanStatsTable
     /// <param name="to">End of the range.</param>
     /// <param name="role">Only rows of this role; null for both.</param>
     /// <param name="cancellationToken">Cancels the query.</param>
-    /// <returns>The rows' figures; none when there is no table yet.</returns>
+    /// <returns>The rows; none when there is no table yet.</returns>
     /// <exception cref="ScanStatsFormatException">A row is damaged or has another histogram layout.</exception>
     /// <exception cref="RequestFailedException">Storage failed.</exception>
-    public async IAsyncEnumerable<ScanStats> QueryAsync(string setDigest, DateTimeOffset from, DateTimeOffset to, ScanRole? role = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    public async IAsyncEnumerable<ScanStatsRow> QueryAsync(string setDigest, DateTimeOffset from, DateTimeOffset to, ScanRole? role = null, [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(setDigest);
         var first = Key(WindowStart(from));
@@ -136,7 +136,7 @@ public sealed class ScanStatsTable
         }
     }
 
-    private static ScanStats FromEntity(TableEntity entity)
+    private static ScanStatsRow FromEntity(TableEntity entity)
     {
         var layout = entity.GetString("Layout");
         if (layout != CostHistogram.Layout)
@@ -156,9 +156,14 @@ public sealed class ScanStatsTable
             counts[i] = BinaryPrimitives.ReadInt64LittleEndian(buckets.AsSpan(i * sizeof(long)));
         }
 
+        if (entity.GetDateTimeOffset("WindowStart") is not { } windowStart)
+        {
+            throw new ScanStatsFormatException(entity.PartitionKey, entity.RowKey, "WindowStart is missing or not a date");
+        }
+
         try
         {
-            return new ScanStats(
+            return new ScanStatsRow(windowStart, entity.GetString("Role") == RoleName(ScanRole.Canary) ? ScanRole.Canary : ScanRole.Active, new ScanStats(
                 Required(entity, "Count"),
                 Required(entity, "DeadlineHits"),
                 Required(entity, "Incomplete"),
@@ -166,7 +171,7 @@ public sealed class ScanStatsTable
                 Required(entity, "Tag"),
                 Required(entity, "Quarantine"),
                 TimeSpan.FromTicks(Required(entity, "CostTicks")),
-                counts);
+                counts));
         }
         catch (ArgumentException exception)
         {
@@ -190,3 +195,9 @@ public sealed class ScanStatsTable
         }
     }
 }
+
+/// <summary>One row of the <c>scanstats</c> table: one instance's figures of a set in one window and role.</summary>
+/// <param name="WindowStart">Start of the window.</param>
+/// <param name="Role">The set's role in it.</param>
+/// <param name="Stats">The figures.</param>
+public sealed record ScanStatsRow(DateTimeOffset WindowStart, ScanRole Role, ScanStats Stats);

@@ -18,7 +18,12 @@ public static class MailBlobName
     /// <summary>A new unique name for a mail received at <paramref name="receivedAt"/>.</summary>
     /// <param name="receivedAt">Arrival time.</param>
     public static string Create(DateTimeOffset receivedAt) =>
-        $"{receivedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture)}-{Guid.NewGuid():N}{Extension}";
+        $"{TimePrefix(receivedAt)}-{Guid.NewGuid():N}{Extension}";
+
+    /// <summary>The start of the names of mail received at <paramref name="receivedAt"/>: names sort by it.</summary>
+    /// <param name="receivedAt">Arrival time.</param>
+    public static string TimePrefix(DateTimeOffset receivedAt) =>
+        receivedAt.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>The listing prefix of all mail received on a UTC day.</summary>
     /// <param name="day">Any time on that day.</param>

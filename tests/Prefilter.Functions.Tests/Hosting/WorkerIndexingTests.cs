@@ -35,6 +35,7 @@ public sealed class WorkerIndexingTests(FunctionsHostFixture fixture)
     [Theory]
     [InlineData("HttpIngest")]
     [InlineData("Patterns")]
+    [InlineData("Status")]
     public void Http_functions_are_routed_as_declared_and_answer_through_an_http_output(string name)
     {
         var expected = AppFunctions.Trigger<HttpTriggerAttribute>(AppFunctions.ByName[name]);

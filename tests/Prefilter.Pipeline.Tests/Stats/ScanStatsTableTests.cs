@@ -52,6 +52,37 @@ public sealed class ScanStatsTableTests(AzuriteFixture azurite)
     }
 
     [Fact]
+    public async Task A_series_merges_the_windows_of_each_interval_over_instances_and_roles_and_leaves_empty_ones_out()
+    {
+        var start = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
+        var time = new FakeTimeProvider(start);
+        var options = Options(NewTableName());
+        var table = new ScanStatsTable(new TableServiceClient(azurite.ConnectionString), options, new PipelineContainers());
+        var active = Recorder(table, options, time, "a");
+        var canary = Recorder(table, options, time, "b");
+
+        // Minutes 0, 1 and 4 have scans (minute + 1 each, on two instances and in both roles); 2 and 3 have none.
+        foreach (var minute in new[] { 0, 1, 4 })
+        {
+            time.SetUtcNow(start.AddMinutes(minute).AddSeconds(30));
+            for (var i = 0; i <= minute; i++)
+            {
+                active.Record(StatsData.Result(Set, TimeSpan.FromMilliseconds(1)), ScanRole.Active);
+                canary.Record(StatsData.Result(Set, TimeSpan.FromMilliseconds(2), VerdictAction.Quarantine), ScanRole.Canary);
+            }
+
+            await active.FlushAsync();
+            await canary.FlushAsync();
+        }
+
+        var points = await new ScanStatsReader(table).ReadSeriesAsync(Set, start, start.AddMinutes(6), TimeSpan.FromMinutes(2));
+
+        Assert.Equal([start, start.AddMinutes(4)], points.Select(point => point.Start));
+        Assert.Equal([(2 * 3L, 3L), (2 * 5L, 5L)], points.Select(point => (point.Stats.Count, point.Stats.QuarantineCount)));
+        await Assert.ThrowsAsync<ArgumentOutOfRangeException>(() => new ScanStatsReader(table).ReadSeriesAsync(Set, start, start.AddMinutes(6), TimeSpan.Zero));
+    }
+
+    [Fact]
     public async Task A_range_reads_the_windows_it_overlaps_and_no_others()
     {
         var start = new DateTimeOffset(2026, 11, 28, 10, 0, 0, TimeSpan.Zero);
