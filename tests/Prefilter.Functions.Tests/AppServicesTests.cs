@@ -28,7 +28,7 @@ public sealed class AppServicesTests
         var functionTypes = typeof(ScanMailFunction).Assembly.GetTypes()
             .Where(type => type.GetMethods().Any(method => method.GetCustomAttributes(typeof(FunctionAttribute), false).Length > 0))
             .ToList();
-        Assert.Equal(7, functionTypes.Count);
+        Assert.Equal(8, functionTypes.Count);
         Assert.All(functionTypes, type => Assert.NotNull(ActivatorUtilities.CreateInstance(provider, type)));
     }
 

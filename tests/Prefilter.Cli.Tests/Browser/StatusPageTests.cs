@@ -216,8 +216,9 @@ public sealed class StatusPageTests(LocalStackFixture fixture)
         var version = $"page-canary-{Guid.NewGuid():N}"[..30];
         using var content = new StringContent(defaultSet.Replace("\"local-default-1\"", $"\"{version}\"", StringComparison.Ordinal), Encoding.UTF8, new MediaTypeHeaderValue("application/json"));
         using var published = await fixture.Api.PostAsync("api/patterns?force=true&reason=status%20page%20test", content);
-        Assert.Equal(HttpStatusCode.Created, published.StatusCode);
-        Assert.Equal("canary", (await LocalStackFixture.JsonAsync(published)).GetProperty("outcome").GetString());
+        Assert.Equal(HttpStatusCode.Accepted, published.StatusCode);
+        var release = await fixture.WaitForReleaseAsync(published.Headers.Location!);
+        Assert.Equal("canary", release.GetProperty("status").GetString());
         return version;
     }
 
