@@ -200,7 +200,9 @@ public class AdversarialMailTests
         Assert.Contains("Subject: " + new string('x', AdversarialMail.RunLength), rulesMessage, StringComparison.Ordinal);
         Assert.Contains(messages, m => m.Id == "adversarial/deep-nesting");
         Assert.Contains(messages, m => m.Id == "adversarial/deep-attached-messages");
-        Assert.True(CompiledPatternSet.Compile(set).Scan(messages.Single(m => m.Id == "adversarial/deep-attached-messages").Content).Incomplete);
+        var deep = CompiledPatternSet.Compile(set).Scan(messages.Single(m => m.Id == "adversarial/deep-attached-messages").Content);
+        Assert.True(deep.Incomplete);
+        Assert.Equal(VerdictAction.Tag, deep.Action);
     }
 
     [Fact]
