@@ -193,6 +193,41 @@ public sealed class ApiTests(LocalStackFixture fixture)
         return await fixture.Api.PostAsync(path, content);
     }
 
+    [Theory]
+    [InlineData("bad header", 400, "not valid HTTP/1.1")]
+    [InlineData("long target", 414, "request line is longer")]
+    [InlineData("many headers", 431, "header fields are over")]
+    public async Task Requests_Kestrel_refuses_while_parsing_get_problem_details(string kind, int status, string detailContains)
+    {
+        var request = kind switch
+        {
+            "bad header" => "GET /api/patterns HTTP/1.1\r\nHost: 127.0.0.1\r\nthis line has no colon\r\n\r\n",
+            "long target" => $"GET /api/{new string('a', 20_000)} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n",
+            _ => $"GET /api/patterns HTTP/1.1\r\nHost: 127.0.0.1\r\n{string.Concat(Enumerable.Range(0, 200).Select(i => $"X-Field-{i}: {i}\r\n"))}\r\n",
+        };
+
+        using var client = new System.Net.Sockets.TcpClient();
+        await client.ConnectAsync(fixture.Stack.ApiUrl.Host, fixture.Stack.ApiUrl.Port);
+        var stream = client.GetStream();
+        await stream.WriteAsync(Encoding.ASCII.GetBytes(request));
+        using var answer = new MemoryStream();
+        await stream.CopyToAsync(answer);
+
+        // Read as raw bytes: the framing (Content-Length against the body actually sent) is part of what is checked.
+        var text = Encoding.UTF8.GetString(answer.ToArray());
+        var split = text.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        Assert.True(split > 0, text);
+        var head = text[..split].Split("\r\n");
+        var body = text[(split + 4)..];
+        Assert.StartsWith($"HTTP/1.1 {status} ", head[0], StringComparison.Ordinal);
+        Assert.Contains("Content-Type: application/problem+json; charset=utf-8", head);
+        Assert.Contains($"Content-Length: {Encoding.UTF8.GetByteCount(body)}", head);
+        using var problem = JsonDocument.Parse(body);
+        Assert.Equal(status, problem.RootElement.GetProperty("status").GetInt32());
+        Assert.False(string.IsNullOrWhiteSpace(problem.RootElement.GetProperty("title").GetString()));
+        Assert.Contains(detailContains, problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+    }
+
     private static async Task<JsonElement> AssertProblemAsync(HttpResponseMessage response, HttpStatusCode status, string detailContains)
     {
         Assert.Equal(status, response.StatusCode);

@@ -258,6 +258,27 @@ public sealed class EngineCommandTests : IDisposable
 
     public void Dispose() => Directory.Delete(folder, recursive: true);
 
+    [Fact]
+    public async Task Gate_writes_the_paired_costs_behind_its_decision_and_needs_an_active_set_for_them()
+    {
+        var set = Write("set.json", Set);
+        var costs = Path.Combine(folder, "costs.csv");
+
+        var (exit, output, _) = await RunAsync(GateCommand.Create(), set, WriteCorpus(), "--active", set, "--costs", costs);
+        var (noActive, _, error) = await RunAsync(GateCommand.Create(), set, WriteCorpus(), "--costs", costs + ".2");
+
+        Assert.Equal(ExitCodes.Success, exit);
+        Assert.Contains("95 % interval", output, StringComparison.Ordinal);
+        var lines = File.ReadAllLines(costs);
+        Assert.Equal($"message,candidateMicroseconds,activeMicroseconds,clock={(OperatingSystem.IsLinux() ? Prefilter.Engine.Gating.CostClock.ThreadCpu : Prefilter.Engine.Gating.CostClock.Wall)}", lines[0]);
+        Assert.Contains(lines, line => line.StartsWith("spam/1.eml,", StringComparison.Ordinal));
+        Assert.Contains(lines, line => line.StartsWith("adversarial/", StringComparison.Ordinal));
+        Assert.All(lines.Skip(1), line => Assert.Equal(3, line.Split(',').Length));
+        Assert.Equal(ExitCodes.Usage, noActive);
+        Assert.Contains("--costs needs --active", error, StringComparison.Ordinal);
+        Assert.False(File.Exists(costs + ".2"));
+    }
+
     private string Write(string name, string text)
     {
         var path = Path.Combine(folder, name);

@@ -1,4 +1,5 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
 using Prefilter.Cli.Local;
 using Prefilter.DevServices.Smtp;
 using Prefilter.Pipeline.Storage;
@@ -153,5 +154,46 @@ public sealed class LoadTestTests(LocalStackFixture fixture)
         Assert.Equal(30, report.Delivered + report.Quarantined + report.DeadLettered);
         Assert.Equal(10, report.Quarantined);
         Assert.True(report.P50Ms > 0 && report.P50Ms <= report.P99Ms && report.P99Ms <= report.MaxMs);
+    }
+}
+
+/// <summary>
+/// The load test's faults, run small on a stack of its own (the faults change what its downstream answers and stop its
+/// delivery), with retries a second apart instead of production's minute so the run ends quickly.
+/// </summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class LoadTestFaultTests
+{
+    [Fact]
+    public async Task Each_fault_is_injected_and_reported_and_every_mail_still_ends_with_one_outcome()
+    {
+        await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+        {
+            ApiPort = 0,
+            SmtpPort = 0,
+            ConsoleLogLevel = Microsoft.Extensions.Logging.LogLevel.None,
+            Settings = new Dictionary<string, string?> { ["Delivery:Backoff:0"] = "00:00:01" },
+        });
+        var mails = Enumerable.Range(0, 30).Select(_ => LocalStackFixture.Ham().Raw).ToList();
+
+        var report = await new LoadTest(stack, mails)
+        {
+            Connections = 2,
+            Rate = 15,
+            Recipient = "user@example.org",
+            Faults = true,
+            FaultDuration = TimeSpan.FromSeconds(2),
+            DrainTimeout = TimeSpan.FromSeconds(90),
+        }.RunAsync();
+
+        Assert.Equal((30, 30, 0, 0), (report.Mails, report.Accepted, report.Lost, report.Duplicated));
+        Assert.Equal(30, report.Delivered);
+        Assert.Equal([LoadTestFault.Downstream421, LoadTestFault.DeliveryStopped], report.Faults.Select(fault => fault.Kind));
+        Assert.All(report.Faults, fault => Assert.NotNull(fault.BackToFullRateMs));
+        Assert.True(report.Faults[1].StartedAtMs >= report.Faults[0].StartedAtMs + report.Faults[0].DurationMs);
+
+        // The 421s were answered: the downstream saw more DATA than it took, and took each mail once.
+        Assert.True(stack.Sink.DataAttempts > stack.Sink.Messages.Count, $"{stack.Sink.DataAttempts} DATA for {stack.Sink.Messages.Count} mails");
+        Assert.True(stack.Services.GetRequiredService<Prefilter.Pipeline.Delivery.DeliveryProcessorService>().IsProcessing);
     }
 }

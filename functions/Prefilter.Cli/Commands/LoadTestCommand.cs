@@ -20,7 +20,8 @@ internal static class LoadTestCommand
         var set = new Option<string?>("--set") { Description = "Pattern set to scan with (default: as 'prefilter up' chooses)" };
         var connections = new Option<int>("--connections") { Description = "SMTP connections sending at once", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
-        var command = new Command("loadtest", "Start the local pipeline, push the public corpus through its SMTP ingress, and account for every mail") { count, rate, set, connections, json };
+        var faults = new Option<bool>("--faults") { Description = "Inject faults while mail flows: the downstream answering 421 for 30 s, then the delivery processor stopped for 30 s" };
+        var command = new Command("loadtest", "Start the local pipeline, push the public corpus through its SMTP ingress, and account for every mail") { count, rate, set, connections, json, faults };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
             if (parseResult.GetValue(count) < 1 || parseResult.GetValue(connections) < 1 || parseResult.GetValue(rate) < 0)
@@ -47,7 +48,7 @@ internal static class LoadTestCommand
 
             await using (stack)
             {
-                var report = await new LoadTest(stack, mails) { Connections = parseResult.GetValue(connections), Rate = parseResult.GetValue(rate) }.RunAsync(
+                var report = await new LoadTest(stack, mails) { Connections = parseResult.GetValue(connections), Rate = parseResult.GetValue(rate), Faults = parseResult.GetValue(faults) }.RunAsync(
                     Progress.PerStage(),
                     cancellationToken);
                 Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : Text(report, stack.PatternSource));
@@ -75,5 +76,6 @@ internal static class LoadTestCommand
         {report.Accepted} of {report.Mails} mails accepted, {report.MailsPerSecond:0.0} mails/s from the first send to the last outcome
         latency, ingress 250 to downstream 250: p50 {report.P50Ms:0} ms, p99 {report.P99Ms:0} ms, max {report.MaxMs:0} ms
         delivered {report.Delivered}, quarantined {report.Quarantined}, dead-lettered {report.DeadLettered}; lost {report.Lost}, duplicated {report.Duplicated}
-        """;
+        """ + string.Concat(report.Faults.Select(fault =>
+            $"\nfault {fault.Kind} at {fault.StartedAtMs / 1000:0.0} s for {fault.DurationMs / 1000:0.0} s; back at full rate {(fault.BackToFullRateMs is { } back ? $"{back / 1000:0.0} s after it ended" : "never")}"));
 }

@@ -36,6 +36,18 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
     /// <summary>The recipient of every mail (a served domain of the stack).</summary>
     public string Recipient { get; init; } = "user@example.com";
 
+    /// <summary>
+    /// Whether to inject faults while mail flows: the downstream answering 421 after DATA, once a third of the mail was
+    /// sent, then the delivery processor stopped, once two thirds were; each for <see cref="FaultDuration"/>. The
+    /// downstream's fault ends by clearing the sink's script, so run faults on a stack of their own.
+    /// </summary>
+    public bool Faults { get; init; }
+
+    /// <summary>How long each fault lasts.</summary>
+    public TimeSpan FaultDuration { get; init; } = TimeSpan.FromSeconds(30);
+
+    private int sent;
+
     /// <summary>Sends every mail, waits for their outcomes, and reports.</summary>
     /// <param name="progress">Called with (stage, done, total).</param>
     /// <param name="cancellationToken">Stops the run.</param>
@@ -59,10 +71,16 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
         try
         {
             var started = Stopwatch.GetTimestamp();
-            var accepted = await SendAllAsync(runId, started, progress, cancellationToken).ConfigureAwait(false);
+            var accepted = new ConcurrentDictionary<string, Accepted>(StringComparer.Ordinal);
+            var faults = Faults ? InjectFaultsAsync(accepted, cancellationToken) : Task.FromResult<IReadOnlyList<InjectedFault>>([]);
+            await SendAllAsync(runId, started, accepted, progress, cancellationToken).ConfigureAwait(false);
+            var injected = await faults.ConfigureAwait(false);
             var outcomes = await DrainAsync(accepted, progress, cancellationToken).ConfigureAwait(false);
             var finished = Stopwatch.GetTimestamp();
-            return Report(accepted, outcomes, arrivals, Stopwatch.GetElapsedTime(started, finished));
+            return Report(accepted, outcomes, arrivals, Stopwatch.GetElapsedTime(started, finished)) with
+            {
+                Faults = [.. injected.Select(fault => fault.Describe(started, accepted, outcomes, arrivals))],
+            };
         }
         finally
         {
@@ -70,16 +88,14 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
         }
     }
 
-    private async Task<ConcurrentDictionary<string, Accepted>> SendAllAsync(string runId, long started, Action<string, int, int>? progress, CancellationToken cancellationToken)
+    private async Task SendAllAsync(string runId, long started, ConcurrentDictionary<string, Accepted> accepted, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
         var relay = new SmtpRelay(
             Options.Create(new SmtpRelayOptions { Timeout = TimeSpan.FromMinutes(1), ClientName = "loadtest.localhost" }),
             new DownstreamCircuitBreaker(Options.Create(new DownstreamCircuitBreakerOptions()), TimeProvider.System),
             NullLogger<SmtpRelay>.Instance);
         var ingress = new Downstream(stack.SmtpIngress.Address.ToString(), stack.SmtpIngress.Port, TlsPolicy.None, null);
-        var accepted = new ConcurrentDictionary<string, Accepted>(StringComparer.Ordinal);
         var next = -1;
-        var sent = 0;
         var workers = Enumerable.Range(0, Math.Max(1, Connections)).Select(async _ =>
         {
             int index;
@@ -102,11 +118,54 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
                     // Not answered 250: the sender keeps such a mail; it is not the pipeline's to account for.
                 }
 
-                progress?.Invoke("send", Interlocked.Increment(ref sent), mails.Count);
+                // Counted whether or not anyone watches progress: the faults are timed by it.
+                var done = Interlocked.Increment(ref sent);
+                progress?.Invoke("send", done, mails.Count);
             }
         });
         await Task.WhenAll(workers).ConfigureAwait(false);
-        return accepted;
+    }
+
+    // One fault after a third of the mail was sent, the next after two thirds (or at once when sending is done).
+    private async Task<IReadOnlyList<InjectedFault>> InjectFaultsAsync(ConcurrentDictionary<string, Accepted> accepted, CancellationToken cancellationToken)
+    {
+        var delivery = stack.Services.GetRequiredService<DeliveryProcessorService>();
+        (string Kind, Func<Task> Start, Func<Task> End)[] plan =
+        [
+            (LoadTestFault.Downstream421, () =>
+            {
+                stack.Sink.Script.Reply(SmtpStage.Data, SmtpReply.ServiceNotAvailable);
+                return Task.CompletedTask;
+            }, () =>
+            {
+                stack.Sink.Script.Clear();
+                return Task.CompletedTask;
+            }),
+            (LoadTestFault.DeliveryStopped, () => delivery.StopAsync(cancellationToken), () => delivery.StartAsync(cancellationToken)),
+        ];
+        var injected = new List<InjectedFault>();
+        for (var i = 0; i < plan.Length; i++)
+        {
+            while (Volatile.Read(ref sent) < mails.Count * (i + 1) / (plan.Length + 1))
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(50), cancellationToken).ConfigureAwait(false);
+            }
+
+            var start = Stopwatch.GetTimestamp();
+            await plan[i].Start().ConfigureAwait(false);
+            try
+            {
+                await Task.Delay(FaultDuration, cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                await plan[i].End().ConfigureAwait(false);
+            }
+
+            injected.Add(new InjectedFault(plan[i].Kind, start, Stopwatch.GetTimestamp(), [.. accepted.Keys]));
+        }
+
+        return injected;
     }
 
     // Waits until every accepted mail's blob carries a final outcome, or the drain timeout passes.
@@ -200,6 +259,52 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
     }
 
     private sealed record Accepted(string BlobName, long At);
+
+    /// <summary>A fault as it ran: when it started and ended, and the mails accepted by its end.</summary>
+    private sealed record InjectedFault(string Kind, long Start, long End, IReadOnlyList<string> AcceptedByEnd)
+    {
+        // Back at full rate once the mail the fault held up has reached the downstream: the latest first arrival of
+        // every mail accepted by the fault's end and delivered, counted from that end (0 when all were there before it).
+        public LoadTestFault Describe(long runStart, ConcurrentDictionary<string, Accepted> accepted, Dictionary<string, MailOutcome?> outcomes, ConcurrentDictionary<string, List<long>> arrivals)
+        {
+            long? caughtUp = End;
+            foreach (var id in AcceptedByEnd.Where(id => outcomes.GetValueOrDefault(id) == MailOutcome.Delivered))
+            {
+                if (!arrivals.TryGetValue(id, out var times))
+                {
+                    caughtUp = null;
+                    break;
+                }
+
+                lock (times)
+                {
+                    caughtUp = Math.Max(caughtUp.Value, times.Min());
+                }
+            }
+
+            return new LoadTestFault(
+                Kind,
+                Stopwatch.GetElapsedTime(runStart, Start).TotalMilliseconds,
+                Stopwatch.GetElapsedTime(Start, End).TotalMilliseconds,
+                caughtUp is { } at ? Stopwatch.GetElapsedTime(End, at).TotalMilliseconds : null);
+        }
+    }
+}
+
+/// <summary>A fault a load test injected, as <c>--json</c> prints it in <c>faults</c>.</summary>
+/// <param name="Kind"><see cref="Downstream421"/> or <see cref="DeliveryStopped"/>.</param>
+/// <param name="StartedAtMs">When it started, from the run's first send.</param>
+/// <param name="DurationMs">How long it lasted.</param>
+/// <param name="BackToFullRateMs">
+/// From its end until every mail accepted by then (and delivered) had reached the downstream; null when one never did.
+/// </param>
+internal sealed record LoadTestFault(string Kind, double StartedAtMs, double DurationMs, double? BackToFullRateMs)
+{
+    /// <summary>The downstream answered 421 after DATA.</summary>
+    public const string Downstream421 = "downstream-421";
+
+    /// <summary>The delivery processor was stopped, then started again.</summary>
+    public const string DeliveryStopped = "delivery-stopped";
 }
 
 /// <summary>What <c>prefilter loadtest</c> reports; <c>--json</c> prints it as is.</summary>
@@ -237,4 +342,7 @@ internal sealed record LoadTestReport
 
     /// <summary>Copies the downstream received beyond the first, per mail.</summary>
     public required int Duplicated { get; init; }
+
+    /// <summary>The faults injected, in order; empty without <c>--faults</c>.</summary>
+    public IReadOnlyList<LoadTestFault> Faults { get; init; } = [];
 }

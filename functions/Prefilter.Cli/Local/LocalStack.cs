@@ -182,7 +182,7 @@ internal sealed class LocalStack : IAsyncDisposable
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            kestrel.Listen(IPAddress.Loopback, options.ApiPort);
+            kestrel.Listen(IPAddress.Loopback, options.ApiPort, listen => listen.UseRejectionProblemDetails(kestrel.Limits));
 
             // The handlers enforce their own limits (Ingest:MaxMailBytes, Release:MaxSetBytes) with a problem body.
             kestrel.Limits.MaxRequestBodySize = null;

@@ -26,6 +26,13 @@ public sealed record CostRatioEstimate(double Ratio, double Lower, double Upper)
 
     private const int Seed = 20261207;
 
+    /// <summary>
+    /// True when the candidate costs more than <paramref name="maxRatio"/> times the active set beyond the interval:
+    /// even its lower bound is over. The gate refuses on this, never on <see cref="Ratio"/> alone.
+    /// </summary>
+    /// <param name="maxRatio">The budget, <see cref="GateBudget.MaxP99CostRatio"/>.</param>
+    public bool Exceeds(double maxRatio) => Lower > maxRatio;
+
     /// <summary>Estimates the ratio of the p99s of two paired series of scan times.</summary>
     /// <param name="candidate">The candidate's time for each message.</param>
     /// <param name="active">The active set's time for the same messages, in the same order.</param>

@@ -41,6 +41,16 @@ public sealed record GateReport
     /// <summary>The same ratio with its 95 % bootstrap interval (<see cref="CostRatioEstimate"/>); the gate judges the lower bound. Null on a first publish.</summary>
     public CostRatioEstimate? P99CostRatioInterval { get; init; }
 
+    /// <summary>What the costs were measured with: CPU time of the scanning thread where the platform allows it.</summary>
+    public CostClock CostClock { get; init; }
+
+    /// <summary>
+    /// Each message's cost under both sets, the measurements behind <see cref="P99CostRatioInterval"/>; null on a first
+    /// publish. Not serialized, so a stored report stays small; <c>prefilter gate --costs</c> writes them out.
+    /// </summary>
+    [System.Text.Json.Serialization.JsonIgnore]
+    public PairedCosts? Costs { get; init; }
+
     /// <summary>Mail the active set delivers and the candidate would tag or quarantine.</summary>
     public int HamToSpamFlips { get; init; }
 
@@ -70,6 +80,12 @@ public sealed record CostSummary(TimeSpan P50, TimeSpan P99, TimeSpan Max, int D
     /// <summary>90th percentile: messages from here on get per-rule cost attribution.</summary>
     public TimeSpan P90 { get; init; }
 }
+
+/// <summary>Per-message costs of the candidate and the active set, in corpus order, as the gate judged them.</summary>
+/// <param name="MessageIds">Corpus message ids.</param>
+/// <param name="Candidate">The candidate's cost of each message (the lowest of its timing runs).</param>
+/// <param name="Active">The active set's cost of the same messages.</param>
+public sealed record PairedCosts(IReadOnlyList<string> MessageIds, IReadOnlyList<TimeSpan> Candidate, IReadOnlyList<TimeSpan> Active);
 
 /// <summary>A message on which the candidate and the active set disagree.</summary>
 /// <param name="MessageId">Corpus message id.</param>

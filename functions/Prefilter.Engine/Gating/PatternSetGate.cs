@@ -60,7 +60,7 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
 
         var candidateCost = Summarize(candidateRun);
         var activeCost = activeRun is null ? null : Summarize(activeRun);
-        var estimate = activeRun is null ? null : CostRatioEstimate.Of(candidateRun.Fastest, activeRun.Fastest);
+        var estimate = activeRun is null ? null : CostRatioEstimate.Of(candidateRun.Lowest, activeRun.Lowest);
         var (hamToSpam, spamToHam, examples) = activeResults is null ? (0, 0, []) : Flips(corpus, activeResults, candidateResults, budget.TopN);
 
         var refusals = new List<string>();
@@ -73,15 +73,15 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
 
         if (candidateCost.P99 > budget.MaxP99Cost)
         {
-            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} exceeds the ceiling {Ms(budget.MaxP99Cost)}");
+            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} ({Clock}) exceeds the ceiling {Ms(budget.MaxP99Cost)}");
             costBreached = true;
         }
 
         // Judged on the interval's lower bound: refused only when the evidence says the candidate costs more than
         // the budget, not when noise on a few scans pushed the measured ratio over it.
-        if (estimate is not null && estimate.Lower > budget.MaxP99CostRatio && candidateCost.P99 > budget.CostNoiseFloor)
+        if (estimate is not null && estimate.Exceeds(budget.MaxP99CostRatio) && candidateCost.P99 > budget.CostNoiseFloor)
         {
-            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} is {estimate.Ratio:0.00}× the active set's {Ms(activeCost!.P99)}, at least {estimate.Lower:0.00}× with 95 % confidence (allowed {budget.MaxP99CostRatio:0.##}×)");
+            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} ({Clock}) is {estimate.Ratio:0.00}× the active set's {Ms(activeCost!.P99)}, at least {estimate.Lower:0.00}× with {CostRatioEstimate.Confidence:0 %} confidence (allowed {budget.MaxP99CostRatio:0.##}×)");
             costBreached = true;
         }
 
@@ -96,7 +96,7 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         }
 
         // Per-rule timers run on the costliest tenth of the corpus only: those messages make the p99 the budgets judge.
-        var costliest = corpus.Where((_, i) => candidateRun.Fastest[i] >= candidateCost.P90).ToArray();
+        var costliest = corpus.Where((_, i) => candidateRun.Lowest[i] >= candidateCost.P90).ToArray();
         var attribution = new CostAttribution(candidate, active, productionOptions, budget.TopN).Run(costliest, cancellationToken);
         var flipBlame = activeResults is null ? [] : FlipBlame(candidate, active!, candidateResults, activeResults);
         return baseReport with
@@ -108,6 +108,8 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
             Active = activeCost,
             P99CostRatio = estimate?.Ratio,
             P99CostRatioInterval = estimate,
+            CostClock = ScanCostClock.Kind,
+            Costs = activeRun is null ? null : new PairedCosts([.. corpus.Select(message => message.Id)], candidateRun.Lowest, activeRun.Lowest),
             HamToSpamFlips = hamToSpam,
             SpamToHamFlips = spamToHam,
             FlipExamples = examples,
@@ -130,38 +132,42 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
             for (var run = 0; run < Math.Max(1, budget.TimingRuns); run++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
-                candidateRun.Add(i, candidate.Scan(corpus[i].Content, cancellationToken));
-                activeRun?.Add(i, active!.Scan(corpus[i].Content, cancellationToken));
+                var content = corpus[i].Content;
+                candidateRun.Add(i, ScanCostClock.Measure(() => candidate.Scan(content, cancellationToken)));
+                if (activeRun is not null)
+                {
+                    activeRun.Add(i, ScanCostClock.Measure(() => active!.Scan(content, cancellationToken)));
+                }
             }
         }
 
         return (candidateRun, activeRun);
     }
 
-    /// <summary>The first result of each message (the verdict) and its fastest scan time.</summary>
+    /// <summary>The first result of each message (the verdict) and its lowest cost on <see cref="ScanCostClock"/>.</summary>
     private sealed class Measured(int count)
     {
         public ScanResult[] Results { get; } = new ScanResult[count];
 
-        public TimeSpan[] Fastest { get; } = new TimeSpan[count];
+        public TimeSpan[] Lowest { get; } = new TimeSpan[count];
 
-        public void Add(int index, ScanResult result)
+        public void Add(int index, (ScanResult Result, TimeSpan Cost) scan)
         {
             if (Results[index] is null)
             {
-                Results[index] = result;
-                Fastest[index] = result.Elapsed;
+                Results[index] = scan.Result;
+                Lowest[index] = scan.Cost;
             }
-            else if (result.Elapsed < Fastest[index])
+            else if (scan.Cost < Lowest[index])
             {
-                Fastest[index] = result.Elapsed;
+                Lowest[index] = scan.Cost;
             }
         }
     }
 
     private static CostSummary Summarize(Measured measured)
     {
-        var times = measured.Fastest.Order().ToArray();
+        var times = measured.Lowest.Order().ToArray();
         return new CostSummary(At(times, 0.50), At(times, 0.99), times[^1], measured.Results.Count(result => result.DeadlineExceeded)) { P90 = At(times, 0.90) };
     }
 
@@ -231,4 +237,6 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
     }
 
     private static string Ms(TimeSpan time) => $"{time.TotalMilliseconds:0.###} ms";
+
+    private static string Clock => ScanCostClock.Kind == CostClock.ThreadCpu ? "CPU time of the scanning thread" : "elapsed";
 }

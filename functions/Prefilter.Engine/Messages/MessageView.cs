@@ -131,6 +131,12 @@ public sealed class MessageView
     /// </summary>
     public MessageParts TruncatedParts { get; }
 
+    /// <summary>
+    /// True when parts lay deeper than <see cref="MessageLimits.MaxMimeDepth"/> and were not read. No mail program
+    /// nests that deep, so the depth itself is a sign of hiding text from the scan.
+    /// </summary>
+    public bool NestedTooDeep { get; init; }
+
     /// <summary>Reads a mail with <see cref="MessageLimits.Default"/>.</summary>
     /// <param name="raw">The RFC 822 message, optionally preceded by mbox <c>From </c> lines.</param>
     public static MessageView Parse(ReadOnlyMemory<byte> raw) => Parse(raw, MessageLimits.Default);

@@ -21,6 +21,7 @@ internal sealed class MessageViewParser : IDisposable
     private readonly UriCollector uris;
     private readonly List<MessageAttachment> attachments = [];
     private MessageParts cutParts;
+    private bool nestedTooDeep;
     private int partsVisited;
     private long textBytesRead;
     private bool bodyStartsWithSubject;
@@ -341,6 +342,7 @@ internal sealed class MessageViewParser : IDisposable
         {
             AddNote($"MIME nesting deeper than {limits.MaxMimeDepth}; deeper parts not read");
             cutParts |= Structure;
+            nestedTooDeep = true;
             return;
         }
 
@@ -386,6 +388,7 @@ internal sealed class MessageViewParser : IDisposable
                     // message alike; text hidden under either must not pass as scanned.
                     AddNote($"MIME nesting deeper than {limits.MaxMimeDepth}; deeper parts not read");
                     cutParts |= Structure;
+                    nestedTooDeep = true;
                 }
 
                 AddAttachment(part);
@@ -604,7 +607,10 @@ internal sealed class MessageViewParser : IDisposable
             uris.Build(),
             [.. attachments],
             [.. notes],
-            cutParts);
+            cutParts)
+        {
+            NestedTooDeep = nestedTooDeep,
+        };
     }
 
     private void AddNote(string note)

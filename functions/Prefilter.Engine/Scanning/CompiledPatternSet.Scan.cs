@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.RegularExpressions;
 using Prefilter.Engine.Checks;
 using Prefilter.Engine.Messages;
+using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Regexes;
 
 namespace Prefilter.Engine.Scanning;
@@ -37,6 +38,7 @@ public sealed partial class CompiledPatternSet
                 run.MarkIncomplete(IncompleteCauses.MessageCap, "a message cap cut the mail: " + string.Join("; ", view.Notes));
             }
 
+            run.NestedTooDeep = view.NestedTooDeep;
             run.Sampled = view.Size >= Options.CostSampleMinBytes
                 || (Options.CostSampleRate > 0 && Random.Shared.NextDouble() < Options.CostSampleRate);
             foreach (var target in _targets)
@@ -98,10 +100,19 @@ public sealed partial class CompiledPatternSet
 
         public bool Sampled { get; set; }
 
+        public bool NestedTooDeep { get; set; }
+
         public void MarkIncomplete(IncompleteCauses cause, string reason)
         {
             _causes |= cause;
             (_incomplete ??= []).Add(reason);
+        }
+
+        // Nesting that deep hides text from every rule, so what the rules found cannot clear the mail.
+        private VerdictAction ActionFor(double score)
+        {
+            var action = _set.Set.Thresholds.ActionFor(score);
+            return NestedTooDeep && action == VerdictAction.Deliver ? VerdictAction.Tag : action;
         }
 
         public void ScanTarget(ScanTarget target, MessageView view)
@@ -575,7 +586,7 @@ public sealed partial class CompiledPatternSet
                 return new ScanResult
                 {
                     Score = score,
-                    Action = _set.Set.Thresholds.ActionFor(score),
+                    Action = ActionFor(score),
                     Hits = found,
                     SetDigest = _set.Digest,
                     Elapsed = elapsed,

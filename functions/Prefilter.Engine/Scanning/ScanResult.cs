@@ -8,7 +8,11 @@ public sealed record ScanResult
     /// <summary>Sum of the scores of the rules that hit.</summary>
     public required double Score { get; init; }
 
-    /// <summary>The action the set's thresholds give for <see cref="Score"/>.</summary>
+    /// <summary>
+    /// The action the set's thresholds give for <see cref="Score"/>, and at least <see cref="VerdictAction.Tag"/> for
+    /// a mail that nests parts deeper than the parser reads (<see cref="Messages.MessageView.NestedTooDeep"/>): text
+    /// hidden there is suspicious whatever the rules found.
+    /// </summary>
     public required VerdictAction Action { get; init; }
 
     /// <summary>Every rule that hit (meta and zero-score rules included), in set order.</summary>

@@ -81,7 +81,9 @@ public sealed record ApiResponse(int StatusCode, string ContentType, byte[] Body
         405 => "Method Not Allowed",
         409 => "Conflict",
         413 => "Content Too Large",
+        414 => "URI Too Long",
         422 => "Unprocessable Content",
+        431 => "Request Header Fields Too Large",
         503 => "Service Unavailable",
         _ => statusCode < 400 ? "OK" : "Error",
     };

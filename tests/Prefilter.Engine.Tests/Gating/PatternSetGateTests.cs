@@ -36,6 +36,25 @@ public class PatternSetGateTests
     }
 
     [Fact]
+    public void The_report_keeps_the_paired_costs_behind_its_interval_and_names_their_clock()
+    {
+        var set = Of(ActiveRules);
+        var gate = new PatternSetGate(ScannerOptions.Default, Budget with { MaxP99CostRatio = double.MaxValue });
+        var sample = Sample();
+
+        var report = gate.Evaluate(set, set, sample);
+
+        var costs = report.Costs!;
+        Assert.Equal(sample.Count + report.AdversarialMessages, costs.MessageIds.Count);
+        Assert.Equal([.. sample.Select(message => message.Id)], costs.MessageIds.Take(sample.Count));
+        Assert.Equal(costs.MessageIds.Count, costs.Candidate.Count);
+        Assert.Equal(costs.MessageIds.Count, costs.Active.Count);
+        Assert.Equal(CostRatioEstimate.Of(costs.Candidate, costs.Active), report.P99CostRatioInterval);
+        Assert.Equal(ScanCostClock.Kind, report.CostClock);
+        Assert.Null(gate.Evaluate(set, null, sample).Costs);
+    }
+
+    [Fact]
     public void A_set_that_lint_refuses_is_refused_naming_the_rule()
     {
         var candidate = Of([.. ActiveRules, MetaRule("BROKEN_META", "UNKNOWN_RULE && CHEAP_PILLS")]);
@@ -200,7 +219,9 @@ public class AdversarialMailTests
         Assert.Contains("Subject: " + new string('x', AdversarialMail.RunLength), rulesMessage, StringComparison.Ordinal);
         Assert.Contains(messages, m => m.Id == "adversarial/deep-nesting");
         Assert.Contains(messages, m => m.Id == "adversarial/deep-attached-messages");
-        Assert.True(CompiledPatternSet.Compile(set).Scan(messages.Single(m => m.Id == "adversarial/deep-attached-messages").Content).Incomplete);
+        var deep = CompiledPatternSet.Compile(set).Scan(messages.Single(m => m.Id == "adversarial/deep-attached-messages").Content);
+        Assert.True(deep.Incomplete);
+        Assert.Equal(VerdictAction.Tag, deep.Action);
     }
 
     [Fact]

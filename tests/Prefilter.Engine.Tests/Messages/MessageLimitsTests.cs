@@ -120,6 +120,7 @@ public sealed class MessageLimitsTests
         Assert.DoesNotContain("the bottom", view.Body.Text, StringComparison.Ordinal);
         Assert.Contains($"MIME nesting deeper than {cap}; deeper parts not read", view.Notes);
         Assert.True(view.TruncatedParts.HasFlag(MessageParts.Body), view.TruncatedParts.ToString());
+        Assert.True(view.NestedTooDeep);
     }
 
     [Fact]
@@ -137,6 +138,7 @@ public sealed class MessageLimitsTests
 
         Assert.Contains("the bottom", view.Body.Text, StringComparison.Ordinal);
         Assert.Equal(MessageParts.None, view.TruncatedParts);
+        Assert.False(view.NestedTooDeep);
     }
 
     [Fact]

@@ -35,20 +35,55 @@ public class CapScopeTests
         Assert.Contains("full text", result.IncompleteReason, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public void Text_hidden_under_33_attached_messages_gets_an_incomplete_verdict_not_a_clean_one()
+    [Theory]
+    [InlineData("message/rfc822")]
+    [InlineData("multipart/mixed")]
+    public void Text_hidden_past_the_nesting_cap_gets_an_incomplete_tag_not_a_clean_delivery(string container)
     {
-        var text = new StringBuilder("From: a@example.org\r\nSubject: nested\r\n");
-        for (var i = 0; i < 33; i++)
-        {
-            text.Append("Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n");
-        }
-
-        text.Append("Content-Type: text/plain\r\n\r\ncheap pills\r\n");
-
-        var result = CompiledPatternSet.Compile(Of(Body("PILLS", "(?i)cheap pills", 6))).Scan(Encoding.ASCII.GetBytes(text.ToString()));
+        var result = CompiledPatternSet.Compile(Of(Body("PILLS", "(?i)cheap pills", 6))).Scan(Nested(container, 33));
 
         Assert.True(result.Incomplete);
         Assert.Contains("MIME nesting deeper than 32", result.IncompleteReason, StringComparison.Ordinal);
+        Assert.Empty(result.Hits);
+        Assert.Equal(VerdictAction.Tag, result.Action);
+    }
+
+    [Theory]
+    [InlineData("message/rfc822")]
+    [InlineData("multipart/mixed")]
+    public void Text_within_the_nesting_cap_is_read_and_judged_on_its_score(string container)
+    {
+        var set = CompiledPatternSet.Compile(Of(Body("PILLS", "(?i)cheap pills", 6)));
+
+        var hit = set.Scan(Nested(container, 31));
+        var clean = set.Scan(Nested(container, 31, "a note from a friend"));
+
+        Assert.False(hit.Incomplete, hit.IncompleteReason);
+        Assert.Equal(["PILLS"], hit.HitIds());
+        Assert.Equal(VerdictAction.Deliver, clean.Action);
+        Assert.False(clean.Incomplete, clean.IncompleteReason);
+    }
+
+    [Fact]
+    public void Mail_nested_too_deep_that_scores_for_quarantine_stays_in_quarantine()
+    {
+        var set = Of(Header("SUBJ", "Subject", "nested", 20));
+
+        var result = CompiledPatternSet.Compile(set).Scan(Nested("message/rfc822", 40));
+
+        Assert.Equal(VerdictAction.Quarantine, result.Action);
+    }
+
+    private static byte[] Nested(string container, int depth, string text = "cheap pills")
+    {
+        var mail = new StringBuilder("From: a@example.org\r\nSubject: nested\r\n");
+        for (var i = 0; i < depth; i++)
+        {
+            mail.Append(container == "message/rfc822"
+                ? "Content-Type: message/rfc822\r\n\r\nSubject: inner\r\n"
+                : $"Content-Type: multipart/mixed; boundary=b{i}\r\n\r\n--b{i}\r\n");
+        }
+
+        return Encoding.ASCII.GetBytes(mail.Append($"Content-Type: text/plain\r\n\r\n{text}\r\n").ToString());
     }
 }
