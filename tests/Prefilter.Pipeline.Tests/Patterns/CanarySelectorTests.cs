@@ -1,3 +1,4 @@
+using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
 
 namespace Prefilter.Pipeline.Tests.Release;
