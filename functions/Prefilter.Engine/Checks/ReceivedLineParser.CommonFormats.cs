@@ -96,6 +96,14 @@ internal static partial class ReceivedLineParser
             return Step.Enough;
         }
 
+        return HotmailQpsmtpdAndSmtpdFormats(f);
+    }
+
+    // Hotmail's HTTP line, qpsmtpd and its like, and smtpd behind a firewall.
+    private static Step HotmailQpsmtpdAndSmtpdFormats(Fields f)
+    {
+        var text = f.Text;
+
         // Received: from 213.123.174.21 by lw11fd.law11.hotmail.msn.com with HTTP;
         // Wed, 24 Jul 2002 16:36:44 GMT
         if (HotmailBy().Match(text) is { Success: true } hotmail)

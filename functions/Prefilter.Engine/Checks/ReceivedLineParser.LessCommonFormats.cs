@@ -203,6 +203,15 @@ internal static partial class ReceivedLineParser
             return Step.Enough;
         }
 
+        return SmtpdAndScannerFormats(f);
+    }
+
+    // attbi's rDNS form, F-Secure's and SMTPD32's lines, csmap and MailGate.
+    private static Step SmtpdAndScannerFormats(Fields f)
+    {
+        var text = f.Text;
+        Match m;
+
         // Received: from pobox.com (h005018086b3b.ne.client2.attbi.com[66.31.45.164])
         // by rwcrmhc53.attbi.com (rwcrmhc53) with SMTP id <2003031302165605300suph7e>;
         // Thu, 13 Mar 2003 02:16:56 +0000
