@@ -15,93 +15,69 @@ internal static class BenchCommand
 {
     public static Command Create()
     {
-        var set = new Argument<string>("set") { Description = "Pattern-set JSON file" };
-        var corpusDirectory = new Argument<string?>("corpus-dir")
-        {
-            Description = "Folder of mail files; folders named spam* are labelled spam. Default: the SpamAssassin public corpus (installed when missing)",
-            Arity = ArgumentArity.ZeroOrOne,
-        };
-        var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
-        var everyNth = new Option<int>("--every") { Description = "Take every n-th message only (a quick sample)", DefaultValueFactory = _ => 1 };
-        var passes = new Option<int>("--passes") { Description = "Timed passes of baseline and engine after the warm-up; the fastest counts", DefaultValueFactory = _ => 3 };
-        var spamAssassinEvery = new Option<int>("--spamassassin-every")
-        {
-            Description = "Also time SpamAssassin itself (Perl, its installed rules, local tests) on every n-th benchmarked message, beside the scan of the same messages; 0 for not",
-            DefaultValueFactory = _ => 0,
-        };
-        var rspamd = new Option<bool>("--rspamd")
-        {
-            Description = "Also time Rspamd (Debian's package: local modules only, no Bayes, one worker on this process's cores) on every benchmarked message, fed by rspamc over HTTP",
-        };
-        var artifact = new Option<string?>("--artifact")
-        {
-            Description = "The set's compiled-set artifact (prefilter lint --artifact): the cold start loads it instead of analysing the set, as a deployed instance does",
-        };
-        var engineMode = new Option<string>("--engine-mode")
-        {
-            Description = "Which engine runs patterns that are linear on both: hybrid (bounded ones on the backtracking interpreter) or linear-only",
-            DefaultValueFactory = _ => "hybrid",
-        };
-        engineMode.AcceptOnlyFromAmong("hybrid", "linear-only");
-        var engineBudget = new Option<int>("--engine-budget-mb")
-        {
-            Description = "The most memory, in MB (10^6 bytes, as the report's figures), the set's linear engines may hold before the least recently used are dropped",
-            DefaultValueFactory = _ => (int)(ScannerOptions.Default.LinearEngineBudgetBytes / 1_000_000),
-        };
+        var arguments = new BenchArguments();
         var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run")
         {
-            set, corpusDirectory, json, everyNth, passes, spamAssassinEvery, rspamd, artifact, engineMode, engineBudget,
+            arguments.Set, arguments.CorpusDirectory, arguments.Json, arguments.EveryNth, arguments.Passes, arguments.SpamAssassinEvery,
+            arguments.Rspamd, arguments.Artifact, arguments.EngineMode, arguments.EngineBudget,
         };
-        return command.WithHandler(async (parseResult, cancellationToken) =>
+        return command.WithHandler((parseResult, cancellationToken) => RunAsync(arguments, parseResult, cancellationToken));
+    }
+
+    private static async Task<int> RunAsync(BenchArguments arguments, ParseResult parseResult, CancellationToken cancellationToken)
+    {
+        var patternSet = Inputs.ReadPatternSet(parseResult.GetValue(arguments.Set)!);
+        var directory = parseResult.GetValue(arguments.CorpusDirectory) ?? await SpamAssassinCorpus.EnsureDirectoryAsync(cancellationToken);
+        if (!Directory.Exists(directory))
         {
-            var patternSet = Inputs.ReadPatternSet(parseResult.GetValue(set)!);
-            var directory = parseResult.GetValue(corpusDirectory) ?? await SpamAssassinCorpus.EnsureDirectoryAsync(cancellationToken);
-            if (!Directory.Exists(directory))
-            {
-                throw new CommandException(ExitCodes.InputError, $"no such folder: {directory}");
-            }
+            throw new CommandException(ExitCodes.InputError, $"no such folder: {directory}");
+        }
 
-            var corpus = SpamAssassinCorpus.List(directory, parseResult.GetValue(everyNth));
-            if (corpus.Count == 0)
-            {
-                throw new CommandException(ExitCodes.InputError, $"no mail files in {directory}");
-            }
+        var corpus = SpamAssassinCorpus.List(directory, parseResult.GetValue(arguments.EveryNth));
+        if (corpus.Count == 0)
+        {
+            throw new CommandException(ExitCodes.InputError, $"no mail files in {directory}");
+        }
 
-            if (parseResult.GetValue(passes) < 1)
-            {
-                throw new CommandException(ExitCodes.InputError, "--passes must be at least 1");
-            }
+        ValidateCounts(arguments, parseResult);
 
-            if (parseResult.GetValue(engineBudget) < 1)
+        // Looked up before the engine's passes, so a missing Rspamd is said at once, not after minutes of bench.
+        var rspamdInstallation = parseResult.GetValue(arguments.Rspamd) ? RspamdInstallation.Find(Environment.GetEnvironmentVariable("PATH")) : null;
+        var benchmark = new CorpusBenchmark(patternSet, corpus)
+        {
+            Passes = parseResult.GetValue(arguments.Passes),
+            SpamAssassinEvery = parseResult.GetValue(arguments.SpamAssassinEvery),
+            Rspamd = rspamdInstallation,
+            Options = new ScannerOptions
             {
-                throw new CommandException(ExitCodes.InputError, "--engine-budget-mb must be at least 1");
-            }
+                EngineMode = parseResult.GetValue(arguments.EngineMode) == "linear-only" ? ScanEngineMode.LinearOnly : ScanEngineMode.Hybrid,
+                LinearEngineBudgetBytes = parseResult.GetValue(arguments.EngineBudget) * 1_000_000L,
+            },
+            Artifact = parseResult.GetValue(arguments.Artifact) is { } artifactPath ? ReadArtifact(artifactPath) : null,
+        };
+        var report = await benchmark.RunAsync(
+            Progress.PerStage(),
+            cancellationToken);
+        Console.WriteLine(parseResult.GetValue(arguments.Json) ? JsonSerializer.Serialize(report, JsonOptions) : BenchText.Format(report));
+        return ExitCodes.Success;
+    }
 
-            if (parseResult.GetValue(spamAssassinEvery) < 0)
-            {
-                throw new CommandException(ExitCodes.InputError, "--spamassassin-every must not be negative");
-            }
+    private static void ValidateCounts(BenchArguments arguments, ParseResult parseResult)
+    {
+        if (parseResult.GetValue(arguments.Passes) < 1)
+        {
+            throw new CommandException(ExitCodes.InputError, "--passes must be at least 1");
+        }
 
-            // Looked up before the engine's passes, so a missing Rspamd is said at once, not after minutes of bench.
-            var rspamdInstallation = parseResult.GetValue(rspamd) ? RspamdInstallation.Find(Environment.GetEnvironmentVariable("PATH")) : null;
-            var benchmark = new CorpusBenchmark(patternSet, corpus)
-            {
-                Passes = parseResult.GetValue(passes),
-                SpamAssassinEvery = parseResult.GetValue(spamAssassinEvery),
-                Rspamd = rspamdInstallation,
-                Options = new ScannerOptions
-                {
-                    EngineMode = parseResult.GetValue(engineMode) == "linear-only" ? ScanEngineMode.LinearOnly : ScanEngineMode.Hybrid,
-                    LinearEngineBudgetBytes = parseResult.GetValue(engineBudget) * 1_000_000L,
-                },
-                Artifact = parseResult.GetValue(artifact) is { } artifactPath ? ReadArtifact(artifactPath) : null,
-            };
-            var report = await benchmark.RunAsync(
-                Progress.PerStage(),
-                cancellationToken);
-            Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : BenchText.Format(report));
-            return ExitCodes.Success;
-        });
+        if (parseResult.GetValue(arguments.EngineBudget) < 1)
+        {
+            throw new CommandException(ExitCodes.InputError, "--engine-budget-mb must be at least 1");
+        }
+
+        if (parseResult.GetValue(arguments.SpamAssassinEvery) < 0)
+        {
+            throw new CommandException(ExitCodes.InputError, "--spamassassin-every must not be negative");
+        }
     }
 
     private static CompiledSetArtifact ReadArtifact(string path)
@@ -121,4 +97,51 @@ internal static class BenchCommand
         WriteIndented = true,
         Converters = { new JsonStringEnumConverter(JsonNamingPolicy.KebabCaseLower) },
     };
+
+    private sealed class BenchArguments
+    {
+        public BenchArguments() => EngineMode.AcceptOnlyFromAmong("hybrid", "linear-only");
+
+        public Argument<string> Set { get; } = new("set") { Description = "Pattern-set JSON file" };
+
+        public Argument<string?> CorpusDirectory { get; } = new("corpus-dir")
+        {
+            Description = "Folder of mail files; folders named spam* are labelled spam. Default: the SpamAssassin public corpus (installed when missing)",
+            Arity = ArgumentArity.ZeroOrOne,
+        };
+
+        public Option<bool> Json { get; } = new("--json") { Description = "Print the report as JSON" };
+
+        public Option<int> EveryNth { get; } = new("--every") { Description = "Take every n-th message only (a quick sample)", DefaultValueFactory = _ => 1 };
+
+        public Option<int> Passes { get; } = new("--passes") { Description = "Timed passes of baseline and engine after the warm-up; the fastest counts", DefaultValueFactory = _ => 3 };
+
+        public Option<int> SpamAssassinEvery { get; } = new("--spamassassin-every")
+        {
+            Description = "Also time SpamAssassin itself (Perl, its installed rules, local tests) on every n-th benchmarked message, beside the scan of the same messages; 0 for not",
+            DefaultValueFactory = _ => 0,
+        };
+
+        public Option<bool> Rspamd { get; } = new("--rspamd")
+        {
+            Description = "Also time Rspamd (Debian's package: local modules only, no Bayes, one worker on this process's cores) on every benchmarked message, fed by rspamc over HTTP",
+        };
+
+        public Option<string?> Artifact { get; } = new("--artifact")
+        {
+            Description = "The set's compiled-set artifact (prefilter lint --artifact): the cold start loads it instead of analysing the set, as a deployed instance does",
+        };
+
+        public Option<string> EngineMode { get; } = new("--engine-mode")
+        {
+            Description = "Which engine runs patterns that are linear on both: hybrid (bounded ones on the backtracking interpreter) or linear-only",
+            DefaultValueFactory = _ => "hybrid",
+        };
+
+        public Option<int> EngineBudget { get; } = new("--engine-budget-mb")
+        {
+            Description = "The most memory, in MB (10^6 bytes, as the report's figures), the set's linear engines may hold before the least recently used are dropped",
+            DefaultValueFactory = _ => (int)(ScannerOptions.Default.LinearEngineBudgetBytes / 1_000_000),
+        };
+    }
 }

@@ -4,6 +4,8 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prefilter.Cli.Local;
 using Prefilter.DevServices.Corpus;
+using Prefilter.Engine.Gating;
+using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
@@ -122,10 +124,57 @@ internal sealed class IncidentReplay
     {
         startedAt = timeProvider.GetTimestamp();
         var replayStart = timeProvider.GetUtcNow();
-        var services = stack.Services;
-        var patterns = services.GetRequiredService<PatternStore>();
-        var release = services.GetRequiredService<PatternReleaseService>();
+        var patterns = stack.Services.GetRequiredService<PatternStore>();
+        var baselineRef = await ActiveBaselineAsync(patterns, cancellationToken);
+        var baseline = await patterns.ReadSetAsync(baselineRef, cancellationToken);
+        var incident = IncidentSets.WithCostlyCombination(
+            baseline,
+            string.Create(CultureInfo.InvariantCulture, $"incident-{replayStart:yyyyMMdd-HHmmss}"),
+            replayStart);
+        Step($"baseline {baselineRef} is active ({baseline.Rules.Count} rules); incident set {incident.Version} adds {IncidentSets.SubRuleCount} no-literal body rules combined by meta {IncidentSets.CombinationRuleId}");
 
+        var before = await stack.CountAsync(cancellationToken);
+        await using var feeder = await StartFeederAsync(cancellationToken);
+        var feedingSince = timeProvider.GetTimestamp();
+        var warm = await WaitForAsync(
+            async () => await stack.CountAsync(cancellationToken) is var counts && Finished(counts) - Finished(before) >= options.WarmUpMails ? counts : null,
+            feeder,
+            cancellationToken);
+        if (warm is null)
+        {
+            return await FinishAsync(Partial(baselineRef, incident.Version, feeder, $"no {options.WarmUpMails} mails were delivered within {options.PhaseTimeout:c}{FeederNote(feeder)}"), feeder, replayStart, cancellationToken);
+        }
+
+        Step($"{Finished(warm) - Finished(before)} mails delivered or quarantined on the baseline; publishing {incident.Version}");
+        var gate = await PublishRefusedAsync(incident, cancellationToken);
+        var forced = await ForceCanaryAsync(incident, gate, feeder, cancellationToken);
+        if (forced.SharePercent is null)
+        {
+            return await FinishAsync(Partial(baselineRef, incident.Version, feeder, "the incident set is not the canary") with
+            {
+                GateRefused = gate.Refused,
+                GateRefusals = gate.Report?.Refusals ?? [],
+                BlamedRules = gate.Report?.Blamed ?? [],
+            }, feeder, replayStart, cancellationToken);
+        }
+
+        var rollback = await AwaitRollbackAsync(incident.Version, baselineRef, feeder, cancellationToken);
+
+        // Mail after the rollback: scanned by the baseline alone.
+        var after = await WaitForAsync(() => Task.FromResult<object?>(feeder.Submitted >= rollback.Submitted + options.MailsAfterRollback ? feeder : null), feeder, cancellationToken);
+        await feeder.StopAsync();
+        Step($"{feeder.Submitted - rollback.Submitted} mails accepted after the rollback; feeder stopped at {feeder.Submitted} mails accepted ({feeder.Submitted / timeProvider.GetElapsedTime(feedingSince).TotalSeconds:0.#}/s){FeederNote(feeder)}");
+
+        var drain = await DrainAsync(before, feeder, cancellationToken);
+        var report = Report(baselineRef, incident.Version, gate, forced, rollback, drain, feeder) with
+        {
+            Problem = feeder.Failure is { } failure ? $"mail stopped flowing: {failure.Message}" : after is null ? "too little mail after the rollback" : null,
+        };
+        return await FinishAsync(report, feeder, replayStart, cancellationToken);
+    }
+
+    private static async Task<PatternSetRef> ActiveBaselineAsync(PatternStore patterns, CancellationToken cancellationToken)
+    {
         var state = (await patterns.ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State;
         if (state?.Active is not { } baselineRef || state.Canary is not null)
         {
@@ -134,82 +183,68 @@ internal sealed class IncidentReplay
                 : "no pattern set is active; the replay needs a stack with an active baseline set");
         }
 
-        var baseline = await patterns.ReadSetAsync(baselineRef, cancellationToken);
-        var incident = IncidentSets.WithCostlyCombination(
-            baseline,
-            string.Create(CultureInfo.InvariantCulture, $"incident-{replayStart:yyyyMMdd-HHmmss}"),
-            replayStart);
-        Step($"baseline {baselineRef} is active ({baseline.Rules.Count} rules); incident set {incident.Version} adds {IncidentSets.SubRuleCount} no-literal body rules combined by meta {IncidentSets.CombinationRuleId}");
+        return baselineRef;
+    }
 
+    private async Task<MailFeeder> StartFeederAsync(CancellationToken cancellationToken)
+    {
         var corpus = SpamAssassinCorpus.List(await SpamAssassinCorpus.EnsureDirectoryAsync(cancellationToken));
-        var before = await stack.CountAsync(cancellationToken);
-        var recipient = $"user@{services.GetRequiredService<LocalStackOptions>().Domains[0]}";
-        await using var feeder = await MailFeeder.StartAsync(
+        var recipient = $"user@{stack.Services.GetRequiredService<LocalStackOptions>().Domains[0]}";
+        var feeder = await MailFeeder.StartAsync(
             stack.SmtpIngress.Address.ToString(), stack.SmtpIngress.Port, recipient, corpus, options.MailsPerSecond, options.Seed, timeProvider, cancellationToken);
         Step($"mail flowing: {corpus.Count} SpamAssassin corpus messages, shuffled, at up to {options.MailsPerSecond:0.#}/s into the SMTP ingress for {recipient}");
-        var feedingSince = timeProvider.GetTimestamp();
+        return feeder;
+    }
 
-        var warm = await WaitForAsync(
-            async () => await stack.CountAsync(cancellationToken) is var counts && Finished(counts) - Finished(before) >= options.WarmUpMails ? counts : null,
-            feeder,
-            cancellationToken);
-        if (warm is null)
-        {
-            return await FinishAsync(Partial(baselineRef, incident.Version, feeder, $"no {options.WarmUpMails} mails were delivered within {options.PhaseTimeout:c}{FeederNote(feeder)}"), cancellationToken);
-        }
-
-        Step($"{Finished(warm) - Finished(before)} mails delivered or quarantined on the baseline; publishing {incident.Version}");
-
-        // a. The plain publish: the gate must refuse it and say which rules to blame.
-        var refused = await release.PublishAsync(incident, Actor, null, cancellationToken);
+    // a. The plain publish: the gate must refuse it and say which rules to blame.
+    private async Task<GatePhase> PublishRefusedAsync(PatternSet incident, CancellationToken cancellationToken)
+    {
+        var refused = await stack.Services.GetRequiredService<PatternReleaseService>().PublishAsync(incident, Actor, null, cancellationToken);
         var gate = refused.GateReport;
         var gateRefused = refused.Outcome == PublishOutcome.Refused;
         Step(gateRefused
             ? $"gate REFUSED {incident.Version} on {gate?.SampleMessages} sampled and {gate?.AdversarialMessages} adversarial mails: {string.Join("; ", gate?.Refusals ?? [])}; blamed {string.Join(", ", (gate?.Blamed ?? []).Take(5))}{((gate?.Blamed.Count ?? 0) > 5 ? ", …" : "")}"
             : $"gate did not refuse {incident.Version}: {refused.Outcome}");
+        return new GatePhase(refused, gate, gateRefused);
+    }
 
-        // b. The override: the same set forced past the gate, with a reason; it becomes the canary at stage 0.
+    // b. The override: the same set forced past the gate, with a reason; it becomes the canary at stage 0.
+    private async Task<ForcePhase> ForceCanaryAsync(PatternSet incident, GatePhase gate, MailFeeder feeder, CancellationToken cancellationToken)
+    {
         var forcedAt = await stack.CountAsync(cancellationToken);
         var submittedAtCanary = feeder.Submitted;
-        var forced = gateRefused
-            ? await release.PublishAsync(incident, Actor, new PublishOptions { Force = true, Reason = OverrideReason }, cancellationToken)
-            : refused;
-        state = (await patterns.ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State;
+        var forced = gate.Refused
+            ? await stack.Services.GetRequiredService<PatternReleaseService>().PublishAsync(incident, Actor, new PublishOptions { Force = true, Reason = OverrideReason }, cancellationToken)
+            : gate.Result;
+        var state = (await stack.Services.GetRequiredService<PatternStore>().ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State;
         var forcedEntry = state?.History.LastOrDefault(change => change.Action == ReleaseActions.CanaryForced && change.To?.Version == incident.Version);
         var forcedCanary = forced is { Outcome: PublishOutcome.Canary, Forced: true } && forcedEntry is { Actor: Actor } && state?.Canary?.Set.Version == incident.Version;
         Step(forcedCanary
             ? $"forced past the gate by {forcedEntry!.Actor}: canary at stage {state!.Canary!.Stage}, {state.Canary.SharePercent} % of mail (history: {forcedEntry.Action})"
             : $"the forced publish did not start the canary: {forced.Outcome}");
-        if (state?.Canary?.Set.Version != incident.Version)
-        {
-            return await FinishAsync(Partial(baselineRef, incident.Version, feeder, "the incident set is not the canary") with
-            {
-                GateRefused = gateRefused,
-                GateRefusals = gate?.Refusals ?? [],
-                BlamedRules = gate?.Blamed ?? [],
-            }, cancellationToken);
-        }
+        var sharePercent = state?.Canary?.Set.Version == incident.Version ? state.Canary.SharePercent : (double?)null;
+        return new ForcePhase(forcedAt, submittedAtCanary, forcedEntry, forcedCanary, sharePercent);
+    }
 
-        var sharePercent = state.Canary.SharePercent;
-
-        // c, d. Mail keeps flowing; the watchdog judges the canary until it decides.
-        var (decision, runs) = await WatchAsync(incident.Version, feeder, cancellationToken);
+    // c, d. Mail keeps flowing; the watchdog judges the canary until it decides.
+    private async Task<RollbackPhase> AwaitRollbackAsync(string incidentVersion, PatternSetRef baselineRef, MailFeeder feeder, CancellationToken cancellationToken)
+    {
+        var (decision, runs) = await WatchAsync(incidentVersion, feeder, cancellationToken);
         var rolledBackAt = await stack.CountAsync(cancellationToken);
         var submittedAtRollback = feeder.Submitted;
-        state = (await patterns.ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State;
-        var cancelEntry = state?.History.LastOrDefault(change => change.Action == ReleaseActions.CancelCanary && change.From?.Version == incident.Version);
+        var state = (await stack.Services.GetRequiredService<PatternStore>().ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State;
+        var cancelEntry = state?.History.LastOrDefault(change => change.Action == ReleaseActions.CancelCanary && change.From?.Version == incidentVersion);
         var rolledBack = cancelEntry is { Actor: Watchdog.Actor } && state?.Canary is null && state?.Active == baselineRef;
         Step(rolledBack
-            ? $"watchdog ROLLED BACK {incident.Version} at stage {decision?.Canary?.Stage} after {runs} runs: {cancelEntry!.Reason}"
+            ? $"watchdog ROLLED BACK {incidentVersion} at stage {decision?.Canary?.Stage} after {runs} runs: {cancelEntry!.Reason}"
             : $"the watchdog did not roll the canary back: {decision?.Outcome} {decision?.Summary}");
+        return new RollbackPhase(decision, runs, rolledBackAt, submittedAtRollback, cancelEntry, rolledBack);
+    }
 
-        // Mail after the rollback: scanned by the baseline alone.
-        var after = await WaitForAsync(() => Task.FromResult<object?>(feeder.Submitted >= submittedAtRollback + options.MailsAfterRollback ? feeder : null), feeder, cancellationToken);
-        await feeder.StopAsync();
-        Step($"{feeder.Submitted - submittedAtRollback} mails accepted after the rollback; feeder stopped at {feeder.Submitted} mails accepted ({feeder.Submitted / timeProvider.GetElapsedTime(feedingSince).TotalSeconds:0.#}/s){FeederNote(feeder)}");
-
-        // e. Every accepted mail must end delivered, quarantined or dead-lettered, and the deliver queue must empty.
-        var queue = services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.DeliverQueue;
+    // e. Every accepted mail must end delivered, quarantined or dead-lettered, and the deliver queue must empty.
+    private async Task<DrainPhase> DrainAsync(MailCounts before, MailFeeder feeder, CancellationToken cancellationToken)
+    {
+        var queue = stack.Services.GetRequiredService<IOptions<ServiceBusOptions>>().Value.DeliverQueue;
         var drained = await WaitForAsync(
             async () =>
             {
@@ -228,58 +263,61 @@ internal sealed class IncidentReplay
         Step(drained is null
             ? $"backlog NOT drained within {options.PhaseTimeout:c}: {final}"
             : $"backlog drained: {feeder.Submitted} accepted = {delivered} delivered + {quarantined} quarantined + {deadLettered} dead-lettered; lost {lost}");
+        return new DrainPhase(final, drained is not null, delivered, quarantined, deadLettered, lost);
+    }
 
-        return await FinishAsync(
-            new IncidentReport
-            {
-                BaselineVersion = baselineRef.Version,
-                IncidentVersion = incident.Version,
-                GateRefused = gateRefused,
-                GateRefusals = gate?.Refusals ?? [],
-                BlamedRules = gate?.Blamed ?? [],
-                GateSampleMessages = gate?.SampleMessages ?? 0,
-                GateAdversarialMessages = gate?.AdversarialMessages ?? 0,
-                ForcedCanary = forcedCanary,
-                ForcedReason = forcedEntry?.Reason,
-                CanarySharePercent = sharePercent,
-                RolledBack = rolledBack,
-                RollbackStage = rolledBack ? decision?.Canary?.Stage : null,
-                RollbackReason = cancelEntry?.Reason,
-                CanarySeconds = forcedEntry is not null && cancelEntry is not null ? Math.Round((cancelEntry.At - forcedEntry.At).TotalSeconds, 1) : null,
-                StageBakedAt = decision?.BakedAt,
-                BreachedLimits = [.. decision?.Breaches.Select(breach => breach.Limit) ?? []],
-                CanaryScans = decision?.CanaryFigures?.Count ?? 0,
-                ActiveScans = decision?.ActiveFigures?.Count ?? 0,
-                CanaryP99Ms = decision?.CanaryFigures?.P99.TotalMilliseconds,
-                ActiveP99Ms = decision?.ActiveFigures?.P99.TotalMilliseconds,
-                WatchdogRuns = runs,
-                Submitted = feeder.Submitted,
-                RefusedAtDoor = feeder.Refused,
-                Delivered = delivered,
-                Quarantined = quarantined,
-                DeadLettered = deadLettered,
-                Lost = lost,
-                BacklogDrained = drained is not null,
-                SubmittedDuringCanary = submittedAtRollback - submittedAtCanary,
-                DeliveredDuringCanary = rolledBackAt.Delivered - forcedAt.Delivered,
-                SubmittedAfterRollback = feeder.Submitted - submittedAtRollback,
-                DeliveredAfterRollback = final.Delivered - rolledBackAt.Delivered,
-                Timeline = [],
-                Steps = [],
-                Problem = feeder.Failure is { } failure ? $"mail stopped flowing: {failure.Message}" : after is null ? "too little mail after the rollback" : null,
-            },
-            cancellationToken);
-
-        async Task<IncidentReport> FinishAsync(IncidentReport report, CancellationToken token)
+    private static IncidentReport Report(
+        PatternSetRef baselineRef, string incidentVersion, GatePhase gate, ForcePhase forced, RollbackPhase rollback, DrainPhase drain, MailFeeder feeder)
+    {
+        var (decision, forcedEntry, cancelEntry) = (rollback.Decision, forced.Entry, rollback.Entry);
+        return new IncidentReport
         {
-            await feeder.StopAsync();
-            var history = (await patterns.ReadStateAsync(cancellationToken: token))?.Snapshot?.State.History ?? [];
-            return report with
-            {
-                Timeline = [.. history.Where(change => change.At >= replayStart).Select(change => new TimelineEntry(change.At, change.Action, change.From?.Version, change.To?.Version, change.Actor, change.Reason))],
-                Steps = [.. steps],
-            };
-        }
+            BaselineVersion = baselineRef.Version,
+            IncidentVersion = incidentVersion,
+            GateRefused = gate.Refused,
+            GateRefusals = gate.Report?.Refusals ?? [],
+            BlamedRules = gate.Report?.Blamed ?? [],
+            GateSampleMessages = gate.Report?.SampleMessages ?? 0,
+            GateAdversarialMessages = gate.Report?.AdversarialMessages ?? 0,
+            ForcedCanary = forced.Canary,
+            ForcedReason = forcedEntry?.Reason,
+            CanarySharePercent = forced.SharePercent,
+            RolledBack = rollback.RolledBack,
+            RollbackStage = rollback.RolledBack ? decision?.Canary?.Stage : null,
+            RollbackReason = cancelEntry?.Reason,
+            CanarySeconds = forcedEntry is not null && cancelEntry is not null ? Math.Round((cancelEntry.At - forcedEntry.At).TotalSeconds, 1) : null,
+            StageBakedAt = decision?.BakedAt,
+            BreachedLimits = [.. decision?.Breaches.Select(breach => breach.Limit) ?? []],
+            CanaryScans = decision?.CanaryFigures?.Count ?? 0,
+            ActiveScans = decision?.ActiveFigures?.Count ?? 0,
+            CanaryP99Ms = decision?.CanaryFigures?.P99.TotalMilliseconds,
+            ActiveP99Ms = decision?.ActiveFigures?.P99.TotalMilliseconds,
+            WatchdogRuns = rollback.Runs,
+            Submitted = feeder.Submitted,
+            RefusedAtDoor = feeder.Refused,
+            Delivered = drain.Delivered,
+            Quarantined = drain.Quarantined,
+            DeadLettered = drain.DeadLettered,
+            Lost = drain.Lost,
+            BacklogDrained = drain.Drained,
+            SubmittedDuringCanary = rollback.Submitted - forced.Submitted,
+            DeliveredDuringCanary = rollback.At.Delivered - forced.At.Delivered,
+            SubmittedAfterRollback = feeder.Submitted - rollback.Submitted,
+            DeliveredAfterRollback = drain.Final.Delivered - rollback.At.Delivered,
+            Timeline = [],
+            Steps = [],
+        };
+    }
+
+    private async Task<IncidentReport> FinishAsync(IncidentReport report, MailFeeder feeder, DateTimeOffset replayStart, CancellationToken cancellationToken)
+    {
+        await feeder.StopAsync();
+        var history = (await stack.Services.GetRequiredService<PatternStore>().ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State.History ?? [];
+        return report with
+        {
+            Timeline = [.. history.Where(change => change.At >= replayStart).Select(change => new TimelineEntry(change.At, change.Action, change.From?.Version, change.To?.Version, change.Actor, change.Reason))],
+            Steps = [.. steps],
+        };
     }
 
     private async Task<(WatchdogDecision? Decision, int Runs)> WatchAsync(string canaryVersion, MailFeeder feeder, CancellationToken cancellationToken)
@@ -382,4 +420,12 @@ internal sealed class IncidentReplay
         steps.Add(step);
         onStep?.Invoke(step);
     }
+
+    private sealed record GatePhase(PublishResult Result, GateReport? Report, bool Refused);
+
+    private sealed record ForcePhase(MailCounts At, int Submitted, PatternStateChange? Entry, bool Canary, double? SharePercent);
+
+    private sealed record RollbackPhase(WatchdogDecision? Decision, int Runs, MailCounts At, int Submitted, PatternStateChange? Entry, bool RolledBack);
+
+    private sealed record DrainPhase(MailCounts Final, bool Drained, int Delivered, int Quarantined, int DeadLettered, int Lost);
 }

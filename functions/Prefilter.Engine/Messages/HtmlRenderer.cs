@@ -201,36 +201,7 @@ internal static class HtmlRenderer
                 position++;
             }
 
-            ReadOnlySpan<char> value;
-            if (position < html.Length && html[position] is '"' or '\'')
-            {
-                char quote = html[position];
-                int close = html[(position + 1)..].IndexOf(quote);
-                if (close < 0)
-                {
-                    // An unclosed quote runs to the end of the tag instead of swallowing the document.
-                    int gt = html[(position + 1)..].IndexOf('>');
-                    int stop = gt < 0 ? html.Length : position + 1 + gt;
-                    value = html[(position + 1)..stop];
-                    position = stop;
-                }
-                else
-                {
-                    value = html.Slice(position + 1, close);
-                    position += close + 2;
-                }
-            }
-            else
-            {
-                int valueStart = position;
-                while (position < html.Length && html[position] != '>' && !char.IsWhiteSpace(html[position]))
-                {
-                    position++;
-                }
-
-                value = html[valueStart..position];
-            }
-
+            var value = ReadAttributeValue(html, ref position);
             if (uris is not null && IsUriAttribute(attribute))
             {
                 uris.AddAttributeValue(value);
@@ -238,6 +209,37 @@ internal static class HtmlRenderer
         }
 
         return html.Length;
+    }
+
+    /// <summary>Reads a quoted or bare attribute value at <paramref name="position"/> and moves past it.</summary>
+    private static ReadOnlySpan<char> ReadAttributeValue(ReadOnlySpan<char> html, ref int position)
+    {
+        if (position >= html.Length || html[position] is not ('"' or '\''))
+        {
+            int valueStart = position;
+            while (position < html.Length && html[position] != '>' && !char.IsWhiteSpace(html[position]))
+            {
+                position++;
+            }
+
+            return html[valueStart..position];
+        }
+
+        char quote = html[position];
+        int close = html[(position + 1)..].IndexOf(quote);
+        if (close < 0)
+        {
+            // An unclosed quote runs to the end of the tag instead of swallowing the document.
+            int gt = html[(position + 1)..].IndexOf('>');
+            int stop = gt < 0 ? html.Length : position + 1 + gt;
+            var unclosed = html[(position + 1)..stop];
+            position = stop;
+            return unclosed;
+        }
+
+        var value = html.Slice(position + 1, close);
+        position += close + 2;
+        return value;
     }
 
     private static bool IsUriAttribute(ReadOnlySpan<char> attribute)

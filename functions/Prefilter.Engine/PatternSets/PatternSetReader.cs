@@ -176,59 +176,7 @@ internal sealed partial class PatternSetReader
         _currentRuleId = null;
         while (NextMember(ref json, seen, "a rule", out var member, out var line))
         {
-            switch (member)
-            {
-                case M.Id:
-                    rule.Id = ReadString(ref json, member, line);
-                    _currentRuleId = rule.Id;
-                    break;
-                case M.Kind:
-                    rule.KindName = ReadString(ref json, member, line);
-                    rule.KindLine = line;
-                    break;
-                case M.Description:
-                    rule.Description = ReadString(ref json, member, line);
-                    break;
-                case M.Score:
-                    rule.Score = ReadNumber(ref json, member, line) ?? rule.Score;
-                    break;
-                case M.Flags:
-                    rule.Flags = ReadStrings(ref json, member, line) ?? rule.Flags;
-                    break;
-                case M.Header:
-                    rule.Header = ReadString(ref json, member, line);
-                    break;
-                case M.Negate:
-                    rule.Negate = ReadBool(ref json, member, line) ?? rule.Negate;
-                    break;
-                case M.IfUnset:
-                    rule.IfUnset = ReadString(ref json, member, line);
-                    break;
-                case M.Target:
-                    rule.Target = ReadString(ref json, member, line);
-                    break;
-                case M.Pattern:
-                    rule.Pattern = ReadString(ref json, member, line);
-                    break;
-                case M.Addresses:
-                    rule.Addresses = ReadStrings(ref json, member, line) ?? rule.Addresses;
-                    break;
-                case M.Domains:
-                    rule.Domains = ReadStrings(ref json, member, line) ?? rule.Domains;
-                    break;
-                case M.Expression:
-                    rule.Expression = ReadString(ref json, member, line);
-                    break;
-                case M.Check:
-                    rule.Check = ReadString(ref json, member, line);
-                    break;
-                case M.Args:
-                    rule.Args = ReadArguments(ref json, member, line) ?? rule.Args;
-                    break;
-                default:
-                    Unknown(ref json, member, line, "a rule", M.RuleMembers);
-                    break;
-            }
+            ReadRuleMember(ref json, rule, member, line);
         }
 
         Require(seen, start, M.Id, $"rule {index}");
@@ -247,25 +195,65 @@ internal sealed partial class PatternSetReader
         }
 
         _currentRuleId = null;
-        var model = rule.Id is null || rule.KindName is null || !knownKind ? null : new Rule
-        {
-            Id = rule.Id,
-            Kind = kind,
-            Description = rule.Description,
-            Score = rule.Score,
-            Flags = rule.Flags,
-            Pattern = rule.Pattern,
-            Negate = rule.Negate,
-            Header = rule.Header,
-            IfUnset = rule.IfUnset,
-            Target = rule.Target,
-            Addresses = rule.Addresses,
-            Domains = rule.Domains,
-            Expression = rule.Expression,
-            Check = rule.Check,
-            Args = rule.Args,
-        };
+        var model = rule.Id is null || rule.KindName is null || !knownKind ? null : rule.ToRule(rule.Id, kind);
         return new RuleEntry(start, rule.Id, model);
+    }
+
+    private void ReadRuleMember(ref Utf8JsonReader json, RuleBuilder rule, string member, int line)
+    {
+        switch (member)
+        {
+            case M.Id:
+                rule.Id = ReadString(ref json, member, line);
+                _currentRuleId = rule.Id;
+                break;
+            case M.Kind:
+                rule.KindName = ReadString(ref json, member, line);
+                rule.KindLine = line;
+                break;
+            case M.Description:
+                rule.Description = ReadString(ref json, member, line);
+                break;
+            case M.Score:
+                rule.Score = ReadNumber(ref json, member, line) ?? rule.Score;
+                break;
+            case M.Flags:
+                rule.Flags = ReadStrings(ref json, member, line) ?? rule.Flags;
+                break;
+            case M.Header:
+                rule.Header = ReadString(ref json, member, line);
+                break;
+            case M.Negate:
+                rule.Negate = ReadBool(ref json, member, line) ?? rule.Negate;
+                break;
+            case M.IfUnset:
+                rule.IfUnset = ReadString(ref json, member, line);
+                break;
+            case M.Target:
+                rule.Target = ReadString(ref json, member, line);
+                break;
+            case M.Pattern:
+                rule.Pattern = ReadString(ref json, member, line);
+                break;
+            case M.Addresses:
+                rule.Addresses = ReadStrings(ref json, member, line) ?? rule.Addresses;
+                break;
+            case M.Domains:
+                rule.Domains = ReadStrings(ref json, member, line) ?? rule.Domains;
+                break;
+            case M.Expression:
+                rule.Expression = ReadString(ref json, member, line);
+                break;
+            case M.Check:
+                rule.Check = ReadString(ref json, member, line);
+                break;
+            case M.Args:
+                rule.Args = ReadArguments(ref json, member, line) ?? rule.Args;
+                break;
+            default:
+                Unknown(ref json, member, line, "a rule", M.RuleMembers);
+                break;
+        }
     }
 
     /// <summary>Moves to the next member of the current object and onto its value; false at the end of the object.</summary>
@@ -562,5 +550,24 @@ internal sealed partial class PatternSetReader
         public string? Expression { get; set; }
         public string? Check { get; set; }
         public List<CheckArgument> Args { get; set; } = [];
+
+        public Rule ToRule(string id, RuleKind kind) => new()
+        {
+            Id = id,
+            Kind = kind,
+            Description = Description,
+            Score = Score,
+            Flags = Flags,
+            Pattern = Pattern,
+            Negate = Negate,
+            Header = Header,
+            IfUnset = IfUnset,
+            Target = Target,
+            Addresses = Addresses,
+            Domains = Domains,
+            Expression = Expression,
+            Check = Check,
+            Args = Args,
+        };
     }
 }

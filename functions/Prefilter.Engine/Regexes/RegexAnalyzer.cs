@@ -101,23 +101,9 @@ public static class RegexAnalyzer
 
     private static RegexPlan AnalyzeUncached(string pattern)
     {
-        if (pattern.Length > MaxPatternLength)
+        if (RefusedUnparsed(pattern) is { } refused)
         {
-            return Oversized(pattern, string.Create(CultureInfo.InvariantCulture, $"the pattern is {pattern.Length:N0} characters long; the limit is {MaxPatternLength:N0}"));
-        }
-
-        try
-        {
-            // The runtime's parser is the judge of syntax; construction without an engine choice is cheap.
-            _ = new Regex(pattern, BaseOptions);
-        }
-        catch (RegexParseException e)
-        {
-            return new RegexPlan(pattern, RuleExecutionClass.Refused)
-            {
-                RefusalReason = $"not a valid regex at offset {e.Offset}: {e.Error}",
-                SyntaxErrorOffset = e.Offset,
-            };
+            return refused;
         }
 
         var root = RegexSyntax.Parse(pattern);
@@ -176,7 +162,7 @@ public static class RegexAnalyzer
 
         return new RegexPlan(pattern, RuleExecutionClass.CheckedBacktracking)
         {
-            GatePattern = Gate(root, pattern, estimate),
+            ScreenPattern = Screen(root, pattern, estimate),
             RequiredLiterals = literals,
             LiteralsAreLookAlikeFolded = folded,
             MarkerWakes = nonAscii,
@@ -184,11 +170,35 @@ public static class RegexAnalyzer
         };
     }
 
+    // Refused before our own parse: too long to analyse, or not a regex at all.
+    private static RegexPlan? RefusedUnparsed(string pattern)
+    {
+        if (pattern.Length > MaxPatternLength)
+        {
+            return Oversized(pattern, string.Create(CultureInfo.InvariantCulture, $"the pattern is {pattern.Length:N0} characters long; the limit is {MaxPatternLength:N0}"));
+        }
+
+        try
+        {
+            // The runtime's parser is the judge of syntax; construction without an engine choice is cheap.
+            _ = new Regex(pattern, BaseOptions);
+            return null;
+        }
+        catch (RegexParseException e)
+        {
+            return new RegexPlan(pattern, RuleExecutionClass.Refused)
+            {
+                RefusalReason = $"not a valid regex at offset {e.Offset}: {e.Error}",
+                SyntaxErrorOffset = e.Offset,
+            };
+        }
+    }
+
     private static long? BoundedWork(RegexNode root) =>
         RegexShapes.BacktrackingWork(root) is { } work && work <= MaxBacktrackingWork ? work : null;
 
-    // A superset of the pattern for the linear engine: every text the pattern matches, the gate matches too.
-    private static string? Gate(RegexNode root, string pattern, long estimate)
+    // A superset of the pattern for the linear engine: every text the pattern matches, the screen matches too.
+    private static string? Screen(RegexNode root, string pattern, long estimate)
     {
         var replacements = new List<(int Start, int End, string Text)>();
         foreach (var node in RegexShapes.Descendants(root))
@@ -229,17 +239,17 @@ public static class RegexAnalyzer
         }
 
         text.Append(pattern, at, pattern.Length - at);
-        var gate = text.ToString();
+        var screen = text.ToString();
         try
         {
-            _ = new Regex(gate, BaseOptions);
+            _ = new Regex(screen, BaseOptions);
         }
         catch (ArgumentException)
         {
             return null;
         }
 
-        return LinearEngineAccepts(gate, estimate) ? gate : null;
+        return LinearEngineAccepts(screen, estimate) ? screen : null;
     }
 
     // Small automata are accepted without asking; for larger ones the estimate is not trusted and the engine is asked

@@ -57,7 +57,7 @@ public sealed class RegexPlan
     /// does (lookarounds dropped, backreferences widened to any text, atomic groups made plain), run first so the
     /// backtracking engine only sees text that can match; null when none could be built.
     /// </summary>
-    internal string? GatePattern { get; init; }
+    internal string? ScreenPattern { get; init; }
 
     /// <summary>
     /// Further literal sets (plain, compared with <see cref="StringComparison.OrdinalIgnoreCase"/>) of which any

@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Text.RegularExpressions;
 using Prefilter.Engine.Checks;
 using Prefilter.Engine.Messages;
 using Prefilter.Engine.PatternSets;
-using Prefilter.Engine.Regexes;
 
 namespace Prefilter.Engine.Scanning;
 
@@ -60,7 +58,7 @@ public sealed partial class CompiledPatternSet
     }
 
     /// <summary>The state of one scan: index-addressed results shared by the rules, budgets, costs.</summary>
-    private sealed class ScanRun : IDisposable
+    private sealed partial class ScanRun : IDisposable
     {
         private readonly CompiledPatternSet _set;
         private readonly TimeProvider _clock;
@@ -204,32 +202,11 @@ public sealed partial class CompiledPatternSet
 
             if (_reference)
             {
-                for (var unit = 0; unit < units.Count && !Stopped; unit++)
-                {
-                    foreach (var check in target.Checks)
-                    {
-                        Wake(check.Index, unit, units);
-                    }
-                }
+                ReferencePass(target, units);
             }
             else
             {
-                if (target.Plain is { } plain)
-                {
-                    PlainPass(plain, units);
-                }
-
-                if (target.HasFoldedPass)
-                {
-                    FoldedPass(target, units);
-                }
-
-                foreach (var group in target.UnfilteredGroups)
-                {
-                    RunGroup(group, units);
-                }
-
-                RunUnfiltered(target.Unfiltered, units);
+                FilteredPasses(target, units);
             }
 
             if (!Stopped)
@@ -238,317 +215,37 @@ public sealed partial class CompiledPatternSet
             }
         }
 
-        private void RunUnfiltered(int[] checks, Units units)
-        {
-            foreach (var check in checks)
-            {
-                if (units.Count > 1 && units.Joined is { } joined && _set.CheckAt(check).Regex.CanRunJoined)
-                {
-                    RunJoined(check, joined, units, 0);
-                    continue;
-                }
-
-                for (var unit = 0; unit < units.Count && !Stopped; unit++)
-                {
-                    Wake(check, unit, units);
-                }
-            }
-        }
-
-        // One run of the group's alternation decides for all members when none can match; otherwise the members run
-        // on their own, over the joined units from the group's first match on, or on the one unit.
-        private void RunGroup(CheckGroup group, Units units)
-        {
-            var joined = group.Joined && units.Count > 1 ? units.Joined : null;
-            if (joined is null && units.Count > 1)
-            {
-                RunUnfiltered(group.Checks, units);
-                return;
-            }
-
-            var first = Stopped ? -1 : FirstMatchOf(group, joined is null ? units[0] : joined.Text);
-            if (first < 0)
-            {
-                return;
-            }
-
-            if (joined is null)
-            {
-                RunUnfiltered(group.Checks, units);
-                return;
-            }
-
-            foreach (var check in group.Checks)
-            {
-                RunJoined(check, joined, units, first);
-            }
-        }
-
-        // One pass over all units' text; a literal that straddles two units wakes nothing.
-        private void PlainPass(LiteralIndex index, Units units)
-        {
-            for (var segment = 0; segment < units.Segments && !Stopped; segment++)
-            {
-                var unit = units.FirstUnitOf(segment);
-                var unitEnd = units.EndOf(unit);
-                foreach (var (start, end, check) in index.Find(units.SegmentText(segment)))
-                {
-                    while (end > unitEnd)
-                    {
-                        unit++;
-                        unitEnd = units.EndOf(unit);
-                    }
-
-                    if (start >= units.StartOf(unit))
-                    {
-                        Wake(check, unit, units);
-                    }
-
-                    if (Stopped)
-                    {
-                        return;
-                    }
-                }
-            }
-        }
-
-        private void FoldedPass(ScanTarget target, Units units)
+        // The reference: every check on every unit, no literal or group deciding what runs.
+        private void ReferencePass(ScanTarget target, Units units)
         {
             for (var unit = 0; unit < units.Count && !Stopped; unit++)
             {
-                var text = units[unit];
-                if (_foldBuffer is null || _foldBuffer.Length < text.Length)
+                foreach (var check in target.Checks)
                 {
-                    if (_foldBuffer is not null)
-                    {
-                        ArrayPool<char>.Shared.Return(_foldBuffer);
-                    }
-
-                    _foldBuffer = ArrayPool<char>.Shared.Rent(Math.Max(text.Length, 1024));
-                }
-
-                var length = LookAlikeFold.Fold(text, _foldBuffer, out var markers);
-                ReadOnlySpan<char> folded = _foldBuffer.AsSpan(0, length);
-                if (markers != 0)
-                {
-                    foreach (var wake in target.MarkerWakes)
-                    {
-                        if ((wake.Markers & markers) != 0)
-                        {
-                            WakeMarked(wake, unit, units);
-                        }
-                    }
-                }
-
-                if (target.Folded is not { } index)
-                {
-                    continue;
-                }
-
-                foreach (var (_, _, check) in index.Find(folded))
-                {
-                    Wake(check, unit, units);
-                    if (Stopped)
-                    {
-                        return;
-                    }
+                    Wake(check.Index, unit, units);
                 }
             }
         }
 
-        private void WakeMarked(MarkerWake wake, int unit, Units units)
+        // Literal passes wake the checks whose literals they find; the group and unfiltered passes run the rest.
+        private void FilteredPasses(ScanTarget target, Units units)
         {
-            if (wake.Group is { } group && !Stopped && AnyLeftToRun(wake.Checks, unit) && FirstMatchOf(group, units[unit]) < 0)
+            if (target.Plain is { } plain)
             {
-                return;
+                PlainPass(plain, units);
             }
 
-            foreach (var check in wake.Checks)
+            if (target.HasFoldedPass)
             {
-                Wake(check, unit, units);
-            }
-        }
-
-        // One run of a group's alternation, its cost shared among the members; -1 when none can match or the deadline
-        // has passed.
-        private int FirstMatchOf(CheckGroup group, ReadOnlySpan<char> text)
-        {
-            var before = ScanClock;
-            if (before > _deadline)
-            {
-                Stop();
-                return -1;
+                FoldedPass(target, units);
             }
 
-            _regexRuns++;
-            var first = group.FirstMatch(text);
-            SampleShared(group.Checks, before);
-            return first;
-        }
-
-        private bool AnyLeftToRun(int[] checks, int unit)
-        {
-            foreach (var check in checks)
+            foreach (var group in target.UnfilteredGroups)
             {
-                if (!_checkHit[check] && _lastUnit[check] != unit + 1)
-                {
-                    return true;
-                }
+                RunGroup(group, units);
             }
 
-            return false;
-        }
-
-        // A filter pattern without unit anchors runs over all units joined, which replaces dozens of runs on short lines
-        // and paragraphs by one. No unit before its leftmost match can match. A linear pattern's match inside one unit
-        // is a match of that unit (a separator gives anchors and \b the same edges as a unit's ends); a match that
-        // spans a separator only names the unit to run next, and the search goes on after that unit. A gate's or
-        // core's match only says where unit runs start.
-        private void RunJoined(int check, TextUnits joined, Units units, int from)
-        {
-            var regex = _set.CheckAt(check).Regex;
-            while (from <= joined.Text.Length && !_checkHit[check] && !Stopped)
-            {
-                var before = ScanClock;
-                if (before > _deadline)
-                {
-                    Stop();
-                    return;
-                }
-
-                _regexRuns++;
-                (int Index, int Length) match;
-                try
-                {
-                    match = regex.NextJoinedMatch(joined.Text, from);
-                }
-                catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
-                {
-                    // The joined engine could not be built: every unit from here on runs on its own.
-                    for (var unit = joined.IndexOfUnitAt(from); unit < units.Count && !Stopped; unit++)
-                    {
-                        Wake(check, unit, units);
-                    }
-
-                    return;
-                }
-
-                Sample(check, before);
-                if (match.Index < 0)
-                {
-                    return;
-                }
-
-                var found = joined.IndexOfUnitAt(match.Index);
-                if (!regex.JoinedMatchIsMatch)
-                {
-                    // A gate's match can be long (a backreference widened to any text), so finding the next one costs
-                    // more than the unit runs, which test the gate on each unit first anyway.
-                    for (var unit = found; unit < units.Count && !Stopped && !_checkHit[check]; unit++)
-                    {
-                        Wake(check, unit, units);
-                    }
-
-                    return;
-                }
-
-                if (match.Index + match.Length <= units.EndOf(found))
-                {
-                    _checkHit[check] = true;
-                    return;
-                }
-
-                Wake(check, found, units);
-                from = units.EndOf(found) + 1;
-            }
-        }
-
-        /// <summary>Time spent building engines during this scan, in timestamp units.</summary>
-        private long BuildTicks => EngineBuildTimer.ThreadTotal - _buildsBefore;
-
-        // The clock of the deadline and the rule costs stands still while engines are built: both are there for what
-        // the mail makes rules do, and a rule charged with its engine's build on a cold set looks slow to the gate.
-        private long ScanClock => _clock.GetTimestamp() - BuildTicks;
-
-        private void Stop()
-        {
-            Stopped = true;
-            MarkIncomplete(IncompleteCauses.Deadline, $"the scan deadline of {_set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
-        }
-
-        private void Sample(int check, long before)
-        {
-            if (Sampled)
-            {
-                (_cost ??= new long[_set._checkCount])[check] += ScanClock - before;
-                (_runs ??= new int[_set._checkCount])[check]++;
-            }
-        }
-
-        // A run shared by several checks costs each of them its share.
-        private void SampleShared(int[] checks, long before)
-        {
-            if (Sampled)
-            {
-                var share = (ScanClock - before) / checks.Length;
-                foreach (var check in checks)
-                {
-                    (_cost ??= new long[_set._checkCount])[check] += share;
-                    (_runs ??= new int[_set._checkCount])[check]++;
-                }
-            }
-        }
-
-        private void Wake(int check, int unit, Units units)
-        {
-            // Each (check, unit) runs once; a check that hit needs no further unit.
-            if (_checkHit[check] || _lastUnit[check] == unit + 1)
-            {
-                return;
-            }
-
-            _lastUnit[check] = unit + 1;
-            var text = units[unit];
-            if (_reference || _set.CheckAt(check).Regex.MayMatch(text))
-            {
-                Evaluate(check, text);
-            }
-        }
-
-        private void Evaluate(int check, ReadOnlySpan<char> text)
-        {
-            if (Stopped)
-            {
-                return;
-            }
-
-            _cancellationToken.ThrowIfCancellationRequested();
-            var before = ScanClock;
-            if (before > _deadline)
-            {
-                Stop();
-                return;
-            }
-
-            var scanCheck = _set.CheckAt(check);
-            _regexRuns++;
-            try
-            {
-                if (scanCheck.Regex.IsMatch(text))
-                {
-                    _checkHit[check] = true;
-                }
-            }
-            catch (RegexMatchTimeoutException)
-            {
-                MarkIncomplete(IncompleteCauses.RegexTimeout, $"a backtracking regex timed out on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}')");
-            }
-            catch (Exception e) when (e is InvalidOperationException or ArgumentException or NotSupportedException)
-            {
-                MarkIncomplete(IncompleteCauses.RegexFailed, $"a regex could not run on {scanCheck.Target.Describe()} (pattern '{Excerpt(scanCheck.Regex.Plan.Pattern)}'): {e.Message}");
-            }
-
-            Sample(check, before);
+            RunUnfiltered(target.Unfiltered, units);
         }
 
         private void MarkDone(ScanTarget target)
@@ -639,8 +336,6 @@ public sealed partial class CompiledPatternSet
                 ArrayPool<char>.Shared.Return(_foldBuffer);
             }
         }
-
-        private static string Excerpt(string pattern) => pattern.Length <= 60 ? pattern : pattern[..60] + "…";
     }
 
     private ScanCheck CheckAt(int index) => _checks[index];

@@ -111,11 +111,9 @@ public sealed partial class CompiledPatternSet
             throw new PatternSetRejectedException(set.Name ?? "", report.Findings);
         }
 
-        var targets = new Dictionary<string, ScanTarget>(StringComparer.Ordinal);
-        var checks = new Dictionary<(ScanTarget, string), ScanCheck>();
-        var regexes = new Dictionary<string, RuleRegex>(StringComparer.Ordinal);
         var builds = new EngineBuildTimer(options.TimeProvider);
         var engines = new LinearEngineCache(options.LinearEngineBudgetBytes, builds);
+        var checks = new CheckTable(report.RegexPlans, options, engines, builds);
         var indexOf = new Dictionary<string, int>(StringComparer.Ordinal);
         var rules = new CompiledRule[set.Rules.Count];
         for (var i = 0; i < rules.Length; i++)
@@ -152,33 +150,14 @@ public sealed partial class CompiledPatternSet
                     existsRules.Add((i, spec.Name!));
                     break;
                 default:
-                    var (kind, header) = TargetOf(rule);
-                    var key = ScanTarget.KeyOf(kind, header, rule.IfUnset);
-                    if (!targets.TryGetValue(key, out var target))
-                    {
-                        targets.Add(key, target = new ScanTarget(kind, header, kind is TargetKind.HeaderValue or TargetKind.HeaderRaw or TargetKind.HeaderAddresses or TargetKind.HeaderDisplayNames ? rule.IfUnset : null));
-                    }
-
-                    if (!checks.TryGetValue((target, rule.Pattern!), out var check))
-                    {
-                        if (!regexes.TryGetValue(rule.Pattern!, out var regex))
-                        {
-                            var plan = report.RegexPlans.TryGetValue(rule.Pattern!, out var known) ? known : RegexAnalyzer.Analyze(rule.Pattern!);
-                            regexes.Add(rule.Pattern!, regex = new RuleRegex(plan, engines, builds,
-                                options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars, options.EngineMode));
-                        }
-
-                        checks.Add((target, rule.Pattern!), check = new ScanCheck(checks.Count, target, regex));
-                        target.Checks.Add(check);
-                    }
-
+                    var check = checks.CheckOf(rule);
                     rules[i] = new CompiledRule(rule) { Check = check };
                     checkRules.Add((i, check.Index, rule.Negate));
                     break;
             }
         }
 
-        var ordered = targets.Values.OrderBy(target => target.Kind).ToArray();
+        var ordered = checks.Targets.OrderBy(target => target.Kind).ToArray();
         foreach (var target in ordered)
         {
             target.Seal(engines);
@@ -186,6 +165,44 @@ public sealed partial class CompiledPatternSet
 
         var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, builtInRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);
         return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count, engines) { LoadedFromArtifact = fromArtifact };
+    }
+
+    /// <summary>The checks of the regex rules: identical (part, regex) pairs stored once, identical regexes built once.</summary>
+    private sealed class CheckTable(
+        IReadOnlyDictionary<string, RegexPlan> plans, ScannerOptions options, LinearEngineCache engines, EngineBuildTimer builds)
+    {
+        private readonly Dictionary<string, ScanTarget> _targets = new(StringComparer.Ordinal);
+        private readonly Dictionary<(ScanTarget, string), ScanCheck> _checks = [];
+        private readonly Dictionary<string, RuleRegex> _regexes = new(StringComparer.Ordinal);
+
+        public int Count => _checks.Count;
+
+        public IEnumerable<ScanTarget> Targets => _targets.Values;
+
+        public ScanCheck CheckOf(Rule rule)
+        {
+            var (kind, header) = TargetOf(rule);
+            var key = ScanTarget.KeyOf(kind, header, rule.IfUnset);
+            if (!_targets.TryGetValue(key, out var target))
+            {
+                _targets.Add(key, target = new ScanTarget(kind, header, kind is TargetKind.HeaderValue or TargetKind.HeaderRaw or TargetKind.HeaderAddresses or TargetKind.HeaderDisplayNames ? rule.IfUnset : null));
+            }
+
+            if (!_checks.TryGetValue((target, rule.Pattern!), out var check))
+            {
+                if (!_regexes.TryGetValue(rule.Pattern!, out var regex))
+                {
+                    var plan = plans.TryGetValue(rule.Pattern!, out var known) ? known : RegexAnalyzer.Analyze(rule.Pattern!);
+                    _regexes.Add(rule.Pattern!, regex = new RuleRegex(plan, engines, builds,
+                        options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars, options.EngineMode));
+                }
+
+                _checks.Add((target, rule.Pattern!), check = new ScanCheck(_checks.Count, target, regex));
+                target.Checks.Add(check);
+            }
+
+            return check;
+        }
     }
 
     // A set built in code may lack members its digest needs; lint then reports it, without an artifact.

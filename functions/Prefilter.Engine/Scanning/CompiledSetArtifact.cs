@@ -106,7 +106,7 @@ public sealed class CompiledSetArtifact
         plan.LinearPattern,
         plan.BacktrackingWork,
         plan.StartCheckPattern,
-        plan.GatePattern,
+        plan.ScreenPattern,
         plan.ConfirmLiterals,
         plan.MarkerWakes);
 
@@ -120,7 +120,7 @@ public sealed class CompiledSetArtifact
         LinearPattern = entry.LinearPattern,
         BacktrackingWork = entry.BacktrackingWork,
         StartCheckPattern = entry.StartCheckPattern,
-        GatePattern = entry.GatePattern,
+        ScreenPattern = entry.ScreenPattern,
         ConfirmLiterals = entry.ConfirmLiterals ?? [],
         MarkerWakes = entry.MarkerWakes,
     };
@@ -137,7 +137,7 @@ public sealed class CompiledSetArtifact
         string? LinearPattern,
         long? BacktrackingWork,
         string? StartCheckPattern,
-        string? GatePattern,
+        string? ScreenPattern,
         IReadOnlyList<IReadOnlyList<string>>? ConfirmLiterals,
         byte MarkerWakes);
 }

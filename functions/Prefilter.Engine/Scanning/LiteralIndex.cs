@@ -29,10 +29,21 @@ internal sealed class LiteralIndex
     public LiteralIndex(IReadOnlyDictionary<string, List<int>> literals, bool ignoreCase)
     {
         _ignoreCase = ignoreCase;
-        _classes = 1; // class 0: every character no literal uses
-        foreach (var c in literals.Keys.SelectMany(literal => literal).Select(Fold).Distinct().Order())
+        _classes = AssignClasses(literals.Keys, ignoreCase);
+        var (children, ends) = Trie(literals);
+        var outputs = new List<(int Length, int[] Checks)>[children.Count];
+        _next = Transitions(children, ends, outputs);
+        (_outputStart, _outputLength, _outputCheck) = Flatten(outputs);
+        MarkOutputTargets();
+    }
+
+    // One class per character the literals use; class 0 for every other character. Returns the number of classes.
+    private int AssignClasses(IEnumerable<string> literals, bool ignoreCase)
+    {
+        var classes = 1;
+        foreach (var c in literals.SelectMany(literal => literal).Select(Fold).Distinct().Order())
         {
-            var id = (ushort)_classes++;
+            var id = (ushort)classes++;
             if (c < 128)
             {
                 _asciiClass[c] = id;
@@ -52,7 +63,12 @@ internal sealed class LiteralIndex
             }
         }
 
-        // The trie: children per state, the literals ending at each state.
+        return classes;
+    }
+
+    // The trie: children per state, the literals ending at each state.
+    private (List<Dictionary<int, int>> Children, List<List<(int Length, int[] Checks)>> Ends) Trie(IReadOnlyDictionary<string, List<int>> literals)
+    {
         var children = new List<Dictionary<int, int>> { new() };
         var ends = new List<List<(int Length, int[] Checks)>> { new() };
         foreach (var (literal, checks) in literals)
@@ -75,17 +91,21 @@ internal sealed class LiteralIndex
             ends[state].Add((literal.Length, [.. checks]));
         }
 
-        // Breadth-first: each state's failure link is final before its children need it, so the dense table and the
-        // outputs (own literals, then those of the failure state) are built in one sweep.
+        return (children, ends);
+    }
+
+    // Breadth-first: each state's failure link is final before its children need it, so the dense table and the
+    // outputs (own literals, then those of the failure state) are built in one sweep.
+    private int[] Transitions(List<Dictionary<int, int>> children, List<List<(int Length, int[] Checks)>> ends, List<(int Length, int[] Checks)>[] outputs)
+    {
         var states = children.Count;
-        _next = new int[states * _classes];
+        var next = new int[states * _classes];
         var failure = new int[states];
-        var outputs = new List<(int Length, int[] Checks)>[states];
         outputs[0] = ends[0];
         var queue = new Queue<int>();
         foreach (var (cls, child) in children[0])
         {
-            _next[cls] = child;
+            next[cls] = child;
             queue.Enqueue(child);
         }
 
@@ -97,23 +117,29 @@ internal sealed class LiteralIndex
             {
                 if (children[state].TryGetValue(cls, out var child))
                 {
-                    failure[child] = _next[failure[state] * _classes + cls];
-                    _next[state * _classes + cls] = child;
+                    failure[child] = next[failure[state] * _classes + cls];
+                    next[state * _classes + cls] = child;
                     queue.Enqueue(child);
                 }
                 else
                 {
-                    _next[state * _classes + cls] = _next[failure[state] * _classes + cls];
+                    next[state * _classes + cls] = next[failure[state] * _classes + cls];
                 }
             }
         }
 
-        _outputStart = new int[states + 1];
+        return next;
+    }
+
+    // Each state's outputs as a run of (length, check) entries: state s owns entries start[s] to start[s + 1].
+    private static (int[] Start, int[] Length, int[] Check) Flatten(List<(int Length, int[] Checks)>[] outputs)
+    {
+        var start = new int[outputs.Length + 1];
         var lengths = new List<int>();
         var checkList = new List<int>();
-        for (var state = 0; state < states; state++)
+        for (var state = 0; state < outputs.Length; state++)
         {
-            _outputStart[state] = lengths.Count;
+            start[state] = lengths.Count;
             foreach (var (length, checks) in outputs[state])
             {
                 foreach (var check in checks)
@@ -124,12 +150,14 @@ internal sealed class LiteralIndex
             }
         }
 
-        _outputStart[states] = lengths.Count;
-        _outputLength = [.. lengths];
-        _outputCheck = [.. checkList];
+        start[outputs.Length] = lengths.Count;
+        return (start, [.. lengths], [.. checkList]);
+    }
 
-        // The hot loop reads one entry per character: the target's row offset, complemented when the target has
-        // outputs, so neither a multiplication nor a second lookup is needed on the way.
+    // The hot loop reads one entry per character: the target's row offset, complemented when the target has
+    // outputs, so neither a multiplication nor a second lookup is needed on the way.
+    private void MarkOutputTargets()
+    {
         for (var i = 0; i < _next.Length; i++)
         {
             var target = _next[i];

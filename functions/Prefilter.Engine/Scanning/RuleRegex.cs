@@ -35,8 +35,8 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     private readonly LinearEngineSlot? _linear = plan.LinearPattern is { } linear ? new(linear) : null;
     private readonly LinearEngineSlot? _joined = FilterOf(plan) is { } filter ? new(filter, RegexOptions.Multiline) : null;
-    private readonly LinearEngineSlot? _gate = plan.GatePattern is { } gate ? new(gate) : null;
-    // The filter pattern is the linear pattern whenever the plan has a bound: gates belong to backtracking plans.
+    private readonly LinearEngineSlot? _screen = plan.ScreenPattern is { } screen ? new(screen) : null;
+    // The filter pattern is the linear pattern whenever the plan has a bound: screens belong to backtracking plans.
     private readonly bool _runsBounded = mode == ScanEngineMode.Hybrid && plan.BacktrackingWork is not null;
     private Regex? _bounded;
     private Regex? _boundedJoined;
@@ -49,8 +49,8 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     /// <summary>
     /// A linear pattern that matches wherever the rule's pattern does: the pattern itself, its edge rewrite, the core
-    /// without leading lookarounds, or the gate of a backtracking pattern; null for a backtracking pattern without a
-    /// gate.
+    /// without leading lookarounds, or the screen of a backtracking pattern; null for a backtracking pattern without a
+    /// screen.
     /// </summary>
     public string? FilterPattern { get; } = FilterOf(plan);
 
@@ -65,9 +65,9 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     /// <summary>
     /// Whether a match of <see cref="FilterPattern"/> that lies inside one unit is a match of the rule's pattern in
-    /// that unit: true for linear patterns; a gate pattern only over-approximates.
+    /// that unit: true for linear patterns; a screen pattern only over-approximates.
     /// </summary>
-    public bool JoinedMatchIsMatch => Plan.Class == RuleExecutionClass.Linear && Plan.GatePattern is null;
+    public bool JoinedMatchIsMatch => Plan.Class == RuleExecutionClass.Linear && Plan.ScreenPattern is null;
 
     /// <summary>
     /// The leftmost match at or after <paramref name="from"/> in units joined by <c>'\n'</c> (multiline), or index -1.
@@ -108,7 +108,7 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
         return true;
     }
 
-    private static string? FilterOf(RegexPlan plan) => plan.GatePattern ?? plan.LinearPattern;
+    private static string? FilterOf(RegexPlan plan) => plan.ScreenPattern ?? plan.LinearPattern;
 
     /// <summary>Whether the pattern matches somewhere in <paramref name="input"/>.</summary>
     /// <exception cref="RegexMatchTimeoutException">A backtracking run exceeded its timeout.</exception>
@@ -192,7 +192,7 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     private bool MatchBacktracking(ReadOnlySpan<char> input)
     {
-        if (_gate is not null && !engines.Get(_gate).IsMatch(input))
+        if (_screen is not null && !engines.Get(_screen).IsMatch(input))
         {
             return false;
         }

@@ -152,20 +152,7 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
 
         if (Exists.Match(text) is { Success: true } exists)
         {
-            var header = exists.Groups[1].Value;
-            if (!ExistsName.IsMatch(header))
-            {
-                Skip(definition, SkipCategory.InvalidRule, $"invalid header name in exists:{header}");
-                return null;
-            }
-
-            header = header.TrimEnd(':');
-            if (CombinedHeaders(header) is { } combined)
-            {
-                return Combined(definition, rule, combined.Select(h => (h, rule with { Kind = RuleKind.Header, Header = $"exists:{h}" })), negate: false);
-            }
-
-            return Unavailable(definition, header) ? null : rule with { Kind = RuleKind.Header, Header = $"exists:{header}" };
+            return ExistsTest(definition, rule, exists.Groups[1].Value);
         }
 
         var test = HeaderTest.Match(text);
@@ -175,6 +162,29 @@ internal sealed class RuleConversion(RuleConfiguration configuration, bool decod
             return null;
         }
 
+        return RegexTest(definition, rule, test);
+    }
+
+    private Rule? ExistsTest(RuleDefinition definition, Rule rule, string header)
+    {
+        if (!ExistsName.IsMatch(header))
+        {
+            Skip(definition, SkipCategory.InvalidRule, $"invalid header name in exists:{header}");
+            return null;
+        }
+
+        header = header.TrimEnd(':');
+        if (CombinedHeaders(header) is { } combined)
+        {
+            return Combined(definition, rule, combined.Select(h => (h, rule with { Kind = RuleKind.Header, Header = $"exists:{h}" })), negate: false);
+        }
+
+        return Unavailable(definition, header) ? null : rule with { Kind = RuleKind.Header, Header = $"exists:{header}" };
+    }
+
+    // "Header =~ /regex/" or "Header !~ /regex/", with at most one modifier and an optional [if-unset: …].
+    private Rule? RegexTest(RuleDefinition definition, Rule rule, Match test)
+    {
         var name = test.Groups[1].Value.TrimEnd(':');
         if (KnownModifier.IsMatch(name))
         {

@@ -71,67 +71,13 @@ internal sealed class RuleFileParser
             cancellationToken.ThrowIfCancellationRequested();
             lineNumber++;
             var source = new SourceLine(fileName, lineNumber);
-            var line = raw;
-            if (line.Contains('#', StringComparison.Ordinal))
-            {
-                if (UpdateVersionLine.Match(line) is { Success: true } update)
-                {
-                    configuration.UpdateVersion = update.Groups[1].Value;
-                }
-
-                line = Comment.Replace(line, string.Empty).Replace("\\#", "#", StringComparison.Ordinal);
-            }
-
-            line = line.Trim();
-            if (line.Length == 0)
+            if (Significant(raw) is not { } line)
             {
                 continue;
             }
 
-            if (line.StartsWith("lang", StringComparison.Ordinal) && LangPrefix.Match(line) is { Success: true } lang)
-            {
-                if (!EmulatedSpamAssassin.Language.StartsWith(lang.Groups[1].Value, StringComparison.OrdinalIgnoreCase))
-                {
-                    continue;
-                }
-
-                line = line[lang.Length..];
-            }
-
             var (key, value) = SplitKey(line);
-            switch (key)
-            {
-                case "endif":
-                    if (stack.Count == 0)
-                    {
-                        Note(source, null, "endif without if; ignored");
-                        continue;
-                    }
-
-                    skip = stack.Pop().SkipBefore;
-                    continue;
-                case "ifplugin":
-                    Open(stack, ref skip, key, $"plugin({value})", source);
-                    continue;
-                case "if":
-                    Open(stack, ref skip, key, value, source);
-                    continue;
-                case "else":
-                    if (stack.Count == 0)
-                    {
-                        Note(source, null, "else without if; ignored");
-                        continue;
-                    }
-
-                    // Bug 7848: an else inside a skipped block stays skipped.
-                    skip = stack.Any(c => c.SkipBefore) || !skip;
-                    continue;
-                case "include":
-                    Note(source, null, $"include {value} ignored: pass every rule file to the importer instead");
-                    continue;
-            }
-
-            if (skip)
+            if (Conditional(stack, ref skip, key, value, source) || skip)
             {
                 continue;
             }
@@ -153,6 +99,78 @@ internal sealed class RuleFileParser
         foreach (var open in stack)
         {
             Note(new SourceLine(fileName, open.Line), null, $"unclosed '{open.Type}'");
+        }
+    }
+
+    // The line without its comment and, when it is for our language, its lang prefix; null when nothing is left or
+    // the line is for another language. Reads the update version from the comment that carries it.
+    private string? Significant(string raw)
+    {
+        var line = raw;
+        if (line.Contains('#', StringComparison.Ordinal))
+        {
+            if (UpdateVersionLine.Match(line) is { Success: true } update)
+            {
+                configuration.UpdateVersion = update.Groups[1].Value;
+            }
+
+            line = Comment.Replace(line, string.Empty).Replace("\\#", "#", StringComparison.Ordinal);
+        }
+
+        line = line.Trim();
+        if (line.Length == 0)
+        {
+            return null;
+        }
+
+        if (line.StartsWith("lang", StringComparison.Ordinal) && LangPrefix.Match(line) is { Success: true } lang)
+        {
+            if (!EmulatedSpamAssassin.Language.StartsWith(lang.Groups[1].Value, StringComparison.OrdinalIgnoreCase))
+            {
+                return null;
+            }
+
+            line = line[lang.Length..];
+        }
+
+        return line;
+    }
+
+    // if, ifplugin, else, endif (and include, which is only noted): true when the line was one of them.
+    private bool Conditional(Stack<OpenCondition> stack, ref bool skip, string key, string value, SourceLine source)
+    {
+        switch (key)
+        {
+            case "endif":
+                if (stack.Count == 0)
+                {
+                    Note(source, null, "endif without if; ignored");
+                    return true;
+                }
+
+                skip = stack.Pop().SkipBefore;
+                return true;
+            case "ifplugin":
+                Open(stack, ref skip, key, $"plugin({value})", source);
+                return true;
+            case "if":
+                Open(stack, ref skip, key, value, source);
+                return true;
+            case "else":
+                if (stack.Count == 0)
+                {
+                    Note(source, null, "else without if; ignored");
+                    return true;
+                }
+
+                // Bug 7848: an else inside a skipped block stays skipped.
+                skip = stack.Any(c => c.SkipBefore) || !skip;
+                return true;
+            case "include":
+                Note(source, null, $"include {value} ignored: pass every rule file to the importer instead");
+                return true;
+            default:
+                return false;
         }
     }
 

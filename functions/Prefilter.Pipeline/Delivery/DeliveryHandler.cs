@@ -3,6 +3,7 @@ using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Storage;

@@ -5,6 +5,7 @@ using Azure.Storage.Blobs.Models;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prefilter.Engine.Gating;
+using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Release;

@@ -85,7 +85,7 @@ public sealed class ReleaseOptions : IValidatableObject
 /// <summary>One stage of the canary plan.</summary>
 public sealed class CanaryStage
 {
-    /// <summary>Share of mail (above 0, below 100) the canary scans, chosen by <see cref="CanarySelector"/>.</summary>
+    /// <summary>Share of mail (above 0, below 100) the canary scans, chosen by <see cref="Patterns.CanarySelector"/>.</summary>
     public double SharePercent { get; set; }
 
     /// <summary>How long the canary must stay healthy at this share before it moves on.</summary>

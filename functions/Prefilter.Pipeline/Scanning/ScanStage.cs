@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using Prefilter.Engine.PatternSets;
 using Prefilter.Engine.Scanning;
+using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Patterns;

@@ -5,6 +5,7 @@ using System.Text.Json.Serialization;
 using Azure;
 using Azure.Storage.Blobs;
 using Azure.Storage.Blobs.Models;
+using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Telemetry;
 
 namespace Prefilter.Pipeline.Storage;

@@ -380,7 +380,7 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
         {
             BlobName = "20261128T000000000Z-missing.eml",
             ETag = "\"0x1\"",
-            Verdict = new Prefilter.Pipeline.Scanning.ScanVerdict { Action = VerdictAction.Deliver, Score = 0, Rules = [], SetDigest = "abc" },
+            Verdict = new Prefilter.Pipeline.ScanVerdict { Action = VerdictAction.Deliver, Score = 0, Rules = [], SetDigest = "abc" },
             DomainVerdicts = new Dictionary<string, VerdictAction>(),
             ScannedAt = DateTimeOffset.UtcNow,
         }.ToMessage());

@@ -1,6 +1,7 @@
 using System.Text;
 using Azure;
 using Prefilter.Engine.PatternSets;
+using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Storage;
 using Prefilter.Pipeline.Tests.Fixtures;

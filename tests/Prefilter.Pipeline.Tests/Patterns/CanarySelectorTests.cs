@@ -1,6 +1,7 @@
+using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Release;
 
-namespace Prefilter.Pipeline.Tests.Release;
+namespace Prefilter.Pipeline.Tests.Patterns;
 
 public sealed class CanarySelectorTests
 {

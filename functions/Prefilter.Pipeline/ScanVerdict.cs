@@ -1,6 +1,6 @@
 using Prefilter.Engine.PatternSets;
 
-namespace Prefilter.Pipeline.Scanning;
+namespace Prefilter.Pipeline;
 
 /// <summary>The verdict the scan stage gives a mail: recorded on its blob and carried by its claim check.</summary>
 public sealed record ScanVerdict

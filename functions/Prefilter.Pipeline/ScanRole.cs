@@ -1,4 +1,4 @@
-namespace Prefilter.Pipeline.Stats;
+namespace Prefilter.Pipeline;
 
 /// <summary>Which part a set played when it scanned a mail.</summary>
 public enum ScanRole

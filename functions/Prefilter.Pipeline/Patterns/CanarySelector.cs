@@ -3,7 +3,7 @@ using System.Buffers.Binary;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Prefilter.Pipeline.Release;
+namespace Prefilter.Pipeline.Patterns;
 
 /// <summary>
 /// Chooses the mail a canary scans: a mail's bucket is a number in [0, 100) taken from the SHA-256 of its id, and the

@@ -1,4 +1,4 @@
-namespace Prefilter.Pipeline.Storage;
+namespace Prefilter.Pipeline.Addressing;
 
 /// <summary>An SMTP envelope address is malformed or missing; the mail is refused, never stored.</summary>
 public sealed class MailEnvelopeException : Exception
