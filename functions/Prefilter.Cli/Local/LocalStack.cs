@@ -192,11 +192,7 @@ internal sealed class LocalStack : IAsyncDisposable
         builder.Services.AddHostedService<UploadWatcher>();
         builder.Services.AddHostedService(provider => new TimerTrigger(
             "Reconciler",
-            async cancellationToken =>
-            {
-                await provider.GetRequiredService<Reconciler>().RunAsync(cancellationToken);
-                await provider.GetRequiredService<GateCorpus>().DeleteExpiredAsync(cancellationToken);
-            },
+            provider.GetRequiredService<ReconcilerPass>().RunAsync,
             options.TimerInterval,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<TimerTrigger>>())
