@@ -1,5 +1,5 @@
-// The function app: Flex Consumption (FC1, Linux), .NET isolated worker on .NET 10, system-assigned
-// identity, code packages in a blob container read with that identity, every connection
+// The function app: Flex Consumption (FC1, Linux), .NET isolated worker on .NET 10, the deployment's
+// user-assigned identity, code packages in a blob container read with that identity, every connection
 // identity-based (no account key, no SAS, no connection string with a secret).
 
 @description('Function app name.')
@@ -45,6 +45,15 @@ param alwaysReady alwaysReadySetting[]
 @description('App settings of the pipeline itself (merged with the host settings this module sets).')
 param appSettings object
 
+@description('Resource id of the user-assigned identity the app runs as.')
+param identityId string
+
+@description('Client id of that identity.')
+param identityClientId string
+
+@description('Subnet (delegated to Microsoft.App/environments) the app sends all outbound traffic through; empty for none.')
+param subnetId string
+
 @export()
 @description('Instances kept running for one Flex Consumption scale group or function.')
 type alwaysReadySetting = {
@@ -85,11 +94,22 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
   tags: union(tags, { 'azd-service-name': azdServiceName })
   kind: 'functionapp,linux'
   identity: {
-    type: 'SystemAssigned'
+    type: 'UserAssigned'
+    userAssignedIdentities: {
+      '${identityId}': {}
+    }
   }
   properties: {
     serverFarmId: plan.id
     httpsOnly: true
+    keyVaultReferenceIdentity: identityId
+    virtualNetworkSubnetId: empty(subnetId) ? null : subnetId
+    // Everything leaves through the subnet, so SMTP to downstreams goes out by the NAT gateway's address.
+    outboundVnetRouting: empty(subnetId)
+      ? null
+      : {
+          allTraffic: true
+        }
     siteConfig: {
       minTlsVersion: '1.2'
       ftpsState: 'Disabled'
@@ -100,7 +120,8 @@ resource app 'Microsoft.Web/sites@2025-03-01' = {
           type: 'blobContainer'
           value: '${hostStorage.properties.primaryEndpoints.blob}${deploymentContainerName}'
           authentication: {
-            type: 'SystemAssignedIdentity'
+            type: 'UserAssignedIdentity'
+            userAssignedIdentityResourceId: identityId
           }
         }
       }
@@ -128,10 +149,11 @@ resource settings 'Microsoft.Web/sites/config@2025-03-01' = {
     AzureWebJobsStorage__blobServiceUri: hostStorage.properties.primaryEndpoints.blob
     AzureWebJobsStorage__queueServiceUri: hostStorage.properties.primaryEndpoints.queue
     AzureWebJobsStorage__credential: 'managedidentity'
+    AzureWebJobsStorage__clientId: identityClientId
     // The connection string names the component and ingestion endpoint only; with local auth off
     // on the component, the host authenticates ingestion with the app's identity (Entra ID).
     APPLICATIONINSIGHTS_CONNECTION_STRING: appInsights.properties.ConnectionString
-    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'Authorization=AAD'
+    APPLICATIONINSIGHTS_AUTHENTICATION_STRING: 'ClientId=${identityClientId};Authorization=AAD'
   })
 }
 
@@ -140,6 +162,3 @@ output name string = app.name
 
 @description('Default host name, e.g. <name>.azurewebsites.net.')
 output defaultHostName string = app.properties.defaultHostName
-
-@description('Object id of the app\'s system-assigned identity.')
-output principalId string = app.identity.principalId

@@ -5,8 +5,8 @@
 // account (it creates and leases its own containers and queues, whose names depend on the host id),
 // while the mail and pattern data get per-container, per-queue and per-table grants.
 
-@description('Object id of the function app\'s system-assigned identity.')
-param appPrincipalId string
+@description('Object id of the deployment\'s user-assigned identity (the function app and the SMTP edge run as it).')
+param identityPrincipalId string
 
 @description('Object id of the Event Grid system topic\'s identity (writes dead-lettered events).')
 param eventGridPrincipalId string
@@ -28,8 +28,11 @@ param writeContainers string[]
 @description('Container for events Event Grid could not deliver.')
 param deadLetterContainer string
 
-@description('The blob trigger\'s poison queue on the data account.')
-param poisonQueue string
+@description('Queues on the data account where the Functions host parks a message or blob that failed every retry (the blob trigger\'s, the release gate\'s). The host creates a missing one before writing, hence Contributor.')
+param poisonQueues string[]
+
+@description('Queue on the data account that carries gate requests: publish sends, the queue-triggered gate function takes.')
+param releaseGateQueue string
 
 @description('Table for scan statistics.')
 param statsTable string
@@ -39,6 +42,9 @@ param serviceBusNamespaceName string
 
 @description('Service Bus delivery queue.')
 param serviceBusQueueName string
+
+@description('Container registry the SMTP edge\'s image is pulled from; empty when there is no edge.')
+param containerRegistryName string
 
 @description('Key Vault that holds the app\'s secrets.')
 param keyVaultName string
@@ -70,6 +76,8 @@ var roles = {
   serviceBusDataReceiver: '4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0' // Azure Service Bus Data Receiver
   keyVaultSecretsUser: '4633458b-17de-408a-b874-0445c86b69e6' // Key Vault Secrets User
   monitoringMetricsPublisher: '3913510d-42f4-4e42-8a64-420c390055eb' // Monitoring Metrics Publisher
+  acrPull: '7f951dda-4ed3-4680-a7ca-43fe172d538d' // AcrPull
+  keyVaultCertificatesOfficer: 'a4417e6f-fecd-4de8-b567-7b0420556985' // Key Vault Certificates Officer
 }
 
 resource hostStorage 'Microsoft.Storage/storageAccounts@2026-06-01' existing = {
@@ -116,9 +124,16 @@ resource dataQueues 'Microsoft.Storage/storageAccounts/queueServices@2026-06-01'
   name: 'default'
 }
 
-resource poisonQueueRef 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' existing = {
+resource poisonQueueRefs 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' existing = [
+  for queue in poisonQueues: {
+    parent: dataQueues
+    name: queue
+  }
+]
+
+resource releaseGateQueueRef 'Microsoft.Storage/storageAccounts/queueServices/queues@2026-06-01' existing = {
   parent: dataQueues
-  name: poisonQueue
+  name: releaseGateQueue
 }
 
 resource dataTables 'Microsoft.Storage/storageAccounts/tableServices@2026-06-01' existing = {
@@ -155,21 +170,21 @@ resource appInsights 'Microsoft.Insights/components@2020-02-02' existing = {
 // Account Contributor, which only the polling trigger needs (it turns on storage logs); this app
 // uses the Event Grid source, so that management-plane role is not granted.
 resource hostBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, appPrincipalId, roles.storageBlobDataOwner)
+  name: guid(hostStorage.id, identityPrincipalId, roles.storageBlobDataOwner)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource hostQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(hostStorage.id, appPrincipalId, roles.storageQueueDataContributor)
+  name: guid(hostStorage.id, identityPrincipalId, roles.storageQueueDataContributor)
   scope: hostStorage
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
@@ -180,11 +195,11 @@ resource hostQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-0
 // metadata and pattern state. Its extra rights over Contributor (ACLs, tags) reach nothing else.
 resource triggerBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (container, i) in triggerContainers: {
-    name: guid(triggerContainerRefs[i].id, appPrincipalId, roles.storageBlobDataOwner)
+    name: guid(triggerContainerRefs[i].id, identityPrincipalId, roles.storageBlobDataOwner)
     scope: triggerContainerRefs[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataOwner)
-      principalId: appPrincipalId
+      principalId: identityPrincipalId
       principalType: 'ServicePrincipal'
     }
   }
@@ -192,79 +207,109 @@ resource triggerBlobOwner 'Microsoft.Authorization/roleAssignments@2022-04-01' =
 
 resource writeBlobContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
   for (container, i) in writeContainers: {
-    name: guid(writeContainerRefs[i].id, appPrincipalId, roles.storageBlobDataContributor)
+    name: guid(writeContainerRefs[i].id, identityPrincipalId, roles.storageBlobDataContributor)
     scope: writeContainerRefs[i]
     properties: {
       roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageBlobDataContributor)
-      principalId: appPrincipalId
+      principalId: identityPrincipalId
       principalType: 'ServicePrincipal'
     }
   }
 ]
 
-// The blob trigger writes a blob that failed all its retries to this queue on the trigger's own
-// account; it is the only queue the app uses there.
-resource poisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(poisonQueueRef.id, appPrincipalId, roles.storageQueueDataContributor)
-  scope: poisonQueueRef
+// The blob trigger writes a blob that failed all its retries, and the queue trigger a gate request that failed
+// all of its dequeues, to these queues on the trigger's own account.
+resource poisonQueueContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = [
+  for (queue, i) in poisonQueues: {
+    name: guid(poisonQueueRefs[i].id, identityPrincipalId, roles.storageQueueDataContributor)
+    scope: poisonQueueRefs[i]
+    properties: {
+      roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
+      principalId: identityPrincipalId
+      principalType: 'ServicePrincipal'
+    }
+  }
+]
+
+// The queue trigger reads the queue's length (scaling), takes and deletes messages; publishing adds them, and creates
+// the queue first when it is missing (GateRequestQueue, as the local stack needs). Creating needs Contributor:
+// Reader + Message Processor + Message Sender would be enough only for a sender that never creates.
+resource releaseGateContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
+  name: guid(releaseGateQueueRef.id, identityPrincipalId, roles.storageQueueDataContributor)
+  scope: releaseGateQueueRef
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageQueueDataContributor)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource statsTableContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(statsTableRef.id, appPrincipalId, roles.storageTableDataContributor)
+  name: guid(statsTableRef.id, identityPrincipalId, roles.storageTableDataContributor)
   scope: statsTableRef
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.storageTableDataContributor)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // --- Service Bus: scan sends, delivery receives; both only on queue `deliver` (and its DLQ) --
 resource deliverSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(deliverQueue.id, appPrincipalId, roles.serviceBusDataSender)
+  name: guid(deliverQueue.id, identityPrincipalId, roles.serviceBusDataSender)
   scope: deliverQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataSender)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
 resource deliverReceiver 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(deliverQueue.id, appPrincipalId, roles.serviceBusDataReceiver)
+  name: guid(deliverQueue.id, identityPrincipalId, roles.serviceBusDataReceiver)
   scope: deliverQueue
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.serviceBusDataReceiver)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
-// --- Key Vault: read secrets for Key Vault references ------------------------------------
+// --- Key Vault: the app's Key Vault references, the edge's STARTTLS certificate (its secret) ---
 // Scoped to the vault, not the secret: the vault belongs to this app alone, and a secret an
 // operator sets later (or a password left out of the first run) is readable without redeploying.
 resource vaultSecretsUser 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(keyVault.id, appPrincipalId, roles.keyVaultSecretsUser)
+  name: guid(keyVault.id, identityPrincipalId, roles.keyVaultSecretsUser)
   scope: keyVault
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultSecretsUser)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
 
 // --- Application Insights: telemetry ingestion with Entra ID (local auth is off) ---------
 resource telemetryPublisher 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(appInsights.id, appPrincipalId, roles.monitoringMetricsPublisher)
+  name: guid(appInsights.id, identityPrincipalId, roles.monitoringMetricsPublisher)
   scope: appInsights
   properties: {
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.monitoringMetricsPublisher)
-    principalId: appPrincipalId
+    principalId: identityPrincipalId
+    principalType: 'ServicePrincipal'
+  }
+}
+
+// --- Container registry: the SMTP edge pulls its image with the identity (no admin user) ---
+resource registry 'Microsoft.ContainerRegistry/registries@2025-04-01' existing = if (!empty(containerRegistryName)) {
+  name: containerRegistryName
+}
+
+resource registryPull 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(containerRegistryName)) {
+  name: guid(registry.id, identityPrincipalId, roles.acrPull)
+  scope: registry
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.acrPull)
+    principalId: identityPrincipalId
     principalType: 'ServicePrincipal'
   }
 }
@@ -293,3 +338,15 @@ resource operatorBlobContributor 'Microsoft.Authorization/roleAssignments@2022-0
     }
   }
 ]
+
+// The operator imports the SMTP edge's STARTTLS certificate (the vault is in RBAC mode: owning the resource group
+// grants no access to its certificates).
+resource operatorCertificatesOfficer 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(operatorPrincipalId)) {
+  name: guid(keyVault.id, operatorPrincipalId, roles.keyVaultCertificatesOfficer)
+  scope: keyVault
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', roles.keyVaultCertificatesOfficer)
+    principalId: operatorPrincipalId
+    principalType: operatorPrincipalType
+  }
+}

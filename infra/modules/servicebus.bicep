@@ -20,6 +20,9 @@ param tags object
 ])
 param skuName string
 
+@description('Reachable from the internet; false when a private endpoint carries the app\'s traffic (Premium only).')
+param publicNetworkAccess bool = true
+
 @description('Name of the delivery queue.')
 param queueName string
 
@@ -47,7 +50,7 @@ resource namespace 'Microsoft.ServiceBus/namespaces@2026-01-01' = {
     // Entra ID only: the app authenticates with its managed identity, nobody holds a SAS key.
     disableLocalAuth: true
     minimumTlsVersion: '1.2'
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
   }
 }
 

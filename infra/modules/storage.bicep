@@ -33,6 +33,15 @@ param retentionRules retentionRule[] = []
 @maxValue(365)
 param blobSoftDeleteDays int = 7
 
+@description('Refuse traffic from the internet except from allowedIpRanges (the deployment\'s private endpoints carry the app\'s).')
+param networkRestricted bool = false
+
+@description('Public addresses or CIDR ranges let through when networkRestricted (an operator\'s uploads).')
+param allowedIpRanges string[] = []
+
+@description('false turns the public endpoint off altogether: no address and no trusted Azure service gets through, only private endpoints.')
+param publicNetworkAccess bool = true
+
 @export()
 @description('Delete blobs whose name starts with prefix once they are older than days.')
 type retentionRule = {
@@ -61,10 +70,17 @@ resource account 'Microsoft.Storage/storageAccounts@2026-06-01' = {
     defaultToOAuthAuthentication: true
     minimumTlsVersion: 'TLS1_2'
     supportsHttpsTrafficOnly: true
-    publicNetworkAccess: 'Enabled'
+    publicNetworkAccess: publicNetworkAccess ? 'Enabled' : 'Disabled'
     networkAcls: {
-      defaultAction: 'Allow'
+      defaultAction: networkRestricted ? 'Deny' : 'Allow'
+      // Event Grid writes dead-lettered events with its managed identity as a trusted service.
       bypass: 'AzureServices'
+      ipRules: [
+        for range in allowedIpRanges: {
+          value: range
+          action: 'Allow'
+        }
+      ]
     }
   }
 }

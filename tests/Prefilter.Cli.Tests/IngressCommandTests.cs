@@ -12,7 +12,8 @@ namespace Prefilter.Cli.Tests;
 
 /// <summary>
 /// <c>prefilter ingress</c>'s host on loopback, on the shared stack's storage: STARTTLS with a PEM certificate from
-/// files, mail accepted and stored (and then delivered by the stack's pipeline), the SMTP door's refusals.
+/// files and with a Key Vault certificate as Container Apps mounts it, mail accepted and stored (and then delivered by
+/// the stack's pipeline), the SMTP door's refusals.
 /// </summary>
 [Collection(LocalStackCollection.Name)]
 public sealed class IngressCommandTests(LocalStackFixture fixture) : IAsyncLifetime
@@ -65,6 +66,7 @@ public sealed class IngressCommandTests(LocalStackFixture fixture) : IAsyncLifet
     [Theory]
     [InlineData("user%evil.test@example.com")]
     [InlineData("\"user@evil.test\"@example.com")]
+    [InlineData("evil.test!user@example.com")]
     [InlineData("someone@elsewhere.example")]
     public async Task Refuses_what_the_SMTP_door_refuses(string recipient)
     {
@@ -78,4 +80,79 @@ public sealed class IngressCommandTests(LocalStackFixture fixture) : IAsyncLifet
         Assert.Equal(550, (int)error.StatusCode);
         Assert.StartsWith("5.7.1 Relaying denied", error.Message, StringComparison.Ordinal);
     }
+
+    [Theory]
+    [InlineData(KeyVaultContentType.Pkcs12)]
+    [InlineData(KeyVaultContentType.Pem)]
+    public async Task Offers_starttls_with_a_Key_Vault_certificate_mounted_as_a_Container_Apps_secret_volume(KeyVaultContentType contentType)
+    {
+        // Container Apps writes a Key Vault secret to a file named after it, without an extension. A certificate's
+        // secret holds the PKCS#12 as Base64 text (application/x-pkcs12) or the key and chain as PEM (application/x-pem-file).
+        using var key = RSA.Create(2048);
+        var request = new CertificateRequest("CN=mx.vault.test", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        using var certificate = request.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(1));
+        var mounted = Path.Combine(folder, "smtp-certificate");
+        await File.WriteAllTextAsync(mounted, contentType == KeyVaultContentType.Pkcs12
+            ? Convert.ToBase64String(certificate.Export(X509ContentType.Pkcs12))
+            : key.ExportPkcs8PrivateKeyPem() + "\n" + certificate.ExportCertificatePem());
+        using var edge = IngressHost.Build(null, EdgeSettings(mounted));
+        await edge.StartAsync();
+        try
+        {
+            var ingress = edge.Services.GetRequiredService<SmtpIngress>();
+            string? presented = null;
+            using var client = new SmtpClient
+            {
+                ServerCertificateValidationCallback = (_, offered, _, _) =>
+                {
+                    presented = offered?.GetCertHashString();
+                    return true;
+                },
+            };
+            await client.ConnectAsync(ingress.EndPoint!.Address.ToString(), ingress.EndPoint.Port, SecureSocketOptions.StartTls);
+            var (raw, _) = LocalStackFixture.Ham();
+            var reply = await client.SendAsync(MimeMessage.Load(new MemoryStream(raw)), MailboxAddress.Parse("sender@example.net"), [MailboxAddress.Parse("user@example.com")]);
+            await client.DisconnectAsync(true);
+
+            Assert.Equal(certificate.Thumbprint, presented);
+            var stored = await fixture.Mails.DownloadAsync(reply[(reply.LastIndexOf(' ') + 1)..]);
+            Assert.Contains(" with ESMTPS id ", System.Text.Encoding.ASCII.GetString(stored.Content.ToArray()), StringComparison.Ordinal);
+        }
+        finally
+        {
+            await edge.StopAsync();
+        }
+    }
+
+    [Fact]
+    public async Task A_mounted_file_that_is_no_certificate_stops_the_start_and_names_the_file()
+    {
+        var mounted = Path.Combine(folder, "smtp-certificate");
+        await File.WriteAllTextAsync(mounted, "not a certificate");
+        using var edge = IngressHost.Build(null, EdgeSettings(mounted));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => edge.StartAsync());
+
+        Assert.Contains($"'{mounted}' cannot be loaded", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>The settings the container app gets (infra/modules/edge.bicep), on loopback and the stack's storage.</summary>
+    private Dictionary<string, string?> EdgeSettings(string certificatePath) => new()
+    {
+        ["Storage:connectionString"] = fixture.Stack.Azurite.ConnectionString,
+        ["SmtpIngress:ListenAddress"] = "127.0.0.1",
+        ["SmtpIngress:Port"] = "0",
+        ["SmtpIngress:ServerName"] = "mx.vault.test",
+        ["SmtpIngress:CertificatePath"] = certificatePath,
+    };
+}
+
+/// <summary>The two content types of a Key Vault certificate, which decide what its secret holds.</summary>
+public enum KeyVaultContentType
+{
+    /// <summary>application/x-pkcs12: the secret is the PKCS#12 as Base64 text.</summary>
+    Pkcs12,
+
+    /// <summary>application/x-pem-file: the secret is the private key and the certificate chain as PEM.</summary>
+    Pem,
 }

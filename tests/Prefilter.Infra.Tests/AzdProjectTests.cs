@@ -6,8 +6,8 @@ namespace Prefilter.Infra.Tests;
 
 /// <summary>
 /// azure.yaml and infra/main.parameters.json against what azd does with them (no azd here): the project parses,
-/// its service is the function app the template tags, its hook and paths exist, and every parameter azd fills in is
-/// one main.bicep declares.
+/// its services are the function app and the SMTP edge the template tags, its hook and paths exist, and every
+/// parameter azd fills in is one main.bicep declares.
 /// </summary>
 [Collection(CompiledDeploymentCollection.Name)]
 public sealed partial class AzdProjectTests(CompiledDeployment compiled)
@@ -19,6 +19,9 @@ public sealed partial class AzdProjectTests(CompiledDeployment compiled)
         yaml.Load(reader);
         return (YamlMappingNode)yaml.Documents.Single().RootNode;
     }
+
+    private static YamlMappingNode Service(string name) =>
+        (YamlMappingNode)((YamlMappingNode)Project().Children[new YamlScalarNode("services")]).Children[new YamlScalarNode(name)];
 
     private static string Scalar(YamlMappingNode node, params string[] path)
     {
@@ -42,21 +45,55 @@ public sealed partial class AzdProjectTests(CompiledDeployment compiled)
     }
 
     [Fact]
-    public void The_one_service_is_the_function_app_the_template_tags_with_its_name()
+    public void The_services_are_the_function_app_and_the_SMTP_edge()
     {
         var services = (YamlMappingNode)Project().Children[new YamlScalarNode("services")];
-        var (name, service) = Assert.Single(services.Children);
 
-        Assert.Equal("function", Scalar((YamlMappingNode)service, "host"));
-        Assert.Equal("dotnet", Scalar((YamlMappingNode)service, "language"));
-        var projectDirectory = Path.Combine(RepositoryRoot.Path, Scalar((YamlMappingNode)service, "project"));
+        Assert.Equal(["ingress", "prefilter"], services.Children.Keys.Select(key => ((YamlScalarNode)key).Value).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void The_function_app_service_is_the_app_the_template_tags_with_its_name()
+    {
+        var service = Service("prefilter");
+
+        Assert.Equal("function", Scalar(service, "host"));
+        Assert.Equal("dotnet", Scalar(service, "language"));
+        var projectDirectory = Path.Combine(RepositoryRoot.Path, Scalar(service, "project"));
         Assert.True(File.Exists(Path.Combine(projectDirectory, "Prefilter.Functions.csproj")), $"no function app project in {projectDirectory}");
 
         // azd finds the resource to deploy to by the tag azd-service-name = the service's name.
         var module = compiled.Module("functionapp");
         var app = Assert.Single(module.Deployed("Microsoft.Web/sites"));
         Assert.Contains("'azd-service-name'", app.GetProperty("tags").GetString(), StringComparison.Ordinal);
-        Assert.Equal(((YamlScalarNode)name).Value, module.DefaultValue("azdServiceName").GetString());
+        Assert.Equal("prefilter", module.DefaultValue("azdServiceName").GetString());
+    }
+
+    [Fact]
+    public void The_SMTP_edge_service_builds_the_ingress_Dockerfile_into_the_container_app_the_template_tags()
+    {
+        var service = Service("ingress");
+
+        Assert.Equal("containerapp", Scalar(service, "host"));
+        var projectDirectory = Path.Combine(RepositoryRoot.Path, Scalar(service, "project"));
+        Assert.True(File.Exists(Path.Combine(projectDirectory, "Prefilter.Cli.csproj")), $"no CLI project in {projectDirectory}");
+
+        // azd resolves the Dockerfile and the build context from the project directory.
+        var dockerfile = Path.GetFullPath(Path.Combine(projectDirectory, Scalar(service, "docker", "path")));
+        Assert.Equal(Path.Combine(RepositoryRoot.Infra, "ingress", "Dockerfile"), dockerfile);
+        var context = Path.GetFullPath(Path.Combine(projectDirectory, Scalar(service, "docker", "context")));
+        Assert.Equal(Path.GetFullPath(RepositoryRoot.Path), context.TrimEnd(Path.DirectorySeparatorChar));
+        Assert.Contains("dotnet publish functions/Prefilter.Cli", File.ReadAllText(dockerfile), StringComparison.Ordinal);
+        Assert.Contains("\"ingress\"]", File.ReadAllText(dockerfile), StringComparison.Ordinal);
+
+        var edge = compiled.Module("edge");
+        var app = Assert.Single(edge.Deployed("Microsoft.App/containerApps"));
+        Assert.Contains("'azd-service-name'", app.GetProperty("tags").GetString(), StringComparison.Ordinal);
+        Assert.Equal("ingress", edge.DefaultValue("azdServiceName").GetString());
+
+        // azd pushes to the registry this output names, and hands the image it built back to the next provision.
+        Assert.True(compiled.Main.Template.GetProperty("outputs").TryGetProperty("AZURE_CONTAINER_REGISTRY_ENDPOINT", out _));
+        Assert.Equal("[parameters('ingressImage')]", edge.ParameterValue("image").GetString());
     }
 
     [Fact]
@@ -82,9 +119,19 @@ public sealed partial class AzdProjectTests(CompiledDeployment compiled)
         var substituted = values
             .SelectMany(parameter => Substitution().Matches(parameter.Value.GetRawText()).Select(match => (parameter.Name, Variable: match.Groups[1].Value)))
             .ToDictionary(entry => entry.Name, entry => entry.Variable);
-        Assert.Equal("AZURE_ENV_NAME", substituted["environmentName"]);
-        Assert.Equal("AZURE_LOCATION", substituted["location"]);
-        Assert.Equal(2, substituted.Count);
+        Assert.Equal(
+            new Dictionary<string, string>
+            {
+                ["environmentName"] = "AZURE_ENV_NAME",
+                ["location"] = "AZURE_LOCATION",
+                // azd keeps these in its environment, so a later `azd provision` passes what the last one did.
+                ["downstreamCredentialSetting"] = "DOWNSTREAM_CREDENTIAL_SETTING",
+                ["smtpCertificateName"] = "SMTP_CERTIFICATE_NAME",
+                ["smtpServerName"] = "SMTP_SERVER_NAME",
+                // azd sets SERVICE_<NAME>_IMAGE_NAME after it pushes a service's image: a provision keeps the image.
+                ["ingressImage"] = "SERVICE_INGRESS_IMAGE_NAME",
+            },
+            substituted);
     }
 
     [Fact]
@@ -93,6 +140,6 @@ public sealed partial class AzdProjectTests(CompiledDeployment compiled)
         Assert.Equal("[deployer().objectId]", compiled.Main.DefaultValue("operatorPrincipalId").GetString());
     }
 
-    [GeneratedRegex(@"\$\{([A-Z_]+)\}")]
+    [GeneratedRegex(@"\$\{([A-Z_]+)(=[^}]*)?\}")]
     private static partial Regex Substitution();
 }

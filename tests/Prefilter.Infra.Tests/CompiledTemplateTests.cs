@@ -20,8 +20,11 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     private const string ServiceBusDataReceiver = "4f6d3b9b-027b-4f4c-9142-0e5a2a2247e0";
     private const string KeyVaultSecretsUser = "4633458b-17de-408a-b874-0445c86b69e6";
     private const string MonitoringMetricsPublisher = "3913510d-42f4-4e42-8a64-420c390055eb";
+    private const string AcrPull = "7f951dda-4ed3-4680-a7ca-43fe172d538d";
+    private const string KeyVaultCertificatesOfficer = "a4417e6f-fecd-4de8-b567-7b0420556985";
 
-    private const string AppPrincipal = "[parameters('appPrincipalId')]";
+    // The deployment's user-assigned identity: the function app and the SMTP edge run as it.
+    private const string AppPrincipal = "[parameters('identityPrincipalId')]";
     private const string EventGridPrincipal = "[parameters('eventGridPrincipalId')]";
     private const string OperatorPrincipal = "[parameters('operatorPrincipalId')]";
 
@@ -31,9 +34,15 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
         var outputs = compiled.Templates.SelectMany(template => template.Outputs().Select(output => (template.Path, output))).ToList();
 
         Assert.NotEmpty(outputs);
+        Assert.Contains(outputs, entry => entry.output.Name == "SMTP_EDGE_IP_ADDRESS");
         Assert.All(outputs, entry =>
         {
             var (path, output) = entry;
+            var template = compiled.Templates.Single(candidate => candidate.Path == path);
+            var secureParameters = template.Template.GetProperty("parameters").EnumerateObject()
+                .Where(parameter => parameter.Value.GetProperty("type").GetString()!.StartsWith("secure", StringComparison.OrdinalIgnoreCase))
+                .Select(parameter => $"parameters('{parameter.Name}')");
+            Assert.All(secureParameters, parameter => Assert.DoesNotContain(parameter, output.Value.GetRawText(), StringComparison.Ordinal));
             Assert.False(SecretLookingName().IsMatch(output.Name), $"{path}: output {output.Name} is named like a secret");
             var value = output.Value.GetRawText();
             Assert.False(SecretLookingValue().IsMatch(value), $"{path}: output {output.Name} = {value}");
@@ -114,6 +123,111 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     }
 
     [Fact]
+    public void The_Key_Vault_reference_is_set_by_every_deployment_whatever_its_parameters()
+    {
+        // appsettings replaces every setting: a reference that depended on a parameter would vanish on a deployment
+        // that left it out. Here no condition guards it, and the setting's name can never be empty.
+        var appSettings = compiled.Module("functionapp").ParameterValue("appSettings").GetString()!;
+        Assert.DoesNotContain("if(", appSettings, StringComparison.Ordinal);
+        Assert.DoesNotContain("empty(", appSettings, StringComparison.Ordinal);
+        var setting = compiled.Main.Template.GetProperty("parameters").GetProperty("downstreamCredentialSetting");
+        Assert.Equal(1, setting.GetProperty("minLength").GetInt32());
+        Assert.Equal("Downstreams:default:Password", setting.GetProperty("defaultValue").GetString());
+
+        // The platform resolves it with the identity that holds Key Vault Secrets User, not with an identity the app lacks.
+        var app = Assert.Single(compiled.Module("functionapp").Deployed("Microsoft.Web/sites")).GetProperty("properties");
+        Assert.Equal("[parameters('identityId')]", app.GetProperty("keyVaultReferenceIdentity").GetString());
+        Assert.Contains(RoleAssignments(), assignment => assignment is { Principal: AppPrincipal, Role: KeyVaultSecretsUser }
+            && assignment.Scope == "[resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))]");
+    }
+
+    [Fact]
+    public void One_user_assigned_identity_made_before_the_app_is_what_the_app_runs_as()
+    {
+        var identities = compiled.Templates
+            .SelectMany(template => template.Deployed("Microsoft.ManagedIdentity/userAssignedIdentities").Select(_ => template.ModuleName))
+            .ToList();
+        Assert.Equal(["identity"], identities);
+
+        var module = compiled.Module("functionapp");
+        var app = Assert.Single(module.Deployed("Microsoft.Web/sites"));
+        var appIdentity = app.GetProperty("identity");
+        Assert.Equal("UserAssigned", appIdentity.GetProperty("type").GetString());
+        Assert.Equal(["[format('{0}', parameters('identityId'))]"], appIdentity.GetProperty("userAssignedIdentities").EnumerateObject().Select(entry => entry.Name));
+        Assert.Equal("[reference('identity').outputs.id.value]", module.ParameterValue("identityId").GetString());
+        Assert.Equal("[reference('identity').outputs.clientId.value]", module.ParameterValue("identityClientId").GetString());
+
+        // No template gives anything but the Event Grid topic a system-assigned identity (the topic's writes its dead letters).
+        var systemAssigned = compiled.Templates
+            .SelectMany(template => template.Resources().Where(resource => !ArmTemplate.IsExisting(resource)).Select(resource => (template, resource)))
+            .Where(entry => entry.resource.TryGetProperty("identity", out var block) && block.ValueKind == JsonValueKind.Object
+                && block.GetProperty("type").GetString()!.Contains("SystemAssigned", StringComparison.Ordinal))
+            .Select(entry => ArmTemplate.Type(entry.resource))
+            .ToList();
+        Assert.Equal(["Microsoft.EventGrid/systemTopics"], systemAssigned);
+
+        // The roles exist before the app does: its first start, its first publish and its Key Vault reference need them.
+        var deployment = module.Deployment!.Value;
+        Assert.Contains("rbac", deployment.GetProperty("dependsOn").EnumerateArray().Select(entry => entry.GetString()));
+        Assert.Equal("[reference('identity').outputs.principalId.value]", compiled.Module("rbac").ParameterValue("identityPrincipalId").GetString());
+    }
+
+    [Fact]
+    public void Every_connection_names_the_user_assigned_identity()
+    {
+        var settings = AppSettings().ToDictionary(setting => setting.Key, setting => setting.Value);
+        const string clientId = "reference('identity').outputs.clientId.value";
+
+        // The Functions host's bindings read <connection>__clientId; the SDK clients' DefaultAzureCredential reads AZURE_CLIENT_ID.
+        Assert.Equal("parameters('identityClientId')", settings["AzureWebJobsStorage__clientId"]);
+        Assert.Equal(clientId, settings["Storage__clientId"]);
+        Assert.Equal(clientId, settings["ServiceBus__clientId"]);
+        Assert.Equal(clientId, settings["AZURE_CLIENT_ID"]);
+        Assert.All(settings.Keys.Where(key => key.EndsWith("__credential", StringComparison.Ordinal)), key =>
+            Assert.True(settings.ContainsKey(key.Replace("__credential", "__clientId", StringComparison.Ordinal)), $"{key} without a clientId"));
+    }
+
+    [Fact]
+    public void The_release_gate_queue_and_the_poison_queues_are_the_only_data_queues_the_identity_may_use()
+    {
+        var app = RoleAssignments().Where(assignment => assignment.Principal == AppPrincipal).ToList();
+        var rbac = compiled.Module("rbac");
+        Assert.Equal("release-gate", compiled.Main.Literal(rbac.ParameterValue("releaseGateQueue")));
+        Assert.Equal(["webjobs-blobtrigger-poison", "release-gate-poison"], rbac.ParameterValue("poisonQueues").EnumerateArray().Select(compiled.Main.Literal));
+
+        // Publishing creates the gate queue when it is missing (as the local stack needs) and the host creates a missing
+        // poison queue before it writes: Contributor, each scoped to its one queue, never to the data account.
+        const string gateQueue = "[resourceId('Microsoft.Storage/storageAccounts/queueServices/queues', parameters('dataStorageAccountName'), 'default', parameters('releaseGateQueue'))]";
+        Assert.Equal([QueueDataContributor], app.Where(assignment => assignment.Scope == gateQueue).Select(assignment => assignment.Role));
+        var dataQueues = app.Where(assignment => assignment.Role == QueueDataContributor && assignment.Scope.Contains("dataStorageAccountName", StringComparison.Ordinal)).ToList();
+        Assert.Equal(2, dataQueues.Count);
+        Assert.All(dataQueues, assignment => Assert.StartsWith("[resourceId('Microsoft.Storage/storageAccounts/queueServices/queues', parameters('dataStorageAccountName'), 'default', ", assignment.Scope, StringComparison.Ordinal));
+        Assert.Contains(dataQueues, assignment => assignment.Scope.Contains("parameters('poisonQueues')", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void The_release_gate_runs_in_its_own_scale_group_and_publishing_stays_off_the_blob_group()
+    {
+        var alwaysReady = compiled.Module("functionapp").ParameterValue("alwaysReady").GetString()!;
+
+        // Flex Consumption scales a queue trigger alone, as "function:<name>"; the template names that group.
+        Assert.Equal(
+            "[concat(parameters('alwaysReady'), createArray(createObject('name', format('function:{0}', parameters('releaseGateFunctionName')), 'instanceCount', parameters('releaseGateAlwaysReady'))))]",
+            alwaysReady);
+        Assert.Equal("RunReleaseGate", compiled.Main.DefaultValue("releaseGateFunctionName").GetString());
+        Assert.Equal(0, compiled.Main.DefaultValue("releaseGateAlwaysReady").GetInt32());
+        Assert.Equal("[parameters('releaseGateFunctionName')]", compiled.Main.Template.GetProperty("outputs").GetProperty("RELEASE_GATE_FUNCTION_NAME").GetProperty("value").GetString());
+
+        // Nothing keeps a blob-group (scanning) instance for publishing, and delivery's always-ready instance is not there either.
+        var defaults = compiled.Main.DefaultValue("alwaysReady").EnumerateArray().Select(entry => entry.GetProperty("name").GetString()).ToList();
+        Assert.DoesNotContain("blob", defaults);
+        Assert.DoesNotContain(defaults, name => name!.StartsWith("function:", StringComparison.Ordinal));
+        using var file = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot.Infra, "main.parameters.json")));
+        Assert.DoesNotContain("blob", file.RootElement.GetProperty("parameters").GetProperty("alwaysReady").GetProperty("value").EnumerateArray()
+            .Select(entry => entry.GetProperty("name").GetString()));
+    }
+
+    [Fact]
     public void No_key_material_anywhere_in_the_compiled_deployment()
     {
         Assert.DoesNotMatch(KeyMaterial(), compiled.Build.StandardOutput);
@@ -150,7 +264,7 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
             Assert.Contains(container, containers);
         }
 
-        Assert.Equal(["webjobs-blobtrigger-poison"], Literals(data, "queues"));
+        Assert.Equal(["webjobs-blobtrigger-poison", "release-gate", "release-gate-poison"], Literals(data, "queues"));
         Assert.Equal(["scanstats"], Literals(data, "tables"));
     }
 
@@ -162,7 +276,8 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
         var deploymentContainer = compiled.Main.Literal(compiled.Module("functionapp").ParameterValue("deploymentContainerName"));
 
         Assert.Equal("blobContainer", storage.GetProperty("type").GetString());
-        Assert.Equal("SystemAssignedIdentity", storage.GetProperty("authentication").GetProperty("type").GetString());
+        Assert.Equal("UserAssignedIdentity", storage.GetProperty("authentication").GetProperty("type").GetString());
+        Assert.Equal("[parameters('identityId')]", storage.GetProperty("authentication").GetProperty("userAssignedIdentityResourceId").GetString());
         Assert.Contains("parameters('deploymentContainerName')", storage.GetProperty("value").GetString()!, StringComparison.Ordinal);
         Assert.NotNull(deploymentContainer);
         Assert.Contains(deploymentContainer, Literals(compiled.Module("host-storage"), "containers"));
@@ -269,7 +384,7 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
     }
 
     [Fact]
-    public void The_app_runs_on_Flex_Consumption_with_dotnet_isolated_10_and_its_own_identity()
+    public void The_app_runs_on_Flex_Consumption_with_dotnet_isolated_10()
     {
         var module = compiled.Module("functionapp");
         var plan = Assert.Single(module.Deployed("Microsoft.Web/serverfarms"));
@@ -280,7 +395,6 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
         Assert.Equal("FlexConsumption", plan.GetProperty("sku").GetProperty("tier").GetString());
         Assert.True(plan.GetProperty("properties").GetProperty("reserved").GetBoolean());
         Assert.Equal("functionapp,linux", app.GetProperty("kind").GetString());
-        Assert.Equal("SystemAssigned", app.GetProperty("identity").GetProperty("type").GetString());
         Assert.True(app.GetProperty("properties").GetProperty("httpsOnly").GetBoolean());
         Assert.Equal("dotnet-isolated", config.GetProperty("runtime").GetProperty("name").GetString());
         Assert.Equal("10.0", config.GetProperty("runtime").GetProperty("version").GetString());
@@ -319,10 +433,16 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
             new[]
             {
                 BlobDataOwner, BlobDataContributor, QueueDataContributor, TableDataContributor,
-                ServiceBusDataSender, ServiceBusDataReceiver, KeyVaultSecretsUser, MonitoringMetricsPublisher,
+                ServiceBusDataSender, ServiceBusDataReceiver, KeyVaultSecretsUser, MonitoringMetricsPublisher, AcrPull,
             }.Order(StringComparer.Ordinal),
             roles.Order(StringComparer.Ordinal));
         Assert.Equal([BlobDataContributor], RoleAssignments().Where(assignment => assignment.Principal == EventGridPrincipal).Select(assignment => assignment.Role));
+
+        // The operator uploads to patterns/ and config/ and imports the SMTP edge's certificate, nothing more.
+        var operatorRoles = RoleAssignments().Where(assignment => assignment.Principal == OperatorPrincipal).ToList();
+        Assert.Equal([KeyVaultCertificatesOfficer, BlobDataContributor], operatorRoles.Select(assignment => assignment.Role).Distinct().Order(StringComparer.Ordinal));
+        Assert.Equal("[resourceId('Microsoft.KeyVault/vaults', parameters('keyVaultName'))]",
+            Assert.Single(operatorRoles, assignment => assignment.Role == KeyVaultCertificatesOfficer).Scope);
     }
 
     [Fact]
@@ -369,7 +489,8 @@ public sealed partial class CompiledTemplateTests(CompiledDeployment compiled)
 
         Assert.True(component.GetProperty("DisableLocalAuth").GetBoolean());
         Assert.StartsWith("[resourceId('Microsoft.OperationalInsights/workspaces'", component.GetProperty("WorkspaceResourceId").GetString(), StringComparison.Ordinal);
-        Assert.Contains(AppSettings(), setting => setting is { Key: "APPLICATIONINSIGHTS_AUTHENTICATION_STRING", Value: "'Authorization=AAD'" });
+        var authentication = Assert.Single(AppSettings(), setting => setting.Key == "APPLICATIONINSIGHTS_AUTHENTICATION_STRING").Value;
+        Assert.Equal("format('ClientId={0};Authorization=AAD', parameters('identityClientId'))", authentication);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
+using System.Text;
 
 namespace Prefilter.Pipeline.Smtp;
 
@@ -9,7 +10,13 @@ public static class SmtpIngressCertificate
     /// <summary>Loads the configured certificate, makes a self-signed one, or returns null when TLS is not configured.</summary>
     /// <param name="options">The ingress options.</param>
     /// <returns>A certificate with its private key, or null.</returns>
-    /// <exception cref="InvalidOperationException">The file cannot be read, or it holds no private key; the message names the file.</exception>
+    /// <remarks>
+    /// The file's content decides its form, not its name: PEM (a certificate chain, its key in the same file or in
+    /// <see cref="SmtpIngressOptions.CertificateKeyPath"/>), binary PKCS#12, or PKCS#12 as Base64 text. The last is
+    /// what a Key Vault certificate's secret holds when Container Apps mounts it as a file (named after the secret,
+    /// without an extension); a PEM certificate in Key Vault gives a PEM file with its key.
+    /// </remarks>
+    /// <exception cref="InvalidOperationException">The file cannot be read, is none of those forms, or holds no private key; the message names the file.</exception>
     public static X509Certificate2? Load(SmtpIngressOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
@@ -17,9 +24,7 @@ public static class SmtpIngressCertificate
         {
             try
             {
-                var certificate = path.EndsWith(".pem", StringComparison.OrdinalIgnoreCase) || path.EndsWith(".crt", StringComparison.OrdinalIgnoreCase)
-                    ? X509Certificate2.CreateFromPemFile(path, options.CertificateKeyPath)
-                    : X509CertificateLoader.LoadPkcs12FromFile(path, options.CertificatePassword);
+                var certificate = Read(path, options);
                 if (!certificate.HasPrivateKey)
                 {
                     certificate.Dispose();
@@ -39,6 +44,26 @@ public static class SmtpIngressCertificate
         }
 
         return options.SelfSignedCertificate ? CreateSelfSigned(options.ServerName) : null;
+    }
+
+    private static X509Certificate2 Read(string path, SmtpIngressOptions options)
+    {
+        var content = File.ReadAllBytes(path);
+        var text = Encoding.ASCII.GetString(content).Trim();
+        if (text.StartsWith("-----BEGIN ", StringComparison.Ordinal))
+        {
+            return X509Certificate2.CreateFromPemFile(path, options.CertificateKeyPath);
+        }
+
+        // Binary PKCS#12 holds bytes outside the Base64 alphabet, so only the text form decodes.
+        var pkcs12 = TryDecodeBase64(text) ?? content;
+        return X509CertificateLoader.LoadPkcs12(pkcs12, options.CertificatePassword);
+    }
+
+    private static byte[]? TryDecodeBase64(string text)
+    {
+        var buffer = new byte[text.Length * 3 / 4 + 3];
+        return Convert.TryFromBase64String(text, buffer, out var written) ? buffer[..written] : null;
     }
 
     /// <summary>Makes a self-signed certificate for <paramref name="serverName"/>, valid for a year.</summary>

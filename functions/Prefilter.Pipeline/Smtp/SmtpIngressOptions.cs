@@ -59,10 +59,10 @@ public sealed class SmtpIngressOptions
     public bool RequireTls { get; set; }
 
     /// <summary>
-    /// The certificate offered with <c>STARTTLS</c>: a PKCS#12 (<c>.pfx</c>) file, or a PEM certificate (chain) with
-    /// its key in <see cref="CertificateKeyPath"/>. In Azure, a Key Vault certificate mounted as a secret volume
-    /// gives such a file. Without a certificate (and without <see cref="SelfSignedCertificate"/>) <c>STARTTLS</c> is
-    /// not offered.
+    /// The certificate offered with <c>STARTTLS</c>: a PKCS#12 file (binary or Base64 text), or a PEM certificate
+    /// (chain) with its key in the same file or in <see cref="CertificateKeyPath"/>; the content tells which, whatever
+    /// the file's name. In Azure, a Key Vault certificate mounted as a Container Apps secret volume gives such a file.
+    /// Without a certificate (and without <see cref="SelfSignedCertificate"/>) <c>STARTTLS</c> is not offered.
     /// </summary>
     public string? CertificatePath { get; set; }
 
