@@ -153,6 +153,7 @@ public static class PipelineServiceCollectionExtensions
         services.TryAddSingleton<ClaimCheckSender>();
         services.TryAddSingleton<ScanStage>();
         services.TryAddSingleton<Reconciler>();
+        services.TryAddSingleton<ReconcilerPass>();
         return services;
     }
 

@@ -206,11 +206,7 @@ internal sealed class LocalStack : IAsyncDisposable
         // registered already, which would keep only the first of the two timers.
         builder.Services.AddSingleton<IHostedService>(provider => new TimerTrigger(
             "Reconciler",
-            async cancellationToken =>
-            {
-                await provider.GetRequiredService<Reconciler>().RunAsync(cancellationToken);
-                await provider.GetRequiredService<GateCorpus>().DeleteExpiredAsync(cancellationToken);
-            },
+            provider.GetRequiredService<ReconcilerPass>().RunAsync,
             options.TimerInterval,
             provider.GetRequiredService<TimeProvider>(),
             provider.GetRequiredService<ILogger<TimerTrigger>>())

@@ -1,13 +1,11 @@
 using Microsoft.Azure.Functions.Worker;
 using Prefilter.Pipeline.Reconciliation;
-using Prefilter.Pipeline.Release;
 
 namespace Prefilter.Functions.Functions;
 
 /// <summary>Re-drives mail whose blob event was lost, and trims the gate corpus to its retention.</summary>
-/// <param name="reconciler">The reconciler.</param>
-/// <param name="corpus">The gate corpus.</param>
-public sealed class ReconcilerFunction(Reconciler reconciler, GateCorpus corpus)
+/// <param name="pass">What one run does.</param>
+public sealed class ReconcilerFunction(ReconcilerPass pass)
 {
     /// <summary>The function name.</summary>
     public const string Name = "Reconciler";
@@ -19,9 +17,6 @@ public sealed class ReconcilerFunction(Reconciler reconciler, GateCorpus corpus)
     /// <param name="timer">Timer information (unused).</param>
     /// <param name="cancellationToken">Host shutdown.</param>
     [Function(Name)]
-    public async Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken)
-    {
-        await reconciler.RunAsync(cancellationToken);
-        await corpus.DeleteExpiredAsync(cancellationToken);
-    }
+    public Task RunAsync([TimerTrigger("0 */5 * * * *")] TimerInfo timer, CancellationToken cancellationToken) =>
+        pass.RunAsync(cancellationToken);
 }

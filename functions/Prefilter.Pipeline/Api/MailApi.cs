@@ -13,12 +13,6 @@ public sealed class MailApi
     /// <summary>The route below <c>/api/</c>.</summary>
     public const string Route = "mail";
 
-    /// <summary>Header alternative to the <c>from</c> query parameter.</summary>
-    public const string SenderHeader = "X-Mail-From";
-
-    /// <summary>Header alternative to the <c>to</c> query parameter (comma-separated).</summary>
-    public const string RecipientsHeader = "X-Rcpt-To";
-
     private readonly HttpIngest ingest;
 
     /// <summary>Creates the handler.</summary>
@@ -43,12 +37,12 @@ public sealed class MailApi
         try
         {
             var recipients = request.Query.TryGetValue(HttpIngest.RecipientsParameter, out var to) ? to.ToList() : [];
-            if (request.Header(RecipientsHeader) is { } header)
+            if (request.Header(HttpIngest.RecipientsHeader) is { } header)
             {
                 recipients.Add(header);
             }
 
-            var envelope = HttpIngest.ParseEnvelope(request.QueryValue(HttpIngest.SenderParameter) ?? request.Header(SenderHeader), recipients);
+            var envelope = HttpIngest.ParseEnvelope(request.QueryValue(HttpIngest.SenderParameter) ?? request.Header(HttpIngest.SenderHeader), recipients);
             var stored = await ingest.IngestAsync(request.Body, envelope, request.ContentLength, cancellationToken).ConfigureAwait(false);
             PipelineMetrics.Accepted(HttpIngest.IngressName);
             return ApiResponse.Json(202, new MailAccepted(stored.Name, envelope.Recipients));

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using Microsoft.Extensions.Primitives;
 using Prefilter.Pipeline.Api;
 using Prefilter.Pipeline.Domains;
+using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Tests.Fixtures;
 
 namespace Prefilter.Pipeline.Tests.Api;
@@ -160,7 +161,7 @@ public sealed class ApiFuzzTests(AzuriteFixture azurite, DevBrokerFixture broker
         Gen.OneOf(Methods),
         Gen.OneOf(Paths),
         Pair.Array[0, 4],
-        Gen.Select(Gen.OneOf(ApiRequest.ActorHeader, MailApi.SenderHeader, MailApi.RecipientsHeader, "Content-Type"), Gen.OneOf(Values), (name, value) => (name, value)).Array[0, 3],
+        Gen.Select(Gen.OneOf(ApiRequest.ActorHeader, HttpIngest.SenderHeader, HttpIngest.RecipientsHeader, "Content-Type"), Gen.OneOf(Values), (name, value) => (name, value)).Array[0, 3],
         Gen.Select(Gen.Int[0, BodySeeds.Length - 1], Gen.Select(Gen.Int[0, 3], Gen.Int[0, int.MaxValue], Gen.Int[0, int.MaxValue]).Array[0, 4], (seed, edits) =>
             edits.Aggregate(Encoding.UTF8.GetBytes(BodySeeds[seed]), (bytes, edit) => Edit(bytes, edit.Item1, edit.Item2, edit.Item3))),
         Gen.Bool,
