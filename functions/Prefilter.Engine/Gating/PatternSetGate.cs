@@ -31,7 +31,7 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         ArgumentNullException.ThrowIfNull(sample);
         var lint = PatternSetLinter.Lint(candidate);
         var adversarial = AdversarialMail.For(candidate);
-        var baseReport = new GateReport
+        var report = new GateReport
         {
             CandidateDigest = PatternSetJson.ComputeDigest(candidate),
             ActiveDigest = active is null ? null : PatternSetJson.ComputeDigest(active),
@@ -44,79 +44,126 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         };
         if (!lint.IsValid)
         {
-            return baseReport with
-            {
-                Refusals = [.. lint.Findings.Select(f => $"lint: {f.RuleId ?? "set"}: {f.Reason}")],
-                Blamed = [.. lint.Findings.Select(f => f.RuleId).OfType<string>().Distinct()],
-            };
+            return RefuseLint(report, lint);
         }
 
         var corpus = sample.Concat(adversarial).ToArray();
+        var measurement = Measure(candidate, active, corpus, cancellationToken);
+        var flips = CompareVerdicts(corpus, measurement);
+        var attribution = AttributeCost(candidate, active, corpus, measurement, cancellationToken);
+        var costRefusals = CostRefusals(measurement);
+        List<string> refusals = [.. costRefusals, .. FlipRefusals(flips)];
+        return WithFindings(report, corpus, measurement, flips, attribution) with
+        {
+            Passed = refusals.Count == 0,
+            Refusals = refusals,
+            Blamed = refusals.Count == 0 ? [] : Blame(costBreached: costRefusals.Count > 0, attribution, candidate, active, measurement),
+        };
+    }
+
+    private static GateReport RefuseLint(GateReport report, LintReport lint) => report with
+    {
+        Refusals = [.. lint.Findings.Select(f => $"lint: {f.RuleId ?? "set"}: {f.Reason}")],
+        Blamed = [.. lint.Findings.Select(f => f.RuleId).OfType<string>().Distinct()],
+    };
+
+    /// <summary>Scans the corpus with both sets, compiled with the production options, and summarises the costs.</summary>
+    private Measurement Measure(PatternSet candidate, PatternSet? active, GateMessage[] corpus, CancellationToken cancellationToken)
+    {
         var candidateSet = CompiledPatternSet.Compile(candidate, productionOptions);
         var activeSet = active is null ? null : CompiledPatternSet.Compile(active, productionOptions);
         var (candidateRun, activeRun) = ScanInterleaved(candidateSet, activeSet, corpus, cancellationToken);
-        var candidateResults = candidateRun.Results;
-        var activeResults = activeRun?.Results;
+        return new Measurement(
+            candidateRun,
+            activeRun,
+            Summarize(candidateRun),
+            activeRun is null ? null : Summarize(activeRun),
+            activeRun is null ? null : CostRatioEstimate.Of(candidateRun.Lowest, activeRun.Lowest));
+    }
 
-        var candidateCost = Summarize(candidateRun);
-        var activeCost = activeRun is null ? null : Summarize(activeRun);
-        var estimate = activeRun is null ? null : CostRatioEstimate.Of(candidateRun.Lowest, activeRun.Lowest);
-        var (hamToSpam, spamToHam, examples) = activeResults is null ? (0, 0, []) : Flips(corpus, activeResults, candidateResults, budget.TopN);
+    private VerdictFlips CompareVerdicts(GateMessage[] corpus, Measurement measurement) =>
+        measurement.Active is null
+            ? new VerdictFlips(0, 0, [])
+            : Flips(corpus, measurement.Active.Results, measurement.Candidate.Results, budget.TopN);
 
+    /// <summary>Times rules one by one on the costliest tenth of the corpus: those messages make the p99 the budgets judge.</summary>
+    private CostAttribution.Result AttributeCost(
+        PatternSet candidate, PatternSet? active, GateMessage[] corpus, Measurement measurement, CancellationToken cancellationToken)
+    {
+        var costliest = corpus.Where((_, i) => measurement.Candidate.Lowest[i] >= measurement.CandidateCost.P90).ToArray();
+        return new CostAttribution(candidate, active, productionOptions, budget.TopN).Run(costliest, cancellationToken);
+    }
+
+    private List<string> CostRefusals(Measurement measurement)
+    {
+        var candidateCost = measurement.CandidateCost;
         var refusals = new List<string>();
-        var costBreached = false;
         if (candidateCost.DeadlineHits > budget.MaxDeadlineHits)
         {
             refusals.Add($"{candidateCost.DeadlineHits} message(s) hit the scan deadline (allowed {budget.MaxDeadlineHits})");
-            costBreached = true;
         }
 
         if (candidateCost.P99 > budget.MaxP99Cost)
         {
             refusals.Add($"p99 scan time {Ms(candidateCost.P99)} ({Clock}) exceeds the ceiling {Ms(budget.MaxP99Cost)}");
-            costBreached = true;
         }
 
         // Judged on the interval's lower bound: refused only when the evidence says the candidate costs more than
         // the budget, not when noise on a few scans pushed the measured ratio over it.
+        var estimate = measurement.Estimate;
         if (estimate is not null && estimate.Exceeds(budget.MaxP99CostRatio) && candidateCost.P99 > budget.CostNoiseFloor)
         {
-            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} ({Clock}) is {estimate.Ratio:0.00}× the active set's {Ms(activeCost!.P99)}, at least {estimate.Lower:0.00}× with {CostRatioEstimate.Confidence:0 %} confidence (allowed {budget.MaxP99CostRatio:0.##}×)");
-            costBreached = true;
+            refusals.Add($"p99 scan time {Ms(candidateCost.P99)} ({Clock}) is {estimate.Ratio:0.00}× the active set's {Ms(measurement.ActiveCost!.P99)}, at least {estimate.Lower:0.00}× with {CostRatioEstimate.Confidence:0 %} confidence (allowed {budget.MaxP99CostRatio:0.##}×)");
         }
 
-        if (hamToSpam > budget.MaxHamToSpamFlips)
-        {
-            refusals.Add($"{hamToSpam} message(s) delivered by the active set would be flagged (allowed {budget.MaxHamToSpamFlips})");
-        }
-
-        if (spamToHam > budget.MaxSpamToHamFlips)
-        {
-            refusals.Add($"{spamToHam} message(s) flagged by the active set would be delivered (allowed {budget.MaxSpamToHamFlips})");
-        }
-
-        // Per-rule timers run on the costliest tenth of the corpus only: those messages make the p99 the budgets judge.
-        var costliest = corpus.Where((_, i) => candidateRun.Lowest[i] >= candidateCost.P90).ToArray();
-        var attribution = new CostAttribution(candidate, active, productionOptions, budget.TopN).Run(costliest, cancellationToken);
-        var flipBlame = activeResults is null ? [] : FlipBlame(candidate, active!, candidateResults, activeResults);
-        return baseReport with
-        {
-            Passed = refusals.Count == 0,
-            Refusals = refusals,
-            Blamed = refusals.Count == 0 ? [] : [.. (costBreached ? attribution.Blamed : flipBlame).Take(budget.TopN)],
-            Candidate = candidateCost,
-            Active = activeCost,
-            P99CostRatio = estimate?.Ratio,
-            P99CostRatioInterval = estimate,
-            CostClock = ScanCostClock.Kind,
-            Costs = activeRun is null ? null : new PairedCosts([.. corpus.Select(message => message.Id)], candidateRun.Lowest, activeRun.Lowest),
-            HamToSpamFlips = hamToSpam,
-            SpamToHamFlips = spamToHam,
-            FlipExamples = examples,
-            TopRules = attribution.TopRules,
-            TopCombinations = attribution.TopCombinations,
-        };
+        return refusals;
     }
+
+    private List<string> FlipRefusals(VerdictFlips flips)
+    {
+        var refusals = new List<string>();
+        if (flips.HamToSpam > budget.MaxHamToSpamFlips)
+        {
+            refusals.Add($"{flips.HamToSpam} message(s) delivered by the active set would be flagged (allowed {budget.MaxHamToSpamFlips})");
+        }
+
+        if (flips.SpamToHam > budget.MaxSpamToHamFlips)
+        {
+            refusals.Add($"{flips.SpamToHam} message(s) flagged by the active set would be delivered (allowed {budget.MaxSpamToHamFlips})");
+        }
+
+        return refusals;
+    }
+
+    /// <summary>A cost breach blames the costliest rules; a verdict breach blames the rule changes behind the flips.</summary>
+    private IReadOnlyList<string> Blame(
+        bool costBreached, CostAttribution.Result attribution, PatternSet candidate, PatternSet? active, Measurement measurement)
+    {
+        if (costBreached)
+        {
+            return [.. attribution.Blamed.Take(budget.TopN)];
+        }
+
+        return measurement.Active is null
+            ? []
+            : [.. FlipBlame(candidate, active!, measurement.Candidate.Results, measurement.Active.Results).Take(budget.TopN)];
+    }
+
+    private static GateReport WithFindings(
+        GateReport report, GateMessage[] corpus, Measurement measurement, VerdictFlips flips, CostAttribution.Result attribution) => report with
+    {
+        Candidate = measurement.CandidateCost,
+        Active = measurement.ActiveCost,
+        P99CostRatio = measurement.Estimate?.Ratio,
+        P99CostRatioInterval = measurement.Estimate,
+        CostClock = ScanCostClock.Kind,
+        Costs = measurement.Active is null ? null : new PairedCosts([.. corpus.Select(message => message.Id)], measurement.Candidate.Lowest, measurement.Active.Lowest),
+        HamToSpamFlips = flips.HamToSpam,
+        SpamToHamFlips = flips.SpamToHam,
+        FlipExamples = flips.Examples,
+        TopRules = attribution.TopRules,
+        TopCombinations = attribution.TopCombinations,
+    };
 
     private (Measured Candidate, Measured? Active) ScanInterleaved(
         CompiledPatternSet candidate, CompiledPatternSet? active, GateMessage[] corpus, CancellationToken cancellationToken)
@@ -143,6 +190,12 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
 
         return (candidateRun, activeRun);
     }
+
+    /// <summary>Both sets' runs over the corpus and what the budgets judge; the active side is null on the first publish.</summary>
+    private sealed record Measurement(Measured Candidate, Measured? Active, CostSummary CandidateCost, CostSummary? ActiveCost, CostRatioEstimate? Estimate);
+
+    /// <summary>Messages whose verdict the candidate changes, either way, and the first few of them.</summary>
+    private sealed record VerdictFlips(int HamToSpam, int SpamToHam, IReadOnlyList<VerdictFlip> Examples);
 
     /// <summary>The first result of each message (the verdict) and its lowest cost on <see cref="ScanCostClock"/>.</summary>
     private sealed class Measured(int count)
@@ -174,8 +227,7 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
     private static TimeSpan At(TimeSpan[] sorted, double quantile) =>
         sorted[(int)Math.Clamp(Math.Ceiling(quantile * sorted.Length) - 1, 0, sorted.Length - 1)];
 
-    private static (int HamToSpam, int SpamToHam, IReadOnlyList<VerdictFlip> Examples) Flips(
-        GateMessage[] corpus, ScanResult[] active, ScanResult[] candidate, int maxExamples)
+    private static VerdictFlips Flips(GateMessage[] corpus, ScanResult[] active, ScanResult[] candidate, int maxExamples)
     {
         int hamToSpam = 0, spamToHam = 0;
         var examples = new List<VerdictFlip>();
@@ -203,7 +255,7 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
             }
         }
 
-        return (hamToSpam, spamToHam, examples);
+        return new VerdictFlips(hamToSpam, spamToHam, examples);
     }
 
     /// <summary>
