@@ -5,7 +5,7 @@ namespace Prefilter.Engine.Checks;
 /// <summary>A built-in check a pattern set can name in a <c>check</c> rule: what it tests, its parameters and its cost.</summary>
 public sealed class BuiltInCheckInfo
 {
-    private readonly Func<IReadOnlyList<CheckArgument>, BuiltInCheck> _bind;
+    private readonly Func<IReadOnlyList<CheckArgument>, BuiltInCheck> bind;
 
     internal BuiltInCheckInfo(string name, string spamAssassinEval, IReadOnlyList<CheckParameter> parameters, string description,
         string bound, Func<IReadOnlyList<CheckArgument>, BuiltInCheck> bind)
@@ -15,7 +15,7 @@ public sealed class BuiltInCheckInfo
         Parameters = parameters;
         Description = description;
         Bound = bound;
-        _bind = bind;
+        this.bind = bind;
     }
 
     /// <summary>The name a rule's <c>check</c> member gives, e.g. <c>shifted_date</c>.</summary>
@@ -69,7 +69,7 @@ public sealed class BuiltInCheckInfo
     public string Signature => string.Join(", ", Parameters.Select(parameter => parameter.Optional ? $"[{parameter.Name}]" : parameter.Name));
 
     internal BuiltInCheck Bind(IReadOnlyList<CheckArgument> args) =>
-        Validate(args) is { } problem ? throw new ArgumentException(problem, nameof(args)) : _bind(args);
+        Validate(args) is { } problem ? throw new ArgumentException(problem, nameof(args)) : this.bind(args);
 
     private static string Expected(CheckParameterType type) => type switch
     {

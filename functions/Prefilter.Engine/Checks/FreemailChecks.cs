@@ -16,13 +16,13 @@ internal sealed class FreemailFromCheck : BuiltInCheck
 /// </summary>
 internal sealed class FreemailHeaderCheck(IReadOnlyList<CheckArgument> args) : BuiltInCheck
 {
-    private readonly string _header = args[0].Text!;
-    private readonly Regex? _pattern = args.Count > 1
+    private readonly string header = args[0].Text!;
+    private readonly Regex? pattern = args.Count > 1
         ? new Regex(args[1].Text!, RegexOptions.CultureInvariant | RegexOptions.NonBacktracking)
         : null;
 
     public override bool Hits(MessageAnalysis message) =>
         message.Freemail.Any
-        && message.AddressesOf(_header).Select(address => address.ToLowerInvariant())
-            .Any(address => message.Freemail.Contains(address) && (_pattern?.IsMatch(address) ?? true));
+        && message.AddressesOf(this.header).Select(address => address.ToLowerInvariant())
+            .Any(address => message.Freemail.Contains(address) && (this.pattern?.IsMatch(address) ?? true));
 }

@@ -9,19 +9,19 @@ namespace Prefilter.Engine.Checks;
 /// </summary>
 internal sealed partial class FreemailDomains
 {
-    private readonly HashSet<string> _exact;
-    private readonly Regex? _wildcards;
+    private readonly HashSet<string> exact;
+    private readonly Regex? wildcards;
 
     public FreemailDomains(IReadOnlyList<string> entries)
     {
-        _exact = new HashSet<string>(entries.Where(entry => !IsWildcard(entry)), StringComparer.OrdinalIgnoreCase);
+        this.exact = new HashSet<string>(entries.Where(entry => !IsWildcard(entry)), StringComparer.OrdinalIgnoreCase);
         var wildcards = entries.Where(IsWildcard).Select(entry => Regex.Escape(entry.ToLowerInvariant()).Replace(@"\*", "[^.]*").Replace(@"\?", ".")).ToList();
-        _wildcards = wildcards.Count == 0 ? null
+        this.wildcards = wildcards.Count == 0 ? null
             : new Regex($"@(?:{string.Join('|', wildcards)})$", RegexOptions.CultureInvariant | RegexOptions.IgnoreCase | RegexOptions.NonBacktracking);
     }
 
     /// <summary>Whether the set lists any free-mail domain.</summary>
-    public bool Any => _exact.Count > 0 || _wildcards is not null;
+    public bool Any => this.exact.Count > 0 || this.wildcards is not null;
 
     /// <summary>The reason an entry cannot be a free-mail domain; null when it can.</summary>
     /// <param name="entry">An entry of <c>freemailDomains</c>.</param>
@@ -39,7 +39,7 @@ internal sealed partial class FreemailDomains
             return false;
         }
 
-        return _exact.Contains(address[(at + 1)..]) || (_wildcards?.IsMatch(address) ?? false);
+        return this.exact.Contains(address[(at + 1)..]) || (this.wildcards?.IsMatch(address) ?? false);
     }
 
     private static bool IsWildcard(string entry) => entry.Contains('*') || entry.Contains('?');

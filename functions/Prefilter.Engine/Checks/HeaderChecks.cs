@@ -7,13 +7,13 @@ namespace Prefilter.Engine.Checks;
 /// <summary>The Date header shifted from the Received headers' dates by at least <c>min</c> and less than <c>max</c> hours.</summary>
 internal sealed class ShiftedDateCheck(IReadOnlyList<CheckArgument> args) : BuiltInCheck
 {
-    private readonly double? _minHours = args[0].Number;
-    private readonly double? _maxHours = args[1].Number;
+    private readonly double? minHours = args[0].Number;
+    private readonly double? maxHours = args[1].Number;
 
     public override bool Hits(MessageAnalysis message)
     {
         var shift = message.DateShift;
-        return (_minHours is not { } min || shift >= 3600 * min) && (_maxHours is not { } max || shift < 3600 * max);
+        return (this.minHours is not { } min || shift >= 3600 * min) && (this.maxHours is not { } max || shift < 3600 * max);
     }
 }
 
@@ -86,14 +86,14 @@ internal sealed partial class OutlookMessageIdCheck : BuiltInCheck
 /// <summary>The number of distinct values of a header within a range (SpamAssassin's <c>check_header_count_range</c>).</summary>
 internal sealed class HeaderCountRangeCheck(IReadOnlyList<CheckArgument> args) : BuiltInCheck
 {
-    private readonly string _header = args[0].Text!;
-    private readonly double _min = args[1].Number!.Value;
-    private readonly double _max = args[2].Number!.Value;
+    private readonly string header = args[0].Text!;
+    private readonly double min = args[1].Number!.Value;
+    private readonly double max = args[2].Number!.Value;
 
     public override bool Hits(MessageAnalysis message)
     {
-        var count = message.View.Headers.GetValues(_header).Distinct(StringComparer.Ordinal).Count();
-        return count >= _min && count <= _max;
+        var count = message.View.Headers.GetValues(this.header).Distinct(StringComparer.Ordinal).Count();
+        return count >= this.min && count <= this.max;
     }
 }
 

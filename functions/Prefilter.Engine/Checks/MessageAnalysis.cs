@@ -9,13 +9,13 @@ namespace Prefilter.Engine.Checks;
 /// </summary>
 internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains freemail)
 {
-    private RecipientList? _recipients;
-    private IReadOnlyList<string>? _allFromAddresses;
-    private RelayPath? _relays;
-    private IReadOnlyList<string>? _receivedLines;
-    private bool _envelopeFromRead;
-    private string? _envelopeFrom;
-    private long? _dateShift;
+    private RecipientList? recipients;
+    private IReadOnlyList<string>? allFromAddresses;
+    private RelayPath? relays;
+    private IReadOnlyList<string>? receivedLines;
+    private bool envelopeFromRead;
+    private string? envelopeFrom;
+    private long? dateShift;
 
     /// <summary>The parsed mail.</summary>
     public MessageView View { get; } = view;
@@ -27,7 +27,7 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     /// The sender's addresses as SpamAssassin's <c>all_from_addrs</c> lists them, lowercase, runs of dots as one: the first
     /// Resent-From's, or else those of From, Envelope-Sender, Resent-Sender, X-Envelope-From and the envelope sender.
     /// </summary>
-    public IReadOnlyList<string> AllFromAddresses => _allFromAddresses ??= ReadAllFromAddresses();
+    public IReadOnlyList<string> AllFromAddresses => this.allFromAddresses ??= ReadAllFromAddresses();
 
     /// <summary>
     /// The addresses of every field named <paramref name="name"/>, or in a pseudo-header's value (<c>EnvelopeFrom</c>:
@@ -43,13 +43,13 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     /// <c>check_for_shifted_date</c> computes it: the Resent-Date or else the Date header against each Received header's
     /// date, the smallest difference; 0 when either is missing.
     /// </summary>
-    public long DateShift => _dateShift ??= Checks.DateShift.Of(View.Headers, ReceivedLines);
+    public long DateShift => this.dateShift ??= Checks.DateShift.Of(View.Headers, ReceivedLines);
 
     /// <summary>The mail's relays, read from its Received headers.</summary>
-    public RelayPath Relays => _relays ??= RelayPath.Read(View.Headers, ReceivedLines);
+    public RelayPath Relays => this.relays ??= RelayPath.Read(View.Headers, ReceivedLines);
 
     /// <summary>The Received headers, newest first, unfolded as SpamAssassin unfolds them; read once for the dates and the relays.</summary>
-    public IReadOnlyList<string> ReceivedLines => _receivedLines ??=
+    public IReadOnlyList<string> ReceivedLines => this.receivedLines ??=
         [.. View.Headers.Where(header => header.Name.Equals("Received", StringComparison.OrdinalIgnoreCase)).Select(header => SpamAssassinHeader.Unfold(header.RawValue))];
 
     /// <summary>
@@ -61,13 +61,13 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     {
         get
         {
-            if (!_envelopeFromRead)
+            if (!this.envelopeFromRead)
             {
-                _envelopeFromRead = true;
-                _envelopeFrom = GuessEnvelopeFrom();
+                this.envelopeFromRead = true;
+                this.envelopeFrom = GuessEnvelopeFrom();
             }
 
-            return _envelopeFrom;
+            return this.envelopeFrom;
         }
     }
 
@@ -104,7 +104,7 @@ internal sealed partial class MessageAnalysis(MessageView view, FreemailDomains 
     }
 
     /// <summary>The recipients as SpamAssassin's recipient checks see them.</summary>
-    public RecipientList Recipients => _recipients ??= RecipientList.Of(this);
+    public RecipientList Recipients => this.recipients ??= RecipientList.Of(this);
 
     /// <summary>SpamAssassin's <c>MESSAGEID</c>: the Message-IDs of the mail, joined; empty when there is none.</summary>
     public string MessageIds =>

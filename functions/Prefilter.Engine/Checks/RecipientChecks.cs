@@ -84,13 +84,13 @@ internal sealed class RecipientList
 /// <summary>Recipients whose addresses look alike (SpamAssassin's <c>similar_recipients</c>): a harvested list.</summary>
 internal sealed class SimilarRecipientsCheck(IReadOnlyList<PatternSets.CheckArgument> args) : BuiltInCheck
 {
-    private readonly double? _min = args[0].Number;
-    private readonly double? _max = args[1].Number;
+    private readonly double? min = args[0].Number;
+    private readonly double? max = args[1].Number;
 
     public override bool Hits(MessageAnalysis message)
     {
         var similarity = message.Recipients.Similarity;
-        return (_min is not { } min || similarity >= min) && (_max is not { } max || similarity < max);
+        return (this.min is not { } min || similarity >= min) && (this.max is not { } max || similarity < max);
     }
 }
 

@@ -151,19 +151,19 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
 
     private static GateReport WithFindings(
         GateReport report, GateMessage[] corpus, Measurement measurement, VerdictFlips flips, CostAttribution.Result attribution) => report with
-    {
-        Candidate = measurement.CandidateCost,
-        Active = measurement.ActiveCost,
-        P99CostRatio = measurement.Estimate?.Ratio,
-        P99CostRatioInterval = measurement.Estimate,
-        CostClock = ScanCostClock.Kind,
-        Costs = measurement.Active is null ? null : new PairedCosts([.. corpus.Select(message => message.Id)], measurement.Candidate.Lowest, measurement.Active.Lowest),
-        HamToSpamFlips = flips.HamToSpam,
-        SpamToHamFlips = flips.SpamToHam,
-        FlipExamples = flips.Examples,
-        TopRules = attribution.TopRules,
-        TopCombinations = attribution.TopCombinations,
-    };
+        {
+            Candidate = measurement.CandidateCost,
+            Active = measurement.ActiveCost,
+            P99CostRatio = measurement.Estimate?.Ratio,
+            P99CostRatioInterval = measurement.Estimate,
+            CostClock = ScanCostClock.Kind,
+            Costs = measurement.Active is null ? null : new PairedCosts([.. corpus.Select(message => message.Id)], measurement.Candidate.Lowest, measurement.Active.Lowest),
+            HamToSpamFlips = flips.HamToSpam,
+            SpamToHamFlips = flips.SpamToHam,
+            FlipExamples = flips.Examples,
+            TopRules = attribution.TopRules,
+            TopCombinations = attribution.TopCombinations,
+        };
 
     private (Measured Candidate, Measured? Active) ScanInterleaved(
         CompiledPatternSet candidate, CompiledPatternSet? active, GateMessage[] corpus, CancellationToken cancellationToken)

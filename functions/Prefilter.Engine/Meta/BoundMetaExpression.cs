@@ -6,16 +6,16 @@ namespace Prefilter.Engine.Meta;
 /// </summary>
 public sealed class BoundMetaExpression
 {
-    private readonly MetaInstruction[] _program;
-    private readonly int _maxStack;
-    private readonly int[] _indices;
+    private readonly MetaInstruction[] program;
+    private readonly int maxStack;
+    private readonly int[] indices;
 
     internal BoundMetaExpression(MetaExpression expression, MetaInstruction[] program, int maxStack, int[] indices)
     {
         Expression = expression;
-        _program = program;
-        _maxStack = maxStack;
-        _indices = indices;
+        this.program = program;
+        this.maxStack = maxStack;
+        this.indices = indices;
         HitsWhenNoneHit = MetaExpression.IsHit(Evaluate(new bool[indices.Length == 0 ? 0 : Math.Max(0, indices.Max()) + 1]));
     }
 
@@ -29,7 +29,7 @@ public sealed class BoundMetaExpression
     public MetaExpression Expression { get; }
 
     /// <summary>The result index each reference was bound to, aligned with <see cref="MetaExpression.References"/>; negative means "always 0".</summary>
-    public IReadOnlyList<int> Indices => _indices;
+    public IReadOnlyList<int> Indices => this.indices;
 
     /// <summary>Evaluates over rule values indexed as bound (1 = hit, 0 = no hit, or hit counts).</summary>
     /// <param name="values">Per-rule values of the current message.</param>
@@ -37,8 +37,8 @@ public sealed class BoundMetaExpression
     /// <exception cref="IndexOutOfRangeException">A bound index is outside <paramref name="values"/>.</exception>
     public double Evaluate(ReadOnlySpan<double> values)
     {
-        var source = new DoubleValues(values, _indices);
-        return MetaProgram.Run(_program, _maxStack, ref source);
+        var source = new DoubleValues(values, this.indices);
+        return MetaProgram.Run(this.program, this.maxStack, ref source);
     }
 
     /// <summary>Evaluates over per-rule hit flags indexed as bound (a hit counts 1).</summary>
@@ -47,8 +47,8 @@ public sealed class BoundMetaExpression
     /// <exception cref="IndexOutOfRangeException">A bound index is outside <paramref name="hits"/>.</exception>
     public double Evaluate(ReadOnlySpan<bool> hits)
     {
-        var source = new BoolValues(hits, _indices);
-        return MetaProgram.Run(_program, _maxStack, ref source);
+        var source = new BoolValues(hits, this.indices);
+        return MetaProgram.Run(this.program, this.maxStack, ref source);
     }
 
     /// <summary>Whether the meta hits for these per-rule values.</summary>
@@ -61,15 +61,15 @@ public sealed class BoundMetaExpression
 
     private readonly ref struct DoubleValues(ReadOnlySpan<double> values, int[] indices) : IMetaValues
     {
-        private readonly ReadOnlySpan<double> _values = values;
+        private readonly ReadOnlySpan<double> values = values;
 
-        public double ValueOf(int reference) => indices[reference] is var i && i >= 0 ? _values[i] : 0;
+        public double ValueOf(int reference) => indices[reference] is var i && i >= 0 ? this.values[i] : 0;
     }
 
     private readonly ref struct BoolValues(ReadOnlySpan<bool> hits, int[] indices) : IMetaValues
     {
-        private readonly ReadOnlySpan<bool> _hits = hits;
+        private readonly ReadOnlySpan<bool> hits = hits;
 
-        public double ValueOf(int reference) => indices[reference] is var i && i >= 0 && _hits[i] ? 1 : 0;
+        public double ValueOf(int reference) => indices[reference] is var i && i >= 0 && this.hits[i] ? 1 : 0;
     }
 }

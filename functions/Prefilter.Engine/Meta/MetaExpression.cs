@@ -20,15 +20,15 @@ namespace Prefilter.Engine.Meta;
 /// </remarks>
 public sealed class MetaExpression
 {
-    private readonly MetaInstruction[] _program;
-    private readonly int _maxStack;
+    private readonly MetaInstruction[] program;
+    private readonly int maxStack;
 
     internal MetaExpression(string text, string[] references, MetaInstruction[] program, int maxStack)
     {
         Text = text;
         References = references;
-        _program = program;
-        _maxStack = maxStack;
+        this.program = program;
+        this.maxStack = maxStack;
     }
 
     /// <summary>The expression as written.</summary>
@@ -70,7 +70,7 @@ public sealed class MetaExpression
         }
 
         var source = new SpanValues(values);
-        return MetaProgram.Run(_program, _maxStack, ref source);
+        return MetaProgram.Run(this.program, this.maxStack, ref source);
     }
 
     /// <summary>
@@ -93,7 +93,7 @@ public sealed class MetaExpression
             indices[i] = indexOf(References[i]);
         }
 
-        return new BoundMetaExpression(this, _program, _maxStack, indices);
+        return new BoundMetaExpression(this, this.program, this.maxStack, indices);
     }
 
     /// <inheritdoc />
@@ -101,8 +101,8 @@ public sealed class MetaExpression
 
     private readonly ref struct SpanValues(ReadOnlySpan<double> values) : IMetaValues
     {
-        private readonly ReadOnlySpan<double> _values = values;
+        private readonly ReadOnlySpan<double> values = values;
 
-        public double ValueOf(int reference) => _values[reference];
+        public double ValueOf(int reference) => this.values[reference];
     }
 }

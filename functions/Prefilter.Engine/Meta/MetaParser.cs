@@ -11,36 +11,36 @@ internal sealed class MetaParser
     /// <summary>Deepest nesting of parentheses and unary operators accepted; keeps the parser's own recursion bounded.</summary>
     public const int MaxNesting = 100;
 
-    private readonly string _text;
-    private readonly List<MetaInstruction> _program = [];
-    private readonly List<string> _references = [];
-    private readonly Dictionary<string, int> _referenceIndex = new(StringComparer.Ordinal);
-    private int _position;
-    private int _nesting;
-    private int _depth;
-    private int _maxDepth;
+    private readonly string text;
+    private readonly List<MetaInstruction> program = [];
+    private readonly List<string> references = [];
+    private readonly Dictionary<string, int> referenceIndex = new(StringComparer.Ordinal);
+    private int position;
+    private int nesting;
+    private int depth;
+    private int maxDepth;
 
-    private MetaParser(string text) => _text = text;
+    private MetaParser(string text) => this.text = text;
 
     public static MetaExpression Parse(string text)
     {
         var parser = new MetaParser(text);
         parser.SkipSpace();
-        if (parser._position == text.Length)
+        if (parser.position == text.Length)
         {
             throw new MetaExpressionException(text, 0, "the expression is empty");
         }
 
         parser.ParseOr();
         parser.SkipSpace();
-        if (parser._position < text.Length)
+        if (parser.position < text.Length)
         {
-            throw parser.Error(text[parser._position] == ')'
+            throw parser.Error(text[parser.position] == ')'
                 ? "')' has no matching '('"
                 : $"expected an operator, found {parser.Describe()}");
         }
 
-        return new MetaExpression(text, [.. parser._references], [.. parser._program], parser._maxDepth);
+        return new MetaExpression(text, [.. parser.references], [.. parser.program], parser.maxDepth);
     }
 
     private void ParseOr()
@@ -130,19 +130,19 @@ internal sealed class MetaParser
         SkipSpace();
         if (Peek('!') && !Peek("!="))
         {
-            _position++;
+            this.position++;
             Nested(ParseUnary);
             Emit(MetaOp.Not);
         }
         else if (Peek('-'))
         {
-            _position++;
+            this.position++;
             Nested(ParseUnary);
             Emit(MetaOp.Negate);
         }
         else if (Peek('+'))
         {
-            _position++;
+            this.position++;
             Nested(ParseUnary);
         }
         else
@@ -154,25 +154,25 @@ internal sealed class MetaParser
     private void ParsePrimary()
     {
         SkipSpace();
-        if (_position == _text.Length)
+        if (this.position == this.text.Length)
         {
             throw Error("the expression ends where a rule id, number or '(' is expected");
         }
 
-        var c = _text[_position];
+        var c = this.text[this.position];
         if (c == '(')
         {
-            var open = _position++;
+            var open = this.position++;
             Nested(ParseOr);
             SkipSpace();
             if (!Peek(')'))
             {
-                throw _position == _text.Length
-                    ? new MetaExpressionException(_text, open, "'(' is never closed")
+                throw this.position == this.text.Length
+                    ? new MetaExpressionException(this.text, open, "'(' is never closed")
                     : Error($"expected ')' to close the '(' at offset {open}, found {Describe()}");
             }
 
-            _position++;
+            this.position++;
             return;
         }
 
@@ -181,46 +181,46 @@ internal sealed class MetaParser
             throw Error($"expected a rule id, number or '(', found {Describe()}");
         }
 
-        var start = _position;
-        while (_position < _text.Length && IsWordChar(_text[_position]))
+        var start = this.position;
+        while (this.position < this.text.Length && IsWordChar(this.text[this.position]))
         {
-            _position++;
+            this.position++;
         }
 
         // A run of digits is a number (optionally with a fraction); any other word is a rule id.
-        if (_text.AsSpan(start, _position - start).ContainsAnyExceptInRange('0', '9'))
+        if (this.text.AsSpan(start, this.position - start).ContainsAnyExceptInRange('0', '9'))
         {
-            EmitReference(_text[start.._position]);
+            EmitReference(this.text[start..position]);
             return;
         }
 
-        if (_position + 1 < _text.Length && _text[_position] == '.' && char.IsAsciiDigit(_text[_position + 1]))
+        if (this.position + 1 < this.text.Length && this.text[this.position] == '.' && char.IsAsciiDigit(this.text[this.position + 1]))
         {
-            _position++;
-            while (_position < _text.Length && char.IsAsciiDigit(_text[_position]))
+            this.position++;
+            while (this.position < this.text.Length && char.IsAsciiDigit(this.text[this.position]))
             {
-                _position++;
+                this.position++;
             }
 
-            if (_position < _text.Length && IsWordChar(_text[_position]))
+            if (this.position < this.text.Length && IsWordChar(this.text[this.position]))
             {
                 throw Error($"a number cannot be followed by {Describe()}");
             }
         }
 
-        var value = double.Parse(_text.AsSpan(start, _position - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
+        var value = double.Parse(this.text.AsSpan(start, this.position - start), NumberStyles.AllowDecimalPoint, CultureInfo.InvariantCulture);
         Push(new MetaInstruction(MetaOp.Constant, Constant: value));
     }
 
     private void Nested(Action parse)
     {
-        if (++_nesting > MaxNesting)
+        if (++this.nesting > MaxNesting)
         {
             throw Error($"the expression nests deeper than {MaxNesting} levels");
         }
 
         parse();
-        _nesting--;
+        this.nesting--;
     }
 
     private bool TryOperator(string op)
@@ -241,17 +241,17 @@ internal sealed class MetaParser
             return false;
         }
 
-        _position += op.Length;
+        this.position += op.Length;
         return true;
     }
 
     private void EmitReference(string id)
     {
-        if (!_referenceIndex.TryGetValue(id, out var index))
+        if (!this.referenceIndex.TryGetValue(id, out var index))
         {
-            index = _references.Count;
-            _referenceIndex.Add(id, index);
-            _references.Add(id);
+            index = this.references.Count;
+            this.referenceIndex.Add(id, index);
+            this.references.Add(id);
         }
 
         Push(new MetaInstruction(MetaOp.Reference, Reference: index));
@@ -259,48 +259,48 @@ internal sealed class MetaParser
 
     private void Push(MetaInstruction instruction)
     {
-        _program.Add(instruction);
-        _maxDepth = Math.Max(_maxDepth, ++_depth);
+        this.program.Add(instruction);
+        this.maxDepth = Math.Max(this.maxDepth, ++this.depth);
     }
 
     private void Emit(MetaOp op)
     {
-        _program.Add(new MetaInstruction(op));
+        this.program.Add(new MetaInstruction(op));
         if (op is not (MetaOp.Not or MetaOp.Negate))
         {
-            _depth--;
+            this.depth--;
         }
     }
 
     private void SkipSpace()
     {
-        while (_position < _text.Length && char.IsWhiteSpace(_text[_position]))
+        while (this.position < this.text.Length && char.IsWhiteSpace(this.text[this.position]))
         {
-            _position++;
+            this.position++;
         }
     }
 
-    private bool Peek(char c) => _position < _text.Length && _text[_position] == c;
+    private bool Peek(char c) => this.position < this.text.Length && this.text[this.position] == c;
 
-    private bool Peek(string s) => _text.AsSpan(_position).StartsWith(s, StringComparison.Ordinal);
+    private bool Peek(string s) => this.text.AsSpan(this.position).StartsWith(s, StringComparison.Ordinal);
 
     private string Describe()
     {
-        if (_position >= _text.Length)
+        if (this.position >= this.text.Length)
         {
             return "the end of the expression";
         }
 
-        var end = _position;
-        while (end < _text.Length && IsWordChar(_text[end]))
+        var end = this.position;
+        while (end < this.text.Length && IsWordChar(this.text[end]))
         {
             end++;
         }
 
-        return end > _position ? $"'{_text[_position..end]}'" : $"'{_text[_position]}'";
+        return end > this.position ? $"'{this.text[this.position..end]}'" : $"'{this.text[this.position]}'";
     }
 
-    private MetaExpressionException Error(string reason) => new(_text, _position, reason);
+    private MetaExpressionException Error(string reason) => new(this.text, this.position, reason);
 
     private static bool IsWordChar(char c) => char.IsAsciiLetterOrDigit(c) || c == '_';
 }

@@ -20,13 +20,13 @@ internal sealed partial class PatternSetReader
         MaxDepth = 16,
     };
 
-    private readonly int[] _lineStarts;
-    private readonly List<FormatProblem> _problems = [];
-    private readonly List<RuleEntry> _rules = [];
-    private readonly Dictionary<string, int> _setMemberLines = new(StringComparer.Ordinal);
-    private string? _currentRuleId;
+    private readonly int[] lineStarts;
+    private readonly List<FormatProblem> problems = [];
+    private readonly List<RuleEntry> rules = [];
+    private readonly Dictionary<string, int> setMemberLines = new(StringComparer.Ordinal);
+    private string? currentRuleId;
 
-    private PatternSetReader(ReadOnlySpan<byte> utf8) => _lineStarts = LineStarts(utf8);
+    private PatternSetReader(ReadOnlySpan<byte> utf8) => this.lineStarts = LineStarts(utf8);
 
     public static PatternSetDocument Read(ReadOnlySpan<byte> utf8)
     {
@@ -37,7 +37,7 @@ internal sealed partial class PatternSetReader
 
         var reader = new PatternSetReader(utf8);
         var set = reader.ReadDocument(utf8);
-        return new PatternSetDocument(set, reader._rules, reader._problems, reader._setMemberLines);
+        return new PatternSetDocument(set, reader.rules, reader.problems, reader.setMemberLines);
     }
 
     private PatternSet ReadDocument(ReadOnlySpan<byte> utf8)
@@ -66,10 +66,10 @@ internal sealed partial class PatternSetReader
         }
         catch (JsonException ex)
         {
-            _problems.Add(new FormatProblem(_currentRuleId, (int)(ex.LineNumber ?? 0) + 1, $"invalid JSON: {PlainJsonMessage(ex)}"));
+            this.problems.Add(new FormatProblem(this.currentRuleId, (int)(ex.LineNumber ?? 0) + 1, $"invalid JSON: {PlainJsonMessage(ex)}"));
         }
 
-        return set.Build([.. _rules.Select(r => r.Rule).OfType<Rule>()]);
+        return set.Build([.. this.rules.Select(r => r.Rule).OfType<Rule>()]);
     }
 
     private void ReadSet(ref Utf8JsonReader json, SetBuilder set)
@@ -78,7 +78,7 @@ internal sealed partial class PatternSetReader
         var seen = new HashSet<string>(StringComparer.Ordinal);
         while (NextMember(ref json, seen, "the pattern set", out var member, out var line))
         {
-            _setMemberLines[member] = line;
+            this.setMemberLines[member] = line;
             switch (member)
             {
                 case M.Name:
@@ -159,21 +159,21 @@ internal sealed partial class PatternSetReader
             {
                 Problem(LineOf(json), $"rule {index} must be an object, not {Describe(json.TokenType)}");
                 json.Skip();
-                _rules.Add(new RuleEntry(LineOf(json), null, null));
+                this.rules.Add(new RuleEntry(LineOf(json), null, null));
                 continue;
             }
 
-            _rules.Add(ReadRule(ref json, index));
+            this.rules.Add(ReadRule(ref json, index));
         }
     }
 
     private RuleEntry ReadRule(ref Utf8JsonReader json, int index)
     {
         var start = LineOf(json);
-        var firstProblem = _problems.Count;
+        var firstProblem = this.problems.Count;
         var rule = new RuleBuilder();
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        _currentRuleId = null;
+        this.currentRuleId = null;
         while (NextMember(ref json, seen, "a rule", out var member, out var line))
         {
             ReadRuleMember(ref json, rule, member, line);
@@ -189,12 +189,12 @@ internal sealed partial class PatternSetReader
         }
 
         // Problems found before the id member was read belong to this rule too.
-        for (var i = firstProblem; i < _problems.Count; i++)
+        for (var i = firstProblem; i < this.problems.Count; i++)
         {
-            _problems[i] = _problems[i] with { RuleId = _problems[i].RuleId ?? rule.Id };
+            this.problems[i] = this.problems[i] with { RuleId = this.problems[i].RuleId ?? rule.Id };
         }
 
-        _currentRuleId = null;
+        this.currentRuleId = null;
         var model = rule.Id is null || rule.KindName is null || !knownKind ? null : rule.ToRule(rule.Id, kind);
         return new RuleEntry(start, rule.Id, model);
     }
@@ -205,7 +205,7 @@ internal sealed partial class PatternSetReader
         {
             case M.Id:
                 rule.Id = ReadString(ref json, member, line);
-                _currentRuleId = rule.Id;
+                this.currentRuleId = rule.Id;
                 break;
             case M.Kind:
                 rule.KindName = ReadString(ref json, member, line);
@@ -464,11 +464,11 @@ internal sealed partial class PatternSetReader
         }
     }
 
-    private void Problem(int line, string reason) => _problems.Add(new FormatProblem(_currentRuleId, line, reason));
+    private void Problem(int line, string reason) => this.problems.Add(new FormatProblem(this.currentRuleId, line, reason));
 
     private int LineOf(in Utf8JsonReader json)
     {
-        var index = Array.BinarySearch(_lineStarts, (int)json.TokenStartIndex);
+        var index = Array.BinarySearch(this.lineStarts, (int)json.TokenStartIndex);
         return index >= 0 ? index + 1 : ~index;
     }
 

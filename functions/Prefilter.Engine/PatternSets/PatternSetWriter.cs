@@ -35,13 +35,13 @@ internal sealed class PatternSetWriter
         "\"\\\u0000\u0001\u0002\u0003\u0004\u0005\u0006\u0007\u0008\u0009\u000a\u000b\u000c\u000d\u000e\u000f"
         + "\u0010\u0011\u0012\u0013\u0014\u0015\u0016\u0017\u0018\u0019\u001a\u001b\u001c\u001d\u001e\u001f");
 
-    private readonly Utf8JsonWriter _json;
-    private readonly bool _canonical;
+    private readonly Utf8JsonWriter json;
+    private readonly bool canonical;
 
     private PatternSetWriter(Utf8JsonWriter json, bool canonical)
     {
-        _json = json;
-        _canonical = canonical;
+        this.json = json;
+        this.canonical = canonical;
     }
 
     public static string WriteIndented(PatternSet set)
@@ -68,38 +68,38 @@ internal sealed class PatternSetWriter
 
     private void WriteSet(PatternSet set)
     {
-        _json.WriteStartObject();
+        this.json.WriteStartObject();
         String(M.Name, set.Name);
         String(M.Version, set.Version);
         String(M.Created, FormatDate(set.Created));
         OptionalString(M.Description, set.Description);
         var thresholds = set.Thresholds ?? new Thresholds();
-        if (!_canonical || thresholds != new Thresholds())
+        if (!this.canonical || thresholds != new Thresholds())
         {
-            _json.WriteStartObject(M.Thresholds);
+            this.json.WriteStartObject(M.Thresholds);
             Number(M.Tag, thresholds.Tag);
             Number(M.Quarantine, thresholds.Quarantine);
-            _json.WriteEndObject();
+            this.json.WriteEndObject();
         }
 
         Strings(M.FreemailDomains, set.FreemailDomains);
-        _json.WriteStartArray(M.Rules);
+        this.json.WriteStartArray(M.Rules);
         foreach (var rule in set.Rules ?? [])
         {
             WriteRule(rule);
         }
 
-        _json.WriteEndArray();
-        _json.WriteEndObject();
+        this.json.WriteEndArray();
+        this.json.WriteEndObject();
     }
 
     private void WriteRule(Rule rule)
     {
-        _json.WriteStartObject();
+        this.json.WriteStartObject();
         String(M.Id, rule.Id);
         String(M.Kind, RuleKindNames.ToName(rule.Kind));
         OptionalString(M.Description, rule.Description);
-        if (!_canonical || rule.Score != 0)
+        if (!this.canonical || rule.Score != 0)
         {
             Number(M.Score, rule.Score);
         }
@@ -108,7 +108,7 @@ internal sealed class PatternSetWriter
         OptionalString(M.Header, rule.Header);
         if (rule.Negate)
         {
-            _json.WriteBoolean(M.Negate, true);
+            this.json.WriteBoolean(M.Negate, true);
         }
 
         OptionalString(M.IfUnset, rule.IfUnset);
@@ -119,7 +119,7 @@ internal sealed class PatternSetWriter
         OptionalString(M.Expression, rule.Expression);
         OptionalString(M.Check, rule.Check);
         Arguments(rule.Args);
-        _json.WriteEndObject();
+        this.json.WriteEndObject();
     }
 
     private void Arguments(IReadOnlyList<CheckArgument> args)
@@ -129,12 +129,12 @@ internal sealed class PatternSetWriter
             return;
         }
 
-        _json.WriteStartArray(M.Args);
+        this.json.WriteStartArray(M.Args);
         foreach (var argument in args)
         {
             if (argument.Number is { } number)
             {
-                _json.WriteRawValue(FormatNumber(number), skipInputValidation: true);
+                this.json.WriteRawValue(FormatNumber(number), skipInputValidation: true);
             }
             else if (argument.Text is { } text)
             {
@@ -142,11 +142,11 @@ internal sealed class PatternSetWriter
             }
             else
             {
-                _json.WriteNullValue();
+                this.json.WriteNullValue();
             }
         }
 
-        _json.WriteEndArray();
+        this.json.WriteEndArray();
     }
 
     private void OptionalString(string member, string? value)
@@ -159,19 +159,19 @@ internal sealed class PatternSetWriter
 
     private void String(string member, string value)
     {
-        _json.WritePropertyName(member);
+        this.json.WritePropertyName(member);
         StringValue(value);
     }
 
     private void StringValue(string value)
     {
-        if (_canonical)
+        if (this.canonical)
         {
             WriteCanonicalString(value);
         }
         else
         {
-            _json.WriteStringValue(value);
+            this.json.WriteStringValue(value);
         }
     }
 
@@ -182,23 +182,23 @@ internal sealed class PatternSetWriter
             return;
         }
 
-        _json.WriteStartArray(member);
+        this.json.WriteStartArray(member);
         foreach (var value in values)
         {
             StringValue(value);
         }
 
-        _json.WriteEndArray();
+        this.json.WriteEndArray();
     }
 
     private void Number(string member, double value)
     {
-        _json.WritePropertyName(member);
-        _json.WriteRawValue(FormatNumber(value), skipInputValidation: true);
+        this.json.WritePropertyName(member);
+        this.json.WriteRawValue(FormatNumber(value), skipInputValidation: true);
     }
 
     private string FormatDate(DateTimeOffset value) =>
-        _canonical || value.Offset == TimeSpan.Zero
+        this.canonical || value.Offset == TimeSpan.Zero
             ? value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture)
             : value.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFFzzz", CultureInfo.InvariantCulture);
 
@@ -217,7 +217,7 @@ internal sealed class PatternSetWriter
     {
         if (value.AsSpan().ContainsAny(MustEscape))
         {
-            _json.WriteRawValue(EscapedCanonicalString(value), skipInputValidation: true);
+            this.json.WriteRawValue(EscapedCanonicalString(value), skipInputValidation: true);
             return;
         }
 
@@ -229,7 +229,7 @@ internal sealed class PatternSetWriter
             buffer[0] = (byte)'"';
             var written = Encoding.UTF8.GetBytes(value, buffer.AsSpan(1));
             buffer[written + 1] = (byte)'"';
-            _json.WriteRawValue(buffer.AsSpan(0, written + 2), skipInputValidation: true);
+            this.json.WriteRawValue(buffer.AsSpan(0, written + 2), skipInputValidation: true);
         }
         finally
         {

@@ -13,9 +13,9 @@ internal sealed class CharSet
     // Ranges wider than this are kept as flags rather than listed; look-alike classes stay well below it.
     private const int MaxListedNonAscii = 512;
 
-    private ulong _low;
-    private ulong _high;
-    private HashSet<char>? _listed;
+    private ulong low;
+    private ulong high;
+    private HashSet<char>? listed;
 
     // Non-ASCII characters that are not listed, by kind: enough to tell \d from [^\d\s] and \w from \W.
     private const byte Digit = 1;
@@ -24,13 +24,13 @@ internal sealed class CharSet
     private const byte Other = 8;
     private const byte All = Digit | Letter | Space | Other;
 
-    private byte _other;
+    private byte other;
 
     /// <summary>May contain non-ASCII word characters (<c>\w</c>) that are not listed.</summary>
-    public bool OtherWord => (_other & (Digit | Letter)) != 0;
+    public bool OtherWord => (this.other & (Digit | Letter)) != 0;
 
     /// <summary>May contain non-ASCII non-word characters that are not listed.</summary>
-    public bool OtherNonWord => (_other & (Space | Other)) != 0;
+    public bool OtherNonWord => (this.other & (Space | Other)) != 0;
 
     public static CharSet Empty() => new();
 
@@ -43,10 +43,10 @@ internal sealed class CharSet
 
     public static CharSet Any(bool singleline)
     {
-        var set = new CharSet { _low = ulong.MaxValue, _high = ulong.MaxValue, _other = All };
+        var set = new CharSet { low = ulong.MaxValue, high = ulong.MaxValue, other = All };
         if (!singleline)
         {
-            set._low &= ~(1UL << '\n');
+            set.low &= ~(1UL << '\n');
         }
 
         return set;
@@ -56,8 +56,8 @@ internal sealed class CharSet
     public bool IsExact => !OtherWord && !OtherNonWord;
 
     public bool Contains(char c) => c < 128
-        ? (c < 64 ? (_low >> c & 1) != 0 : (_high >> (c - 64) & 1) != 0)
-        : _listed?.Contains(c) == true || (IsWordChar(c) ? OtherWord : OtherNonWord);
+        ? (c < 64 ? (this.low >> c & 1) != 0 : (this.high >> (c - 64) & 1) != 0)
+        : this.listed?.Contains(c) == true || (IsWordChar(c) ? OtherWord : OtherNonWord);
 
     public void Add(char c, bool ignoreCase)
     {
@@ -75,7 +75,7 @@ internal sealed class CharSet
             else if (c >= 128 && char.IsLetter(c))
             {
                 // Other non-ASCII case equivalences are not modelled: widen instead of guessing.
-                _other |= Letter;
+                this.other |= Letter;
             }
         }
 
@@ -94,7 +94,7 @@ internal sealed class CharSet
             var from = Math.Max(first, (char)128);
             if (last - from + 1 > MaxListedNonAscii)
             {
-                _other = All;
+                this.other = All;
                 return;
             }
 
@@ -107,22 +107,22 @@ internal sealed class CharSet
 
     public void UnionWith(CharSet other)
     {
-        _low |= other._low;
-        _high |= other._high;
-        _other |= other._other;
-        if (other._listed is not null)
+        this.low |= other.low;
+        this.high |= other.high;
+        this.other |= other.other;
+        if (other.listed is not null)
         {
-            (_listed ??= []).UnionWith(other._listed);
+            (this.listed ??= []).UnionWith(other.listed);
         }
     }
 
     /// <summary>Complements the set; listed non-ASCII exclusions are forgotten, which only widens it.</summary>
     public void Complement()
     {
-        _low = ~_low;
-        _high = ~_high;
-        _listed = null;
-        _other = (byte)(~_other & All);
+        this.low = ~this.low;
+        this.high = ~this.high;
+        this.listed = null;
+        this.other = (byte)(~this.other & All);
     }
 
     /// <summary>Adds a class escape such as <c>\w</c>, <c>\D</c>; unknown ones widen to everything.</summary>
@@ -136,11 +136,11 @@ internal sealed class CharSet
                 part.AddRange('A', 'Z', false);
                 part.AddRange('0', '9', false);
                 part.AddOne('_');
-                part._other = Digit | Letter;
+                part.other = Digit | Letter;
                 break;
             case 'd':
                 part.AddRange('0', '9', false);
-                part._other = Digit;
+                part.other = Digit;
                 break;
             case 's':
                 foreach (var c in " \t\n\r\f\v")
@@ -148,7 +148,7 @@ internal sealed class CharSet
                     part.AddOne(c);
                 }
 
-                part._other = Space;
+                part.other = Space;
                 break;
             default:
                 part = Any(true);
@@ -165,12 +165,12 @@ internal sealed class CharSet
 
     public bool Overlaps(CharSet other)
     {
-        if ((_low & other._low) != 0 || (_high & other._high) != 0)
+        if ((this.low & other.low) != 0 || (this.high & other.high) != 0)
         {
             return true;
         }
 
-        if ((_other & other._other) != 0)
+        if ((this.other & other.other) != 0)
         {
             return true;
         }
@@ -179,12 +179,12 @@ internal sealed class CharSet
 
         static bool ListedOverlap(CharSet a, CharSet b)
         {
-            if (a._listed is null)
+            if (a.listed is null)
             {
                 return false;
             }
 
-            foreach (var c in a._listed)
+            foreach (var c in a.listed)
             {
                 if (b.Contains(c))
                 {
@@ -204,7 +204,7 @@ internal sealed class CharSet
             return null;
         }
 
-        var count = BitOperations.PopCount(_low) + BitOperations.PopCount(_high) + (_listed?.Count ?? 0);
+        var count = BitOperations.PopCount(this.low) + BitOperations.PopCount(this.high) + (this.listed?.Count ?? 0);
         if (count > max)
         {
             return null;
@@ -219,9 +219,9 @@ internal sealed class CharSet
             }
         }
 
-        if (_listed is not null)
+        if (this.listed is not null)
         {
-            members.AddRange(_listed);
+            members.AddRange(this.listed);
         }
 
         return members;
@@ -238,9 +238,9 @@ internal sealed class CharSet
             }
         }
 
-        if (_listed is not null)
+        if (this.listed is not null)
         {
-            foreach (var c in _listed)
+            foreach (var c in this.listed)
             {
                 visit(c);
             }
@@ -271,15 +271,15 @@ internal sealed class CharSet
     {
         if (c < 64)
         {
-            _low |= 1UL << c;
+            this.low |= 1UL << c;
         }
         else if (c < 128)
         {
-            _high |= 1UL << (c - 64);
+            this.high |= 1UL << (c - 64);
         }
         else
         {
-            (_listed ??= []).Add(c);
+            (this.listed ??= []).Add(c);
         }
     }
 }

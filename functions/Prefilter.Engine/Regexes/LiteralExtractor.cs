@@ -24,9 +24,9 @@ internal sealed class LiteralExtractor
 
     private static readonly HashSet<string> Nothing = [""];
 
-    private readonly bool _folded;
+    private readonly bool folded;
 
-    private LiteralExtractor(bool folded) => _folded = folded;
+    private LiteralExtractor(bool folded) => this.folded = folded;
 
     /// <summary>The best requirement, or an empty list when none is useful.</summary>
     public static IReadOnlyList<string> Extract(RegexNode root, bool folded)
@@ -115,7 +115,7 @@ internal sealed class LiteralExtractor
             }
 
             var text = run.ToString();
-            var literal = Info.OfExact(new HashSet<string>(StringComparer.Ordinal) { _folded ? LookAlikeFold.Collapse(text) : text });
+            var literal = Info.OfExact(new HashSet<string>(StringComparer.Ordinal) { this.folded ? LookAlikeFold.Collapse(text) : text });
             info = info is null ? literal : Concat(info, literal);
             run.Clear();
         }
@@ -131,7 +131,7 @@ internal sealed class LiteralExtractor
             return null;
         }
 
-        if (_folded)
+        if (this.folded)
         {
             var first = FoldChar(members[0]);
             return !(first.Length == 1 && LookAlikeFold.IsMarker(first[0])) && members.TrueForAll(c => FoldChar(c) == first) ? first : null;
@@ -145,7 +145,7 @@ internal sealed class LiteralExtractor
 
     private Info OfSet(CharSet set)
     {
-        if (_folded)
+        if (this.folded)
         {
             var folded = new HashSet<string>(StringComparer.Ordinal);
             var count = 0;
@@ -195,7 +195,7 @@ internal sealed class LiteralExtractor
     private Info Concat(Info a, Info b)
     {
         var concat = ConcatKnown(a, b);
-        if (!_folded)
+        if (!this.folded)
         {
             concat.Also = [.. a.Requirements(), .. b.Requirements()];
         }
@@ -205,7 +205,7 @@ internal sealed class LiteralExtractor
 
     private Info ConcatKnown(Info a, Info b)
     {
-        if (_folded && a.Exact is { Count: > 0 } && a.Exact.All(s => s.Length == 1 && LookAlikeFold.IsMarker(s[0])))
+        if (this.folded && a.Exact is { Count: > 0 } && a.Exact.All(s => s.Length == 1 && LookAlikeFold.IsMarker(s[0])))
         {
             // Whatever follows, the string still holds the marker and shrinks to it: look-alike character references
             // (&#1089;) stay exact however many digit strings follow the '&'.
@@ -317,7 +317,7 @@ internal sealed class LiteralExtractor
 
     private Info Loop(Info body, int min, int max)
     {
-        if (_folded && body.Exact is not null && RepeatsToItself(body.Exact))
+        if (this.folded && body.Exact is not null && RepeatsToItself(body.Exact))
         {
             // Any run of these strings folds back to one of them: one letter collapses, a marker shrinks the run to it.
             return Info.OfExact(min == 0 ? Normalize([.. body.Exact, ""]) : body.Exact);
@@ -435,7 +435,7 @@ internal sealed class LiteralExtractor
     // Folded strings collapse runs and shrink to the marker when they hold it.
     private HashSet<string> Normalize(HashSet<string> strings)
     {
-        if (!_folded)
+        if (!this.folded)
         {
             return strings;
         }
@@ -473,7 +473,7 @@ internal sealed class LiteralExtractor
         var shortest = int.MaxValue;
         foreach (var s in set)
         {
-            if (_folded && s.Length == 1 && LookAlikeFold.IsMarker(s[0]))
+            if (this.folded && s.Length == 1 && LookAlikeFold.IsMarker(s[0]))
             {
                 continue;
             }

@@ -9,22 +9,22 @@ namespace Prefilter.Engine.Regexes;
 /// </summary>
 internal sealed class RegexSyntax
 {
-    private readonly string _pattern;
-    private int _pos;
-    private bool _ignoreCase;
-    private bool _singleline;
-    private bool _extended;
+    private readonly string pattern;
+    private int pos;
+    private bool ignoreCase;
+    private bool singleline;
+    private bool extended;
 
-    private RegexSyntax(string pattern) => _pattern = pattern;
+    private RegexSyntax(string pattern) => this.pattern = pattern;
 
     public static RegexNode Parse(string pattern)
     {
         var parser = new RegexSyntax(pattern);
         var node = parser.ParseAlternation();
-        if (parser._pos < pattern.Length)
+        if (parser.pos < pattern.Length)
         {
             // Only an unbalanced ')' stops early, which the runtime parser would have refused.
-            throw new FormatException($"unexpected ')' at offset {parser._pos}");
+            throw new FormatException($"unexpected ')' at offset {parser.pos}");
         }
 
         return node;
@@ -32,35 +32,35 @@ internal sealed class RegexSyntax
 
     private RegexNode ParseAlternation()
     {
-        var start = _pos;
-        var savedOptions = (_ignoreCase, _singleline, _extended);
+        var start = this.pos;
+        var savedOptions = (this.ignoreCase, this.singleline, this.extended);
         var branches = new List<RegexNode> { ParseConcat() };
-        while (_pos < _pattern.Length && _pattern[_pos] == '|')
+        while (this.pos < this.pattern.Length && this.pattern[this.pos] == '|')
         {
-            _pos++;
+            this.pos++;
             branches.Add(ParseConcat());
         }
 
         // Inline options such as (?i) last to the end of the enclosing group, across branches.
-        (_ignoreCase, _singleline, _extended) = savedOptions;
+        (this.ignoreCase, this.singleline, this.extended) = savedOptions;
         if (branches.Count == 1)
         {
             return branches[0];
         }
 
-        var node = new RegexNode(RegexNodeKind.Alternate, start) { End = _pos };
+        var node = new RegexNode(RegexNodeKind.Alternate, start) { End = this.pos };
         node.Children.AddRange(branches);
         return node;
     }
 
     private RegexNode ParseConcat()
     {
-        var start = _pos;
+        var start = this.pos;
         var items = new List<RegexNode>();
         while (true)
         {
             SkipExtended();
-            if (_pos >= _pattern.Length || _pattern[_pos] is '|' or ')')
+            if (this.pos >= this.pattern.Length || this.pattern[this.pos] is '|' or ')')
             {
                 break;
             }
@@ -79,7 +79,7 @@ internal sealed class RegexSyntax
             return items[0];
         }
 
-        var node = new RegexNode(items.Count == 0 ? RegexNodeKind.Empty : RegexNodeKind.Concat, start) { End = _pos };
+        var node = new RegexNode(items.Count == 0 ? RegexNodeKind.Empty : RegexNodeKind.Concat, start) { End = this.pos };
         node.Children.AddRange(items);
         return node;
     }
@@ -89,27 +89,27 @@ internal sealed class RegexSyntax
         while (true)
         {
             SkipExtended();
-            if (_pos >= _pattern.Length)
+            if (this.pos >= this.pattern.Length)
             {
                 return atom;
             }
 
             int min, max;
-            var c = _pattern[_pos];
+            var c = this.pattern[this.pos];
             if (c == '*')
             {
                 (min, max) = (0, RegexNode.Unbounded);
-                _pos++;
+                this.pos++;
             }
             else if (c == '+')
             {
                 (min, max) = (1, RegexNode.Unbounded);
-                _pos++;
+                this.pos++;
             }
             else if (c == '?')
             {
                 (min, max) = (0, 1);
-                _pos++;
+                this.pos++;
             }
             else if (c == '{' && TryParseBraces(out min, out max))
             {
@@ -119,12 +119,12 @@ internal sealed class RegexSyntax
                 return atom;
             }
 
-            if (_pos < _pattern.Length && _pattern[_pos] == '?')
+            if (this.pos < this.pattern.Length && this.pattern[this.pos] == '?')
             {
-                _pos++;
+                this.pos++;
             }
 
-            var loop = new RegexNode(RegexNodeKind.Loop, atom.Start) { Min = min, Max = max, End = _pos };
+            var loop = new RegexNode(RegexNodeKind.Loop, atom.Start) { Min = min, Max = max, End = this.pos };
             loop.Children.Add(atom);
             atom = loop;
         }
@@ -133,24 +133,24 @@ internal sealed class RegexSyntax
     private bool TryParseBraces(out int min, out int max)
     {
         min = max = 0;
-        var p = _pos + 1;
+        var p = this.pos + 1;
         if (!TryNumber(ref p, out min))
         {
             return false;
         }
 
-        if (p < _pattern.Length && _pattern[p] == '}')
+        if (p < this.pattern.Length && this.pattern[p] == '}')
         {
             max = min;
         }
-        else if (p < _pattern.Length && _pattern[p] == ',')
+        else if (p < this.pattern.Length && this.pattern[p] == ',')
         {
             p++;
-            if (p < _pattern.Length && _pattern[p] == '}')
+            if (p < this.pattern.Length && this.pattern[p] == '}')
             {
                 max = RegexNode.Unbounded;
             }
-            else if (!TryNumber(ref p, out max) || p >= _pattern.Length || _pattern[p] != '}')
+            else if (!TryNumber(ref p, out max) || p >= this.pattern.Length || this.pattern[p] != '}')
             {
                 return false;
             }
@@ -160,7 +160,7 @@ internal sealed class RegexSyntax
             return false;
         }
 
-        _pos = p + 1;
+        this.pos = p + 1;
         return true;
     }
 
@@ -168,9 +168,9 @@ internal sealed class RegexSyntax
     {
         var start = p;
         value = 0;
-        while (p < _pattern.Length && char.IsAsciiDigit(_pattern[p]))
+        while (p < this.pattern.Length && char.IsAsciiDigit(this.pattern[p]))
         {
-            value = (int)Math.Min(int.MaxValue, value * 10L + (_pattern[p] - '0'));
+            value = (int)Math.Min(int.MaxValue, value * 10L + (this.pattern[p] - '0'));
             p++;
         }
 
@@ -179,62 +179,62 @@ internal sealed class RegexSyntax
 
     private RegexNode? ParseAtom()
     {
-        var start = _pos;
-        var c = _pattern[_pos++];
+        var start = this.pos;
+        var c = this.pattern[this.pos++];
         switch (c)
         {
             case '(':
                 return ParseGroup(start);
             case '[':
-                return new RegexNode(RegexNodeKind.Set, start) { Set = ParseClass(), End = _pos };
+                return new RegexNode(RegexNodeKind.Set, start) { Set = ParseClass(), End = this.pos };
             case '.':
-                return new RegexNode(RegexNodeKind.Set, start) { Set = CharSet.Any(_singleline), End = _pos };
+                return new RegexNode(RegexNodeKind.Set, start) { Set = CharSet.Any(this.singleline), End = this.pos };
             case '^':
             case '$':
-                return new RegexNode(RegexNodeKind.Anchor, start) { Anchor = c, End = _pos };
+                return new RegexNode(RegexNodeKind.Anchor, start) { Anchor = c, End = this.pos };
             case '\\':
                 return ParseEscape(start);
             default:
-                return new RegexNode(RegexNodeKind.Set, start) { Set = CharSet.Of(c, _ignoreCase), End = _pos };
+                return new RegexNode(RegexNodeKind.Set, start) { Set = CharSet.Of(c, this.ignoreCase), End = this.pos };
         }
     }
 
     private RegexNode? ParseGroup(int start)
     {
         RegexNode node;
-        if (_pos < _pattern.Length && _pattern[_pos] == '?')
+        if (this.pos < this.pattern.Length && this.pattern[this.pos] == '?')
         {
-            _pos++;
-            var c = _pattern[_pos];
+            this.pos++;
+            var c = this.pattern[this.pos];
             switch (c)
             {
                 case '#':
-                    _pos = _pattern.IndexOf(')', _pos) + 1;
+                    this.pos = this.pattern.IndexOf(')', this.pos) + 1;
                     return null;
                 case ':':
-                    _pos++;
+                    this.pos++;
                     node = new RegexNode(RegexNodeKind.Group, start);
                     break;
                 case '=':
                 case '!':
-                    _pos++;
+                    this.pos++;
                     node = new RegexNode(RegexNodeKind.Lookaround, start) { Negated = c == '!' };
                     break;
                 case '>':
-                    _pos++;
+                    this.pos++;
                     node = new RegexNode(RegexNodeKind.Atomic, start);
                     break;
                 case '(':
                     return ParseConditional(start);
-                case '<' when _pos + 1 < _pattern.Length && _pattern[_pos + 1] is '=' or '!':
-                    node = new RegexNode(RegexNodeKind.Lookaround, start) { Behind = true, Negated = _pattern[_pos + 1] == '!' };
-                    _pos += 2;
+                case '<' when this.pos + 1 < this.pattern.Length && this.pattern[this.pos + 1] is '=' or '!':
+                    node = new RegexNode(RegexNodeKind.Lookaround, start) { Behind = true, Negated = this.pattern[this.pos + 1] == '!' };
+                    this.pos += 2;
                     break;
                 case '<':
                 case '\'':
                     // Named (or balancing) group: skip the name.
                     var close = c == '<' ? '>' : '\'';
-                    _pos = _pattern.IndexOf(close, _pos + 1) + 1;
+                    this.pos = this.pattern.IndexOf(close, this.pos + 1) + 1;
                     node = new RegexNode(RegexNodeKind.Group, start);
                     break;
                 default:
@@ -245,12 +245,12 @@ internal sealed class RegexSyntax
                             return null;
                         }
 
-                        var saved = (_ignoreCase, _singleline, _extended);
+                        var saved = (this.ignoreCase, this.singleline, this.extended);
                         node = new RegexNode(RegexNodeKind.Group, start);
                         node.Children.Add(ParseAlternation());
-                        (_ignoreCase, _singleline, _extended) = saved;
-                        _pos++;
-                        node.End = _pos;
+                        (this.ignoreCase, this.singleline, this.extended) = saved;
+                        this.pos++;
+                        node.End = this.pos;
                         return node;
                     }
 
@@ -263,11 +263,11 @@ internal sealed class RegexSyntax
             node = new RegexNode(RegexNodeKind.Group, start);
         }
 
-        var options = (_ignoreCase, _singleline, _extended);
+        var options = (this.ignoreCase, this.singleline, this.extended);
         node.Children.Add(ParseAlternation());
-        (_ignoreCase, _singleline, _extended) = options;
-        _pos++; // ')'
-        node.End = _pos;
+        (this.ignoreCase, this.singleline, this.extended) = options;
+        this.pos++; // ')'
+        node.End = this.pos;
         return node;
     }
 
@@ -275,12 +275,12 @@ internal sealed class RegexSyntax
     private bool ParseInlineOptions(out bool scoped)
     {
         scoped = false;
-        var p = _pos;
+        var p = this.pos;
         var on = true;
-        var (ignoreCase, singleline, extended) = (_ignoreCase, _singleline, _extended);
-        while (p < _pattern.Length)
+        var (ignoreCase, singleline, extended) = (this.ignoreCase, this.singleline, this.extended);
+        while (p < this.pattern.Length)
         {
-            var c = _pattern[p];
+            var c = this.pattern[p];
             switch (c)
             {
                 case '-':
@@ -300,9 +300,9 @@ internal sealed class RegexSyntax
                     break;
                 case ')':
                 case ':':
-                    (_ignoreCase, _singleline, _extended) = (ignoreCase, singleline, extended);
+                    (this.ignoreCase, this.singleline, this.extended) = (ignoreCase, singleline, extended);
                     scoped = c == ':';
-                    _pos = p + 1;
+                    this.pos = p + 1;
                     return true;
                 default:
                     return false;
@@ -318,20 +318,20 @@ internal sealed class RegexSyntax
     {
         // (?(name)yes|no) or (?(expression)yes|no): the condition is kept as a child so the checks see it.
         var node = new RegexNode(RegexNodeKind.Conditional, start);
-        _pos++; // '('
-        var options = (_ignoreCase, _singleline, _extended);
+        this.pos++; // '('
+        var options = (this.ignoreCase, this.singleline, this.extended);
         node.Children.Add(ParseAlternation());
-        _pos++; // ')'
+        this.pos++; // ')'
         node.Children.Add(ParseAlternation());
-        (_ignoreCase, _singleline, _extended) = options;
-        _pos++; // ')'
-        node.End = _pos;
+        (this.ignoreCase, this.singleline, this.extended) = options;
+        this.pos++; // ')'
+        node.End = this.pos;
         return node;
     }
 
     private RegexNode ParseEscape(int start)
     {
-        var c = _pattern[_pos++];
+        var c = this.pattern[this.pos++];
         switch (c)
         {
             case 'b':
@@ -340,33 +340,33 @@ internal sealed class RegexSyntax
             case 'z':
             case 'Z':
             case 'G':
-                return new RegexNode(RegexNodeKind.Anchor, start) { Anchor = c, End = _pos };
+                return new RegexNode(RegexNodeKind.Anchor, start) { Anchor = c, End = this.pos };
             case 'k':
-                var close = _pattern[_pos] == '<' ? '>' : '\'';
-                _pos = _pattern.IndexOf(close, _pos + 1) + 1;
-                return new RegexNode(RegexNodeKind.Backreference, start) { End = _pos };
+                var close = this.pattern[this.pos] == '<' ? '>' : '\'';
+                this.pos = this.pattern.IndexOf(close, this.pos + 1) + 1;
+                return new RegexNode(RegexNodeKind.Backreference, start) { End = this.pos };
             case >= '1' and <= '9':
-                while (_pos < _pattern.Length && char.IsAsciiDigit(_pattern[_pos]))
+                while (this.pos < this.pattern.Length && char.IsAsciiDigit(this.pattern[this.pos]))
                 {
-                    _pos++;
+                    this.pos++;
                 }
 
-                return new RegexNode(RegexNodeKind.Backreference, start) { End = _pos };
+                return new RegexNode(RegexNodeKind.Backreference, start) { End = this.pos };
             default:
-                _pos--;
+                this.pos--;
                 var set = CharSet.Empty();
                 AddEscape(set);
-                return new RegexNode(RegexNodeKind.Set, start) { Set = set, End = _pos };
+                return new RegexNode(RegexNodeKind.Set, start) { Set = set, End = this.pos };
         }
     }
 
-    // Reads one escape after '\' (at _pos) into the set, as a single character or a class.
+    // Reads one escape after '\' (at this.pos) into the set, as a single character or a class.
     private void AddEscape(CharSet set) => AddEscapeChar(set, out _);
 
     private void AddEscapeChar(CharSet set, out char? single)
     {
         single = null;
-        var c = _pattern[_pos++];
+        var c = this.pattern[this.pos++];
         switch (c)
         {
             case 'w':
@@ -379,7 +379,7 @@ internal sealed class RegexSyntax
                 return;
             case 'p':
             case 'P':
-                _pos = _pattern.IndexOf('}', _pos) + 1;
+                this.pos = this.pattern.IndexOf('}', this.pos) + 1;
                 set.UnionWith(CharSet.Any(true));
                 return;
             case 'n':
@@ -408,21 +408,21 @@ internal sealed class RegexSyntax
                 single = '\b';
                 break;
             case 'x':
-                single = (char)int.Parse(_pattern.AsSpan(_pos, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                _pos += 2;
+                single = (char)int.Parse(this.pattern.AsSpan(this.pos, 2), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                this.pos += 2;
                 break;
             case 'u':
-                single = (char)int.Parse(_pattern.AsSpan(_pos, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
-                _pos += 4;
+                single = (char)int.Parse(this.pattern.AsSpan(this.pos, 4), NumberStyles.HexNumber, CultureInfo.InvariantCulture);
+                this.pos += 4;
                 break;
             case 'c':
-                single = (char)(char.ToUpperInvariant(_pattern[_pos++]) ^ 0x40);
+                single = (char)(char.ToUpperInvariant(this.pattern[this.pos++]) ^ 0x40);
                 break;
             case >= '0' and <= '7':
                 var value = c - '0';
-                for (var i = 0; i < 2 && _pos < _pattern.Length && _pattern[_pos] is >= '0' and <= '7'; i++)
+                for (var i = 0; i < 2 && this.pos < this.pattern.Length && this.pattern[this.pos] is >= '0' and <= '7'; i++)
                 {
-                    value = value * 8 + (_pattern[_pos++] - '0');
+                    value = value * 8 + (this.pattern[this.pos++] - '0');
                 }
 
                 single = (char)value;
@@ -432,33 +432,33 @@ internal sealed class RegexSyntax
                 break;
         }
 
-        set.Add(single.Value, _ignoreCase);
+        set.Add(single.Value, this.ignoreCase);
     }
 
     private CharSet ParseClass()
     {
         var set = CharSet.Empty();
-        var negated = _pos < _pattern.Length && _pattern[_pos] == '^';
+        var negated = this.pos < this.pattern.Length && this.pattern[this.pos] == '^';
         if (negated)
         {
-            _pos++;
+            this.pos++;
         }
 
         var first = true;
-        while (_pos < _pattern.Length)
+        while (this.pos < this.pattern.Length)
         {
-            var c = _pattern[_pos];
+            var c = this.pattern[this.pos];
             if (c == ']' && !first)
             {
-                _pos++;
+                this.pos++;
                 break;
             }
 
             first = false;
-            if (c == '-' && _pos + 1 < _pattern.Length && _pattern[_pos + 1] == '[')
+            if (c == '-' && this.pos + 1 < this.pattern.Length && this.pattern[this.pos + 1] == '[')
             {
                 // Subtraction [a-z-[aeiou]]: kept as the wider base set, which only widens.
-                _pos += 2;
+                this.pos += 2;
                 ParseClass();
                 continue;
             }
@@ -466,36 +466,36 @@ internal sealed class RegexSyntax
             char? low;
             if (c == '\\')
             {
-                _pos++;
+                this.pos++;
                 AddEscapeChar(set, out low);
             }
             else
             {
-                _pos++;
+                this.pos++;
                 low = c;
             }
 
-            if (low is { } from && _pos + 1 < _pattern.Length && _pattern[_pos] == '-' && _pattern[_pos + 1] != ']' && _pattern[_pos + 1] != '[')
+            if (low is { } from && this.pos + 1 < this.pattern.Length && this.pattern[this.pos] == '-' && this.pattern[this.pos + 1] != ']' && this.pattern[this.pos + 1] != '[')
             {
-                _pos++;
+                this.pos++;
                 char to;
-                if (_pattern[_pos] == '\\')
+                if (this.pattern[this.pos] == '\\')
                 {
-                    _pos++;
+                    this.pos++;
                     var scratch = CharSet.Empty();
                     AddEscapeChar(scratch, out var high);
                     to = high ?? from;
                 }
                 else
                 {
-                    to = _pattern[_pos++];
+                    to = this.pattern[this.pos++];
                 }
 
-                set.AddRange(from, to, _ignoreCase);
+                set.AddRange(from, to, this.ignoreCase);
             }
             else if (low is { } only && c != '\\')
             {
-                set.Add(only, _ignoreCase);
+                set.Add(only, this.ignoreCase);
             }
         }
 
@@ -509,22 +509,22 @@ internal sealed class RegexSyntax
 
     private void SkipExtended()
     {
-        if (!_extended)
+        if (!this.extended)
         {
             return;
         }
 
-        while (_pos < _pattern.Length)
+        while (this.pos < this.pattern.Length)
         {
-            var c = _pattern[_pos];
+            var c = this.pattern[this.pos];
             if (char.IsWhiteSpace(c))
             {
-                _pos++;
+                this.pos++;
             }
             else if (c == '#')
             {
-                var end = _pattern.IndexOf('\n', _pos);
-                _pos = end < 0 ? _pattern.Length : end + 1;
+                var end = this.pattern.IndexOf('\n', this.pos);
+                this.pos = end < 0 ? this.pattern.Length : end + 1;
             }
             else
             {

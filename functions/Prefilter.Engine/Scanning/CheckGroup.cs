@@ -11,9 +11,9 @@ namespace Prefilter.Engine.Scanning;
 /// </summary>
 internal sealed class CheckGroup
 {
-    private readonly LinearEngineSlot _engine;
-    private readonly LinearEngineCache _engines;
-    private volatile bool _refused;
+    private readonly LinearEngineSlot engine;
+    private readonly LinearEngineCache engines;
+    private volatile bool refused;
 
     /// <param name="checks">The checks, each with a regex whose <see cref="RuleRegex.CanBeGrouped"/> holds.</param>
     /// <param name="engines">Holds the group's engine.</param>
@@ -23,12 +23,12 @@ internal sealed class CheckGroup
     /// </param>
     public CheckGroup(IReadOnlyList<ScanCheck> checks, LinearEngineCache engines, bool joined)
     {
-        _engines = engines;
+        this.engines = engines;
         Checks = [.. checks.Select(check => check.Index)];
         Joined = joined;
 
         // Each member in its own group: inline options such as (?i) stay scoped to the member that set them.
-        _engine = new LinearEngineSlot(
+        this.engine = new LinearEngineSlot(
             string.Join("|", checks.Select(check => $"(?:{check.Regex.FilterPattern})")),
             joined ? RegexOptions.ExplicitCapture | RegexOptions.Multiline : RegexOptions.ExplicitCapture);
     }
@@ -45,14 +45,14 @@ internal sealed class CheckGroup
     /// </summary>
     public int FirstMatch(ReadOnlySpan<char> text)
     {
-        if (_refused)
+        if (this.refused)
         {
             return 0;
         }
 
         try
         {
-            foreach (var match in _engines.Get(_engine).EnumerateMatches(text))
+            foreach (var match in this.engines.Get(this.engine).EnumerateMatches(text))
             {
                 return match.Index;
             }
@@ -62,7 +62,7 @@ internal sealed class CheckGroup
         catch (NotSupportedException)
         {
             // The alternation outgrew what the linear engine builds; the members run one by one.
-            _refused = true;
+            this.refused = true;
             return 0;
         }
     }

@@ -31,7 +31,7 @@ public sealed partial class CompiledPatternSet
                 return run.Result(null, clock.GetElapsedTime(started));
             }
 
-            if ((view.TruncatedParts & _partsRead) != MessageParts.None)
+            if ((view.TruncatedParts & this.partsRead) != MessageParts.None)
             {
                 run.MarkIncomplete(IncompleteCauses.MessageCap, "a message cap cut the mail: " + string.Join("; ", view.Notes));
             }
@@ -39,7 +39,7 @@ public sealed partial class CompiledPatternSet
             run.NestedTooDeep = view.NestedTooDeep;
             run.Sampled = view.Size >= Options.CostSampleMinBytes
                 || (Options.CostSampleRate > 0 && Random.Shared.NextDouble() < Options.CostSampleRate);
-            foreach (var target in _targets)
+            foreach (var target in this.targets)
             {
                 if (run.Stopped)
                 {
@@ -60,38 +60,38 @@ public sealed partial class CompiledPatternSet
     /// <summary>The state of one scan: index-addressed results shared by the rules, budgets, costs.</summary>
     private sealed partial class ScanRun : IDisposable
     {
-        private readonly CompiledPatternSet _set;
-        private readonly TimeProvider _clock;
-        private readonly long _deadline;
-        private readonly long _buildsBefore;
-        private readonly CancellationToken _cancellationToken;
-        private readonly bool _reference;
-        private readonly bool[] _checkHit;
-        private readonly bool[] _checkDone;
-        private readonly int[] _lastUnit;
-        private long[]? _cost;
-        private int[]? _runs;
-        private char[]? _foldBuffer;
-        private MessageAnalysis? _analysis;
-        private List<string>? _incomplete;
-        private IncompleteCauses _causes;
-        private int _regexRuns;
+        private readonly CompiledPatternSet set;
+        private readonly TimeProvider clock;
+        private readonly long deadline;
+        private readonly long buildsBefore;
+        private readonly CancellationToken cancellationToken;
+        private readonly bool reference;
+        private readonly bool[] checkHit;
+        private readonly bool[] checkDone;
+        private readonly int[] lastUnit;
+        private long[]? cost;
+        private int[]? runs;
+        private char[]? foldBuffer;
+        private MessageAnalysis? analysis;
+        private List<string>? incomplete;
+        private IncompleteCauses causes;
+        private int regexRuns;
 
         public ScanRun(CompiledPatternSet set, long started, CancellationToken cancellationToken)
         {
-            _set = set;
-            _clock = set.Options.TimeProvider;
-            var ticks = set.Options.Deadline.Ticks * (double)_clock.TimestampFrequency / TimeSpan.TicksPerSecond;
-            _deadline = ticks >= long.MaxValue - started ? long.MaxValue : started + (long)ticks;
-            _buildsBefore = EngineBuildTimer.ThreadTotal;
-            _cancellationToken = cancellationToken;
-            _reference = set.Options.RunEveryRegexOnEveryUnit;
-            _checkHit = ArrayPool<bool>.Shared.Rent(set._checkCount);
-            _checkDone = ArrayPool<bool>.Shared.Rent(set._checkCount);
-            _lastUnit = ArrayPool<int>.Shared.Rent(set._checkCount);
-            Array.Clear(_checkHit, 0, set._checkCount);
-            Array.Clear(_checkDone, 0, set._checkCount);
-            Array.Clear(_lastUnit, 0, set._checkCount);
+            this.set = set;
+            this.clock = set.Options.TimeProvider;
+            var ticks = set.Options.Deadline.Ticks * (double)this.clock.TimestampFrequency / TimeSpan.TicksPerSecond;
+            this.deadline = ticks >= long.MaxValue - started ? long.MaxValue : started + (long)ticks;
+            this.buildsBefore = EngineBuildTimer.ThreadTotal;
+            this.cancellationToken = cancellationToken;
+            this.reference = set.Options.RunEveryRegexOnEveryUnit;
+            this.checkHit = ArrayPool<bool>.Shared.Rent(set.checkCount);
+            this.checkDone = ArrayPool<bool>.Shared.Rent(set.checkCount);
+            this.lastUnit = ArrayPool<int>.Shared.Rent(set.checkCount);
+            Array.Clear(this.checkHit, 0, set.checkCount);
+            Array.Clear(this.checkDone, 0, set.checkCount);
+            Array.Clear(this.lastUnit, 0, set.checkCount);
         }
 
         public bool Stopped { get; private set; }
@@ -102,14 +102,14 @@ public sealed partial class CompiledPatternSet
 
         public void MarkIncomplete(IncompleteCauses cause, string reason)
         {
-            _causes |= cause;
-            (_incomplete ??= []).Add(reason);
+            this.causes |= cause;
+            (this.incomplete ??= []).Add(reason);
         }
 
         // Nesting that deep hides text from every rule, so what the rules found cannot clear the mail.
         private VerdictAction ActionFor(double score)
         {
-            var action = _set.Set.Thresholds.ActionFor(score);
+            var action = this.set.Set.Thresholds.ActionFor(score);
             return NestedTooDeep && action == VerdictAction.Deliver ? VerdictAction.Tag : action;
         }
 
@@ -179,13 +179,13 @@ public sealed partial class CompiledPatternSet
         {
             foreach (var check in target.Checks)
             {
-                if (_reference)
+                if (this.reference)
                 {
                     Evaluate(check.Index, target.AbsentValue);
                 }
                 else
                 {
-                    _checkHit[check.Index] = check.MatchesAbsent();
+                    this.checkHit[check.Index] = check.MatchesAbsent();
                 }
             }
 
@@ -200,7 +200,7 @@ public sealed partial class CompiledPatternSet
                 return;
             }
 
-            if (_reference)
+            if (this.reference)
             {
                 ReferencePass(target, units);
             }
@@ -252,23 +252,23 @@ public sealed partial class CompiledPatternSet
         {
             foreach (var check in target.Checks)
             {
-                _checkDone[check.Index] = true;
+                this.checkDone[check.Index] = true;
             }
         }
 
         /// <summary>The facts built-in checks and pseudo-headers read about the mail, computed once per scan on first use.</summary>
-        private MessageAnalysis Analysis(MessageView view) => _analysis ??= new MessageAnalysis(view, _set._freemail);
+        private MessageAnalysis Analysis(MessageView view) => this.analysis ??= new MessageAnalysis(view, this.set.freemail);
 
         public ScanResult Result(MessageView? view, TimeSpan elapsed)
         {
-            var rules = _set._rules;
+            var rules = this.set.rules;
             var hits = ArrayPool<bool>.Shared.Rent(rules.Length);
             var read = ArrayPool<bool>.Shared.Rent(rules.Length);
             try
             {
                 Array.Clear(hits, 0, rules.Length);
                 Array.Clear(read, 0, rules.Length);
-                _set._ruleHits.Resolve(_checkHit, _checkDone, view is null ? null : Analysis(view), hits, read);
+                this.set.ruleHits.Resolve(this.checkHit, this.checkDone, view is null ? null : Analysis(view), hits, read);
                 var score = 0.0;
                 var found = new List<RuleHit>();
                 for (var i = 0; i < rules.Length; i++)
@@ -285,15 +285,15 @@ public sealed partial class CompiledPatternSet
                     Score = score,
                     Action = ActionFor(score),
                     Hits = found,
-                    SetDigest = _set.Digest,
+                    SetDigest = this.set.Digest,
                     Elapsed = elapsed,
-                    EngineBuildTime = _clock.GetElapsedTime(0, BuildTicks),
-                    Incomplete = _incomplete is not null,
+                    EngineBuildTime = this.clock.GetElapsedTime(0, BuildTicks),
+                    Incomplete = this.incomplete is not null,
                     DeadlineExceeded = Stopped,
-                    IncompleteCauses = _causes,
-                    IncompleteReason = _incomplete is null ? null : string.Join("; ", _incomplete.Distinct()),
+                    IncompleteCauses = this.causes,
+                    IncompleteReason = this.incomplete is null ? null : string.Join("; ", this.incomplete.Distinct()),
                     RuleCosts = Sampled ? Costs() : null,
-                    RegexRuns = _regexRuns,
+                    RegexRuns = this.regexRuns,
                 };
             }
             finally
@@ -306,18 +306,18 @@ public sealed partial class CompiledPatternSet
         private List<RuleCost> Costs()
         {
             var costs = new List<RuleCost>();
-            if (_cost is null)
+            if (this.cost is null)
             {
                 return costs;
             }
 
-            foreach (var rule in _set._rules)
+            foreach (var rule in this.set.rules)
             {
-                if (rule.Check is { } check && _cost[check.Index] > 0)
+                if (rule.Check is { } check && this.cost[check.Index] > 0)
                 {
-                    costs.Add(new RuleCost(rule.Rule.Id, TimeSpan.FromTicks(_cost[check.Index] * TimeSpan.TicksPerSecond / _clock.TimestampFrequency))
+                    costs.Add(new RuleCost(rule.Rule.Id, TimeSpan.FromTicks(this.cost[check.Index] * TimeSpan.TicksPerSecond / this.clock.TimestampFrequency))
                     {
-                        Runs = _runs![check.Index],
+                        Runs = this.runs![check.Index],
                     });
                 }
             }
@@ -328,15 +328,15 @@ public sealed partial class CompiledPatternSet
 
         public void Dispose()
         {
-            ArrayPool<bool>.Shared.Return(_checkHit);
-            ArrayPool<bool>.Shared.Return(_checkDone);
-            ArrayPool<int>.Shared.Return(_lastUnit);
-            if (_foldBuffer is not null)
+            ArrayPool<bool>.Shared.Return(this.checkHit);
+            ArrayPool<bool>.Shared.Return(this.checkDone);
+            ArrayPool<int>.Shared.Return(this.lastUnit);
+            if (this.foldBuffer is not null)
             {
-                ArrayPool<char>.Shared.Return(_foldBuffer);
+                ArrayPool<char>.Shared.Return(this.foldBuffer);
             }
         }
     }
 
-    private ScanCheck CheckAt(int index) => _checks[index];
+    private ScanCheck CheckAt(int index) => this.checks[index];
 }

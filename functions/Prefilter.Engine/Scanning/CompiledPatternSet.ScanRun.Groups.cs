@@ -39,13 +39,13 @@ public sealed partial class CompiledPatternSet
         private int FirstMatchOf(CheckGroup group, ReadOnlySpan<char> text)
         {
             var before = ScanClock;
-            if (before > _deadline)
+            if (before > this.deadline)
             {
                 Stop();
                 return -1;
             }
 
-            _regexRuns++;
+            this.regexRuns++;
             var first = group.FirstMatch(text);
             SampleShared(group.Checks, before);
             return first;

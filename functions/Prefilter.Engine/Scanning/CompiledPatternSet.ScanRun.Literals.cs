@@ -41,18 +41,18 @@ public sealed partial class CompiledPatternSet
             for (var unit = 0; unit < units.Count && !Stopped; unit++)
             {
                 var text = units[unit];
-                if (_foldBuffer is null || _foldBuffer.Length < text.Length)
+                if (this.foldBuffer is null || this.foldBuffer.Length < text.Length)
                 {
-                    if (_foldBuffer is not null)
+                    if (this.foldBuffer is not null)
                     {
-                        ArrayPool<char>.Shared.Return(_foldBuffer);
+                        ArrayPool<char>.Shared.Return(this.foldBuffer);
                     }
 
-                    _foldBuffer = ArrayPool<char>.Shared.Rent(Math.Max(text.Length, 1024));
+                    this.foldBuffer = ArrayPool<char>.Shared.Rent(Math.Max(text.Length, 1024));
                 }
 
-                var length = LookAlikeFold.Fold(text, _foldBuffer, out var markers);
-                ReadOnlySpan<char> folded = _foldBuffer.AsSpan(0, length);
+                var length = LookAlikeFold.Fold(text, this.foldBuffer, out var markers);
+                ReadOnlySpan<char> folded = this.foldBuffer.AsSpan(0, length);
                 if (markers != 0)
                 {
                     foreach (var wake in target.MarkerWakes)
@@ -97,7 +97,7 @@ public sealed partial class CompiledPatternSet
         {
             foreach (var check in checks)
             {
-                if (!_checkHit[check] && _lastUnit[check] != unit + 1)
+                if (!this.checkHit[check] && this.lastUnit[check] != unit + 1)
                 {
                     return true;
                 }

@@ -8,24 +8,24 @@ public sealed partial class CompiledPatternSet
     private sealed partial class ScanRun
     {
         /// <summary>Time spent building engines during this scan, in timestamp units.</summary>
-        private long BuildTicks => EngineBuildTimer.ThreadTotal - _buildsBefore;
+        private long BuildTicks => EngineBuildTimer.ThreadTotal - this.buildsBefore;
 
         // The clock of the deadline and the rule costs stands still while engines are built: both are there for what
         // the mail makes rules do, and a rule charged with its engine's build on a cold set looks slow to the release gate.
-        private long ScanClock => _clock.GetTimestamp() - BuildTicks;
+        private long ScanClock => this.clock.GetTimestamp() - BuildTicks;
 
         private void Stop()
         {
             Stopped = true;
-            MarkIncomplete(IncompleteCauses.Deadline, $"the scan deadline of {_set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
+            MarkIncomplete(IncompleteCauses.Deadline, $"the scan deadline of {this.set.Options.Deadline.TotalMilliseconds:0} ms passed; later rules did not run");
         }
 
         private void Sample(int check, long before)
         {
             if (Sampled)
             {
-                (_cost ??= new long[_set._checkCount])[check] += ScanClock - before;
-                (_runs ??= new int[_set._checkCount])[check]++;
+                (this.cost ??= new long[this.set.checkCount])[check] += ScanClock - before;
+                (this.runs ??= new int[this.set.checkCount])[check]++;
             }
         }
 
@@ -37,8 +37,8 @@ public sealed partial class CompiledPatternSet
                 var share = (ScanClock - before) / checks.Length;
                 foreach (var check in checks)
                 {
-                    (_cost ??= new long[_set._checkCount])[check] += share;
-                    (_runs ??= new int[_set._checkCount])[check]++;
+                    (this.cost ??= new long[this.set.checkCount])[check] += share;
+                    (this.runs ??= new int[this.set.checkCount])[check]++;
                 }
             }
         }
@@ -46,14 +46,14 @@ public sealed partial class CompiledPatternSet
         private void Wake(int check, int unit, Units units)
         {
             // Each (check, unit) runs once; a check that hit needs no further unit.
-            if (_checkHit[check] || _lastUnit[check] == unit + 1)
+            if (this.checkHit[check] || this.lastUnit[check] == unit + 1)
             {
                 return;
             }
 
-            _lastUnit[check] = unit + 1;
+            this.lastUnit[check] = unit + 1;
             var text = units[unit];
-            if (_reference || _set.CheckAt(check).Regex.MayMatch(text))
+            if (this.reference || this.set.CheckAt(check).Regex.MayMatch(text))
             {
                 Evaluate(check, text);
             }
@@ -66,21 +66,21 @@ public sealed partial class CompiledPatternSet
                 return;
             }
 
-            _cancellationToken.ThrowIfCancellationRequested();
+            this.cancellationToken.ThrowIfCancellationRequested();
             var before = ScanClock;
-            if (before > _deadline)
+            if (before > this.deadline)
             {
                 Stop();
                 return;
             }
 
-            var scanCheck = _set.CheckAt(check);
-            _regexRuns++;
+            var scanCheck = this.set.CheckAt(check);
+            this.regexRuns++;
             try
             {
                 if (scanCheck.Regex.IsMatch(text))
                 {
-                    _checkHit[check] = true;
+                    this.checkHit[check] = true;
                 }
             }
             catch (RegexMatchTimeoutException)

@@ -11,7 +11,7 @@ public sealed partial class CompiledPatternSet
         {
             foreach (var check in checks)
             {
-                if (units.Count > 1 && units.Joined is { } joined && _set.CheckAt(check).Regex.CanRunJoined)
+                if (units.Count > 1 && units.Joined is { } joined && this.set.CheckAt(check).Regex.CanRunJoined)
                 {
                     RunJoined(check, joined, units, 0);
                     continue;
@@ -31,17 +31,17 @@ public sealed partial class CompiledPatternSet
         // core's match only says where unit runs start.
         private void RunJoined(int check, TextUnits joined, Units units, int from)
         {
-            var regex = _set.CheckAt(check).Regex;
-            while (from <= joined.Text.Length && !_checkHit[check] && !Stopped)
+            var regex = this.set.CheckAt(check).Regex;
+            while (from <= joined.Text.Length && !this.checkHit[check] && !Stopped)
             {
                 var before = ScanClock;
-                if (before > _deadline)
+                if (before > this.deadline)
                 {
                     Stop();
                     return;
                 }
 
-                _regexRuns++;
+                this.regexRuns++;
                 (int Index, int Length) match;
                 try
                 {
@@ -69,7 +69,7 @@ public sealed partial class CompiledPatternSet
                 {
                     // A screen's match can be long (a backreference widened to any text), so finding the next one costs
                     // more than the unit runs, which test the screen on each unit first anyway.
-                    for (var unit = found; unit < units.Count && !Stopped && !_checkHit[check]; unit++)
+                    for (var unit = found; unit < units.Count && !Stopped && !this.checkHit[check]; unit++)
                     {
                         Wake(check, unit, units);
                     }
@@ -79,7 +79,7 @@ public sealed partial class CompiledPatternSet
 
                 if (match.Index + match.Length <= units.EndOf(found))
                 {
-                    _checkHit[check] = true;
+                    this.checkHit[check] = true;
                     return;
                 }
 

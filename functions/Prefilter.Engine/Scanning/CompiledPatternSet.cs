@@ -23,44 +23,44 @@ namespace Prefilter.Engine.Scanning;
 /// </remarks>
 public sealed partial class CompiledPatternSet
 {
-    private readonly ScanTarget[] _targets;
-    private readonly CompiledRule[] _rules;
-    private readonly RuleHits _ruleHits;
-    private readonly FreemailDomains _freemail;
-    private readonly int _checkCount;
-    private readonly ScanCheck[] _checks;
-    private readonly LinearEngineCache _engines;
+    private readonly ScanTarget[] targets;
+    private readonly CompiledRule[] rules;
+    private readonly RuleHits ruleHits;
+    private readonly FreemailDomains freemail;
+    private readonly int checkCount;
+    private readonly ScanCheck[] checks;
+    private readonly LinearEngineCache engines;
 
     // A cap that cut a part no rule reads (a 1 MB full-text cap on a set without full rules) leaves the verdict whole.
-    private readonly MessageParts _partsRead;
+    private readonly MessageParts partsRead;
 
     private CompiledPatternSet(PatternSet set, string digest, RuleClassCounts classes, ScannerOptions options,
         ScanTarget[] targets, CompiledRule[] rules, RuleHits ruleHits, int checkCount, LinearEngineCache engines)
     {
-        _engines = engines;
+        this.engines = engines;
         Set = set;
         Digest = digest;
         Classes = classes;
         Options = options;
-        _targets = targets;
-        _rules = rules;
-        _ruleHits = ruleHits;
-        _freemail = new FreemailDomains(set.FreemailDomains ?? []);
-        _checkCount = checkCount;
-        _checks = new ScanCheck[checkCount];
+        this.targets = targets;
+        this.rules = rules;
+        this.ruleHits = ruleHits;
+        this.freemail = new FreemailDomains(set.FreemailDomains ?? []);
+        this.checkCount = checkCount;
+        this.checks = new ScanCheck[checkCount];
         foreach (var check in targets.SelectMany(target => target.Checks))
         {
-            _checks[check.Index] = check;
+            this.checks[check.Index] = check;
         }
 
         // Headers always count: list rules and absent-header decisions read them without a target of their own.
-        _partsRead = targets.Aggregate(MessageParts.Headers, (parts, target) => parts | target.Part);
+        this.partsRead = targets.Aggregate(MessageParts.Headers, (parts, target) => parts | target.Part);
         UnfilteredRegexes = targets.Sum(target => target.Unfiltered.Length + target.UnfilteredGroups.Sum(group => group.Checks.Length));
         DistinctRegexes = checkCount;
     }
 
     /// <summary>What the linear engines built on first use hold now, within <see cref="ScannerOptions.LinearEngineBudgetBytes"/>.</summary>
-    public LinearEngineUse LinearEngines => new(_engines.HeldBytes, _engines.PeakBytes, _engines.Builds, _engines.Evictions);
+    public LinearEngineUse LinearEngines => new(this.engines.HeldBytes, this.engines.PeakBytes, this.engines.Builds, this.engines.Evictions);
 
     /// <summary>The set's content digest (lowercase hex SHA-256 of its canonical form).</summary>
     public string Digest { get; }
@@ -171,33 +171,33 @@ public sealed partial class CompiledPatternSet
     private sealed class CheckTable(
         IReadOnlyDictionary<string, RegexPlan> plans, ScannerOptions options, LinearEngineCache engines, EngineBuildTimer builds)
     {
-        private readonly Dictionary<string, ScanTarget> _targets = new(StringComparer.Ordinal);
-        private readonly Dictionary<(ScanTarget, string), ScanCheck> _checks = [];
-        private readonly Dictionary<string, RuleRegex> _regexes = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, ScanTarget> targets = new(StringComparer.Ordinal);
+        private readonly Dictionary<(ScanTarget, string), ScanCheck> checks = [];
+        private readonly Dictionary<string, RuleRegex> regexes = new(StringComparer.Ordinal);
 
-        public int Count => _checks.Count;
+        public int Count => this.checks.Count;
 
-        public IEnumerable<ScanTarget> Targets => _targets.Values;
+        public IEnumerable<ScanTarget> Targets => this.targets.Values;
 
         public ScanCheck CheckOf(Rule rule)
         {
             var (kind, header) = TargetOf(rule);
             var key = ScanTarget.KeyOf(kind, header, rule.IfUnset);
-            if (!_targets.TryGetValue(key, out var target))
+            if (!this.targets.TryGetValue(key, out var target))
             {
-                _targets.Add(key, target = new ScanTarget(kind, header, kind is TargetKind.HeaderValue or TargetKind.HeaderRaw or TargetKind.HeaderAddresses or TargetKind.HeaderDisplayNames ? rule.IfUnset : null));
+                this.targets.Add(key, target = new ScanTarget(kind, header, kind is TargetKind.HeaderValue or TargetKind.HeaderRaw or TargetKind.HeaderAddresses or TargetKind.HeaderDisplayNames ? rule.IfUnset : null));
             }
 
-            if (!_checks.TryGetValue((target, rule.Pattern!), out var check))
+            if (!this.checks.TryGetValue((target, rule.Pattern!), out var check))
             {
-                if (!_regexes.TryGetValue(rule.Pattern!, out var regex))
+                if (!this.regexes.TryGetValue(rule.Pattern!, out var regex))
                 {
                     var plan = plans.TryGetValue(rule.Pattern!, out var known) ? known : RegexAnalyzer.Analyze(rule.Pattern!);
-                    _regexes.Add(rule.Pattern!, regex = new RuleRegex(plan, engines, builds,
+                    this.regexes.Add(rule.Pattern!, regex = new RuleRegex(plan, engines, builds,
                         options.BacktrackingTimeout, options.BacktrackingInputChars, options.BacktrackingOverlapChars, options.EngineMode));
                 }
 
-                _checks.Add((target, rule.Pattern!), check = new ScanCheck(_checks.Count, target, regex));
+                this.checks.Add((target, rule.Pattern!), check = new ScanCheck(this.checks.Count, target, regex));
                 target.Checks.Add(check);
             }
 

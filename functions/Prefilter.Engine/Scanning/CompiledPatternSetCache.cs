@@ -11,12 +11,12 @@ namespace Prefilter.Engine.Scanning;
 /// <param name="capacity">How many sets to keep; the least recently used goes first. Default 4 (active, canary, last-known-good, one spare).</param>
 public sealed class CompiledPatternSetCache(ScannerOptions? options = null, int capacity = 4)
 {
-    private readonly ConcurrentDictionary<string, Lazy<CompiledPatternSet>> _sets = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, long> _lastUse = new(StringComparer.Ordinal);
-    private long _clock;
+    private readonly ConcurrentDictionary<string, Lazy<CompiledPatternSet>> sets = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, long> lastUse = new(StringComparer.Ordinal);
+    private long clock;
 
     /// <summary>Number of sets held.</summary>
-    public int Count => _sets.Count;
+    public int Count => this.sets.Count;
 
     /// <summary>The compiled set with the digest of <paramref name="set"/>, compiling it on first request.</summary>
     /// <param name="set">The set.</param>
@@ -28,17 +28,17 @@ public sealed class CompiledPatternSetCache(ScannerOptions? options = null, int 
     {
         ArgumentNullException.ThrowIfNull(set);
         var digest = PatternSetJson.ComputeDigest(set);
-        var entry = _sets.GetOrAdd(digest, _ => new Lazy<CompiledPatternSet>(() => CompiledPatternSet.Compile(set, options, artifact)));
+        var entry = this.sets.GetOrAdd(digest, _ => new Lazy<CompiledPatternSet>(() => CompiledPatternSet.Compile(set, options, artifact)));
         try
         {
             var compiled = entry.Value;
-            _lastUse[digest] = Interlocked.Increment(ref _clock);
+            this.lastUse[digest] = Interlocked.Increment(ref this.clock);
             Evict();
             return compiled;
         }
         catch
         {
-            _sets.TryRemove(new KeyValuePair<string, Lazy<CompiledPatternSet>>(digest, entry));
+            this.sets.TryRemove(new KeyValuePair<string, Lazy<CompiledPatternSet>>(digest, entry));
             throw;
         }
     }
@@ -50,10 +50,10 @@ public sealed class CompiledPatternSetCache(ScannerOptions? options = null, int 
     public bool TryGet(string digest, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out CompiledPatternSet? compiled)
     {
         compiled = null;
-        if (_sets.TryGetValue(digest, out var entry) && entry.IsValueCreated)
+        if (this.sets.TryGetValue(digest, out var entry) && entry.IsValueCreated)
         {
             compiled = entry.Value;
-            _lastUse[digest] = Interlocked.Increment(ref _clock);
+            this.lastUse[digest] = Interlocked.Increment(ref this.clock);
         }
 
         return compiled is not null;
@@ -61,15 +61,15 @@ public sealed class CompiledPatternSetCache(ScannerOptions? options = null, int 
 
     private void Evict()
     {
-        while (_sets.Count > Math.Max(1, capacity))
+        while (this.sets.Count > Math.Max(1, capacity))
         {
-            var oldest = _lastUse.OrderBy(pair => pair.Value).FirstOrDefault();
-            if (oldest.Key is null || !_sets.TryRemove(oldest.Key, out _))
+            var oldest = this.lastUse.OrderBy(pair => pair.Value).FirstOrDefault();
+            if (oldest.Key is null || !this.sets.TryRemove(oldest.Key, out _))
             {
                 return;
             }
 
-            _lastUse.TryRemove(oldest.Key, out _);
+            this.lastUse.TryRemove(oldest.Key, out _);
         }
     }
 }

@@ -12,10 +12,10 @@ internal sealed class EngineBuildTimer(TimeProvider clock)
     // A scan runs on one thread from start to end and engines are built inside its regex runs, so a per-thread total
     // tells a scan what it spent building without passing scan state through the shared, thread-safe engines.
     [ThreadStatic]
-    private static long t_total;
+    private static long threadTotal;
 
     /// <summary>Build time spent on the current thread so far, in timestamp units of the clock that measured it.</summary>
-    public static long ThreadTotal => t_total;
+    public static long ThreadTotal => threadTotal;
 
     /// <summary>Builds an engine and adds the time it took to the current thread's total.</summary>
     public T Build<T>(Func<T> build)
@@ -27,7 +27,7 @@ internal sealed class EngineBuildTimer(TimeProvider clock)
         }
         finally
         {
-            t_total += clock.GetTimestamp() - started;
+            threadTotal += clock.GetTimestamp() - started;
         }
     }
 }

@@ -15,9 +15,9 @@ namespace Prefilter.Engine.Scanning;
 /// <param name="builds">Times each build, which scans leave out of their deadline.</param>
 internal sealed class LinearEngineCache(long budgetBytes, EngineBuildTimer builds)
 {
-    private readonly List<LinearEngineSlot> _held = [];
-    private readonly Lock _lock = new();
-    private int _hand;
+    private readonly List<LinearEngineSlot> held = [];
+    private readonly Lock syncRoot = new();
+    private int hand;
 
     /// <summary>What the held engines take, estimated.</summary>
     public long HeldBytes { get; private set; }
@@ -51,7 +51,7 @@ internal sealed class LinearEngineCache(long budgetBytes, EngineBuildTimer build
         var (built, bytes) = slot.Options == LinearEngineSlot.Plain && RegexAnalyzer.TakeSpareEngine(slot.Pattern) is { } spare
             ? spare
             : builds.Build(() => Build(slot));
-        lock (_lock)
+        lock (this.syncRoot)
         {
             if (slot.Engine is { } raced)
             {
@@ -61,7 +61,7 @@ internal sealed class LinearEngineCache(long budgetBytes, EngineBuildTimer build
             slot.Engine = built;
             slot.Bytes = bytes;
             slot.Used = true;
-            _held.Add(slot);
+            this.held.Add(slot);
             HeldBytes += bytes;
             PeakBytes = Math.Max(PeakBytes, HeldBytes);
             Builds++;
@@ -82,22 +82,22 @@ internal sealed class LinearEngineCache(long budgetBytes, EngineBuildTimer build
     private void EvictBeyondBudget(LinearEngineSlot keep)
     {
         // Two turns of the clock clear every use bit, so the loop ends even when every engine was used.
-        for (var steps = 0; HeldBytes > budgetBytes && _held.Count > 1 && steps < 2 * _held.Count + 2; steps++)
+        for (var steps = 0; HeldBytes > budgetBytes && this.held.Count > 1 && steps < 2 * this.held.Count + 2; steps++)
         {
-            _hand %= _held.Count;
-            var slot = _held[_hand];
+            this.hand %= this.held.Count;
+            var slot = this.held[this.hand];
             if (slot == keep || slot.Used)
             {
                 slot.Used = slot == keep;
-                _hand++;
+                this.hand++;
                 continue;
             }
 
             slot.Engine = null;
             HeldBytes -= slot.Bytes;
             Evictions++;
-            _held[_hand] = _held[^1];
-            _held.RemoveAt(_held.Count - 1);
+            this.held[this.hand] = this.held[^1];
+            this.held.RemoveAt(this.held.Count - 1);
         }
     }
 }

@@ -12,13 +12,13 @@ internal sealed class ListMatcher
 {
     private static readonly IdnMapping Idn = new();
 
-    private readonly HeaderSpec _header;
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _addresses;
-    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> _domains;
+    private readonly HeaderSpec header;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> addresses;
+    private readonly HashSet<string>.AlternateLookup<ReadOnlySpan<char>> domains;
 
     public ListMatcher(Rule rule)
     {
-        _header = HeaderSpec.TryParse(rule.Header, out var spec, out _) ? spec : HeaderSpec.DefaultListHeader;
+        this.header = HeaderSpec.TryParse(rule.Header, out var spec, out _) ? spec : HeaderSpec.DefaultListHeader;
         var addresses = new HashSet<string>(rule.Addresses, StringComparer.OrdinalIgnoreCase);
         var domains = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var domain in rule.Domains)
@@ -36,18 +36,18 @@ internal sealed class ListMatcher
             }
         }
 
-        _addresses = addresses.GetAlternateLookup<ReadOnlySpan<char>>();
-        _domains = domains.GetAlternateLookup<ReadOnlySpan<char>>();
+        this.addresses = addresses.GetAlternateLookup<ReadOnlySpan<char>>();
+        this.domains = domains.GetAlternateLookup<ReadOnlySpan<char>>();
     }
 
     public bool Matches(MessageHeaders headers)
     {
-        if (_header.Name is null || _header.Kind is not (HeaderSpecKind.Address or HeaderSpecKind.Value))
+        if (this.header.Name is null || this.header.Kind is not (HeaderSpecKind.Address or HeaderSpecKind.Value))
         {
             return false;
         }
 
-        foreach (var address in headers.GetAddresses(_header.Name))
+        foreach (var address in headers.GetAddresses(this.header.Name))
         {
             if (Matches(address.AsSpan().Trim()))
             {
@@ -60,7 +60,7 @@ internal sealed class ListMatcher
 
     private bool Matches(ReadOnlySpan<char> address)
     {
-        if (_addresses.Contains(address))
+        if (this.addresses.Contains(address))
         {
             return true;
         }
@@ -69,7 +69,7 @@ internal sealed class ListMatcher
         var domain = address[(at + 1)..].TrimEnd('.');
         while (domain.Length > 0)
         {
-            if (_domains.Contains(domain))
+            if (this.domains.Contains(domain))
             {
                 return true;
             }

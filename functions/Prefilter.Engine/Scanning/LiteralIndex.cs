@@ -12,14 +12,14 @@ namespace Prefilter.Engine.Scanning;
 /// </remarks>
 internal sealed class LiteralIndex
 {
-    private readonly bool _ignoreCase;
-    private readonly ushort[] _asciiClass = new ushort[128];
-    private readonly Dictionary<char, ushort> _otherClass = [];
-    private readonly int _classes;
-    private readonly int[] _next;
-    private readonly int[] _outputStart;
-    private readonly int[] _outputLength;
-    private readonly int[] _outputCheck;
+    private readonly bool ignoreCase;
+    private readonly ushort[] asciiClass = new ushort[128];
+    private readonly Dictionary<char, ushort> otherClass = [];
+    private readonly int classes;
+    private readonly int[] next;
+    private readonly int[] outputStart;
+    private readonly int[] outputLength;
+    private readonly int[] outputCheck;
 
     /// <param name="literals">Each literal with the global indices of the checks it wakes.</param>
     /// <param name="ignoreCase">
@@ -28,12 +28,12 @@ internal sealed class LiteralIndex
     /// </param>
     public LiteralIndex(IReadOnlyDictionary<string, List<int>> literals, bool ignoreCase)
     {
-        _ignoreCase = ignoreCase;
-        _classes = AssignClasses(literals.Keys, ignoreCase);
+        this.ignoreCase = ignoreCase;
+        this.classes = AssignClasses(literals.Keys, ignoreCase);
         var (children, ends) = Trie(literals);
         var outputs = new List<(int Length, int[] Checks)>[children.Count];
-        _next = Transitions(children, ends, outputs);
-        (_outputStart, _outputLength, _outputCheck) = Flatten(outputs);
+        this.next = Transitions(children, ends, outputs);
+        (this.outputStart, this.outputLength, this.outputCheck) = Flatten(outputs);
         MarkOutputTargets();
     }
 
@@ -46,11 +46,11 @@ internal sealed class LiteralIndex
             var id = (ushort)classes++;
             if (c < 128)
             {
-                _asciiClass[c] = id;
+                this.asciiClass[c] = id;
             }
             else
             {
-                _otherClass.Add(c, id);
+                this.otherClass.Add(c, id);
             }
         }
 
@@ -59,7 +59,7 @@ internal sealed class LiteralIndex
             // Both cases of an ASCII letter share its class, so the hot loop needs no folding for ASCII.
             for (var c = 'a'; c <= 'z'; c++)
             {
-                _asciiClass[c] = _asciiClass[char.ToUpperInvariant(c)];
+                this.asciiClass[c] = this.asciiClass[char.ToUpperInvariant(c)];
             }
         }
 
@@ -99,7 +99,7 @@ internal sealed class LiteralIndex
     private int[] Transitions(List<Dictionary<int, int>> children, List<List<(int Length, int[] Checks)>> ends, List<(int Length, int[] Checks)>[] outputs)
     {
         var states = children.Count;
-        var next = new int[states * _classes];
+        var next = new int[states * this.classes];
         var failure = new int[states];
         outputs[0] = ends[0];
         var queue = new Queue<int>();
@@ -113,17 +113,17 @@ internal sealed class LiteralIndex
         {
             var state = queue.Dequeue();
             outputs[state] = [.. ends[state], .. outputs[failure[state]]];
-            for (var cls = 0; cls < _classes; cls++)
+            for (var cls = 0; cls < this.classes; cls++)
             {
                 if (children[state].TryGetValue(cls, out var child))
                 {
-                    failure[child] = next[failure[state] * _classes + cls];
-                    next[state * _classes + cls] = child;
+                    failure[child] = next[failure[state] * this.classes + cls];
+                    next[state * this.classes + cls] = child;
                     queue.Enqueue(child);
                 }
                 else
                 {
-                    next[state * _classes + cls] = next[failure[state] * _classes + cls];
+                    next[state * this.classes + cls] = next[failure[state] * this.classes + cls];
                 }
             }
         }
@@ -158,10 +158,10 @@ internal sealed class LiteralIndex
     // outputs, so neither a multiplication nor a second lookup is needed on the way.
     private void MarkOutputTargets()
     {
-        for (var i = 0; i < _next.Length; i++)
+        for (var i = 0; i < this.next.Length; i++)
         {
-            var target = _next[i];
-            _next[i] = _outputStart[target] != _outputStart[target + 1] ? ~(target * _classes) : target * _classes;
+            var target = this.next[i];
+            this.next[i] = this.outputStart[target] != this.outputStart[target + 1] ? ~(target * this.classes) : target * this.classes;
         }
     }
 
@@ -169,66 +169,66 @@ internal sealed class LiteralIndex
     public Matches Find(ReadOnlySpan<char> text) => new(this, text);
 
     private char Fold(char c) =>
-        _ignoreCase && !char.IsSurrogate(c) ? char.ToUpperInvariant(c) : c;
+        this.ignoreCase && !char.IsSurrogate(c) ? char.ToUpperInvariant(c) : c;
 
     private int ClassOf(char c)
     {
         if (c < 128)
         {
-            return _asciiClass[c];
+            return this.asciiClass[c];
         }
 
-        if (_otherClass.Count == 0)
+        if (this.otherClass.Count == 0)
         {
             return 0;
         }
 
         // A few non-ASCII characters fold to ASCII ones (U+017F long s to S), as OrdinalIgnoreCase compares them.
         var folded = Fold(c);
-        return folded < 128 ? _asciiClass[folded] : _otherClass.GetValueOrDefault(folded);
+        return folded < 128 ? this.asciiClass[folded] : this.otherClass.GetValueOrDefault(folded);
     }
 
     /// <summary>Enumerates literal occurrences: each is one (start, check) pair; a check may come several times.</summary>
     public ref struct Matches
     {
-        private readonly LiteralIndex _index;
-        private readonly ReadOnlySpan<char> _text;
-        private int _row;
-        private int _position;
-        private int _output;
-        private int _outputEnd;
+        private readonly LiteralIndex index;
+        private readonly ReadOnlySpan<char> text;
+        private int row;
+        private int position;
+        private int output;
+        private int outputEnd;
 
         internal Matches(LiteralIndex index, ReadOnlySpan<char> text)
         {
-            _index = index;
-            _text = text;
-            _position = -1;
+            this.index = index;
+            this.text = text;
+            this.position = -1;
         }
 
         /// <summary>Where the current literal starts in the text.</summary>
-        public readonly int Start => _position - _index._outputLength[_output] + 1;
+        public readonly int Start => this.position - this.index.outputLength[this.output] + 1;
 
         /// <summary>Where the current literal ends in the text (past its last character).</summary>
-        public readonly int End => _position + 1;
+        public readonly int End => this.position + 1;
 
         /// <summary>A check the current literal wakes.</summary>
-        public readonly int Check => _index._outputCheck[_output];
+        public readonly int Check => this.index.outputCheck[this.output];
 
         /// <summary>Moves to the next (occurrence, check) pair.</summary>
         public bool MoveNext()
         {
-            if (++_output < _outputEnd)
+            if (++this.output < this.outputEnd)
             {
                 return true;
             }
 
-            var index = _index;
-            var next = index._next;
-            var ascii = index._asciiClass;
-            var row = _row;
-            for (var position = _position + 1; position < _text.Length; position++)
+            var index = this.index;
+            var next = index.next;
+            var ascii = index.asciiClass;
+            var row = this.row;
+            for (var position = this.position + 1; position < this.text.Length; position++)
             {
-                var c = _text[position];
+                var c = this.text[position];
                 var target = next[row + (c < 128 ? ascii[c] : index.ClassOf(c))];
                 if (target >= 0)
                 {
@@ -237,17 +237,17 @@ internal sealed class LiteralIndex
                 }
 
                 row = ~target;
-                var state = row / index._classes;
-                _row = row;
-                _position = position;
-                _output = index._outputStart[state];
-                _outputEnd = index._outputStart[state + 1];
+                var state = row / index.classes;
+                this.row = row;
+                this.position = position;
+                this.output = index.outputStart[state];
+                this.outputEnd = index.outputStart[state + 1];
                 return true;
             }
 
-            _row = row;
-            _position = _text.Length;
-            _outputEnd = 0;
+            this.row = row;
+            this.position = this.text.Length;
+            this.outputEnd = 0;
             return false;
         }
 

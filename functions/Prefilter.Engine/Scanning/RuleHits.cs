@@ -15,20 +15,20 @@ namespace Prefilter.Engine.Scanning;
 /// </remarks>
 internal sealed class RuleHits
 {
-    private readonly int _ruleCount;
-    private readonly int[] _checkRules;
-    private readonly int[] _checkOf;
-    private readonly bool[] _negated;
-    private readonly (int Rule, string Header)[] _existsRules;
-    private readonly (int Rule, ListMatcher List)[] _listRules;
-    private readonly (int Rule, BuiltInCheck Check)[] _builtInRules;
-    private readonly int[] _metaOrder;
-    private readonly BoundMetaExpression?[] _metaOf;
+    private readonly int ruleCount;
+    private readonly int[] checkRules;
+    private readonly int[] checkOf;
+    private readonly bool[] negated;
+    private readonly (int Rule, string Header)[] existsRules;
+    private readonly (int Rule, ListMatcher List)[] listRules;
+    private readonly (int Rule, BuiltInCheck Check)[] builtInRules;
+    private readonly int[] metaOrder;
+    private readonly BoundMetaExpression?[] metaOf;
 
     // The metas that read each rule, as one array sliced by rule: rule r's readers are
-    // _readers[_readersStart[r] .. _readersStart[r + 1]].
-    private readonly int[] _readersStart;
-    private readonly int[] _readers;
+    // this.readers[this.readersStart[r] .. this.readersStart[r + 1]].
+    private readonly int[] readersStart;
+    private readonly int[] readers;
 
     /// <param name="ruleCount">Rules in the set; hits are indexed like them.</param>
     /// <param name="checkRules">Regex rules: the check each reads and whether it hits when its regex found nothing.</param>
@@ -40,38 +40,38 @@ internal sealed class RuleHits
         IReadOnlyList<(int Rule, string Header)> existsRules, IReadOnlyList<(int Rule, ListMatcher List)> listRules,
         IReadOnlyList<(int Rule, BuiltInCheck Check)> builtInRules, IReadOnlyList<(int Rule, BoundMetaExpression Meta)> metas)
     {
-        _ruleCount = ruleCount;
-        _checkRules = [.. checkRules.Select(rule => rule.Rule)];
-        _checkOf = new int[ruleCount];
-        _negated = new bool[ruleCount];
+        this.ruleCount = ruleCount;
+        this.checkRules = [.. checkRules.Select(rule => rule.Rule)];
+        this.checkOf = new int[ruleCount];
+        this.negated = new bool[ruleCount];
         foreach (var (rule, check, negate) in checkRules)
         {
-            _checkOf[rule] = check;
-            _negated[rule] = negate;
+            this.checkOf[rule] = check;
+            this.negated[rule] = negate;
         }
 
-        _existsRules = [.. existsRules];
-        _listRules = [.. listRules];
-        _builtInRules = [.. builtInRules];
-        _metaOrder = [.. metas.Select(meta => meta.Rule)];
-        _metaOf = new BoundMetaExpression?[ruleCount];
+        this.existsRules = [.. existsRules];
+        this.listRules = [.. listRules];
+        this.builtInRules = [.. builtInRules];
+        this.metaOrder = [.. metas.Select(meta => meta.Rule)];
+        this.metaOf = new BoundMetaExpression?[ruleCount];
         var readers = new List<int>[ruleCount];
         foreach (var (rule, meta) in metas)
         {
-            _metaOf[rule] = meta;
+            this.metaOf[rule] = meta;
             foreach (var reference in meta.Indices.Where(reference => reference >= 0).Distinct())
             {
                 (readers[reference] ??= []).Add(rule);
             }
         }
 
-        _readersStart = new int[ruleCount + 1];
+        this.readersStart = new int[ruleCount + 1];
         for (var rule = 0; rule < ruleCount; rule++)
         {
-            _readersStart[rule + 1] = _readersStart[rule] + (readers[rule]?.Count ?? 0);
+            this.readersStart[rule + 1] = this.readersStart[rule] + (readers[rule]?.Count ?? 0);
         }
 
-        _readers = [.. readers.Where(list => list is not null).SelectMany(list => list)];
+        this.readers = [.. readers.Where(list => list is not null).SelectMany(list => list)];
     }
 
     /// <summary>Fills <paramref name="hits"/> (one flag per rule, all false on entry).</summary>
@@ -82,11 +82,11 @@ internal sealed class RuleHits
     /// <param name="read">Scratch, one flag per rule, all false on entry: whether a meta reads a rule that hit.</param>
     public void Resolve(ReadOnlySpan<bool> checkHit, ReadOnlySpan<bool> checkDone, MessageAnalysis? message, Span<bool> hits, Span<bool> read)
     {
-        foreach (var rule in _checkRules)
+        foreach (var rule in this.checkRules)
         {
             // A negated rule hits only when its regex ran everywhere and found nothing.
-            var check = _checkOf[rule];
-            if (_negated[rule] ? checkDone[check] && !checkHit[check] : checkHit[check])
+            var check = this.checkOf[rule];
+            if (this.negated[rule] ? checkDone[check] && !checkHit[check] : checkHit[check])
             {
                 Hit(rule, hits, read);
             }
@@ -94,7 +94,7 @@ internal sealed class RuleHits
 
         if (message?.View is { } view)
         {
-            foreach (var (rule, header) in _existsRules)
+            foreach (var (rule, header) in this.existsRules)
             {
                 if (view.Headers.Contains(header))
                 {
@@ -102,7 +102,7 @@ internal sealed class RuleHits
                 }
             }
 
-            foreach (var (rule, list) in _listRules)
+            foreach (var (rule, list) in this.listRules)
             {
                 if (list.Matches(view.Headers))
                 {
@@ -110,7 +110,7 @@ internal sealed class RuleHits
                 }
             }
 
-            foreach (var (rule, check) in _builtInRules)
+            foreach (var (rule, check) in this.builtInRules)
             {
                 if (check.Hits(message))
                 {
@@ -119,10 +119,10 @@ internal sealed class RuleHits
             }
         }
 
-        ReadOnlySpan<bool> values = hits[.._ruleCount];
-        foreach (var meta in _metaOrder)
+        ReadOnlySpan<bool> values = hits[..ruleCount];
+        foreach (var meta in this.metaOrder)
         {
-            var expression = _metaOf[meta]!;
+            var expression = this.metaOf[meta]!;
             if (read[meta] ? expression.Hits(values) : expression.HitsWhenNoneHit)
             {
                 Hit(meta, hits, read);
@@ -133,9 +133,9 @@ internal sealed class RuleHits
     private void Hit(int rule, Span<bool> hits, Span<bool> read)
     {
         hits[rule] = true;
-        for (var i = _readersStart[rule]; i < _readersStart[rule + 1]; i++)
+        for (var i = this.readersStart[rule]; i < this.readersStart[rule + 1]; i++)
         {
-            read[_readers[i]] = true;
+            read[this.readers[i]] = true;
         }
     }
 }

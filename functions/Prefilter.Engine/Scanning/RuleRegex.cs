@@ -33,17 +33,17 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
     // milliseconds per pattern. No timeout: its work per character is bounded (RegexPlan.BacktrackingWork).
     private const RegexOptions Bounded = RegexAnalyzer.BaseOptions;
 
-    private readonly LinearEngineSlot? _linear = plan.LinearPattern is { } linear ? new(linear) : null;
-    private readonly LinearEngineSlot? _joined = FilterOf(plan) is { } filter ? new(filter, RegexOptions.Multiline) : null;
-    private readonly LinearEngineSlot? _screen = plan.ScreenPattern is { } screen ? new(screen) : null;
+    private readonly LinearEngineSlot? linear = plan.LinearPattern is { } linear ? new(linear) : null;
+    private readonly LinearEngineSlot? joined = FilterOf(plan) is { } filter ? new(filter, RegexOptions.Multiline) : null;
+    private readonly LinearEngineSlot? screen = plan.ScreenPattern is { } screen ? new(screen) : null;
     // The filter pattern is the linear pattern whenever the plan has a bound: screens belong to backtracking plans.
-    private readonly bool _runsBounded = mode == ScanEngineMode.Hybrid && plan.BacktrackingWork is not null;
-    private Regex? _bounded;
-    private Regex? _boundedJoined;
-    private Regex? _startCheck;
-    private Regex? _backtracking;
-    private volatile bool _linearRefused;
-    private SearchValues<string>[]? _confirm;
+    private readonly bool runsBounded = mode == ScanEngineMode.Hybrid && plan.BacktrackingWork is not null;
+    private Regex? bounded;
+    private Regex? boundedJoined;
+    private Regex? startCheck;
+    private Regex? backtracking;
+    private volatile bool linearRefused;
+    private SearchValues<string>[]? confirm;
 
     public RegexPlan Plan { get; } = plan;
 
@@ -75,9 +75,9 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
     /// </summary>
     public (int Index, int Length) NextJoinedMatch(ReadOnlySpan<char> joined, int from)
     {
-        var regex = _runsBounded
-            ? _boundedJoined ??= builds.Build(() => new Regex(FilterPattern!, Bounded | RegexOptions.Multiline))
-            : engines.Get(_joined!);
+        var regex = this.runsBounded
+            ? this.boundedJoined ??= builds.Build(() => new Regex(FilterPattern!, Bounded | RegexOptions.Multiline))
+            : engines.Get(this.joined!);
         foreach (var match in regex.EnumerateMatches(joined, from))
         {
             return (match.Index, match.Length);
@@ -97,7 +97,7 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
             return true;
         }
 
-        foreach (var set in _confirm ??= builds.Build(() => Plan.ConfirmLiterals.Select(set => SearchValues.Create([.. set], StringComparison.OrdinalIgnoreCase)).ToArray()))
+        foreach (var set in this.confirm ??= builds.Build(() => Plan.ConfirmLiterals.Select(set => SearchValues.Create([.. set], StringComparison.OrdinalIgnoreCase)).ToArray()))
         {
             if (unit.IndexOfAny(set) < 0)
             {
@@ -115,7 +115,7 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
     /// <exception cref="InvalidOperationException">The pattern could not be built for a safe engine.</exception>
     public bool IsMatch(ReadOnlySpan<char> input)
     {
-        if (Plan.Class is RuleExecutionClass.Linear or RuleExecutionClass.LinearWithEdgeCheck && !_linearRefused)
+        if (Plan.Class is RuleExecutionClass.Linear or RuleExecutionClass.LinearWithEdgeCheck && !this.linearRefused)
         {
             var linear = LinearEngine();
             if (linear is not null)
@@ -131,20 +131,20 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     private Regex? LinearEngine()
     {
-        if (_runsBounded)
+        if (this.runsBounded)
         {
-            return _bounded ??= builds.Build(() => new Regex(Plan.LinearPattern!, Bounded));
+            return this.bounded ??= builds.Build(() => new Regex(Plan.LinearPattern!, Bounded));
         }
 
         try
         {
-            return engines.Get(_linear!);
+            return engines.Get(this.linear!);
         }
         catch (NotSupportedException)
         {
             // The analyzer's size estimate let through an automaton the engine refuses; fall back only when the
             // pattern has no exploding shape for the backtracking engine.
-            _linearRefused = true;
+            this.linearRefused = true;
             var root = RegexSyntax.Parse(Plan.Pattern);
             if (ExplosionCheck.FindExplodingShape(root, Plan.Pattern) is { } shape)
             {
@@ -159,7 +159,7 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
     // rescans after a failed check stay linear.
     private bool MatchWithStartCheck(Regex core, ReadOnlySpan<char> input)
     {
-        var check = _startCheck ??= BuildBacktracking(Plan.StartCheckPattern!);
+        var check = this.startCheck ??= BuildBacktracking(Plan.StartCheckPattern!);
         var from = 0;
         while (from <= input.Length)
         {
@@ -192,12 +192,12 @@ internal sealed class RuleRegex(RegexPlan plan, LinearEngineCache engines, Engin
 
     private bool MatchBacktracking(ReadOnlySpan<char> input)
     {
-        if (_screen is not null && !engines.Get(_screen).IsMatch(input))
+        if (this.screen is not null && !engines.Get(this.screen).IsMatch(input))
         {
             return false;
         }
 
-        var regex = _backtracking ??= BuildBacktracking(Plan.Pattern);
+        var regex = this.backtracking ??= BuildBacktracking(Plan.Pattern);
         if (input.Length <= pieceChars)
         {
             return regex.IsMatch(input);

@@ -173,7 +173,7 @@ internal sealed record MarkerWake(byte Markers, int[] Checks, CheckGroup? Group)
 /// <summary>One (part, regex) pair: evaluated at most once per unit and message, shared by every rule that uses it.</summary>
 internal sealed class ScanCheck(int index, ScanTarget target, RuleRegex regex)
 {
-    private int _absent; // 0 unknown, 1 no match, 2 match; computed once per compiled set
+    private int absent; // 0 unknown, 1 no match, 2 match; computed once per compiled set
 
     public int Index { get; } = index;
 
@@ -184,7 +184,7 @@ internal sealed class ScanCheck(int index, ScanTarget target, RuleRegex regex)
     /// <summary>Whether the regex matches the value an absent header has: decided once, then never run again.</summary>
     public bool MatchesAbsent()
     {
-        if (_absent == 0)
+        if (this.absent == 0)
         {
             bool matches;
             try
@@ -196,9 +196,9 @@ internal sealed class ScanCheck(int index, ScanTarget target, RuleRegex regex)
                 matches = false;
             }
 
-            _absent = matches ? 2 : 1;
+            this.absent = matches ? 2 : 1;
         }
 
-        return _absent == 2;
+        return this.absent == 2;
     }
 }

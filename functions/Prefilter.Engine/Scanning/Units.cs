@@ -8,40 +8,40 @@ namespace Prefilter.Engine.Scanning;
 /// </summary>
 internal readonly struct Units
 {
-    private readonly TextUnits? _units;
-    private readonly IReadOnlyList<string>? _list;
-    private readonly string? _single;
+    private readonly TextUnits? units;
+    private readonly IReadOnlyList<string>? list;
+    private readonly string? single;
 
-    public Units(string single) => _single = single;
+    public Units(string single) => this.single = single;
 
-    public Units(IReadOnlyList<string> list) => _list = list;
+    public Units(IReadOnlyList<string> list) => this.list = list;
 
-    public Units(TextUnits units) => _units = units;
+    public Units(TextUnits units) => this.units = units;
 
-    public int Count => _units?.Count ?? _list?.Count ?? 1;
+    public int Count => this.units?.Count ?? this.list?.Count ?? 1;
 
     /// <summary>The units as one text joined by <c>'\n'</c>, when they come that way.</summary>
-    public TextUnits? Joined => _units;
+    public TextUnits? Joined => this.units;
 
-    public ReadOnlySpan<char> this[int unit] => _units is not null ? _units.GetSpan(unit) : _list is not null ? _list[unit] : _single;
+    public ReadOnlySpan<char> this[int unit] => this.units is not null ? this.units.GetSpan(unit) : this.list is not null ? this.list[unit] : this.single;
 
-    public int Segments => _units is not null ? Math.Min(1, _units.Count) : Count;
+    public int Segments => this.units is not null ? Math.Min(1, this.units.Count) : Count;
 
-    public ReadOnlySpan<char> SegmentText(int segment) => _units is not null ? _units.Text : this[segment];
+    public ReadOnlySpan<char> SegmentText(int segment) => this.units is not null ? this.units.Text : this[segment];
 
-    public int FirstUnitOf(int segment) => _units is not null ? 0 : segment;
+    public int FirstUnitOf(int segment) => this.units is not null ? 0 : segment;
 
     /// <summary>Where the unit starts in its segment's text.</summary>
-    public int StartOf(int unit) => _units is not null ? _units.GetStart(unit) : 0;
+    public int StartOf(int unit) => this.units is not null ? this.units.GetStart(unit) : 0;
 
     /// <summary>Where the unit ends in its segment's text (past its last character).</summary>
     public int EndOf(int unit)
     {
-        if (_units is null)
+        if (this.units is null)
         {
             return int.MaxValue;
         }
 
-        return unit < _units.Count ? _units.GetStart(unit) + _units.GetLength(unit) : int.MaxValue;
+        return unit < this.units.Count ? this.units.GetStart(unit) + this.units.GetLength(unit) : int.MaxValue;
     }
 }

@@ -192,7 +192,7 @@ public sealed class SmtpRelay
 
                 return true;
             }
-            : (_, _, _, errors) => errors == SslPolicyErrors.None;
+        : (_, _, _, errors) => errors == SslPolicyErrors.None;
         var clientName = options.ClientName is { Length: > 0 } configured ? configured : Dns.GetHostName();
         var connection = await DownstreamConnection.ConnectAsync(
             downstream.Host, downstream.Port, downstream.Tls == TlsPolicy.Tls, validate, options.Timeout, cancellationToken).ConfigureAwait(false);

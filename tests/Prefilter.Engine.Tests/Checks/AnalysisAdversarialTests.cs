@@ -31,7 +31,8 @@ public class AnalysisAdversarialTests
             Score = 0.1,
         }),
         .. PseudoHeaders.Names.Select(name => Header($"PSEUDO_{name.Replace('-', '_').ToUpperInvariant()}", name, @"rdns= |@", score: 0.1)),
-    ]) with { FreemailDomains = ["example.org", "mail.*"] }, new ScannerOptions { Deadline = TimeSpan.FromMinutes(10) });
+    ]) with
+    { FreemailDomains = ["example.org", "mail.*"] }, new ScannerOptions { Deadline = TimeSpan.FromMinutes(10) });
 
     [Theory]
     [InlineData("received", "more than 1000 header fields")]

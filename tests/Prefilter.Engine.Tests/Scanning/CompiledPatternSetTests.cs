@@ -130,7 +130,7 @@ public class CompiledPatternSetTests
         var set = CompiledPatternSet.Compile(Of(
             Header("FROM_ADDR", "From:addr", @"@evil\.test$"),
             Header("FROM_NAME", "From:name", "(?i)^paypal"),
-            Header("EXISTS_REPLY", "exists:Reply-To", "")  with { Pattern = null }));
+            Header("EXISTS_REPLY", "exists:Reply-To", "") with { Pattern = null }));
 
         var result = set.Scan(Mail("hi", from: "\"PayPal Service\" <billing@evil.test>", extraHeaders: "Reply-To: x@y.test\r\n"));
 
@@ -362,10 +362,10 @@ public class CompiledPatternSetTests
     /// <summary>A clock that moves on by a fixed step every time it is read, so budgets pass deterministically.</summary>
     private sealed class SteppingTimeProvider(TimeSpan step) : TimeProvider
     {
-        private long _now;
+        private long now;
 
         public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-        public override long GetTimestamp() => Interlocked.Add(ref _now, step.Ticks);
+        public override long GetTimestamp() => Interlocked.Add(ref this.now, step.Ticks);
     }
 }
