@@ -2,7 +2,6 @@ using Azure;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
