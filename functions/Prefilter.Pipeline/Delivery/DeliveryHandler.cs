@@ -262,12 +262,19 @@ public sealed class DeliveryHandler
     // (a deferral counts), there is none, and the final outcome written next says the same.
     private static bool LaterAttemptPossible(MailBlobInfo info, IReadOnlyList<PlannedRelay> relays, int index, RelayAnswers answers) =>
         answers.AnyTransient ||
-        relays.Skip(index + 1).Any(r => DownstreamProgressMarker.Read(info.Metadata, r.Downstream, r.Action).State is DownstreamState.Pending or DownstreamState.Deferred);
+        relays.Skip(index + 1).Any(r =>
+            DownstreamProgressMarker.Read(info.Metadata, r.Downstream, r.Action).State is DownstreamState.Pending or DownstreamState.Deferred);
 
     // Relays the mail to the recipients still waiting and adds the answer to answers; returns the relay's new progress,
     // or null when it failed transiently (nothing to record: the next attempt sends the same).
     private async Task<DownstreamProgress?> RelayOnceAsync(
-        ClaimCheck claim, StoredMail mail, PlannedRelay planned, DownstreamProgress earlier, IReadOnlyList<string> waiting, RelayAnswers answers, CancellationToken cancellationToken)
+        ClaimCheck claim,
+        StoredMail mail,
+        PlannedRelay planned,
+        DownstreamProgress earlier,
+        IReadOnlyList<string> waiting,
+        RelayAnswers answers,
+        CancellationToken cancellationToken)
     {
         var (downstream, action, _) = planned;
         try
@@ -317,7 +324,13 @@ public sealed class DeliveryHandler
     }
 
     private async Task<DeliveryResult> SettleAsync(
-        ServiceBusReceivedMessage message, IDeliverySettlement settlement, ClaimCheck claim, MailBlobInfo info, MailEnvelope envelope, RelayAnswers answers, CancellationToken cancellationToken)
+        ServiceBusReceivedMessage message,
+        IDeliverySettlement settlement,
+        ClaimCheck claim,
+        MailBlobInfo info,
+        MailEnvelope envelope,
+        RelayAnswers answers,
+        CancellationToken cancellationToken)
     {
         if (answers.AnyTransient)
         {
