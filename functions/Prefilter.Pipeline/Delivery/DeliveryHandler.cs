@@ -2,7 +2,6 @@ using Azure;
 using Azure.Messaging.ServiceBus;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
-using Prefilter.Engine.PatternSets;
 using Prefilter.Pipeline.Addressing;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
@@ -38,7 +37,7 @@ public sealed class DeliveryHandler
     private const int MaxConflictRetries = 5;
 
     private readonly MailStore mails;
-    private readonly DownstreamProgressStore progress;
+    private readonly DownstreamProgressStore progressStore;
     private readonly DomainPolicyProvider policies;
     private readonly DownstreamSecrets secrets;
     private readonly SmtpRelay relay;
@@ -69,7 +68,7 @@ public sealed class DeliveryHandler
         ILogger<DeliveryHandler> logger)
     {
         this.mails = mails ?? throw new ArgumentNullException(nameof(mails));
-        this.progress = progress ?? throw new ArgumentNullException(nameof(progress));
+        this.progressStore = progress ?? throw new ArgumentNullException(nameof(progress));
         this.policies = policies ?? throw new ArgumentNullException(nameof(policies));
         this.secrets = secrets ?? throw new ArgumentNullException(nameof(secrets));
         this.relay = relay ?? throw new ArgumentNullException(nameof(relay));
@@ -155,27 +154,14 @@ public sealed class DeliveryHandler
         {
             mail = await mails.DownloadAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
         }
-        catch (MailNotFoundException exception) when (exception.BlobName == claim.BlobName)
-        {
-            logger.LogError(exception, "Mail {BlobName} of message {MessageId} does not exist; dead-lettering the message", claim.BlobName, message.MessageId);
-            return await DeadLetterAsync(null, null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
-        }
         catch (Exception exception) when (exception is MailEnvelopeException or MailNotFoundException)
         {
-            var unreadable = await mails.GetInfoAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
-            if (unreadable.Outcome is { } settled && settled.IsFinal())
-            {
-                return await AlreadySettledAsync(unreadable, message, settlement, cancellationToken).ConfigureAwait(false);
-            }
-
-            logger.LogError(exception, "Mail {BlobName} has no readable envelope; dead-lettering message {MessageId}", claim.BlobName, message.MessageId);
-            return await DeadLetterAsync(unreadable, null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+            return await SettleUnreadableAsync(claim, message, settlement, exception, cancellationToken).ConfigureAwait(false);
         }
 
-        var info = mail.Info;
-        if (info.Outcome is { } outcome && outcome.IsFinal())
+        if (mail.Info.Outcome is { } outcome && outcome.IsFinal())
         {
-            return await AlreadySettledAsync(info, message, settlement, cancellationToken).ConfigureAwait(false);
+            return await AlreadySettledAsync(mail.Info, message, settlement, cancellationToken).ConfigureAwait(false);
         }
 
         DomainPolicy policy;
@@ -188,11 +174,36 @@ public sealed class DeliveryHandler
             return await RetryOrGiveUpAsync(message, mail.Info, mail.Envelope, settlement, [exception.Message], cancellationToken).ConfigureAwait(false);
         }
 
+        return await RouteAndRelayAsync(message, settlement, claim, mail, policy, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<DeliveryResult> SettleUnreadableAsync(
+        ClaimCheck claim, ServiceBusReceivedMessage message, IDeliverySettlement settlement, Exception exception, CancellationToken cancellationToken)
+    {
+        if (exception is MailNotFoundException missing && missing.BlobName == claim.BlobName)
+        {
+            logger.LogError(exception, "Mail {BlobName} of message {MessageId} does not exist; dead-lettering the message", claim.BlobName, message.MessageId);
+            return await DeadLetterAsync(null, null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+        }
+
+        var unreadable = await mails.GetInfoAsync(claim.BlobName, cancellationToken).ConfigureAwait(false);
+        if (unreadable.Outcome is { } settled && settled.IsFinal())
+        {
+            return await AlreadySettledAsync(unreadable, message, settlement, cancellationToken).ConfigureAwait(false);
+        }
+
+        logger.LogError(exception, "Mail {BlobName} has no readable envelope; dead-lettering message {MessageId}", claim.BlobName, message.MessageId);
+        return await DeadLetterAsync(unreadable, null, settlement, DeadLetterReasons.MailUnreadable, exception.Message, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<DeliveryResult> RouteAndRelayAsync(
+        ServiceBusReceivedMessage message, IDeliverySettlement settlement, ClaimCheck claim, StoredMail mail, DomainPolicy policy, CancellationToken cancellationToken)
+    {
         var plan = policy.Route(mail.Envelope.Recipients);
-        var relays = PlanRelays(claim, policy, plan, out var quarantined);
+        var relays = PlannedRelay.Plan(claim, policy, plan, out var quarantined);
         if (quarantined.Count > 0)
         {
-            logger.LogInformation("Mail {BlobName}: not relayed to {Recipients}, their domains quarantine it", info.Name, quarantined);
+            logger.LogInformation("Mail {BlobName}: not relayed to {Recipients}, their domains quarantine it", mail.Info.Name, quarantined);
         }
 
         if (relays.Count == 0)
@@ -206,156 +217,136 @@ public sealed class DeliveryHandler
         if (!RelayMessage.StartsWithHeaderField(mail.Content.ToMemory().Span))
         {
             // No door stores such a mail; one put into incoming/ by other means cannot be relayed as mail.
-            logger.LogError("Mail {BlobName} is not a message; dead-lettering message {MessageId}", info.Name, message.MessageId);
+            logger.LogError("Mail {BlobName} is not a message; dead-lettering message {MessageId}", mail.Info.Name, message.MessageId);
             return await DeadLetterAsync(mail.Info, mail.Envelope, settlement, DeadLetterReasons.MailUnreadable, "not a message: it does not start with a header field", cancellationToken).ConfigureAwait(false);
         }
 
-        var transient = new List<string>();
-        var refused = plan.Unserved.Select(r => $"{r}: recipient domain not served").ToList();
+        var answers = new RelayAnswers(plan.Unserved);
+        var info = await RelayAllAsync(claim, mail, relays, answers, cancellationToken).ConfigureAwait(false);
+        return await SettleAsync(message, settlement, claim, info, mail.Envelope, answers, cancellationToken).ConfigureAwait(false);
+    }
+
+    // Sends each relay what its progress says is still due, collects the answers, and returns the blob as last written.
+    private async Task<MailBlobInfo> RelayAllAsync(
+        ClaimCheck claim, StoredMail mail, IReadOnlyList<PlannedRelay> relays, RelayAnswers answers, CancellationToken cancellationToken)
+    {
+        var info = mail.Info;
         for (var i = 0; i < relays.Count; i++)
         {
-            var (downstream, action, recipients) = relays[i];
-            var earlier = DownstreamProgress.MarkerOf(info.Metadata, downstream, action);
-            switch (DownstreamProgress.StateOf(earlier))
-            {
-                case DownstreamState.Delivered:
-                    continue;
-                case DownstreamState.Refused:
-                case DownstreamState.PartlyRefused:
-                    refused.Add(earlier!);
-                    continue;
-            }
-
-            var waiting = DownstreamProgress.Waiting(earlier, recipients);
+            var planned = relays[i];
+            var earlier = DownstreamProgressMarker.Read(info.Metadata, planned.Downstream, planned.Action);
+            var waiting = earlier.Waiting(planned.Recipients);
             if (waiting.Count == 0)
             {
-                // The recipients it deferred now route elsewhere (the domain policy changed); that relay sends to them.
-                if (DownstreamProgress.HasRefusals(earlier))
+                // Settled on an earlier attempt, or the recipients it deferred now route elsewhere (the domain policy
+                // changed) and that relay sends to them; what it refused still counts.
+                if (earlier.HasRefusals)
                 {
-                    refused.Add(DownstreamProgress.DescriptionOf(earlier!));
+                    answers.AddRefused(earlier.Description);
                 }
 
                 continue;
             }
 
-            // The marker only matters to a later attempt; when this is the last open relay and nothing failed
-            // transiently, there is none, and the final outcome written next says the same.
-            var laterAttemptPossible = transient.Count > 0 ||
-                relays.Skip(i + 1).Any(r => DownstreamProgress.StateOf(info.Metadata, r.Downstream, r.Action) is DownstreamState.Pending or DownstreamState.Deferred);
-            try
+            var progress = await RelayOnceAsync(claim, mail, planned, earlier, waiting, answers, cancellationToken).ConfigureAwait(false);
+            if (progress is not null && LaterAttemptPossible(info, relays, i, answers))
             {
-                var credentials = secrets.Resolve(downstream);
-                var data = RelayMessage.Create(VerdictHeaders.Format(action, claim.Verdict), mail.Content.ToMemory().Span);
-                var result = await relay.RelayAsync(
-                    downstream, credentials, data, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
-                logger.LogDebug("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
-                    info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
-                var marker = DownstreamProgress.Accepted(downstream, result, earlier);
-                switch (DownstreamProgress.StateOf(marker))
-                {
-                    case DownstreamState.Deferred:
-                        // A retry follows for the deferred recipients; it sends to nobody who has the mail.
-                        logger.LogWarning("Mail {BlobName}: {Deferral}", info.Name, DownstreamProgress.DescriptionOf(marker));
-                        transient.Add(DownstreamProgress.DescriptionOf(marker));
-                        laterAttemptPossible = true;
-                        break;
-                    case DownstreamState.PartlyRefused:
-                        logger.LogWarning("Mail {BlobName}: {Refusal}", info.Name, marker);
-                        refused.Add(marker);
-                        break;
-                }
-
-                if (laterAttemptPossible)
-                {
-                    info = await RecordProgressAsync(info, downstream, action, marker, cancellationToken).ConfigureAwait(false);
-                }
-            }
-            catch (TransientRelayException exception)
-            {
-                logger.LogWarning("Mail {BlobName}: transient failure at {Downstream}: {StatusCode} {Reply}", info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
-                transient.Add(exception.Message + DownstreamProgress.Before(earlier));
-            }
-            catch (KeyNotFoundException exception)
-            {
-                // A missing downstream password is a configuration fault that an operator can fix: retry, do not bounce.
-                logger.LogError(exception, "Mail {BlobName}: no credentials for {Downstream}", info.Name, downstream);
-                transient.Add(exception.Message);
-            }
-            catch (PermanentRelayException exception)
-            {
-                logger.LogWarning("Mail {BlobName}: {Downstream} refused it: {StatusCode} {Reply}", info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
-                var marker = DownstreamProgress.Refused(exception, earlier);
-                refused.Add(marker);
-                if (laterAttemptPossible)
-                {
-                    info = await RecordProgressAsync(info, downstream, action, marker, cancellationToken).ConfigureAwait(false);
-                }
+                info = await RecordProgressAsync(info, planned, progress, cancellationToken).ConfigureAwait(false);
             }
         }
 
-        if (transient.Count > 0)
+        return info;
+    }
+
+    // The progress only matters to a later attempt; when this is the last open relay and nothing failed transiently
+    // (a deferral counts), there is none, and the final outcome written next says the same.
+    private static bool LaterAttemptPossible(MailBlobInfo info, IReadOnlyList<PlannedRelay> relays, int index, RelayAnswers answers) =>
+        answers.AnyTransient ||
+        relays.Skip(index + 1).Any(r =>
+            DownstreamProgressMarker.Read(info.Metadata, r.Downstream, r.Action).State is DownstreamState.Pending or DownstreamState.Deferred);
+
+    // Relays the mail to the recipients still waiting and adds the answer to answers; returns the relay's new progress,
+    // or null when it failed transiently (nothing to record: the next attempt sends the same).
+    private async Task<DownstreamProgress?> RelayOnceAsync(
+        ClaimCheck claim,
+        StoredMail mail,
+        PlannedRelay planned,
+        DownstreamProgress earlier,
+        IReadOnlyList<string> waiting,
+        RelayAnswers answers,
+        CancellationToken cancellationToken)
+    {
+        var (downstream, action, _) = planned;
+        try
         {
-            return await RetryOrGiveUpAsync(message, info, mail.Envelope, settlement, [.. transient, .. refused], cancellationToken).ConfigureAwait(false);
+            var credentials = secrets.Resolve(downstream);
+            var data = RelayMessage.Create(VerdictHeaders.Format(action, claim.Verdict), mail.Content.ToMemory().Span);
+            var result = await relay.RelayAsync(
+                downstream, credentials, data, mail.Envelope.MailFrom, waiting, DownstreamProgress.MaxDeferredRecipients, cancellationToken).ConfigureAwait(false);
+            logger.LogDebug("Mail {BlobName} relayed to {Downstream} for {RecipientCount} recipients: {Reply}",
+                mail.Info.Name, downstream, waiting.Count - result.RefusedRecipients.Count - result.DeferredRecipients.Count, result.Reply);
+            var progress = DownstreamProgress.Accepted(downstream, result, earlier);
+            switch (progress.State)
+            {
+                case DownstreamState.Deferred:
+                    // A retry follows for the deferred recipients; it sends to nobody who has the mail.
+                    logger.LogWarning("Mail {BlobName}: {Deferral}", mail.Info.Name, progress.Description);
+                    answers.AddTransient(progress.Description);
+                    break;
+                case DownstreamState.PartlyRefused:
+                    logger.LogWarning("Mail {BlobName}: {Refusal}", mail.Info.Name, progress.Description);
+                    answers.AddRefused(progress.Description);
+                    break;
+            }
+
+            return progress;
+        }
+        catch (TransientRelayException exception)
+        {
+            logger.LogWarning("Mail {BlobName}: transient failure at {Downstream}: {StatusCode} {Reply}", mail.Info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
+            answers.AddTransient(exception.Message + earlier.BeforeSuffix);
+            return null;
+        }
+        catch (KeyNotFoundException exception)
+        {
+            // A missing downstream password is a configuration fault that an operator can fix: retry, do not bounce.
+            logger.LogError(exception, "Mail {BlobName}: no credentials for {Downstream}", mail.Info.Name, downstream);
+            answers.AddTransient(exception.Message);
+            return null;
+        }
+        catch (PermanentRelayException exception)
+        {
+            logger.LogWarning("Mail {BlobName}: {Downstream} refused it: {StatusCode} {Reply}", mail.Info.Name, exception.Downstream, exception.StatusCode, exception.Reply);
+            var progress = DownstreamProgress.Refused(exception, earlier);
+            answers.AddRefused(progress.Description);
+            return progress;
+        }
+    }
+
+    private async Task<DeliveryResult> SettleAsync(
+        ServiceBusReceivedMessage message,
+        IDeliverySettlement settlement,
+        ClaimCheck claim,
+        MailBlobInfo info,
+        MailEnvelope envelope,
+        RelayAnswers answers,
+        CancellationToken cancellationToken)
+    {
+        if (answers.AnyTransient)
+        {
+            return await RetryOrGiveUpAsync(message, info, envelope, settlement, answers.All, cancellationToken).ConfigureAwait(false);
         }
 
-        if (refused.Count > 0)
+        if (answers.AnyRefused)
         {
-            // Only recipients whose domain left the policy since ingress: no downstream refused anything.
-            var reason = refused.Count == plan.Unserved.Count ? DeadLetterReasons.NoServedRecipient : DeadLetterReasons.DownstreamRejected;
-            return await DeadLetterAsync(info, mail.Envelope, settlement, reason, string.Join("; ", refused), cancellationToken).ConfigureAwait(false);
+            var reason = answers.OnlyUnserved ? DeadLetterReasons.NoServedRecipient : DeadLetterReasons.DownstreamRejected;
+            return await DeadLetterAsync(info, envelope, settlement, reason, string.Join("; ", answers.Refusals), cancellationToken).ConfigureAwait(false);
         }
 
         await RecordOutcomeAsync(info, MailOutcome.Delivered, null, cancellationToken).ConfigureAwait(false);
         await settlement.CompleteAsync(cancellationToken).ConfigureAwait(false);
-        MailOutcomeLog.Write(logger, info, mail.Envelope, MailOutcome.Delivered, claim.Verdict, timeProvider.GetUtcNow());
+        MailOutcomeLog.Write(logger, info, envelope, MailOutcome.Delivered, claim.Verdict, timeProvider.GetUtcNow());
         return DeliveryResult.Delivered;
-    }
-
-    // One relay per (downstream, action): recipients whose domains give the mail different actions get copies
-    // stamped differently. Recipients whose domain quarantines the mail are not relayed at all.
-    private static List<(Downstream Downstream, VerdictAction Action, List<string> Recipients)> PlanRelays(
-        ClaimCheck claim, DomainPolicy policy, RoutingPlan plan, out List<string> quarantined)
-    {
-        var relays = new List<(Downstream Downstream, VerdictAction Action, List<string> Recipients)>();
-        quarantined = [];
-        foreach (var route in plan.Routes)
-        {
-            foreach (var recipient in route.Recipients)
-            {
-                var action = ActionFor(claim, policy, recipient);
-                if (action == VerdictAction.Quarantine)
-                {
-                    quarantined.Add(recipient);
-                    continue;
-                }
-
-                var index = relays.FindIndex(r => r.Downstream == route.Downstream && r.Action == action);
-                if (index < 0)
-                {
-                    relays.Add((route.Downstream, action, []));
-                    index = relays.Count - 1;
-                }
-
-                relays[index].Recipients.Add(recipient);
-            }
-        }
-
-        return relays;
-    }
-
-    // The scan stage keys DomainVerdicts by recipient domain; a subdomain served through its parent may be keyed
-    // either way, and a domain without an entry takes the mail's overall action.
-    private static VerdictAction ActionFor(ClaimCheck claim, DomainPolicy policy, string recipient)
-    {
-        var domain = MailEnvelope.DomainOf(recipient);
-        if (claim.DomainVerdicts.TryGetValue(domain, out var action))
-        {
-            return action;
-        }
-
-        return policy.Find(domain) is { } served && claim.DomainVerdicts.TryGetValue(served.Domain, out action)
-            ? action
-            : claim.Verdict.Action;
     }
 
     private async Task<DeliveryResult> AlreadySettledAsync(
@@ -425,13 +416,13 @@ public sealed class DeliveryHandler
         }
     }
 
-    private async Task<MailBlobInfo> RecordProgressAsync(MailBlobInfo info, Downstream downstream, VerdictAction action, string value, CancellationToken cancellationToken)
+    private async Task<MailBlobInfo> RecordProgressAsync(MailBlobInfo info, PlannedRelay planned, DownstreamProgress progress, CancellationToken cancellationToken)
     {
         for (var attempt = 1; ; attempt++)
         {
             try
             {
-                return await progress.RecordAsync(info, downstream, action, value, cancellationToken).ConfigureAwait(false);
+                return await progressStore.RecordAsync(info, planned.Downstream, planned.Action, progress, cancellationToken).ConfigureAwait(false);
             }
             catch (MailOutcomeConflictException) when (attempt < MaxConflictRetries)
             {

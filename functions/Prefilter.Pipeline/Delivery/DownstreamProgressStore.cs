@@ -8,9 +8,9 @@ using Prefilter.Pipeline.Storage;
 namespace Prefilter.Pipeline.Delivery;
 
 /// <summary>
-/// Writes <see cref="DownstreamProgress"/> markers on a mail blob with the same rule as
-/// <see cref="MailStore.RecordOutcomeAsync"/>: only if the blob is unchanged since it was read (<c>If-Match</c>),
-/// keeping every other metadata entry.
+/// Writes <see cref="DownstreamProgress"/> on a mail blob as its marker (<see cref="DownstreamProgressMarker"/>), with
+/// the same rule as <see cref="MailStore.RecordOutcomeAsync"/>: only if the blob is unchanged since it was read
+/// (<c>If-Match</c>), keeping every other metadata entry.
 /// </summary>
 public sealed class DownstreamProgressStore
 {
@@ -26,23 +26,24 @@ public sealed class DownstreamProgressStore
         incoming = blobs.GetBlobContainerClient(containers.Incoming);
     }
 
-    /// <summary>Records one relay's marker on the mail blob.</summary>
+    /// <summary>Records one relay's progress on the mail blob.</summary>
     /// <param name="current">The blob state as read; its ETag is the condition.</param>
     /// <param name="downstream">The downstream the marker is about.</param>
     /// <param name="action">The verdict action of the relayed copy.</param>
-    /// <param name="value">The marker, from <see cref="DownstreamProgress.Accepted"/> or <see cref="DownstreamProgress.Refused"/>.</param>
+    /// <param name="progress">The relay's progress after this attempt; not <see cref="DownstreamProgress.Pending"/>.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <returns>The blob state after the write.</returns>
     /// <exception cref="MailOutcomeConflictException">The blob changed since it was read: read it again and merge.</exception>
     /// <exception cref="MailNotFoundException">The blob no longer exists.</exception>
-    public async Task<MailBlobInfo> RecordAsync(MailBlobInfo current, Downstream downstream, VerdictAction action, string value, CancellationToken cancellationToken = default)
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="progress"/> is pending: no marker records that.</exception>
+    public async Task<MailBlobInfo> RecordAsync(MailBlobInfo current, Downstream downstream, VerdictAction action, DownstreamProgress progress, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(current);
         ArgumentNullException.ThrowIfNull(downstream);
-        ArgumentNullException.ThrowIfNull(value);
+        ArgumentNullException.ThrowIfNull(progress);
         var metadata = new Dictionary<string, string>(current.Metadata, StringComparer.OrdinalIgnoreCase)
         {
-            [DownstreamProgress.KeyOf(downstream, action)] = value,
+            [DownstreamProgressMarker.KeyOf(downstream, action)] = DownstreamProgressMarker.Format(progress),
         };
         try
         {

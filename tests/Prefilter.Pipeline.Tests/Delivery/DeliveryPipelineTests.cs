@@ -156,6 +156,24 @@ public sealed class DeliveryPipelineTests(AzuriteFixture azurite, DevBrokerFixtu
     }
 
     [Fact]
+    public async Task A_mail_half_delivered_under_a_marker_written_by_the_running_version_resumes_with_the_waiting_recipient_only()
+    {
+        await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker);
+        var alpha = await scenario.ServeAsync("alpha.example");
+        await scenario.StartAsync();
+        var key = DownstreamProgressMarker.KeyOf(new Downstream(alpha.Host, alpha.Port, TlsPolicy.None, null), VerdictAction.Deliver);
+        var marker = $"deferred a4628f94 0 {alpha.Host}:{alpha.Port} deferred carol@alpha.example 452 4.2.2 full; took the others: 250 OK";
+
+        var claim = await scenario.SubmitAsync(
+            DeliveryScenario.Mail("alice@alpha.example"), "sender@origin.example", ["alice@alpha.example", "carol@alpha.example"],
+            progress: new Dictionary<string, string> { [key] = marker });
+
+        Assert.Equal(MailOutcome.Delivered, (await scenario.WaitForOutcomeAsync(claim.BlobName)).Outcome);
+        await scenario.WaitUntilQueueIsSettledAsync();
+        Assert.Equal(["carol@alpha.example"], Assert.Single(alpha.Messages).Recipients);
+    }
+
+    [Fact]
     public async Task A_recipient_deferred_until_the_retries_run_out_is_named_when_the_mail_is_dead_lettered()
     {
         await using var scenario = await DeliveryScenario.CreateAsync(azurite, broker, maxAttempts: 3);

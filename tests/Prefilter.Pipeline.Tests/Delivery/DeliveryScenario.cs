@@ -111,14 +111,29 @@ public sealed class DeliveryScenario : IAsyncDisposable
         await Processor.StartAsync();
     }
 
-    /// <summary>Stores a mail as an ingress would and sends its claim check as the scan stage would.</summary>
+    /// <summary>
+    /// Stores a mail as an ingress would and sends its claim check as the scan stage would; <paramref name="progress"/>
+    /// adds metadata entries first, as an earlier delivery attempt would have left them.
+    /// </summary>
     public async Task<ClaimCheck> SubmitAsync(
         byte[] mail, string mailFrom, IReadOnlyList<string> recipients, VerdictAction action = VerdictAction.Deliver,
-        IReadOnlyDictionary<string, VerdictAction>? domainVerdicts = null)
+        IReadOnlyDictionary<string, VerdictAction>? domainVerdicts = null, IReadOnlyDictionary<string, string>? progress = null)
     {
         var stored = await Mails.StoreAsync(BinaryData.FromBytes(mail), new MailEnvelope(mailFrom, recipients), "test");
         var verdict = new ScanVerdict { Action = action, Score = 5.5, Rules = ["RULE_ONE", "RULE_TWO"], SetDigest = "0123abcd" };
         var scanned = await Mails.RecordOutcomeAsync(stored, new MailOutcomeRecord(MailOutcome.Scanned, DateTimeOffset.UtcNow) { Verdict = verdict });
+        if (progress is not null)
+        {
+            var blob = azurite.Blobs.GetBlobContainerClient(Containers.Incoming).GetBlobClient(scanned.Name);
+            var metadata = new Dictionary<string, string>((await blob.GetPropertiesAsync()).Value.Metadata);
+            foreach (var (key, value) in progress)
+            {
+                metadata[key] = value;
+            }
+
+            await blob.SetMetadataAsync(metadata);
+        }
+
         var claim = new ClaimCheck
         {
             BlobName = scanned.Name,

@@ -14,11 +14,12 @@ public sealed class DownstreamProgressTests
         var recipients = Enumerable.Range(0, 100).Select(i => $"recipient-with-a-long-local-part-{i}@alpha.example").ToList();
         var deferred = recipients.Take(DownstreamProgress.MaxDeferredRecipients).Select(r => new RecipientRefusal(r, 452, new string('x', 200))).ToList();
 
-        var marker = DownstreamProgress.Accepted(Mx, new SmtpRelayResult("250 OK", [], deferred), earlier: null);
+        var progress = DownstreamProgress.Accepted(Mx, new SmtpRelayResult("250 OK", [], deferred), DownstreamProgress.Pending);
 
-        Assert.True(marker.Length <= MailMetadata.MaxValueLength);
-        Assert.Equal(DownstreamState.Deferred, DownstreamProgress.StateOf(marker));
-        Assert.Equal(deferred.Select(d => d.Recipient), DownstreamProgress.Waiting(marker, recipients));
+        Assert.True(DownstreamProgressMarker.Format(progress).Length <= MailMetadata.MaxValueLength);
+        var read = DownstreamProgressMarker.Parse(DownstreamProgressMarker.Format(progress));
+        Assert.Equal(DownstreamState.Deferred, read.State);
+        Assert.Equal(deferred.Select(d => d.Recipient), read.Waiting(recipients));
     }
 
     [Fact]
@@ -27,32 +28,37 @@ public sealed class DownstreamProgressTests
         var first = DownstreamProgress.Accepted(
             Mx,
             new SmtpRelayResult("250 OK", [new RecipientRefusal("bob@alpha.example", 550, "no such user")], [new RecipientRefusal("carol@alpha.example", 452, "full")]),
-            earlier: null);
+            DownstreamProgress.Pending);
 
         var last = DownstreamProgress.Accepted(Mx, new SmtpRelayResult("250 OK", [], []), first);
 
-        Assert.Equal(DownstreamState.PartlyRefused, DownstreamProgress.StateOf(last));
-        Assert.Contains("bob@alpha.example 550 no such user", last);
-        Assert.True(DownstreamProgress.HasRefusals(first));
+        Assert.Equal(DownstreamState.PartlyRefused, last.State);
+        Assert.Contains("bob@alpha.example 550 no such user", last.Description);
+        Assert.True(first.HasRefusals);
     }
 
     [Fact]
     public void A_deferral_without_refusals_ends_delivered()
     {
-        var first = DownstreamProgress.Accepted(Mx, new SmtpRelayResult("250 OK", [], [new RecipientRefusal("carol@alpha.example", 452, "full")]), earlier: null);
+        var first = DownstreamProgress.Accepted(Mx, new SmtpRelayResult("250 OK", [], [new RecipientRefusal("carol@alpha.example", 452, "full")]), DownstreamProgress.Pending);
 
         var last = DownstreamProgress.Accepted(Mx, new SmtpRelayResult("250 OK", [], []), first);
 
-        Assert.False(DownstreamProgress.HasRefusals(first));
-        Assert.Equal(DownstreamState.Delivered, DownstreamProgress.StateOf(last));
-        Assert.Equal(["carol@alpha.example"], DownstreamProgress.Waiting(first, ["alice@alpha.example", "carol@alpha.example"]));
+        Assert.False(first.HasRefusals);
+        Assert.Equal(DownstreamState.Delivered, last.State);
+        Assert.Equal(["carol@alpha.example"], first.Waiting(["alice@alpha.example", "carol@alpha.example"]));
     }
 
     [Fact]
-    public void A_word_that_only_starts_like_a_state_is_not_one()
+    public void A_settled_relay_waits_for_nobody_and_a_pending_one_for_everybody()
     {
-        Assert.Equal(DownstreamState.PartlyRefused, DownstreamProgress.StateOf("partly-refused mx:25 refused a 550 x"));
-        Assert.Equal(DownstreamState.Refused, DownstreamProgress.StateOf("refused mx:25 550 x"));
-        Assert.Equal(DownstreamState.Pending, DownstreamProgress.StateOf("deferredness"));
+        string[] recipients = ["alice@alpha.example", "carol@alpha.example"];
+        var delivered = DownstreamProgress.Accepted(Mx, new SmtpRelayResult("250 OK", [], []), DownstreamProgress.Pending);
+        var refused = DownstreamProgress.Refused(new PermanentRelayException("mx.alpha.example:25", 550, "rejected"), DownstreamProgress.Pending);
+
+        Assert.Equal(recipients, DownstreamProgress.Pending.Waiting(recipients));
+        Assert.Empty(delivered.Waiting(recipients));
+        Assert.Empty(refused.Waiting(recipients));
+        Assert.True(refused.HasRefusals);
     }
 }
