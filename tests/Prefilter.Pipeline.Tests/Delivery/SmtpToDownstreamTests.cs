@@ -8,6 +8,7 @@ using Prefilter.DevServices.Smtp;
 using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Patterns;
+using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Smtp;
 using Prefilter.Pipeline.Storage;
@@ -42,6 +43,7 @@ public sealed class SmtpToDownstreamTests(AzuriteFixture azurite, DevBrokerFixtu
             .AddPrefilterScanning(configuration)
             .AddPrefilterDelivery(configuration)
             .AddPrefilterSmtpIngress(configuration)
+            .AddPrefilterGateCorpus(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await using var downstream = await SmtpSink.StartAsync();
         await services.GetRequiredService<DomainPolicyStore>().WriteAsync(

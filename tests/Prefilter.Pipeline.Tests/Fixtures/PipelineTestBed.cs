@@ -13,6 +13,7 @@ using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Reconciliation;
+using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
@@ -115,6 +116,7 @@ public sealed class PipelineTestBed : IAsyncDisposable
             .AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
             .AddPrefilterScanning(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
             .AddPrefilterScanStats(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
+            .AddPrefilterGateCorpus(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         services.GetRequiredService<IStartupValidator>().Validate();
         await azurite.CreateContainersAsync(containers);
