@@ -36,7 +36,7 @@ public sealed partial class PatternReleaseService
     private readonly ILogger<PatternReleaseService> logger;
 
     /// <summary>Creates the service.</summary>
-    /// <param name="store">Versions and state.</param>
+    /// <param name="store">Versions and compiled-set artifacts.</param>
     /// <param name="documents">Gate reports, releases, uploads.</param>
     /// <param name="committer">Reads and commits the state.</param>
     /// <param name="corpus">The gate corpus.</param>

@@ -32,8 +32,8 @@ public sealed class ReleaseActionJsonTests
             var record = JsonSerializer.Deserialize<ReleaseAuditRecord>($$"""{"at":"2026-11-28T10:00:00+00:00","action":"{{word}}","actor":"ops"}""", options)!;
 
             Assert.Equal((action, action), (change.Action, record.Action));
-            Assert.Equal(word, JsonDocument.Parse(JsonSerializer.Serialize(change, options)).RootElement.GetProperty("action").GetString());
-            Assert.Equal(word, JsonDocument.Parse(JsonSerializer.Serialize(record, options)).RootElement.GetProperty("action").GetString());
+            Assert.Equal(word, JsonSerializer.SerializeToElement(change, options).GetProperty("action").GetString());
+            Assert.Equal(word, JsonSerializer.SerializeToElement(record, options).GetProperty("action").GetString());
         }
     }
 
