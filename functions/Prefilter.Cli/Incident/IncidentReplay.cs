@@ -217,10 +217,10 @@ internal sealed class IncidentReplay
             ? await stack.Services.GetRequiredService<PatternReleaseService>().PublishAsync(incident, Actor, new PublishOptions { Force = true, Reason = OverrideReason }, cancellationToken)
             : gate.Result;
         var state = (await stack.Services.GetRequiredService<PatternStore>().ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State;
-        var forcedEntry = state?.History.LastOrDefault(change => change.Action == ReleaseActions.CanaryForced && change.To?.Version == incident.Version);
+        var forcedEntry = state?.History.LastOrDefault(change => change.Action == ReleaseAction.CanaryForced && change.To?.Version == incident.Version);
         var forcedCanary = forced is { Outcome: PublishOutcome.Canary, Forced: true } && forcedEntry is { Actor: Actor } && state?.Canary?.Set.Version == incident.Version;
         Step(forcedCanary
-            ? $"forced past the gate by {forcedEntry!.Actor}: canary at stage {state!.Canary!.Stage}, {state.Canary.SharePercent} % of mail (history: {forcedEntry.Action})"
+            ? $"forced past the gate by {forcedEntry!.Actor}: canary at stage {state!.Canary!.Stage}, {state.Canary.SharePercent} % of mail (history: {forcedEntry.Action.ToWord()})"
             : $"the forced publish did not start the canary: {forced.Outcome}");
         var sharePercent = state?.Canary?.Set.Version == incident.Version ? state.Canary.SharePercent : (double?)null;
         return new ForcePhase(forcedAt, submittedAtCanary, forcedEntry, forcedCanary, sharePercent);
@@ -233,7 +233,7 @@ internal sealed class IncidentReplay
         var rolledBackAt = await stack.CountAsync(cancellationToken);
         var submittedAtRollback = feeder.Submitted;
         var state = (await stack.Services.GetRequiredService<PatternStore>().ReadStateAsync(cancellationToken: cancellationToken))?.Snapshot?.State;
-        var cancelEntry = state?.History.LastOrDefault(change => change.Action == ReleaseActions.CancelCanary && change.From?.Version == incidentVersion);
+        var cancelEntry = state?.History.LastOrDefault(change => change.Action == ReleaseAction.CanaryRollback && change.From?.Version == incidentVersion);
         var rolledBack = cancelEntry is { Actor: Watchdog.Actor } && state?.Canary is null && state?.Active == baselineRef;
         Step(rolledBack
             ? $"watchdog ROLLED BACK {incidentVersion} at stage {decision?.Canary?.Stage} after {runs} runs: {cancelEntry!.Reason}"

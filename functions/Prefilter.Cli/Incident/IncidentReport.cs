@@ -1,3 +1,6 @@
+using System.Text.Json.Serialization;
+using Prefilter.Pipeline.Patterns;
+
 namespace Prefilter.Cli.Incident;
 
 /// <summary>
@@ -35,7 +38,7 @@ internal sealed record IncidentReport
     /// <summary>Share of mail the canary served at stage 0.</summary>
     public double? CanarySharePercent { get; init; }
 
-    /// <summary>The watchdog rolled the canary back (a <c>cancel-canary</c> by <c>watchdog</c> in the history).</summary>
+    /// <summary>The watchdog rolled the canary back (a <c>canary-rollback</c> by <c>watchdog</c> in the history).</summary>
     public required bool RolledBack { get; init; }
 
     /// <summary>The canary stage the rollback happened in (0 is the first).</summary>
@@ -44,7 +47,7 @@ internal sealed record IncidentReport
     /// <summary>The watchdog's reason, naming the breached limits and their figures.</summary>
     public string? RollbackReason { get; init; }
 
-    /// <summary>Seconds the incident set served as canary, from its <c>canary-forced</c> entry to its <c>cancel-canary</c> entry.</summary>
+    /// <summary>Seconds the incident set served as canary, from its <c>canary-forced</c> entry to its <c>canary-rollback</c> entry.</summary>
     public double? CanarySeconds { get; init; }
 
     /// <summary>When stage 0 would have baked (its earliest move to the next stage); the rollback came before it.</summary>
@@ -121,12 +124,12 @@ internal sealed record IncidentReport
 
 /// <summary>One change of <c>state.json</c>.</summary>
 /// <param name="At">When.</param>
-/// <param name="Action">What (<c>canary-forced</c>, <c>cancel-canary</c>, …).</param>
+/// <param name="Action">What (<c>canary-forced</c>, <c>canary-rollback</c>, …).</param>
 /// <param name="From">The version serving before.</param>
 /// <param name="To">The version serving after (for a canary: the canary).</param>
 /// <param name="Actor">Who.</param>
 /// <param name="Reason">Why.</param>
-internal sealed record TimelineEntry(DateTimeOffset At, string Action, string? From, string? To, string? Actor, string? Reason);
+internal sealed record TimelineEntry(DateTimeOffset At, [property: JsonConverter(typeof(ReleaseActionJsonConverter))] ReleaseAction Action, string? From, string? To, string? Actor, string? Reason);
 
 /// <summary>One step of the replay.</summary>
 /// <param name="AtSeconds">Seconds since the replay started.</param>

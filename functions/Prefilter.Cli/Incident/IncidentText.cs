@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using Prefilter.Pipeline.Patterns;
 
 namespace Prefilter.Cli.Incident;
 
@@ -27,7 +28,7 @@ internal static class IncidentText
         text.AppendLine("state.json history during the replay:");
         foreach (var change in report.Timeline)
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"  {change.At:HH:mm:ss.fff}  {change.Action,-14} {change.From} -> {change.To}  by {change.Actor}: {change.Reason}");
+            text.AppendLine(CultureInfo.InvariantCulture, $"  {change.At:HH:mm:ss.fff}  {change.Action.ToWord(),-14} {change.From} -> {change.To}  by {change.Actor}: {change.Reason}");
         }
 
         text.Append(report.Shown ? "The replay showed every property." : "The replay did NOT show every property.");

@@ -32,27 +32,6 @@ public sealed record PatternState
     [JsonExtensionData]
     public Dictionary<string, JsonElement>? Extensions { get; init; }
 
-    /// <summary>The state after making <paramref name="set"/> the active version: the current active becomes last known good.</summary>
-    /// <param name="set">The version to activate.</param>
-    /// <param name="at">When.</param>
-    /// <param name="actor">Who (user, <c>watchdog</c>, <c>prefilter up</c>).</param>
-    /// <param name="reason">Why, for the audit trail.</param>
-    public PatternState Activate(PatternSetRef set, DateTimeOffset at, string actor, string? reason = null)
-    {
-        ArgumentNullException.ThrowIfNull(set);
-        if (Active == set)
-        {
-            return this;
-        }
-
-        return this with
-        {
-            Active = set,
-            LastKnownGood = Active ?? LastKnownGood,
-            History = Append(new PatternStateChange(at, PatternStateChange.Activate, Active, set, actor, reason)),
-        };
-    }
-
     /// <summary>The history with one more entry, trimmed to <see cref="MaxHistory"/>.</summary>
     /// <param name="change">The entry to add.</param>
     public IReadOnlyList<PatternStateChange> Append(PatternStateChange change) =>
@@ -68,16 +47,18 @@ public sealed record PatternCanary(PatternSetRef Set, double SharePercent, int S
 
 /// <summary>One audited change of <see cref="PatternState"/>.</summary>
 /// <param name="At">When.</param>
-/// <param name="Action">What: <see cref="Activate"/>, or release actions such as <c>canary</c>, <c>promote</c>, <c>rollback</c>.</param>
+/// <param name="Action">What; written as its word (<see cref="ReleaseActionWords"/>).</param>
 /// <param name="From">The version serving before.</param>
 /// <param name="To">The version serving after.</param>
 /// <param name="Actor">Who.</param>
 /// <param name="Reason">Why.</param>
-public sealed record PatternStateChange(DateTimeOffset At, string Action, PatternSetRef? From, PatternSetRef? To, string? Actor, string? Reason)
-{
-    /// <summary>Action name of a direct activation.</summary>
-    public const string Activate = "activate";
-}
+public sealed record PatternStateChange(
+    DateTimeOffset At,
+    [property: JsonConverter(typeof(ReleaseActionJsonConverter))] ReleaseAction Action,
+    PatternSetRef? From,
+    PatternSetRef? To,
+    string? Actor,
+    string? Reason);
 
 /// <summary><c>state.json</c> as read, with the ETag to write it back conditionally.</summary>
 /// <param name="State">The state.</param>

@@ -242,7 +242,8 @@ public sealed partial class PatternStore
     /// <param name="cancellationToken">Cancels the write.</param>
     /// <returns>The new ETag.</returns>
     /// <exception cref="PatternStateConflictException">Someone else changed (or created) the state meanwhile.</exception>
-    public async Task<ETag> WriteStateAsync(PatternState state, ETag? ifMatch, CancellationToken cancellationToken = default)
+    /// <remarks>Internal: release state changes go through <c>ReleaseStateCommitter</c>, which records each one.</remarks>
+    internal async Task<ETag> WriteStateAsync(PatternState state, ETag? ifMatch, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         try
@@ -261,29 +262,6 @@ public sealed partial class PatternStore
         {
             throw new PatternStateConflictException(ifMatch, exception);
         }
-    }
-
-    /// <summary>
-    /// Stores a set (if new) and makes it the active version in one conditional state change. One attempt: a
-    /// concurrent change surfaces as <see cref="PatternStateConflictException"/>.
-    /// </summary>
-    /// <param name="set">The set.</param>
-    /// <param name="at">When (audit).</param>
-    /// <param name="actor">Who (audit).</param>
-    /// <param name="reason">Why (audit).</param>
-    /// <param name="cancellationToken">Cancels the calls.</param>
-    /// <returns>The activated version.</returns>
-    /// <exception cref="PatternStateConflictException">The state changed between read and write.</exception>
-    /// <exception cref="PatternSetVersionConflictException">The version exists with other content.</exception>
-    /// <exception cref="PatternStateFormatException">The current state cannot be read.</exception>
-    public async Task<PatternSetRef> ActivateAsync(PatternSet set, DateTimeOffset at, string actor, string? reason = null, CancellationToken cancellationToken = default)
-    {
-        await EnsureContainerAsync(cancellationToken).ConfigureAwait(false);
-        var reference = await StoreSetAsync(set, cancellationToken).ConfigureAwait(false);
-        var current = (await ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
-        var next = (current?.State ?? new PatternState()).Activate(reference, at, actor, reason);
-        await WriteStateAsync(next, current?.ETag, cancellationToken).ConfigureAwait(false);
-        return reference;
     }
 
     private async Task<BinaryData> DownloadSetAsync(string version, CancellationToken cancellationToken)

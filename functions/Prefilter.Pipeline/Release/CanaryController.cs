@@ -12,27 +12,27 @@ namespace Prefilter.Pipeline.Release;
 /// <remarks>
 /// Every method names the canary version it means: if another canary (or none) is in the state, it refuses with
 /// <see cref="ReleaseConflict.CanaryMismatch"/> instead of acting on a release the caller did not evaluate. Every change
-/// is one write with the ETag read (a concurrent change: <see cref="PatternStateConflictException"/>, nothing written),
-/// then a history entry and an audit record.
+/// is one <see cref="ReleaseStateCommitter"/> commit under the ETag read (a concurrent change:
+/// <see cref="PatternStateConflictException"/>, nothing written).
 /// </remarks>
 public sealed partial class CanaryController
 {
     private readonly PatternStore store;
-    private readonly ReleaseDocuments documents;
+    private readonly ReleaseStateCommitter committer;
     private readonly ReleaseOptions options;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<CanaryController> logger;
 
     /// <summary>Creates the controller.</summary>
-    /// <param name="store">Versions and state.</param>
-    /// <param name="documents">Audit.</param>
+    /// <param name="store">Versions (a canary is checked before promotion).</param>
+    /// <param name="committer">Reads and commits the state.</param>
     /// <param name="options">The canary plan.</param>
     /// <param name="timeProvider">Clock for bake times.</param>
     /// <param name="logger">Log.</param>
-    public CanaryController(PatternStore store, ReleaseDocuments documents, IOptions<ReleaseOptions> options, TimeProvider timeProvider, ILogger<CanaryController> logger)
+    public CanaryController(PatternStore store, ReleaseStateCommitter committer, IOptions<ReleaseOptions> options, TimeProvider timeProvider, ILogger<CanaryController> logger)
     {
         this.store = store ?? throw new ArgumentNullException(nameof(store));
-        this.documents = documents ?? throw new ArgumentNullException(nameof(documents));
+        this.committer = committer ?? throw new ArgumentNullException(nameof(committer));
         this.options = (options ?? throw new ArgumentNullException(nameof(options))).Value;
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
@@ -109,61 +109,72 @@ public sealed partial class CanaryController
         return await PromoteCoreAsync(snapshot, canary, actor, reason, cancellationToken).ConfigureAwait(false);
     }
 
-    /// <summary>Stops the canary (the watchdog's rollback on a breach); the active set serves all mail again.</summary>
+    /// <summary>Stops the canary by an operator's decision (<c>cancel-canary</c>); the active set serves all mail again.</summary>
     /// <param name="canaryVersion">The canary version.</param>
     /// <param name="actor">Who.</param>
-    /// <param name="reason">Why: the breach, for the audit trail and the status page.</param>
+    /// <param name="reason">Why, for the audit trail and the status page.</param>
     /// <param name="cancellationToken">Cancels the call.</param>
     /// <exception cref="ArgumentException">The reason is empty.</exception>
     /// <exception cref="ReleaseConflictException">No canary, or another version.</exception>
     /// <exception cref="PatternStateConflictException">The state changed meanwhile; nothing written.</exception>
-    public async Task<CanaryStepResult> CancelAsync(string canaryVersion, string actor, string reason, CancellationToken cancellationToken = default)
+    public Task<CanaryStepResult> CancelAsync(string canaryVersion, string actor, string reason, CancellationToken cancellationToken = default) =>
+        StopAsync(ReleaseAction.CancelCanary, canaryVersion, actor, reason, cancellationToken);
+
+    /// <summary>
+    /// Stops the canary because it breached a limit (<c>canary-rollback</c>, the watchdog's rollback); the active set
+    /// serves all mail again.
+    /// </summary>
+    /// <param name="canaryVersion">The canary version judged.</param>
+    /// <param name="actor">Who (<c>watchdog</c>).</param>
+    /// <param name="reason">The breach, for the audit trail and the status page.</param>
+    /// <param name="cancellationToken">Cancels the call.</param>
+    /// <exception cref="ArgumentException">The reason is empty.</exception>
+    /// <exception cref="ReleaseConflictException">No canary, or another version.</exception>
+    /// <exception cref="PatternStateConflictException">The state changed meanwhile; nothing written.</exception>
+    public Task<CanaryStepResult> RollBackAsync(string canaryVersion, string actor, string reason, CancellationToken cancellationToken = default) =>
+        StopAsync(ReleaseAction.CanaryRollback, canaryVersion, actor, reason, cancellationToken);
+
+    private async Task<CanaryStepResult> StopAsync(ReleaseAction action, string canaryVersion, string actor, string reason, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         var (snapshot, canary) = await ReadCanaryAsync(canaryVersion, actor, cancellationToken).ConfigureAwait(false);
-        var at = timeProvider.GetUtcNow();
-        var state = snapshot.State;
-        var next = state with
-        {
-            Canary = null,
-            History = state.Append(new PatternStateChange(at, ReleaseActions.CancelCanary, canary.Set, state.Active, actor, reason)),
-        };
-        await WriteAsync(snapshot, next, new ReleaseAuditRecord(at, ReleaseActions.CancelCanary, actor, reason, state.Active, state.Active) { CancelledCanary = canary.Set }, cancellationToken).ConfigureAwait(false);
-        LogCancelled(logger, canary.Set.Version, canary.Stage, actor, reason);
-        return new CanaryStepResult(CanaryStep.Cancelled, state.Active, null);
+        var active = snapshot.State.Active;
+        await committer.CommitAsync(
+            snapshot,
+            new PatternStateChange(timeProvider.GetUtcNow(), action, canary.Set, active, actor, reason),
+            state => state with { Canary = null },
+            new ReleaseAuditDetails(CancelledCanary: canary.Set),
+            cancellationToken).ConfigureAwait(false);
+        LogStopped(logger, canary.Set.Version, canary.Stage, action.ToWord(), actor, reason);
+        return new CanaryStepResult(CanaryStep.Cancelled, active, null);
     }
 
     private async Task<CanaryStepResult> AdvanceCoreAsync(PatternStateSnapshot snapshot, PatternCanary canary, int toStage, string actor, string? reason, CancellationToken cancellationToken)
     {
         var at = timeProvider.GetUtcNow();
-        var state = snapshot.State;
+        var active = snapshot.State.Active;
         var advanced = canary with { Stage = toStage, SharePercent = options.Stages[toStage].SharePercent, Since = at };
         var note = $"stage {toStage}: {advanced.SharePercent} % of mail" + (reason is null ? "" : $"; {reason}");
-        var next = state with
-        {
-            Canary = advanced,
-            History = state.Append(new PatternStateChange(at, ReleaseActions.Advance, state.Active, canary.Set, actor, note)),
-        };
-        await WriteAsync(snapshot, next, new ReleaseAuditRecord(at, ReleaseActions.Advance, actor, note, state.Active, canary.Set), cancellationToken).ConfigureAwait(false);
+        await committer.CommitAsync(
+            snapshot,
+            new PatternStateChange(at, ReleaseAction.Advance, active, canary.Set, actor, note),
+            state => state with { Canary = advanced },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
         LogAdvanced(logger, canary.Set.Version, toStage, advanced.SharePercent, actor);
-        return new CanaryStepResult(CanaryStep.Advanced, state.Active, advanced);
+        return new CanaryStepResult(CanaryStep.Advanced, active, advanced);
     }
 
     private async Task<CanaryStepResult> PromoteCoreAsync(PatternStateSnapshot snapshot, PatternCanary canary, string actor, string? reason, CancellationToken cancellationToken)
     {
         // What becomes active must be what was gated: refuse a version whose content no longer matches its digest.
         await store.ReadSetAsync(canary.Set, cancellationToken).ConfigureAwait(false);
-        var at = timeProvider.GetUtcNow();
-        var state = snapshot.State;
-        var next = state with
-        {
-            Active = canary.Set,
-            LastKnownGood = state.Active ?? state.LastKnownGood,
-            Canary = null,
-            History = state.Append(new PatternStateChange(at, ReleaseActions.Promote, state.Active, canary.Set, actor, reason)),
-        };
-        await WriteAsync(snapshot, next, new ReleaseAuditRecord(at, ReleaseActions.Promote, actor, reason, state.Active, canary.Set), cancellationToken).ConfigureAwait(false);
-        LogPromoted(logger, canary.Set.Version, state.Active?.Version, actor);
+        var active = snapshot.State.Active;
+        await committer.CommitAsync(
+            snapshot,
+            new PatternStateChange(timeProvider.GetUtcNow(), ReleaseAction.Promote, active, canary.Set, actor, reason),
+            state => state with { Active = canary.Set, LastKnownGood = state.Active ?? state.LastKnownGood, Canary = null },
+            cancellationToken: cancellationToken).ConfigureAwait(false);
+        LogPromoted(logger, canary.Set.Version, active?.Version, actor);
         return new CanaryStepResult(CanaryStep.Promoted, canary.Set, null);
     }
 
@@ -171,7 +182,7 @@ public sealed partial class CanaryController
     {
         ArgumentException.ThrowIfNullOrEmpty(canaryVersion);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var snapshot = await committer.ReadAsync(cancellationToken).ConfigureAwait(false);
         var canary = snapshot?.State.Canary;
         if (snapshot is null || canary is null || canary.Set.Version != canaryVersion)
         {
@@ -184,20 +195,14 @@ public sealed partial class CanaryController
         return (snapshot, canary);
     }
 
-    private async Task WriteAsync(PatternStateSnapshot snapshot, PatternState next, ReleaseAuditRecord audit, CancellationToken cancellationToken)
-    {
-        await store.WriteStateAsync(next, snapshot.ETag, cancellationToken).ConfigureAwait(false);
-        await documents.AppendAuditAsync(audit, cancellationToken).ConfigureAwait(false);
-    }
-
     [LoggerMessage(EventId = 330, Level = LogLevel.Information, Message = "Canary {Version} advanced to stage {Stage} ({SharePercent} % of mail) by {Actor}")]
     private static partial void LogAdvanced(ILogger logger, string version, int stage, double sharePercent, string actor);
 
     [LoggerMessage(EventId = 331, Level = LogLevel.Information, Message = "Canary {Version} promoted to active (previous {PreviousVersion} is last known good) by {Actor}")]
     private static partial void LogPromoted(ILogger logger, string version, string? previousVersion, string actor);
 
-    [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "Canary {Version} cancelled at stage {Stage} by {Actor}: {Reason}")]
-    private static partial void LogCancelled(ILogger logger, string version, int stage, string actor, string reason);
+    [LoggerMessage(EventId = 332, Level = LogLevel.Warning, Message = "Canary {Version} stopped at stage {Stage} ({Action}) by {Actor}: {Reason}")]
+    private static partial void LogStopped(ILogger logger, string version, int stage, string action, string actor, string reason);
 }
 
 /// <summary>What a canary transition did.</summary>

@@ -20,19 +20,19 @@ namespace Prefilter.Pipeline.Release;
 public sealed partial class KillSwitch
 {
     private readonly PatternStore store;
-    private readonly ReleaseDocuments documents;
+    private readonly ReleaseStateCommitter committer;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<KillSwitch> logger;
 
     /// <summary>Creates the kill switch.</summary>
-    /// <param name="store">Versions and state.</param>
-    /// <param name="documents">Audit.</param>
+    /// <param name="store">Versions.</param>
+    /// <param name="committer">Reads and commits the state.</param>
     /// <param name="timeProvider">Clock.</param>
     /// <param name="logger">Log.</param>
-    public KillSwitch(PatternStore store, ReleaseDocuments documents, TimeProvider timeProvider, ILogger<KillSwitch> logger)
+    public KillSwitch(PatternStore store, ReleaseStateCommitter committer, TimeProvider timeProvider, ILogger<KillSwitch> logger)
     {
         this.store = store ?? throw new ArgumentNullException(nameof(store));
-        this.documents = documents ?? throw new ArgumentNullException(nameof(documents));
+        this.committer = committer ?? throw new ArgumentNullException(nameof(committer));
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
@@ -60,7 +60,7 @@ public sealed partial class KillSwitch
 
         ArgumentException.ThrowIfNullOrWhiteSpace(reason);
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var snapshot = await committer.ReadAsync(cancellationToken).ConfigureAwait(false);
         var state = snapshot?.State;
         if (snapshot is null || state?.Active is null)
         {
@@ -90,16 +90,11 @@ public sealed partial class KillSwitch
         var reference = await store.StoreSetAsync(overlay, cancellationToken).ConfigureAwait(false);
         var cancelled = state.Canary;
         var note = $"disabled {string.Join(", ", disabled)}: {reason}" + (cancelled is null ? "" : $" (canary {cancelled.Set.Version} stopped)");
-        var next = state with
-        {
-            Active = reference,
-            LastKnownGood = state.Active,
-            Canary = null,
-            History = state.Append(new PatternStateChange(at, ReleaseActions.Kill, state.Active, reference, actor, note)),
-        };
-        await store.WriteStateAsync(next, snapshot.ETag, cancellationToken).ConfigureAwait(false);
-        await documents.AppendAuditAsync(
-            new ReleaseAuditRecord(at, ReleaseActions.Kill, actor, reason, state.Active, reference) { Rules = disabled, CancelledCanary = cancelled?.Set },
+        await committer.CommitAsync(
+            snapshot,
+            new PatternStateChange(at, ReleaseAction.Kill, state.Active, reference, actor, note),
+            current => current with { Active = reference, LastKnownGood = current.Active, Canary = null },
+            new ReleaseAuditDetails(Rules: disabled, CancelledCanary: cancelled?.Set),
             cancellationToken).ConfigureAwait(false);
         LogKilled(logger, string.Join(", ", disabled), state.Active.Version, reference.Version, actor, reason);
         return new KillSwitchResult(reference, state.Active, disabled, rewritten, cancelled);

@@ -27,6 +27,7 @@ public sealed partial class PatternReleaseService
 {
     private readonly PatternStore store;
     private readonly ReleaseDocuments documents;
+    private readonly ReleaseStateCommitter committer;
     private readonly GateCorpus corpus;
     private readonly PatternSetGate gate;
     private readonly GateRequestQueue gateQueue;
@@ -35,8 +36,9 @@ public sealed partial class PatternReleaseService
     private readonly ILogger<PatternReleaseService> logger;
 
     /// <summary>Creates the service.</summary>
-    /// <param name="store">Versions and state.</param>
-    /// <param name="documents">Gate reports, audit, uploads.</param>
+    /// <param name="store">Versions and compiled-set artifacts.</param>
+    /// <param name="documents">Gate reports, releases, uploads.</param>
+    /// <param name="committer">Reads and commits the state.</param>
     /// <param name="corpus">The gate corpus.</param>
     /// <param name="gate">The gate, built with the production scanner options.</param>
     /// <param name="gateQueue">Where <see cref="SubmitAsync"/> puts gate requests.</param>
@@ -46,6 +48,7 @@ public sealed partial class PatternReleaseService
     public PatternReleaseService(
         PatternStore store,
         ReleaseDocuments documents,
+        ReleaseStateCommitter committer,
         GateCorpus corpus,
         PatternSetGate gate,
         GateRequestQueue gateQueue,
@@ -55,6 +58,7 @@ public sealed partial class PatternReleaseService
     {
         this.store = store ?? throw new ArgumentNullException(nameof(store));
         this.documents = documents ?? throw new ArgumentNullException(nameof(documents));
+        this.committer = committer ?? throw new ArgumentNullException(nameof(committer));
         this.corpus = corpus ?? throw new ArgumentNullException(nameof(corpus));
         this.gate = gate ?? throw new ArgumentNullException(nameof(gate));
         this.gateQueue = gateQueue ?? throw new ArgumentNullException(nameof(gateQueue));
@@ -127,7 +131,7 @@ public sealed partial class PatternReleaseService
         Validate(actor, publishOptions);
         var set = PatternSetJson.Parse(json);
         var reference = await StoreLintedAsync(set, PatternSetLinter.Lint(json, cancellationToken), actor, cancellationToken).ConfigureAwait(false);
-        var state = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot?.State ?? new PatternState();
+        var state = (await committer.ReadAsync(cancellationToken).ConfigureAwait(false))?.State ?? new PatternState();
         if (!WasReleased(state, reference))
         {
             ThrowIfCanaryRunning(state, reference);
@@ -162,7 +166,7 @@ public sealed partial class PatternReleaseService
     {
         ArgumentNullException.ThrowIfNull(release);
         var (reference, set) = await documents.ReadVersionAsync(release.Version, release.Digest, cancellationToken).ConfigureAwait(false);
-        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var snapshot = await committer.ReadAsync(cancellationToken).ConfigureAwait(false);
         return await GateAndReleaseAsync(set, reference, snapshot, release.Actor, new PublishOptions { Force = release.Force, Reason = release.Reason }, cancellationToken).ConfigureAwait(false);
     }
 
@@ -217,7 +221,7 @@ public sealed partial class PatternReleaseService
     /// <exception cref="PatternStateFormatException">The state document is invalid.</exception>
     public async Task<ReleaseStatus> GetStatusAsync(CancellationToken cancellationToken = default)
     {
-        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var snapshot = await committer.ReadAsync(cancellationToken).ConfigureAwait(false);
         var versions = await store.ListVersionsAsync(cancellationToken).ConfigureAwait(false);
         return new ReleaseStatus(snapshot?.State ?? new PatternState(), snapshot?.ETag.ToString(), versions, options.Stages);
     }
@@ -273,7 +277,7 @@ public sealed partial class PatternReleaseService
 
     private async Task<PublishResult> PublishCoreAsync(PatternSet set, LintReport lint, string actor, PublishOptions publishOptions, CancellationToken cancellationToken)
     {
-        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot;
+        var snapshot = await committer.ReadAsync(cancellationToken).ConfigureAwait(false);
         var reference = await StoreLintedAsync(set, lint, actor, cancellationToken).ConfigureAwait(false);
         return await GateAndReleaseAsync(set, reference, snapshot, actor, publishOptions, cancellationToken).ConfigureAwait(false);
     }
@@ -304,56 +308,64 @@ public sealed partial class PatternReleaseService
         }
 
         ThrowIfCanaryRunning(state, reference);
+        var report = await RunGateAsync(set, reference, state, cancellationToken).ConfigureAwait(false);
+        return !report.Passed && !publishOptions.Force
+            ? await RefuseAsync(reference, state, report, actor, publishOptions, cancellationToken).ConfigureAwait(false)
+            : await ReleaseAsync(set, reference, snapshot, report, actor, publishOptions, cancellationToken).ConfigureAwait(false);
+    }
 
+    /// <summary>Gates the set against the set the state names as active, and stores the report beside the version.</summary>
+    private async Task<GateReport> RunGateAsync(PatternSet set, PatternSetRef reference, PatternState state, CancellationToken cancellationToken)
+    {
         // The set compared against is the one the state names, checked against its digest like any activation.
         var active = state.Active is { } activeRef ? await store.ReadSetAsync(activeRef, cancellationToken).ConfigureAwait(false) : null;
         var sample = await corpus.LoadNewestAsync(options.GateSampleSize, cancellationToken).ConfigureAwait(false);
         var report = await Task.Run(() => gate.Evaluate(set, active, sample, cancellationToken), cancellationToken).ConfigureAwait(false);
         await documents.WriteGateReportAsync(reference.Version, report, cancellationToken).ConfigureAwait(false);
         LogGated(logger, reference.Version, report.Passed, report.SampleMessages, report.AdversarialMessages, string.Join("; ", report.Refusals));
+        return report;
+    }
 
-        var at = timeProvider.GetUtcNow();
-        if (!report.Passed && !publishOptions.Force)
+    /// <summary>Records the gate's refusal (audit only; the state is unchanged).</summary>
+    private async Task<PublishResult> RefuseAsync(PatternSetRef reference, PatternState state, GateReport report, string actor, PublishOptions publishOptions, CancellationToken cancellationToken)
+    {
+        // The same set published at the same time by another request may have been released while this gate ran:
+        // that release stands, and this request is told so instead of a refusal of the set now serving.
+        if (await ReleasedMeanwhileAsync(reference, actor, cancellationToken).ConfigureAwait(false) is { } released)
         {
-            // The same set published at the same time by another request may have been released while this gate ran:
-            // that release stands, and this request is told so instead of a refusal of the set now serving.
-            if (await ReleasedMeanwhileAsync(reference, actor, cancellationToken).ConfigureAwait(false) is { } released)
-            {
-                return released;
-            }
-
-            await documents.AppendAuditAsync(
-                new ReleaseAuditRecord(at, ReleaseActions.Refused, actor, publishOptions.Reason, state.Active, reference) { Refusals = report.Refusals, Rules = report.Blamed },
-                cancellationToken).ConfigureAwait(false);
-            return new PublishResult(reference.Version, reference.Digest, PublishOutcome.Refused, report);
+            return released;
         }
 
+        await committer.RecordAsync(
+            new PatternStateChange(timeProvider.GetUtcNow(), ReleaseAction.Refused, state.Active, reference, actor, publishOptions.Reason),
+            new ReleaseAuditDetails(report.Refusals, report.Blamed),
+            cancellationToken).ConfigureAwait(false);
+        return new PublishResult(reference.Version, reference.Digest, PublishOutcome.Refused, report);
+    }
+
+    /// <summary>Makes a gated (or forced) set the canary, or the active set when there is none, under the ETag read before the gate.</summary>
+    private async Task<PublishResult> ReleaseAsync(PatternSet set, PatternSetRef reference, PatternStateSnapshot? snapshot, GateReport report, string actor, PublishOptions publishOptions, CancellationToken cancellationToken)
+    {
+        var at = timeProvider.GetUtcNow();
+        var active = snapshot?.State.Active;
         var forced = !report.Passed;
         var reason = forced
             ? $"gate refusal overridden: {publishOptions.Reason}; refusals: {string.Join("; ", report.Refusals)}"
             : publishOptions.Reason;
-        PatternState next;
-        string action;
+        ReleaseAction action;
+        Func<PatternState, PatternState> apply;
         PublishResult result;
-        if (state.Active is null)
+        if (active is null)
         {
-            action = forced ? ReleaseActions.ActivateForced : ReleaseActions.Activate;
-            next = state with
-            {
-                Active = reference,
-                History = state.Append(new PatternStateChange(at, action, null, reference, actor, reason)),
-            };
+            action = forced ? ReleaseAction.ActivateForced : ReleaseAction.Activate;
+            apply = state => state with { Active = reference };
             result = new PublishResult(reference.Version, reference.Digest, PublishOutcome.Activated, report) { Forced = forced };
         }
         else
         {
-            action = forced ? ReleaseActions.CanaryForced : ReleaseActions.Canary;
+            action = forced ? ReleaseAction.CanaryForced : ReleaseAction.Canary;
             var stage = options.Stages[0];
-            next = state with
-            {
-                Canary = new PatternCanary(reference, stage.SharePercent, 0, at),
-                History = state.Append(new PatternStateChange(at, action, state.Active, reference, actor, reason)),
-            };
+            apply = state => state with { Canary = new PatternCanary(reference, stage.SharePercent, 0, at) };
             result = new PublishResult(reference.Version, reference.Digest, PublishOutcome.Canary, report) { Forced = forced, SharePercent = stage.SharePercent };
         }
 
@@ -361,7 +373,12 @@ public sealed partial class PatternReleaseService
         await store.StoreArtifactAsync(CompiledSetArtifact.Create(set, cancellationToken), cancellationToken).ConfigureAwait(false);
         try
         {
-            await store.WriteStateAsync(next, snapshot?.ETag, cancellationToken).ConfigureAwait(false);
+            await committer.CommitAsync(
+                snapshot,
+                new PatternStateChange(at, action, active, reference, actor, reason),
+                apply,
+                new ReleaseAuditDetails(report.Refusals, report.Blamed),
+                cancellationToken).ConfigureAwait(false);
         }
         catch (PatternStateConflictException)
         {
@@ -373,16 +390,14 @@ public sealed partial class PatternReleaseService
 
             throw;
         }
-        await documents.AppendAuditAsync(
-            new ReleaseAuditRecord(at, action, actor, reason, state.Active, reference) { Refusals = report.Refusals, Rules = report.Blamed },
-            cancellationToken).ConfigureAwait(false);
+
         if (forced)
         {
             LogForced(logger, reference.Version, actor, publishOptions.Reason!, string.Join("; ", report.Refusals));
         }
         else
         {
-            LogReleased(logger, reference.Version, action, actor);
+            LogReleased(logger, reference.Version, action.ToWord(), actor);
         }
 
         return result;
@@ -391,7 +406,7 @@ public sealed partial class PatternReleaseService
     /// <summary>True when the state or its history shows this exact version was released before.</summary>
     private async Task<PublishResult?> ReleasedMeanwhileAsync(PatternSetRef reference, string actor, CancellationToken cancellationToken)
     {
-        var state = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot?.State;
+        var state = (await committer.ReadAsync(cancellationToken).ConfigureAwait(false))?.State;
         if (state is null || !WasReleased(state, reference))
         {
             return null;

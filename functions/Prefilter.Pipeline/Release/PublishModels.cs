@@ -1,5 +1,6 @@
 using Prefilter.Engine.Gating;
 using Prefilter.Engine.Linting;
+using Prefilter.Pipeline.Patterns;
 
 namespace Prefilter.Pipeline.Release;
 
@@ -8,7 +9,7 @@ public sealed record PublishOptions
 {
     /// <summary>
     /// Release the set as canary even if the gate refuses it: an explicit override, recorded as
-    /// <see cref="ReleaseActions.CanaryForced"/> with <see cref="Reason"/> and the refusals. Lint refusals cannot be
+    /// <see cref="ReleaseAction.CanaryForced"/> with <see cref="Reason"/> and the refusals. Lint refusals cannot be
     /// overridden (the engine cannot run such a set).
     /// </summary>
     public bool Force { get; init; }

@@ -143,12 +143,13 @@ public sealed class ReleaseDocuments
     /// <param name="record">The record.</param>
     /// <param name="cancellationToken">Cancels the upload.</param>
     /// <returns>The blob name written.</returns>
-    public async Task<string> AppendAuditAsync(ReleaseAuditRecord record, CancellationToken cancellationToken = default)
+    /// <remarks>Internal: records are derived from history entries by <see cref="ReleaseStateCommitter"/>.</remarks>
+    internal async Task<string> AppendAuditAsync(ReleaseAuditRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
 
         // Timestamp first so names sort by time; a random tail keeps two records of the same instant apart.
-        var name = $"{AuditFolder}{record.At.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture)}-{record.Action}-{Guid.NewGuid().ToString("N")[..8]}.json";
+        var name = $"{AuditFolder}{record.At.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture)}-{record.Action.ToWord()}-{Guid.NewGuid().ToString("N")[..8]}.json";
         await WriteJsonAsync(name, record, overwrite: false, cancellationToken).ConfigureAwait(false);
         return name;
     }

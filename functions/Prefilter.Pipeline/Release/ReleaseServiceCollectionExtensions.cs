@@ -15,7 +15,7 @@ public static class ReleaseServiceCollectionExtensions
 
     /// <summary>
     /// <see cref="PatternReleaseService"/>, <see cref="ReleaseGateHandler"/> and its <see cref="GateRequestQueue"/>, <see cref="RollbackService"/>, <see cref="CanaryController"/>,
-    /// <see cref="KillSwitch"/>, <see cref="ReleaseDocuments"/>, <see cref="PatternSetGate"/> and the gate corpus.
+    /// <see cref="KillSwitch"/>, <see cref="ReleaseStateCommitter"/>, <see cref="ReleaseDocuments"/>, <see cref="PatternSetGate"/> and the gate corpus.
     /// Includes <c>AddPrefilterScanning</c>, because the gate must compile with the very <see cref="ScannerOptions"/>
     /// instance the scan stage uses, and that is where it is registered. Sections: <c>Release</c>, <c>Gate</c>, <c>Corpus</c>.
     /// May be called more than once.
@@ -55,6 +55,7 @@ public static class ReleaseServiceCollectionExtensions
             provider.GetRequiredService<ScannerOptions>(),
             provider.GetRequiredService<IOptions<GateBudget>>().Value));
         services.TryAddSingleton<ReleaseDocuments>();
+        services.TryAddSingleton<ReleaseStateCommitter>();
         services.TryAddSingleton<GateRequestQueue>();
         services.TryAddSingleton<PatternReleaseService>();
         services.TryAddSingleton<ReleaseGateHandler>();

@@ -21,18 +21,21 @@ public sealed partial class RollbackService
 {
     private readonly PatternStore store;
     private readonly ReleaseDocuments documents;
+    private readonly ReleaseStateCommitter committer;
     private readonly TimeProvider timeProvider;
     private readonly ILogger<RollbackService> logger;
 
     /// <summary>Creates the service.</summary>
-    /// <param name="store">Versions and state.</param>
-    /// <param name="documents">Version checks and audit.</param>
+    /// <param name="store">Versions (the target is checked).</param>
+    /// <param name="documents">Version checks.</param>
+    /// <param name="committer">Reads and commits the state.</param>
     /// <param name="timeProvider">Clock for the history.</param>
     /// <param name="logger">Log.</param>
-    public RollbackService(PatternStore store, ReleaseDocuments documents, TimeProvider timeProvider, ILogger<RollbackService> logger)
+    public RollbackService(PatternStore store, ReleaseDocuments documents, ReleaseStateCommitter committer, TimeProvider timeProvider, ILogger<RollbackService> logger)
     {
         this.store = store ?? throw new ArgumentNullException(nameof(store));
         this.documents = documents ?? throw new ArgumentNullException(nameof(documents));
+        this.committer = committer ?? throw new ArgumentNullException(nameof(committer));
         this.timeProvider = timeProvider ?? throw new ArgumentNullException(nameof(timeProvider));
         this.logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
@@ -51,7 +54,7 @@ public sealed partial class RollbackService
     public async Task<RollbackResult> RollbackAsync(string? to, string? reason, string actor, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(actor);
-        var snapshot = (await store.ReadStateAsync(cancellationToken: cancellationToken).ConfigureAwait(false))?.Snapshot
+        var snapshot = await committer.ReadAsync(cancellationToken).ConfigureAwait(false)
             ?? throw new ReleaseConflictException(ReleaseConflict.NoActiveSet, "there is no pattern state yet: nothing was ever activated, so there is nothing to roll back");
         var state = snapshot.State;
 
@@ -67,7 +70,7 @@ public sealed partial class RollbackService
             target = state.LastKnownGood ?? state.Active
                 ?? throw new ReleaseConflictException(ReleaseConflict.NoRollbackTarget, "there is no last known good version and no active set to roll back to");
             // With no older version, a repeated rollback (the last change was one) is a no-op like any repeat, not an error.
-            if (state.LastKnownGood is null && state.Canary is null && state.History.LastOrDefault()?.Action != ReleaseActions.Rollback)
+            if (state.LastKnownGood is null && state.Canary is null && state.History.LastOrDefault()?.Action != ReleaseAction.Rollback)
             {
                 throw new ReleaseConflictException(ReleaseConflict.NoRollbackTarget, $"there is no last known good version to roll back to; {state.Active} serves and no canary runs");
             }
@@ -81,18 +84,13 @@ public sealed partial class RollbackService
             return new RollbackResult(RollbackOutcome.AlreadyThere, target, state.Active, null);
         }
 
-        var at = timeProvider.GetUtcNow();
         var cancelled = state.Canary;
         var note = cancelled is null ? reason : $"{reason ?? "rollback"} (canary {cancelled.Set.Version} stopped at {cancelled.SharePercent} %)";
-        var next = state with
-        {
-            Active = target,
-            Canary = null,
-            History = state.Append(new PatternStateChange(at, ReleaseActions.Rollback, state.Active, target, actor, note)),
-        };
-        await store.WriteStateAsync(next, snapshot.ETag, cancellationToken).ConfigureAwait(false);
-        await documents.AppendAuditAsync(
-            new ReleaseAuditRecord(at, ReleaseActions.Rollback, actor, reason, state.Active, target) { CancelledCanary = cancelled?.Set },
+        await committer.CommitAsync(
+            snapshot,
+            new PatternStateChange(timeProvider.GetUtcNow(), ReleaseAction.Rollback, state.Active, target, actor, note),
+            current => current with { Active = target, Canary = null },
+            new ReleaseAuditDetails(CancelledCanary: cancelled?.Set),
             cancellationToken).ConfigureAwait(false);
         LogRolledBack(logger, state.Active?.Version, target.Version, cancelled?.Set.Version, actor, reason);
         return new RollbackResult(RollbackOutcome.RolledBack, target, state.Active, cancelled);

@@ -189,7 +189,7 @@ public sealed partial class Watchdog
         var reason = "watchdog rollback: " + string.Join("; ", judged.Breaches.Select(breach => breach.Description));
         try
         {
-            await canaries.CancelAsync(canary.Set.Version, Actor, reason, cancellationToken).ConfigureAwait(false);
+            await canaries.RollBackAsync(canary.Set.Version, Actor, reason, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception exception) when (exception is PatternStateConflictException or ReleaseConflictException)
         {

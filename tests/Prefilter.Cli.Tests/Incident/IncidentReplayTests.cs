@@ -29,7 +29,7 @@ public sealed class IncidentReplayTests(IncidentReplayFixture fixture) : IClassF
     public void The_forced_canary_is_audited_with_actor_reason_and_the_refusals_it_overrode()
     {
         Assert.True(Report.ForcedCanary, Report.Problem);
-        var forced = Assert.Single(Report.Timeline, change => change.Action == ReleaseActions.CanaryForced);
+        var forced = Assert.Single(Report.Timeline, change => change.Action == ReleaseAction.CanaryForced);
         Assert.Equal(IncidentReplay.Actor, forced.Actor);
         Assert.Equal(Report.IncidentVersion, forced.To);
         Assert.Equal(Report.BaselineVersion, forced.From);
@@ -52,8 +52,8 @@ public sealed class IncidentReplayTests(IncidentReplayFixture fixture) : IClassF
         Assert.True(Report.CanaryP99Ms > Report.ActiveP99Ms);
         Assert.True(Report.Timeline[1].At < Report.StageBakedAt);
 
-        // canary-forced, then cancel-canary by the watchdog, with no stage advance or promotion between them.
-        Assert.Equal([ReleaseActions.CanaryForced, ReleaseActions.CancelCanary], Report.Timeline.Select(change => change.Action));
+        // canary-forced, then canary-rollback by the watchdog, with no stage advance or promotion between them.
+        Assert.Equal([ReleaseAction.CanaryForced, ReleaseAction.CanaryRollback], Report.Timeline.Select(change => change.Action));
         Assert.Equal(Watchdog.Actor, Report.Timeline[1].Actor);
     }
 

@@ -11,6 +11,7 @@ using Prefilter.Pipeline;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Messaging;
 using Prefilter.Pipeline.Patterns;
+using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Functions.Tests.Hosting;
@@ -136,12 +137,12 @@ public sealed class FunctionsHostFixture : IAsyncLifetime
         };
         Pipeline = new ServiceCollection()
             .AddLogging()
-            .AddPrefilterScanning(new ConfigurationBuilder().AddInMemoryCollection(AppSettings).Build())
+            .AddPrefilterRelease(new ConfigurationBuilder().AddInMemoryCollection(AppSettings).Build())
             .BuildServiceProvider();
         await PipelineStorage.EnsureContainersAsync(Pipeline.GetRequiredService<BlobServiceClient>(), Pipeline.GetRequiredService<PipelineContainers>());
         await Pipeline.GetRequiredService<DomainPolicyStore>().WriteAsync(
             new DomainPolicy([new ServedDomain(ServedDomain, new Downstream(Downstream.Host, Downstream.Port, TlsPolicy.None, null), null, false)]), null);
-        await Pipeline.GetRequiredService<PatternStore>().ActivateAsync(ActiveSet, DateTimeOffset.UtcNow, "test", "functions host fixture");
+        await Pipeline.GetRequiredService<PatternReleaseService>().PublishAsync(ActiveSet, "functions host fixture");
 
         AppDirectory = await publishing;
         Host = await FunctionsHostStandIn.StartAsync(HostOptions());

@@ -1,4 +1,5 @@
 using System.Text;
+using Azure.Storage.Blobs;
 using MailKit.Net.Smtp;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
@@ -7,6 +8,7 @@ using Prefilter.DevServices.Smtp;
 using Prefilter.Pipeline.Delivery;
 using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Patterns;
+using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Smtp;
 using Prefilter.Pipeline.Storage;
@@ -41,11 +43,12 @@ public sealed class SmtpToDownstreamTests(AzuriteFixture azurite, DevBrokerFixtu
             .AddPrefilterScanning(configuration)
             .AddPrefilterDelivery(configuration)
             .AddPrefilterSmtpIngress(configuration)
+            .AddPrefilterGateCorpus(configuration)
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         await using var downstream = await SmtpSink.StartAsync();
         await services.GetRequiredService<DomainPolicyStore>().WriteAsync(
             new DomainPolicy([new ServedDomain("contoso.example", new Downstream(downstream.Host, downstream.Port, TlsPolicy.None, null), null, false)]), null);
-        await services.GetRequiredService<PatternStore>().ActivateAsync(TestData.Set("1.0.0"), DateTimeOffset.UtcNow, "test", "end to end");
+        await TestActivation.ActivateAsync(services.GetRequiredService<BlobServiceClient>(), containers, TestData.Set("1.0.0"), DateTimeOffset.UtcNow, "end to end");
         var ingress = services.GetRequiredService<SmtpIngress>();
         var processor = services.GetRequiredService<DeliveryProcessorService>();
         await ingress.StartAsync();

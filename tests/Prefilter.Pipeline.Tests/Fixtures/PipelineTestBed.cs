@@ -1,5 +1,6 @@
 using System.Text;
 using Azure.Messaging.ServiceBus;
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -12,6 +13,7 @@ using Prefilter.Pipeline.Domains;
 using Prefilter.Pipeline.Ingest;
 using Prefilter.Pipeline.Patterns;
 using Prefilter.Pipeline.Reconciliation;
+using Prefilter.Pipeline.Release;
 using Prefilter.Pipeline.Scanning;
 using Prefilter.Pipeline.Stats;
 using Prefilter.Pipeline.Storage;
@@ -114,6 +116,7 @@ public sealed class PipelineTestBed : IAsyncDisposable
             .AddLogging(logging => logging.AddProvider(logs).SetMinimumLevel(LogLevel.Debug))
             .AddPrefilterScanning(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
             .AddPrefilterScanStats(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
+            .AddPrefilterGateCorpus(new ConfigurationBuilder().AddInMemoryCollection(configuration).Build())
             .BuildServiceProvider(new ServiceProviderOptions { ValidateOnBuild = true, ValidateScopes = true });
         services.GetRequiredService<IStartupValidator>().Validate();
         await azurite.CreateContainersAsync(containers);
@@ -132,9 +135,9 @@ public sealed class PipelineTestBed : IAsyncDisposable
     public Task<MailBlobInfo> StoreMailAsync(string raw, string mailFrom, params string[] recipients) =>
         Mails.StoreAsync(BinaryData.FromBytes(Encoding.UTF8.GetBytes(raw)), new MailEnvelope(mailFrom, recipients), "test");
 
-    /// <summary>Makes a set active.</summary>
+    /// <summary>Makes a set active (test set-up: through the commit step, without the gate).</summary>
     public Task<PatternSetRef> ActivateAsync(PatternSet set) =>
-        Patterns.ActivateAsync(set, Time.GetUtcNow(), "test", "test bed");
+        TestActivation.ActivateAsync(Services.GetRequiredService<BlobServiceClient>(), Containers, set, Time.GetUtcNow(), "test bed");
 
     /// <summary>Lets refresh intervals pass so providers re-read state.json and domains.json.</summary>
     public void PassRefreshInterval() => Time.Advance(TimeSpan.FromSeconds(6));

@@ -20,7 +20,14 @@ public sealed class PatternStoreTests(AzuriteFixture azurite, DevBrokerFixture b
         var read = (await bed.Patterns.ReadStateAsync())!.Snapshot!;
         var v2 = await bed.Patterns.StoreSetAsync(TestData.Set("v2"));
 
-        var winner = await bed.Patterns.WriteStateAsync(read.State.Activate(v2, bed.Time.GetUtcNow(), "alice"), read.ETag);
+        var winner = await bed.Patterns.WriteStateAsync(
+            read.State with
+            {
+                Active = v2,
+                LastKnownGood = v1,
+                History = read.State.Append(new PatternStateChange(bed.Time.GetUtcNow(), ReleaseAction.Activate, v1, v2, "alice", null)),
+            },
+            read.ETag);
         var conflict = await Assert.ThrowsAsync<PatternStateConflictException>(() =>
             bed.Patterns.WriteStateAsync(read.State with { Active = null }, read.ETag));
         var createConflict = await Assert.ThrowsAsync<PatternStateConflictException>(() =>
@@ -32,7 +39,7 @@ public sealed class PatternStoreTests(AzuriteFixture azurite, DevBrokerFixture b
         Assert.Equal(winner, state.ETag);
         Assert.Equal(v2, state.State.Active);
         Assert.Equal(v1, state.State.LastKnownGood);
-        Assert.Equal([PatternStateChange.Activate, PatternStateChange.Activate], state.State.History.Select(change => change.Action));
+        Assert.Equal([ReleaseAction.Activate, ReleaseAction.Activate], state.State.History.Select(change => change.Action));
         Assert.Equal(PatternStateRead.NotModified, await bed.Patterns.ReadStateAsync(state.ETag));
     }
 

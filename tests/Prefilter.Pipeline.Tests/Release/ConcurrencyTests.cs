@@ -32,7 +32,7 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite, DevBrokerFixture br
         var state = await main.StateAsync();
         Assert.Equal("v1", state.Active!.Version);
         Assert.Null(state.Canary);
-        Assert.Equal(ReleaseActions.Rollback, state.History[^1].Action);
+        Assert.Equal(ReleaseAction.Rollback, state.History[^1].Action);
         Assert.DoesNotContain(state.History, change => change.To?.Version == "v3");
         Assert.DoesNotContain(await main.Documents.ReadAuditAsync(100), record => record.To?.Version == "v3");
     }
@@ -54,8 +54,8 @@ public sealed class ConcurrencyTests(AzuriteFixture azurite, DevBrokerFixture br
         Assert.Equal(PublishOutcome.Canary, publish.Outcome);
         var state = await main.StateAsync();
         Assert.Equal(("v2", "v1", "v3"), (state.Active!.Version, state.LastKnownGood!.Version, state.Canary!.Set.Version));
-        Assert.Equal(ReleaseActions.Canary, state.History[^1].Action);
-        Assert.DoesNotContain(state.History, change => change.Action == ReleaseActions.Rollback);
+        Assert.Equal(ReleaseAction.Canary, state.History[^1].Action);
+        Assert.DoesNotContain(state.History, change => change.Action == ReleaseAction.Rollback);
 
         // The loser, asked again, sees the new state and acts on it whole.
         var retried = await other.Rollback.RollbackAsync(null, "incident", "alice");

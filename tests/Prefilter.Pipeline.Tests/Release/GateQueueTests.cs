@@ -48,7 +48,7 @@ public sealed class GateQueueTests(AzuriteFixture azurite, DevBrokerFixture brok
         Assert.Equal(second! with { GateReport = null }, stored with { GateReport = null });
         Assert.Equal(JsonSerializer.Serialize(second.GateReport, ReleaseJson.Options), JsonSerializer.Serialize(stored.GateReport, ReleaseJson.Options));
         Assert.Equal("v2", (await bed.StateAsync()).Canary!.Set.Version);
-        Assert.Equal([ReleaseActions.Activate, ReleaseActions.Canary], (await bed.StateAsync()).History.Select(change => change.Action));
+        Assert.Equal([ReleaseAction.Activate, ReleaseAction.Canary], (await bed.StateAsync()).History.Select(change => change.Action));
         Assert.Equal(0, await bed.GateQueueLengthAsync());
     }
 
@@ -70,7 +70,7 @@ public sealed class GateQueueTests(AzuriteFixture azurite, DevBrokerFixture brok
         Assert.Equal(["GREETING_IS_SPAM"], refused.GateReport.Blamed);
         Assert.Contains(refused.GateReport.Refusals[0], refused.Error);
         Assert.Equal((PatternReleaseStatus.Canary, true), (forced!.Status, forced.Forced));
-        Assert.Equal(ReleaseActions.CanaryForced, (await bed.StateAsync()).History[^1].Action);
+        Assert.Equal(ReleaseAction.CanaryForced, (await bed.StateAsync()).History[^1].Action);
     }
 
     [Fact]

@@ -32,7 +32,7 @@ public sealed class PublishTests(AzuriteFixture azurite, DevBrokerFixture broker
         var state = await bed.StateAsync();
         Assert.Equal("v1", state.Active!.Version);
         Assert.Equal(new PatternCanary(new PatternSetRef("v2", second.Digest), 1, 0, bed.Time.GetUtcNow()), state.Canary);
-        Assert.Equal([ReleaseActions.Activate, ReleaseActions.Canary], state.History.Select(change => change.Action));
+        Assert.Equal([ReleaseAction.Activate, ReleaseAction.Canary], state.History.Select(change => change.Action));
 
         // The report beside the version is what the publish returned, compared with the active set on the sampled mail.
         var stored = await bed.Release.ReadGateReportAsync("v2");
@@ -113,7 +113,7 @@ public sealed class PublishTests(AzuriteFixture azurite, DevBrokerFixture broker
         Assert.Equal("v1", state.Active!.Version);
         Assert.Contains("v2", await bed.Patterns.ListVersionsAsync());
         var audit = await bed.Documents.ReadAuditAsync(1);
-        Assert.Equal((ReleaseActions.Refused, "v2"), (audit[0].Action, audit[0].To!.Version));
+        Assert.Equal((ReleaseAction.Refused, "v2"), (audit[0].Action, audit[0].To!.Version));
         Assert.Equal(report.Blamed, audit[0].Rules);
     }
 
@@ -204,11 +204,11 @@ public sealed class PublishTests(AzuriteFixture azurite, DevBrokerFixture broker
         Assert.Equal((PublishOutcome.Canary, true), (forced.Outcome, forced.Forced));
         Assert.False(forced.GateReport!.Passed);
         var change = (await bed.StateAsync()).History[^1];
-        Assert.Equal((ReleaseActions.CanaryForced, "alice", "v2"), (change.Action, change.Actor, change.To!.Version));
+        Assert.Equal((ReleaseAction.CanaryForced, "alice", "v2"), (change.Action, change.Actor, change.To!.Version));
         Assert.Contains("incident drill", change.Reason);
         Assert.Contains(forced.GateReport.Refusals[0], change.Reason);
         var audit = await bed.Documents.ReadAuditAsync(2);
-        Assert.Equal([ReleaseActions.CanaryForced, ReleaseActions.Refused], audit.Select(record => record.Action));
+        Assert.Equal([ReleaseAction.CanaryForced, ReleaseAction.Refused], audit.Select(record => record.Action));
         Assert.Equal(forced.GateReport.Refusals, audit[0].Refusals);
     }
 

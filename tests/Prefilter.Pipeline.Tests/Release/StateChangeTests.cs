@@ -34,7 +34,7 @@ public sealed class StateChangeTests(AzuriteFixture azurite, DevBrokerFixture br
         Assert.Equal((v2.Digest, v1.Digest), (state.Active!.Digest, state.LastKnownGood!.Digest));
         Assert.Null(state.Canary);
         Assert.Equal(
-            [ReleaseActions.Activate, ReleaseActions.Canary, ReleaseActions.Advance, ReleaseActions.Advance, ReleaseActions.Promote],
+            [ReleaseAction.Activate, ReleaseAction.Canary, ReleaseAction.Advance, ReleaseAction.Advance, ReleaseAction.Promote],
             state.History.Select(change => change.Action));
         Assert.All(state.History.Skip(2), change => Assert.Equal("watchdog", change.Actor));
     }
@@ -59,7 +59,7 @@ public sealed class StateChangeTests(AzuriteFixture azurite, DevBrokerFixture br
         var state = await bed.StateAsync();
         Assert.Null(state.Canary);
         Assert.Equal("v1", state.Active!.Version);
-        Assert.Equal((ReleaseActions.CancelCanary, "p99 cost 40x active"), (state.History[^1].Action, state.History[^1].Reason));
+        Assert.Equal((ReleaseAction.CancelCanary, "p99 cost 40x active"), (state.History[^1].Action, state.History[^1].Reason));
         var audit = (await bed.Documents.ReadAuditAsync(1))[0];
         Assert.Equal(("v2", "watchdog"), (audit.CancelledCanary!.Version, audit.Actor));
     }
@@ -104,7 +104,7 @@ public sealed class StateChangeTests(AzuriteFixture azurite, DevBrokerFixture br
         var state = afterFirst!.Snapshot!.State;
         Assert.Equal(v1.Digest, state.Active!.Digest);
         Assert.Null(state.Canary);
-        Assert.Equal((ReleaseActions.Rollback, "alice"), (state.History[^1].Action, state.History[^1].Actor));
+        Assert.Equal((ReleaseAction.Rollback, "alice"), (state.History[^1].Action, state.History[^1].Actor));
 
         Assert.Equal(RollbackOutcome.AlreadyThere, second.Outcome);
         Assert.Equal(afterFirst.Snapshot.ETag, (await bed.Patterns.ReadStateAsync())!.Snapshot!.ETag);
@@ -159,7 +159,7 @@ public sealed class StateChangeTests(AzuriteFixture azurite, DevBrokerFixture br
         Assert.Null(state.Canary);
         var overlay = await bed.Patterns.ReadSetAsync(state.Active!);
         Assert.DoesNotContain(overlay.Rules, rule => rule.Id == "PILLS");
-        Assert.Equal((ReleaseActions.Kill, "alice"), (state.History[^1].Action, state.History[^1].Actor));
+        Assert.Equal((ReleaseAction.Kill, "alice"), (state.History[^1].Action, state.History[^1].Actor));
         Assert.Equal(["PILLS"], (await bed.Documents.ReadAuditAsync(1))[0].Rules);
 
         var unknown = await Assert.ThrowsAsync<UnknownRulesException>(() => bed.Kill.DisableRulesAsync(["PILLS"], "again", "alice"));

@@ -1,3 +1,4 @@
+using Azure.Storage.Blobs;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -111,7 +112,7 @@ public sealed class WatchdogTestBed : IAsyncDisposable
         await azurite.CreateContainersAsync(containers);
 
         var bed = new WatchdogTestBed(azurite, services, containers, time, backlog, logs);
-        bed.V1 = await bed.Patterns.ActivateAsync(TestData.Set("v1"), time.GetUtcNow(), "test");
+        bed.V1 = await TestActivation.ActivateAsync(services.GetRequiredService<BlobServiceClient>(), containers, TestData.Set("v1"), time.GetUtcNow(), "watchdog test bed");
         bed.V2 = await bed.Patterns.StoreSetAsync(canary ?? TestData.Set("v2", new Rule { Id = "EXTRA", Kind = RuleKind.Body, Pattern = "extra", Score = 1 }));
         var snapshot = (await bed.Patterns.ReadStateAsync())!.Snapshot!;
         await bed.Patterns.WriteStateAsync(snapshot.State with { Canary = new PatternCanary(bed.V2, canaryShare, 0, time.GetUtcNow()) }, snapshot.ETag);

@@ -47,7 +47,7 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
         Assert.Equal(bed.V1, state.LastKnownGood);
         Assert.Null(state.Canary);
         var watchdogChanges = state.History.Where(change => change.Actor == Prefilter.Pipeline.Release.Watchdog.Actor).ToList();
-        Assert.Equal([ReleaseActions.Advance, ReleaseActions.Advance, ReleaseActions.Promote], watchdogChanges.Select(change => change.Action));
+        Assert.Equal([ReleaseAction.Advance, ReleaseAction.Advance, ReleaseAction.Promote], watchdogChanges.Select(change => change.Action));
         Assert.Equal(WatchdogOutcome.NoCanary, (await bed.Watchdog.RunOnceAsync()).Outcome);
     }
 
@@ -87,7 +87,7 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
         Assert.Null(state.Canary);
         Assert.Equal(bed.V1, state.Active);
         var change = state.History[^1];
-        Assert.Equal((ReleaseActions.CancelCanary, Prefilter.Pipeline.Release.Watchdog.Actor), (change.Action, change.Actor));
+        Assert.Equal((ReleaseAction.CanaryRollback, Prefilter.Pipeline.Release.Watchdog.Actor), (change.Action, change.Actor));
         Assert.Contains("p99 cost ratio", change.Reason);
         Assert.Contains("limit 1.5", change.Reason);
         Assert.Contains(bed.Logs.Entries, entry => entry.Level == LogLevel.Critical && entry.Message.Contains("v2") && entry.Message.Contains("p99 cost ratio"));
@@ -194,7 +194,7 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
 
         Assert.Single(decisions, decision => decision.Outcome == WatchdogOutcome.RolledBack);
         Assert.All(decisions, decision => Assert.Contains(decision.Outcome, new[] { WatchdogOutcome.RolledBack, WatchdogOutcome.Conflict, WatchdogOutcome.NoCanary }));
-        Assert.Single((await bed.StateAsync()).State.History, change => change.Action == ReleaseActions.CancelCanary);
+        Assert.Single((await bed.StateAsync()).State.History, change => change.Action == ReleaseAction.CanaryRollback);
     }
 
     [Fact]
@@ -209,7 +209,7 @@ public sealed class WatchdogTests(AzuriteFixture azurite, DevBrokerFixture broke
         Assert.Single(decisions, decision => decision.Outcome == WatchdogOutcome.Advanced);
         var state = (await bed.StateAsync()).State;
         Assert.Equal(1, state.Canary!.Stage);
-        Assert.Single(state.History, change => change.Action == ReleaseActions.Advance);
+        Assert.Single(state.History, change => change.Action == ReleaseAction.Advance);
     }
 
     [Fact]
