@@ -32,9 +32,9 @@ public sealed class EngineCommandTests : IDisposable
     {
         var broken = Write("broken.json", Set.Replace("]\n", ", { \"id\": \"M\", \"kind\": \"meta\", \"expression\": \"NOPE && CHEAP_PILLS\" } ]\n", StringComparison.Ordinal));
 
-        Assert.Equal(ExitCodes.Success, (await RunAsync(LintCommand.Create(), Write("set.json", Set))).Exit);
-        Assert.Equal(ExitCodes.Refused, (await RunAsync(LintCommand.Create(), broken)).Exit);
-        Assert.Equal(ExitCodes.InputError, (await RunAsync(LintCommand.Create(), Path.Combine(folder, "missing.json"))).Exit);
+        Assert.Equal(ExitCodes.Success, (await CommandRun.RunAsync(LintCommand.Create(), Write("set.json", Set))).Exit);
+        Assert.Equal(ExitCodes.Refused, (await CommandRun.RunAsync(LintCommand.Create(), broken)).Exit);
+        Assert.Equal(ExitCodes.InputError, (await CommandRun.RunAsync(LintCommand.Create(), Path.Combine(folder, "missing.json"))).Exit);
     }
 
     [Theory]
@@ -51,7 +51,7 @@ public sealed class EngineCommandTests : IDisposable
         var mails = Directory.CreateDirectory(Path.Combine(folder, "mail")).FullName;
         File.WriteAllText(Path.Combine(mails, "ham.eml"), Mail("Notes", "see you at the meeting"));
 
-        var (exit, _, error) = await RunAsync(ScanCommand.Create(), set, mails);
+        var (exit, _, error) = await CommandRun.RunAsync(ScanCommand.Create(), set, mails);
 
         Assert.Equal(ExitCodes.Refused, exit);
         Assert.Contains("is refused by lint", error, StringComparison.Ordinal);
@@ -62,7 +62,7 @@ public sealed class EngineCommandTests : IDisposable
     [Fact]
     public async Task Lint_escapes_control_characters_from_the_set_instead_of_printing_them()
     {
-        var (exit, _, error) = await RunAsync(LintCommand.Create(), Write("nul.json", Set.Replace("\"SUBJ_WIN\"", "\"SUBJ\\u0000WIN\\u001b[31m\"", StringComparison.Ordinal)));
+        var (exit, _, error) = await CommandRun.RunAsync(LintCommand.Create(), Write("nul.json", Set.Replace("\"SUBJ_WIN\"", "\"SUBJ\\u0000WIN\\u001b[31m\"", StringComparison.Ordinal)));
 
         Assert.Equal(ExitCodes.Refused, exit);
         Assert.Contains("SUBJ\\u0000WIN\\u001B[31m", error, StringComparison.Ordinal);
@@ -79,7 +79,7 @@ public sealed class EngineCommandTests : IDisposable
             file.SetLength(Inputs.MaxSetBytes + 1);
         }
 
-        var (exit, _, error) = await RunAsync(LintCommand.Create(), path);
+        var (exit, _, error) = await CommandRun.RunAsync(LintCommand.Create(), path);
 
         Assert.Equal(ExitCodes.InputError, exit);
         Assert.Contains("a pattern set may have at most 16,777,216", error, StringComparison.Ordinal);
@@ -92,7 +92,7 @@ public sealed class EngineCommandTests : IDisposable
         File.WriteAllText(Path.Combine(mails, "ham.eml"), Mail("Notes", "see you at the meeting"));
         File.WriteAllText(Path.Combine(mails, "spam.eml"), Mail("You have won", "cheap   pills here"));
 
-        var (exit, output, _) = await RunAsync(ScanCommand.Create(), Write("set.json", Set), mails, "--json");
+        var (exit, output, _) = await CommandRun.RunAsync(ScanCommand.Create(), Write("set.json", Set), mails, "--json");
 
         Assert.Equal(ExitCodes.Success, exit);
         var verdicts = JsonLines(output).ToDictionary(line => Path.GetFileName(line.GetProperty("file").GetString()!));
@@ -115,7 +115,7 @@ public sealed class EngineCommandTests : IDisposable
             score    PERL_ONLY    1.0
             """);
 
-        var (exit, output, _) = await RunAsync(ImportSaCommand.Create(), rules, "-o", Path.Combine(folder, "out.json"));
+        var (exit, output, _) = await CommandRun.RunAsync(ImportSaCommand.Create(), rules, "-o", Path.Combine(folder, "out.json"));
 
         Assert.Equal(ExitCodes.Success, exit);
         var summary = JsonLines(output).Last();
@@ -131,9 +131,9 @@ public sealed class EngineCommandTests : IDisposable
         var set = Write("set.json", Set);
         var artifact = Path.Combine(folder, "set.artifact.json");
 
-        var (lintExit, lintOutput, _) = await RunAsync(LintCommand.Create(), set, "--artifact", artifact);
-        var (exit, output, _) = await RunAsync(BenchCommand.Create(), set, WriteCorpus(), "--json", "--passes", "1", "--artifact", artifact);
-        var (plainExit, plainOutput, _) = await RunAsync(BenchCommand.Create(), set, WriteCorpus(), "--json", "--passes", "1");
+        var (lintExit, lintOutput, _) = await CommandRun.RunAsync(LintCommand.Create(), set, "--artifact", artifact);
+        var (exit, output, _) = await CommandRun.RunAsync(BenchCommand.Create(), set, WriteCorpus(), "--json", "--passes", "1", "--artifact", artifact);
+        var (plainExit, plainOutput, _) = await CommandRun.RunAsync(BenchCommand.Create(), set, WriteCorpus(), "--json", "--passes", "1");
 
         Assert.Equal((ExitCodes.Success, ExitCodes.Success, ExitCodes.Success), (lintExit, exit, plainExit));
         Assert.Contains("artifact: ", lintOutput, StringComparison.Ordinal);
@@ -145,7 +145,7 @@ public sealed class EngineCommandTests : IDisposable
     [Fact]
     public async Task Bench_json_reports_scan_against_the_parse_baseline_with_the_stable_names()
     {
-        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "2");
+        var (exit, output, _) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "2");
 
         Assert.Equal(ExitCodes.Success, exit);
         var report = JsonDocument.Parse(output).RootElement;
@@ -175,9 +175,9 @@ public sealed class EngineCommandTests : IDisposable
     [Fact]
     public async Task Bench_reports_the_engine_mode_and_the_linear_engines_within_the_budget_it_was_given()
     {
-        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "1",
+        var (exit, output, _) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "1",
             "--engine-mode", "linear-only", "--engine-budget-mb", "1");
-        var (badExit, _, badError) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--engine-budget-mb", "0");
+        var (badExit, _, badError) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--engine-budget-mb", "0");
 
         Assert.Equal(ExitCodes.Success, exit);
         var report = JsonDocument.Parse(output).RootElement;
@@ -192,7 +192,7 @@ public sealed class EngineCommandTests : IDisposable
     [SpamAssassinFact]
     public async Task Bench_puts_spamassassin_itself_beside_the_scan_of_the_same_messages_when_asked()
     {
-        var (exit, output, _) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "1", "--spamassassin-every", "1");
+        var (exit, output, _) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "1", "--spamassassin-every", "1");
 
         Assert.Equal(ExitCodes.Success, exit);
         var spamAssassin = JsonDocument.Parse(output).RootElement.GetProperty("spamAssassin");
@@ -214,7 +214,7 @@ public sealed class EngineCommandTests : IDisposable
         // a module that needs the network look something up, which the bench refuses.
         var corpus = await SpamAssassinCorpus.EnsureDirectoryAsync();
 
-        var (exit, output, error) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "1", "--every", "400", "--rspamd");
+        var (exit, output, error) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), corpus, "--json", "--passes", "1", "--every", "400", "--rspamd");
 
         Assert.True(exit == ExitCodes.Success, error);
         var report = JsonDocument.Parse(output).RootElement;
@@ -250,7 +250,7 @@ public sealed class EngineCommandTests : IDisposable
     [Fact]
     public async Task Bench_refuses_a_negative_spamassassin_sample()
     {
-        var (exit, _, error) = await RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--spamassassin-every", "-1");
+        var (exit, _, error) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--spamassassin-every", "-1");
 
         Assert.Equal(ExitCodes.InputError, exit);
         Assert.Contains("--spamassassin-every must not be negative", error);
@@ -264,8 +264,8 @@ public sealed class EngineCommandTests : IDisposable
         var set = Write("set.json", Set);
         var costs = Path.Combine(folder, "costs.csv");
 
-        var (exit, output, _) = await RunAsync(GateCommand.Create(), set, WriteCorpus(), "--active", set, "--costs", costs);
-        var (noActive, _, error) = await RunAsync(GateCommand.Create(), set, WriteCorpus(), "--costs", costs + ".2");
+        var (exit, output, _) = await CommandRun.RunAsync(GateCommand.Create(), set, WriteCorpus(), "--active", set, "--costs", costs);
+        var (noActive, _, error) = await CommandRun.RunAsync(GateCommand.Create(), set, WriteCorpus(), "--costs", costs + ".2");
 
         Assert.Equal(ExitCodes.Success, exit);
         Assert.Contains("95 % interval", output, StringComparison.Ordinal);
@@ -304,25 +304,4 @@ public sealed class EngineCommandTests : IDisposable
         output.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
             .Where(line => line.StartsWith('{'))
             .Select(line => JsonDocument.Parse(line).RootElement);
-
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(Command command, params string[] args)
-    {
-        var root = new RootCommand { command };
-        var parse = root.Parse([command.Name, .. args]);
-        Assert.Empty(parse.Errors);
-        var (originalOut, originalError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(new StringBuilder()), new StringWriter(new StringBuilder()));
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var exit = await parse.InvokeAsync();
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
 }

@@ -28,7 +28,7 @@ public sealed class SubmitCommandTests : IDisposable
 
         Write("never.eml", "always");
 
-        var (exit, output, error) = await RunAsync(SubmitCommand.Create(), folder, "--smtp", $"127.0.0.1:{server.Port}", "--to", "user@example.org", "--connections", "3");
+        var (exit, output, error) = await CommandRun.RunAsync(SubmitCommand.Create(), folder, "--smtp", $"127.0.0.1:{server.Port}", "--to", "user@example.org", "--connections", "3");
 
         Assert.Equal(ExitCodes.ServiceError, exit);
         Assert.Contains("10 accepted, 0 refused, 1 failed, of 11 mail(s)", output, StringComparison.Ordinal);
@@ -47,27 +47,6 @@ public sealed class SubmitCommandTests : IDisposable
 
     private void Write(string name, string subject) =>
         File.WriteAllText(Path.Combine(folder, name), $"From: a@example.org\r\nTo: user@example.org\r\nSubject: {subject}\r\n\r\nHello.\r\n");
-
-    private static async Task<(int Exit, string Output, string Error)> RunAsync(Command command, params string[] args)
-    {
-        var root = new RootCommand { command };
-        var parse = root.Parse([command.Name, .. args]);
-        Assert.Empty(parse.Errors);
-        var (originalOut, originalError) = (Console.Out, Console.Error);
-        var (output, error) = (new StringWriter(new StringBuilder()), new StringWriter(new StringBuilder()));
-        Console.SetOut(output);
-        Console.SetError(error);
-        try
-        {
-            var exit = await parse.InvokeAsync();
-            return (exit, output.ToString(), error.ToString());
-        }
-        finally
-        {
-            Console.SetOut(originalOut);
-            Console.SetError(originalError);
-        }
-    }
 
     /// <summary>
     /// A minimal SMTP server that closes the connection when it reads the Subject of a mail in DATA: always for subject
