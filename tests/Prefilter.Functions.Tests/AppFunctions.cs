@@ -24,11 +24,17 @@ internal static class AppFunctions
         method.GetParameters().Select(parameter => parameter.GetCustomAttribute<T>()).OfType<T>().Single();
 
     /// <summary>A parameter's default in infra/modules/eventsubscriptions.bicep: the function names the Event Grid subscriptions call.</summary>
-    public static string EventSubscriptionDefault(string parameter)
+    public static string EventSubscriptionDefault(string parameter) => BicepDefault(Path.Combine("modules", "eventsubscriptions.bicep"), parameter);
+
+    /// <summary>The default of a string parameter of <c>infra/main.bicep</c>, such as the release gate's function name.</summary>
+    /// <param name="parameter">The parameter.</param>
+    public static string MainTemplateDefault(string parameter) => BicepDefault("main.bicep", parameter);
+
+    private static string BicepDefault(string file, string parameter)
     {
-        var module = File.ReadAllText(Path.Combine(RepositoryRoot, "infra", "modules", "eventsubscriptions.bicep"));
-        var match = Regex.Match(module, $@"param {Regex.Escape(parameter)} string = '([^']+)'");
-        Assert.True(match.Success, $"parameter {parameter} with a default not found in eventsubscriptions.bicep");
+        var template = File.ReadAllText(Path.Combine(RepositoryRoot, "infra", file));
+        var match = Regex.Match(template, $@"param {Regex.Escape(parameter)} string = '([^']+)'");
+        Assert.True(match.Success, $"parameter {parameter} with a default not found in {file}");
         return match.Groups[1].Value;
     }
 

@@ -51,8 +51,10 @@ public sealed class WorkerIndexingTests(FunctionsHostFixture fixture)
     [Fact]
     public void The_gate_function_takes_its_queue_message_as_model_binding_data()
     {
-        var expected = AppFunctions.Trigger<QueueTriggerAttribute>(AppFunctions.ByName["RunReleaseGate"]);
-        var trigger = Assert.Single(fixture.Host.Functions, function => function.Name == "RunReleaseGate").Trigger;
+        // The name the template gives the gate's scale group (function:<name>) is the name the worker indexes.
+        var name = AppFunctions.MainTemplateDefault("releaseGateFunctionName");
+        var expected = AppFunctions.Trigger<QueueTriggerAttribute>(AppFunctions.ByName[name]);
+        var trigger = Assert.Single(fixture.Host.Functions, function => function.Name == name).Trigger;
         Assert.Equal("queueTrigger", trigger.Type);
         Assert.Equal(expected.QueueName, trigger.GetString("queueName"));
         Assert.Equal(expected.Connection, trigger.GetString("connection"));
