@@ -16,6 +16,12 @@ internal sealed record BenchReport
     /// <summary>Which engine ran the patterns that are linear on both.</summary>
     public required ScanEngineMode EngineMode { get; init; }
 
+    /// <summary>What ran patterns before .NET's engines (<see cref="ScanAccelerator.None"/> when Hyperscan was asked for and did not load).</summary>
+    public required ScanAccelerator Accelerator { get; init; }
+
+    /// <summary>Distinct (part, regex) pairs Hyperscan ran, exactly or as a screen.</summary>
+    public required int AcceleratedRegexes { get; init; }
+
     /// <summary>Distinct (part, regex) pairs of the compiled set.</summary>
     public required int DistinctRegexes { get; init; }
 
@@ -98,7 +104,11 @@ internal sealed record RspamdFigures(string Version, int Messages, double Messag
 /// Live heap above the loaded corpus, in MB: after compile and the first scan, after the first pass over the corpus
 /// (every engine the corpus wakes built), and after the run, when nothing holds the compiled sets any more.
 /// </summary>
-internal sealed record MemoryFigures(double AfterColdStartMb, double AfterFirstPassMb, double AfterReleaseMb);
+/// <summary>
+/// What the set holds: the managed heap it added, plus its native memory (Hyperscan's databases and scratch, <paramref name="NativeMb"/>)
+/// in the two figures after a scan.
+/// </summary>
+internal sealed record MemoryFigures(double AfterColdStartMb, double AfterFirstPassMb, double AfterReleaseMb, double NativeMb);
 
 /// <summary>The linear engines of the benchmarked set after the timed passes: the budget, the estimated peak they held, builds and evictions.</summary>
 internal sealed record LinearEngineFigures(double BudgetMb, double PeakMb, long Builds, long Evictions);

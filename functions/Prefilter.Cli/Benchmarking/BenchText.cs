@@ -1,4 +1,5 @@
 using System.Text;
+using Prefilter.Engine.Scanning;
 
 namespace Prefilter.Cli.Benchmarking;
 
@@ -15,7 +16,8 @@ internal static class BenchText
         text.AppendLine($"cold start (compile + first scan{(report.ColdStartFromArtifact ? ", from the compiled-set artifact" : "")}): {report.ColdStartMs:0} ms");
         text.AppendLine($"first pass (engines built on first use): {report.FirstPassMessagesPerSecond:0} msg/s");
         var memory = report.Memory;
-        text.AppendLine($"live heap of the set: {memory.AfterColdStartMb:0} MB after cold start, {memory.AfterFirstPassMb:0} MB after the first pass, {memory.AfterReleaseMb:0} MB left once released");
+        text.AppendLine($"accelerator: {(report.Accelerator == ScanAccelerator.Hyperscan ? $"Hyperscan, {report.AcceleratedRegexes} of the {report.DistinctRegexes} regexes" : "none")}");
+        text.AppendLine($"memory of the set (managed heap + native {memory.NativeMb:0} MB): {memory.AfterColdStartMb:0} MB after cold start, {memory.AfterFirstPassMb:0} MB after the first pass, {memory.AfterReleaseMb:0} MB left once released");
         text.AppendLine($"warm, fastest of {report.Passes} passes each:");
         text.AppendLine($"  baseline (MimeKit parse + decode): {report.ParseOnlyMessagesPerSecond:0} msg/s");
         text.AppendLine($"  scan: {report.MessagesPerSecond:0} msg/s — {report.ScanToParseRatio:0.00}× the baseline's time");

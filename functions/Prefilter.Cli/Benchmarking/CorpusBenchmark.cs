@@ -91,10 +91,10 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
         var compiled = CompiledPatternSet.Compile(set, Options, Artifact);
         compiled.Scan(messages[0], cancellationToken);
         coldStart.Stop();
-        var afterColdStart = LiveBytes() - before;
+        var afterColdStart = LiveBytes() - before + compiled.NativeBytes;
 
         var firstPass = Time(messages, "first pass", progress, cancellationToken, (bytes, _) => compiled.Scan(bytes, cancellationToken));
-        var afterFirstPass = LiveBytes() - before;
+        var afterFirstPass = LiveBytes() - before + compiled.NativeBytes;
 
         // Both sides get the same treatment: a warm-up pass, then the fastest of several passes, so neither the JIT's
         // tiering nor a noisy neighbour in one pass decides the ratio.
@@ -131,6 +131,8 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             Rules = set.Rules.Count,
             Classes = compiled.Classes,
             EngineMode = Options.EngineMode,
+            Accelerator = compiled.Accelerator,
+            AcceleratedRegexes = compiled.AcceleratedRegexes,
             DistinctRegexes = compiled.DistinctRegexes,
             UnfilteredRegexes = compiled.UnfilteredRegexes,
             RegexRunsPerMessage = results.Average(result => result.RegexRuns),
@@ -139,7 +141,7 @@ internal sealed class CorpusBenchmark(PatternSet set, IReadOnlyList<CorpusMessag
             ColdStartMs = coldStart.Elapsed.TotalMilliseconds,
             ColdStartFromArtifact = compiled.LoadedFromArtifact,
             FirstPassMessagesPerSecond = messages.Length / firstPass.TotalSeconds,
-            Memory = new MemoryFigures(afterColdStart / 1e6, afterFirstPass / 1e6, AfterReleaseMb: 0),
+            Memory = new MemoryFigures(afterColdStart / 1e6, afterFirstPass / 1e6, AfterReleaseMb: 0, compiled.NativeBytes / 1e6),
             LinearEngines = new LinearEngineFigures(
                 Options.LinearEngineBudgetBytes / 1e6, compiled.LinearEngines.PeakBytes / 1e6, compiled.LinearEngines.Builds, compiled.LinearEngines.Evictions),
             Passes = Passes,

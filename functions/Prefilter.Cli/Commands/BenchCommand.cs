@@ -19,7 +19,7 @@ internal static class BenchCommand
         var command = new Command("bench", "Benchmark a pattern set on a corpus against the MimeKit parse+decode baseline, in one run")
         {
             arguments.Set, arguments.CorpusDirectory, arguments.Json, arguments.EveryNth, arguments.Passes, arguments.SpamAssassinEvery,
-            arguments.Rspamd, arguments.Artifact, arguments.EngineMode, arguments.EngineBudget,
+            arguments.Rspamd, arguments.Artifact, arguments.EngineMode, arguments.EngineBudget, arguments.Accelerator,
         };
         return command.WithHandler((parseResult, cancellationToken) => RunAsync(arguments, parseResult, cancellationToken));
     }
@@ -52,6 +52,7 @@ internal static class BenchCommand
             {
                 EngineMode = parseResult.GetValue(arguments.EngineMode) == "linear-only" ? ScanEngineMode.LinearOnly : ScanEngineMode.Hybrid,
                 LinearEngineBudgetBytes = parseResult.GetValue(arguments.EngineBudget) * 1_000_000L,
+                Accelerator = parseResult.GetValue(arguments.Accelerator) == "none" ? ScanAccelerator.None : ScanAccelerator.Hyperscan,
             },
             Artifact = parseResult.GetValue(arguments.Artifact) is { } artifactPath ? ReadArtifact(artifactPath) : null,
         };
@@ -100,7 +101,11 @@ internal static class BenchCommand
 
     private sealed class BenchArguments
     {
-        public BenchArguments() => EngineMode.AcceptOnlyFromAmong("hybrid", "linear-only");
+        public BenchArguments()
+        {
+            EngineMode.AcceptOnlyFromAmong("hybrid", "linear-only");
+            Accelerator.AcceptOnlyFromAmong("hyperscan", "none");
+        }
 
         public Argument<string> Set { get; } = new("set") { Description = "Pattern-set JSON file" };
 
@@ -136,6 +141,12 @@ internal static class BenchCommand
         {
             Description = "Which engine runs patterns that are linear on both: hybrid (bounded ones on the backtracking interpreter) or linear-only",
             DefaultValueFactory = _ => "hybrid",
+        };
+
+        public Option<string> Accelerator { get; } = new("--accelerator")
+        {
+            Description = "What runs patterns before .NET's engines: hyperscan (when libhs.so.5 loads; else none) or none",
+            DefaultValueFactory = _ => "hyperscan",
         };
 
         public Option<int> EngineBudget { get; } = new("--engine-budget-mb")

@@ -230,6 +230,11 @@ public sealed partial class CompiledPatternSet
         // Literal passes wake the checks whose literals they find; the group and unfiltered passes run the rest.
         private void FilteredPasses(ScanTarget target, Units units)
         {
+            if (target.Accelerated is { } accelerated)
+            {
+                AcceleratedPass(accelerated, units);
+            }
+
             if (target.Plain is { } plain)
             {
                 PlainPass(plain, units);
@@ -328,6 +333,7 @@ public sealed partial class CompiledPatternSet
 
         public void Dispose()
         {
+            ReturnScratch();
             ArrayPool<bool>.Shared.Return(this.checkHit);
             ArrayPool<bool>.Shared.Return(this.checkDone);
             ArrayPool<int>.Shared.Return(this.lastUnit);

@@ -30,6 +30,7 @@ public sealed partial class CompiledPatternSet
     private readonly int checkCount;
     private readonly ScanCheck[] checks;
     private readonly LinearEngineCache engines;
+    private readonly HyperscanScratchPool? scratches;
 
     // A cap that cut a part no rule reads (a 1 MB full-text cap on a set without full rules) leaves the verdict whole.
     private readonly MessageParts partsRead;
@@ -38,6 +39,11 @@ public sealed partial class CompiledPatternSet
         ScanTarget[] targets, CompiledRule[] rules, RuleHits ruleHits, int checkCount, LinearEngineCache engines)
     {
         this.engines = engines;
+        var databases = targets.Select(target => target.Accelerated?.Database).OfType<Hyperscan.HyperscanDatabase>().Distinct().ToList();
+        this.scratches = databases.Count > 0 ? new HyperscanScratchPool(databases) : null;
+        Accelerator = databases.Count > 0 ? ScanAccelerator.Hyperscan : ScanAccelerator.None;
+        AcceleratedRegexes = targets.Sum(target => target.Accelerated?.Served.Length ?? 0);
+        this.databaseBytes = databases.Sum(database => database.Size);
         Set = set;
         Digest = digest;
         Classes = classes;
@@ -59,6 +65,21 @@ public sealed partial class CompiledPatternSet
         DistinctRegexes = checkCount;
     }
 
+    private readonly long databaseBytes;
+
+    /// <summary>What runs the set's patterns before .NET's engines: <see cref="ScanAccelerator.None"/> when Hyperscan runs none.</summary>
+    public ScanAccelerator Accelerator { get; }
+
+    /// <summary>(Part, regex) pairs Hyperscan runs, exactly or as a screen.</summary>
+    public int AcceleratedRegexes { get; }
+
+    /// <summary>Native memory the set holds: its Hyperscan databases and the scratch spaces made for its scans.</summary>
+    public long NativeBytes => this.databaseBytes + (this.scratches?.HeldBytes ?? 0);
+
+    /// <summary>The set's Hyperscan databases as an artifact holds them.</summary>
+    internal HyperscanDatabases ExportHyperscan() =>
+        new(Hyperscan.HyperscanLibrary.Version, [.. this.targets.Where(target => target.Accelerated is not null).Select(target => target.Accelerated!.Export(target.Key))]);
+
     /// <summary>What the linear engines built on first use hold now, within <see cref="ScannerOptions.LinearEngineBudgetBytes"/>.</summary>
     public LinearEngineUse LinearEngines => new(this.engines.HeldBytes, this.engines.PeakBytes, this.engines.Builds, this.engines.Evictions);
 
@@ -74,7 +95,10 @@ public sealed partial class CompiledPatternSet
     /// <summary>The options scans use.</summary>
     public ScannerOptions Options { get; }
 
-    /// <summary>True when the set was compiled from its <see cref="CompiledSetArtifact"/>, without analysing its patterns.</summary>
+    /// <summary>
+    /// True when the set was compiled from its <see cref="CompiledSetArtifact"/>, without analysing its patterns or
+    /// compiling a Hyperscan database.
+    /// </summary>
     public bool LoadedFromArtifact { get; private init; }
 
     /// <summary>Distinct (part, regex) pairs: what a scan evaluates at most once per unit.</summary>
@@ -158,13 +182,22 @@ public sealed partial class CompiledPatternSet
         }
 
         var ordered = checks.Targets.OrderBy(target => target.Kind).ToArray();
+        var accelerate = options.Accelerator == ScanAccelerator.Hyperscan && Hyperscan.HyperscanLibrary.IsAvailable && !options.RunEveryRegexOnEveryUnit;
+        var compiledHere = false;
         foreach (var target in ordered)
         {
-            target.Seal(engines);
+            var accelerated = accelerate && fromArtifact ? AcceleratedChecks.Load(artifact!.Hyperscan, target) : null;
+            if (accelerate && accelerated is null)
+            {
+                accelerated = AcceleratedChecks.Compile(target.Checks);
+                compiledHere |= accelerated is not null;
+            }
+
+            target.Seal(engines, accelerated);
         }
 
         var ruleHits = new RuleHits(rules.Length, checkRules, existsRules, listRules, builtInRules, [.. MetaOrder(rules, metas).Select(meta => (meta, rules[meta].Meta!))]);
-        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count, engines) { LoadedFromArtifact = fromArtifact };
+        return new CompiledPatternSet(set, report.Digest, report.Classes, options, ordered, rules, ruleHits, checks.Count, engines) { LoadedFromArtifact = fromArtifact && !compiledHere };
     }
 
     /// <summary>The checks of the regex rules: identical (part, regex) pairs stored once, identical regexes built once.</summary>

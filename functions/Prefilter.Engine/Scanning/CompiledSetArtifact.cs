@@ -8,8 +8,9 @@ namespace Prefilter.Engine.Scanning;
 
 /// <summary>
 /// The compiled form of a pattern set as a release artifact: the analysis of every regex (execution class, linear
-/// rewrite, literals), which is most of what compiling costs (about 3 s of the SpamAssassin set's cold start). The
-/// release gate makes it once per set digest; an instance that activates the set loads it instead of analysing.
+/// rewrite, literals) and, where Hyperscan runs, its serialized databases (tens of seconds to compile for the
+/// SpamAssassin set, milliseconds to load). The release gate makes it once per set digest; an instance that activates
+/// the set loads it instead of analysing and compiling.
 /// </summary>
 /// <remarks>
 /// An artifact is valid only for the set digest it names and for the very engine build that made it
@@ -20,7 +21,7 @@ namespace Prefilter.Engine.Scanning;
 public sealed class CompiledSetArtifact
 {
     /// <summary>The artifact format this code reads and writes.</summary>
-    public const int FormatVersion = 1;
+    public const int FormatVersion = 2;
 
     private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -28,11 +29,12 @@ public sealed class CompiledSetArtifact
         DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     };
 
-    private CompiledSetArtifact(string setDigest, string engine, IReadOnlyList<RegexPlan> plans)
+    private CompiledSetArtifact(string setDigest, string engine, IReadOnlyList<RegexPlan> plans, HyperscanDatabases? hyperscan)
     {
         SetDigest = setDigest;
         Engine = engine;
         Plans = plans;
+        Hyperscan = hyperscan;
     }
 
     /// <summary>The engine build this process runs; an artifact made by another build is not used.</summary>
@@ -46,6 +48,12 @@ public sealed class CompiledSetArtifact
 
     /// <summary>The analysis of every distinct pattern of the set.</summary>
     public IReadOnlyList<RegexPlan> Plans { get; }
+
+    /// <summary>
+    /// The set's Hyperscan databases, serialized, with the library version that made them; null when the maker had no
+    /// Hyperscan. An instance with another version or platform compiles its own (<see cref="CompiledPatternSet.LoadedFromArtifact"/> is then false).
+    /// </summary>
+    public HyperscanDatabases? Hyperscan { get; }
 
     /// <summary>Makes the artifact of a set: lints it, which analyses every pattern once.</summary>
     /// <param name="set">The set.</param>
@@ -62,7 +70,12 @@ public sealed class CompiledSetArtifact
             throw new PatternSetRejectedException(set.Name ?? "", report.Findings);
         }
 
-        return new CompiledSetArtifact(report.Digest, CurrentEngine, [.. report.RegexPlans.Values.OrderBy(plan => plan.Pattern, StringComparer.Ordinal)]);
+        var plans = new CompiledSetArtifact(report.Digest, CurrentEngine, [.. report.RegexPlans.Values.OrderBy(plan => plan.Pattern, StringComparer.Ordinal)], null);
+        cancellationToken.ThrowIfCancellationRequested();
+        var compiled = CompiledPatternSet.Compile(set, ScannerOptions.Default with { Accelerator = ScanAccelerator.Hyperscan }, plans);
+        return compiled.Accelerator == ScanAccelerator.Hyperscan
+            ? new CompiledSetArtifact(plans.SetDigest, plans.Engine, plans.Plans, compiled.ExportHyperscan())
+            : plans;
     }
 
     /// <summary>True when the artifact was made from the set with <paramref name="digest"/> by this engine build.</summary>
@@ -90,11 +103,17 @@ public sealed class CompiledSetArtifact
             throw new FormatException($"not a compiled-set artifact of format {FormatVersion}");
         }
 
-        return new CompiledSetArtifact(digest, engine, [.. plans.Select(ToPlan)]);
+        if (document.Hyperscan is { } hyperscan && (hyperscan.Version is null || hyperscan.Targets is null
+            || hyperscan.Targets.Any(target => target.Patterns.Count != target.Exact.Count || target.Patterns.Count != target.Served.Count)))
+        {
+            throw new FormatException("the artifact's Hyperscan databases are incomplete");
+        }
+
+        return new CompiledSetArtifact(digest, engine, [.. plans.Select(ToPlan)], document.Hyperscan);
     }
 
     /// <summary>The artifact as UTF-8 JSON.</summary>
-    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(new Document(FormatVersion, SetDigest, Engine, [.. Plans.Select(FromPlan)]), Json);
+    public byte[] ToUtf8Json() => JsonSerializer.SerializeToUtf8Bytes(new Document(FormatVersion, SetDigest, Engine, [.. Plans.Select(FromPlan)], Hyperscan), Json);
 
     private static PlanEntry FromPlan(RegexPlan plan) => new(
         plan.Pattern,
@@ -125,7 +144,7 @@ public sealed class CompiledSetArtifact
         MarkerWakes = entry.MarkerWakes,
     };
 
-    private sealed record Document(int Format, string? SetDigest, string? Engine, IReadOnlyList<PlanEntry>? Plans);
+    private sealed record Document(int Format, string? SetDigest, string? Engine, IReadOnlyList<PlanEntry>? Plans, HyperscanDatabases? Hyperscan);
 
     private sealed record PlanEntry(
         string? Pattern,
@@ -141,3 +160,16 @@ public sealed class CompiledSetArtifact
         IReadOnlyList<IReadOnlyList<string>>? ConfirmLiterals,
         byte MarkerWakes);
 }
+
+/// <summary>A set's Hyperscan databases as an artifact holds them.</summary>
+/// <param name="Version">The Hyperscan version that made them (<c>hs_version</c>).</param>
+/// <param name="Targets">One database per part of the mail.</param>
+public sealed record HyperscanDatabases(string? Version, IReadOnlyList<HyperscanTargetDatabase>? Targets);
+
+/// <summary>The database of one part of the mail.</summary>
+/// <param name="Target">The part (kind, header, absent value).</param>
+/// <param name="Patterns">By expression id: the .NET pattern it stands for.</param>
+/// <param name="Exact">By expression id: whether a match is the pattern's match, or a screen to confirm.</param>
+/// <param name="Served">By expression id: whether the database holds it (Hyperscan refused the others).</param>
+/// <param name="Database">The database, serialized by <c>hs_serialize_database</c>.</param>
+public sealed record HyperscanTargetDatabase(string Target, IReadOnlyList<string> Patterns, IReadOnlyList<bool> Exact, IReadOnlyList<bool> Served, byte[] Database);

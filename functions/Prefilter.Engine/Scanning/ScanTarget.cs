@@ -77,6 +77,9 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
 
     public bool HasFoldedPass => Folded is not null || MarkerWakes.Length > 0;
 
+    /// <summary>The checks Hyperscan runs, when it runs any; the literal passes and groups hold only the others.</summary>
+    public AcceleratedChecks? Accelerated { get; private set; }
+
     // Larger groups skip more runs when none matches, but their automaton grows and one member's match sends the
     // whole group to one-by-one runs; measured on the public corpus with the SpamAssassin set.
     private const int GroupSize = 16;
@@ -108,6 +111,9 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
         }
     }
 
+    /// <summary>What names the target in a compiled-set artifact: its kind, header and absent value.</summary>
+    public string Key => KeyOf(Kind, HeaderName, AbsentValue);
+
     public static string KeyOf(TargetKind kind, string? headerName, string? ifUnset) =>
         $"{kind}\u0000{headerName?.ToLowerInvariant()}\u0000{ifUnset}";
 
@@ -115,14 +121,16 @@ internal sealed class ScanTarget(TargetKind kind, string? headerName, string? if
 
     /// <summary>Builds the literal indexes and the groups once all checks are added.</summary>
     /// <param name="engines">Holds the groups' engines when they are built on first use.</param>
-    public void Seal(LinearEngineCache engines)
+    /// <param name="accelerated">The checks Hyperscan runs, which the passes leave out.</param>
+    public void Seal(LinearEngineCache engines, AcceleratedChecks? accelerated)
     {
+        Accelerated = accelerated;
         var plain = new Dictionary<string, List<int>>(StringComparer.OrdinalIgnoreCase);
         var folded = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         var unfiltered = new List<int>();
         var groupable = new List<ScanCheck>();
         var markerWakes = new List<ScanCheck>();
-        foreach (var check in Checks)
+        foreach (var check in Checks.Where(check => accelerated?.Holds(check.Index) != true))
         {
             var plan = check.Regex.Plan;
             if (plan.RequiredLiterals.Count == 0)
@@ -189,7 +197,8 @@ internal sealed class ScanCheck(int index, ScanTarget target, RuleRegex regex)
             bool matches;
             try
             {
-                matches = Regex.IsMatch(Target.AbsentValue);
+                var (screened, exact) = Target.Accelerated?.Holds(Index) == true ? Target.Accelerated.MatchesOnce(Index, Target.AbsentValue) : (true, false);
+                matches = screened && (exact || Regex.IsMatch(Target.AbsentValue));
             }
             catch (Exception e) when (e is System.Text.RegularExpressions.RegexMatchTimeoutException or InvalidOperationException)
             {

@@ -66,6 +66,13 @@ public sealed record ScannerOptions
     public ScanEngineMode EngineMode { get; init; } = ScanEngineMode.Hybrid;
 
     /// <summary>
+    /// What runs patterns before .NET's engines. Default <see cref="ScanAccelerator.Hyperscan"/>, which a process
+    /// without the library (or with <c>PREFILTER_HYPERSCAN=off</c> in its environment) runs as
+    /// <see cref="ScanAccelerator.None"/>; <see cref="CompiledPatternSet.Accelerator"/> says which ran.
+    /// </summary>
+    public ScanAccelerator Accelerator { get; init; } = ScanAccelerator.Hyperscan;
+
+    /// <summary>
     /// The most memory a compiled set's linear engines may hold, as estimated by what their builds allocated; beyond
     /// it, the engines least recently used are dropped and rebuilt when next needed (<see cref="CompiledPatternSet.LinearEngines"/>
     /// counts the evictions). Default 2 GiB, above what the imported SpamAssassin set's engines take on the whole public
@@ -115,6 +122,11 @@ public sealed record ScannerOptions
         if (!Enum.IsDefined(EngineMode))
         {
             throw new ArgumentOutOfRangeException(nameof(EngineMode), EngineMode, "Not an engine mode.");
+        }
+
+        if (!Enum.IsDefined(Accelerator))
+        {
+            throw new ArgumentOutOfRangeException(nameof(Accelerator), Accelerator, "Not an accelerator.");
         }
 
         ArgumentNullException.ThrowIfNull(Limits);

@@ -70,6 +70,36 @@ public class PrefilterSoundnessTests(SpamAssassinCorpusFixture fixture) : IClass
         Assert.True(totalHits > messages.Count, $"only {totalHits} hits over {messages.Count} messages");
     }
 
+    // Hyperscan runs most patterns on its own and screens others for .NET's engines; on every message of the public
+    // corpus it must hit exactly what .NET's engines alone hit.
+    [HyperscanFact]
+    public void Hyperscan_hits_exactly_what_dot_nets_engines_alone_hit_on_the_whole_corpus()
+    {
+        var reference = CompiledPatternSet.Compile(fixture.Set, Generous with { Accelerator = ScanAccelerator.None });
+        var accelerated = CompiledPatternSet.Compile(fixture.Set, Generous with { Accelerator = ScanAccelerator.Hyperscan });
+        Assert.Equal(ScanAccelerator.Hyperscan, accelerated.Accelerator);
+        Assert.True(accelerated.AcceleratedRegexes * 2 > accelerated.DistinctRegexes, $"Hyperscan runs {accelerated.AcceleratedRegexes} of {accelerated.DistinctRegexes}");
+        var differences = new List<string>();
+        var totalHits = 0;
+        var messages = Messages.PublicCorpus.Messages();
+        foreach (var file in messages)
+        {
+            var bytes = File.ReadAllBytes(file);
+            var expected = reference.Scan(bytes);
+            var actual = accelerated.Scan(bytes);
+            Assert.Equal(expected.IncompleteReason, actual.IncompleteReason);
+            var want = expected.Hits.Select(h => h.RuleId).ToHashSet();
+            totalHits += want.Count;
+            if (!want.SetEquals(actual.Hits.Select(h => h.RuleId)) || expected.Score != actual.Score || expected.Action != actual.Action)
+            {
+                differences.Add($"{Path.GetFileName(file)}: missing [{string.Join(",", want.Except(actual.Hits.Select(h => h.RuleId)))}] extra [{string.Join(",", actual.Hits.Select(h => h.RuleId).Except(want))}]");
+            }
+        }
+
+        Assert.True(differences.Count == 0, $"{differences.Count} messages differ:\n" + string.Join("\n", differences.Take(30)));
+        Assert.True(totalHits > messages.Count, $"only {totalHits} hits over {messages.Count} messages");
+    }
+
     [SpamAssassinCorpusFact]
     public void A_linear_engine_budget_far_too_small_evicts_and_still_hits_the_same()
     {

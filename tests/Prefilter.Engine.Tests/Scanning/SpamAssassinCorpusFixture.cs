@@ -68,3 +68,19 @@ public sealed class SpamAssassinCorpusFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A fact that needs Hyperscan (Debian's <c>libhyperscan5</c>), Debian's SpamAssassin rules and the public corpus.</summary>
+public sealed class HyperscanFactAttribute : FactAttribute
+{
+    public HyperscanFactAttribute()
+    {
+        if (!Prefilter.Engine.Hyperscan.HyperscanLibrary.IsAvailable)
+        {
+            Skip = "install Debian's libhyperscan5 (apt-get install libhyperscan5) to run, and leave PREFILTER_HYPERSCAN unset";
+        }
+        else if (new SpamAssassinCorpusFactAttribute().Skip is { } skip)
+        {
+            Skip = skip;
+        }
+    }
+}

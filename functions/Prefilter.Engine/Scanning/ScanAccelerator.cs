@@ -1,0 +1,16 @@
+namespace Prefilter.Engine.Scanning;
+
+/// <summary>What runs a set's patterns before .NET's engines do. Hits are the same with every accelerator.</summary>
+public enum ScanAccelerator
+{
+    /// <summary>.NET's engines alone, woken by the literal passes.</summary>
+    None,
+
+    /// <summary>
+    /// Intel's Hyperscan (<c>libhs.so.5</c>): one database per part of the mail holds every pattern it can take, and one
+    /// pass per unit reports each that matches. A pattern it takes exactly needs no other engine; one it takes as a
+    /// screen (a wider expression) is confirmed by .NET's engine on the units it reports. Patterns it cannot take run
+    /// as with <see cref="None"/>. Used only when the library loads; otherwise the set runs as with <see cref="None"/>.
+    /// </summary>
+    Hyperscan,
+}
