@@ -41,13 +41,17 @@ internal static class HyperscanTranslation
     private const int MaxExactCount = 32;
 
     /// <summary>
-    /// The Hyperscan expression for <paramref name="pattern"/>, or null when it has none. An exact expression matches
-    /// where the pattern does; an inexact one matches at least there (a screen), and the pattern confirms.
+    /// The Hyperscan expression for <paramref name="pattern"/>, or null when it has none, with how far its matches are
+    /// the pattern's (<see cref="HyperscanFidelity"/>).
     /// </summary>
     /// <param name="pattern">A pattern .NET accepted.</param>
-    public static (string Expression, bool Exact)? Translate(string pattern)
+    /// <param name="keepWordBoundaries">
+    /// Keep <c>\b</c> and <c>\B</c> as Hyperscan's ASCII ones (the expression is then at best
+    /// <see cref="HyperscanFidelity.ExactOnAscii"/>); otherwise drop them (a <see cref="HyperscanFidelity.Screen"/>).
+    /// </param>
+    public static (string Expression, HyperscanFidelity Fidelity)? Translate(string pattern, bool keepWordBoundaries)
     {
-        var exact = true;
+        var exact = HyperscanFidelity.Exact;
         var output = new StringBuilder(pattern.Length + 16);
         var i = 0;
         while (i < pattern.Length)
@@ -56,7 +60,7 @@ internal static class HyperscanTranslation
             switch (c)
             {
                 case '\\':
-                    if (!TranslateEscape(pattern, ref i, output, ref exact))
+                    if (!TranslateEscape(pattern, ref i, output, keepWordBoundaries, ref exact))
                     {
                         return null;
                     }
@@ -98,7 +102,7 @@ internal static class HyperscanTranslation
     }
 
     // A counted repetition stays one; any other '{' is a literal to .NET, and is escaped so Hyperscan agrees.
-    private static int TranslateBrace(string pattern, int i, StringBuilder output, ref bool exact)
+    private static int TranslateBrace(string pattern, int i, StringBuilder output, ref HyperscanFidelity exact)
     {
         var end = i + 1;
         while (end < pattern.Length && char.IsAsciiDigit(pattern[end]))
@@ -121,7 +125,7 @@ internal static class HyperscanTranslation
             var counts = pattern[(i + 1)..end].Split(',');
             if (counts.Any(count => count.Length > 0 && (count.Length > 4 || int.Parse(count, CultureInfo.InvariantCulture) > MaxExactCount)))
             {
-                exact = false;
+                exact = HyperscanFidelity.Screen;
                 output.Append(counts[0] is "0" or "" ? '*' : '+');
             }
             else
@@ -136,7 +140,7 @@ internal static class HyperscanTranslation
         return i + 1;
     }
 
-    private static bool TranslateGroupOpening(string pattern, ref int i, StringBuilder output, ref bool exact)
+    private static bool TranslateGroupOpening(string pattern, ref int i, StringBuilder output, ref HyperscanFidelity exact)
     {
         if (i + 1 >= pattern.Length || pattern[i + 1] != '?')
         {
@@ -162,7 +166,7 @@ internal static class HyperscanTranslation
                 return false;
             }
 
-            exact = false;
+            exact = HyperscanFidelity.Screen;
             i = after;
             return true;
         }
@@ -170,7 +174,7 @@ internal static class HyperscanTranslation
         if (next == '>')
         {
             // An atomic group gives up matches backtracking would find: as a plain group, the expression is a screen.
-            exact = false;
+            exact = HyperscanFidelity.Screen;
             output.Append("(?:");
             i += 3;
             return true;
@@ -357,7 +361,7 @@ internal static class HyperscanTranslation
         return -1;
     }
 
-    private static bool TranslateEscape(string pattern, ref int i, StringBuilder output, ref bool exact)
+    private static bool TranslateEscape(string pattern, ref int i, StringBuilder output, bool keepWordBoundaries, ref HyperscanFidelity exact)
     {
         if (i + 1 >= pattern.Length)
         {
@@ -386,14 +390,22 @@ internal static class HyperscanTranslation
                 output.Append("[^").Append(Space).Append(']');
                 break;
             case 'b' or 'B':
-                // Hyperscan's word boundary is ASCII's without Unicode properties, and refused with them: dropped, the
-                // expression is a screen (unless a quantifier follows, which would then repeat what came before).
+                // Hyperscan's word boundary is ASCII's without Unicode properties (and refused with them): the same as
+                // .NET's where both neighbours are ASCII. Dropped, it leaves a screen (unless a quantifier follows,
+                // which would then repeat what came before).
+                if (keepWordBoundaries)
+                {
+                    output.Append('\\').Append(e);
+                    exact = exact == HyperscanFidelity.Screen ? exact : HyperscanFidelity.ExactOnAscii;
+                    break;
+                }
+
                 if (i + 2 < pattern.Length && pattern[i + 2] is '*' or '+' or '?' or '{')
                 {
                     return false;
                 }
 
-                exact = false;
+                exact = HyperscanFidelity.Screen;
                 break;
             case 'A' or 'z' or 'Z':
                 output.Append('\\').Append(e);
@@ -513,4 +525,17 @@ internal static class HyperscanTranslation
 
     private static void AppendCode(StringBuilder output, int code) =>
         output.Append(@"\x{").Append(code.ToString("X", CultureInfo.InvariantCulture)).Append('}');
+}
+
+/// <summary>How far the matches of a Hyperscan expression are those of the .NET pattern it was translated from.</summary>
+internal enum HyperscanFidelity
+{
+    /// <summary>It matches where the pattern does.</summary>
+    Exact,
+
+    /// <summary>It matches where the pattern does in a text of ASCII only (its word boundaries are ASCII's).</summary>
+    ExactOnAscii,
+
+    /// <summary>It matches at least where the pattern does; the pattern confirms.</summary>
+    Screen,
 }

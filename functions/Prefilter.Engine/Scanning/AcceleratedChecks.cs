@@ -11,20 +11,20 @@ namespace Prefilter.Engine.Scanning;
 internal sealed class AcceleratedChecks
 {
     private readonly object absentLock = new();
-    private readonly Dictionary<int, int> idOf = [];
+    private readonly HashSet<int> served = [];
     private HyperscanScratch? absentScratch;
 
-    public AcceleratedChecks(HyperscanDatabase database, int[] checks, string[] patterns, bool[] exact)
+    public AcceleratedChecks(HyperscanDatabase database, int[] checks, string[] patterns, HyperscanExpressionUse[] uses)
     {
         Database = database;
         Checks = checks;
         Patterns = patterns;
-        Exact = exact;
+        Uses = uses;
         for (var id = 0; id < checks.Length; id++)
         {
             if (checks[id] >= 0)
             {
-                this.idOf[checks[id]] = id;
+                this.served.Add(checks[id]);
             }
         }
     }
@@ -35,13 +35,13 @@ internal sealed class AcceleratedChecks
     public int[] Checks { get; }
 
     /// <summary>The check indices the database serves (an expression Hyperscan refused serves none).</summary>
-    public int[] Served => [.. this.idOf.Keys];
+    public int[] Served => [.. this.served];
 
     /// <summary>By expression id: the check's .NET pattern (what an artifact names the expression by).</summary>
     public string[] Patterns { get; }
 
-    /// <summary>By expression id: whether a match is the check's match.</summary>
-    public bool[] Exact { get; }
+    /// <summary>By expression id: what a match says of the check.</summary>
+    public HyperscanExpressionUse[] Uses { get; }
 
     /// <summary>Whether Hyperscan can run this pattern: .NET's linear engines' plans, whose meaning is whole-unit.</summary>
     public static bool Takes(RegexPlan plan) => plan.Class is RuleExecutionClass.Linear or RuleExecutionClass.LinearWithEdgeCheck;
@@ -53,14 +53,33 @@ internal sealed class AcceleratedChecks
     public static AcceleratedChecks? Compile(IReadOnlyList<ScanCheck> checks)
     {
         var expressions = new List<HyperscanExpression>();
-        var taken = new List<(ScanCheck Check, bool Exact)>();
-        foreach (var check in checks)
+        var taken = new List<(ScanCheck Check, HyperscanExpressionUse Use)>();
+        foreach (var check in checks.Where(check => Takes(check.Regex.Plan)))
         {
-            if (Takes(check.Regex.Plan) && HyperscanTranslation.Translate(check.Regex.Plan.Pattern) is { } translation)
+            var pattern = check.Regex.Plan.Pattern;
+            if (HyperscanTranslation.Translate(pattern, keepWordBoundaries: false) is not { } screen)
             {
-                expressions.Add(new HyperscanExpression((uint)taken.Count, translation.Expression, HyperscanTranslation.Flags));
-                taken.Add((check, translation.Exact));
+                continue;
             }
+
+            // A pattern whose only inexactness is its word boundaries is exact on ASCII units with them kept; the
+            // screen without them serves the other units.
+            if (screen.Fidelity != HyperscanFidelity.Exact
+                && HyperscanTranslation.Translate(pattern, keepWordBoundaries: true) is { Fidelity: HyperscanFidelity.ExactOnAscii } ascii)
+            {
+                Add(check, ascii.Expression, HyperscanExpressionUse.ExactOnAscii);
+                Add(check, screen.Expression, HyperscanExpressionUse.ScreenOnNonAscii);
+            }
+            else
+            {
+                Add(check, screen.Expression, screen.Fidelity == HyperscanFidelity.Exact ? HyperscanExpressionUse.Exact : HyperscanExpressionUse.Screen);
+            }
+        }
+
+        void Add(ScanCheck check, string expression, HyperscanExpressionUse use)
+        {
+            expressions.Add(new HyperscanExpression((uint)taken.Count, expression, HyperscanTranslation.Flags));
+            taken.Add((check, use));
         }
 
         var database = HyperscanDatabaseCache.GetOrCompile(expressions, out var refused);
@@ -75,7 +94,7 @@ internal sealed class AcceleratedChecks
             database,
             [.. taken.Select((t, id) => refusedIds.Contains((uint)id) ? -1 : t.Check.Index)],
             [.. taken.Select(t => t.Check.Regex.Plan.Pattern)],
-            [.. taken.Select(t => t.Exact)]);
+            [.. taken.Select(t => t.Use)]);
     }
 
     /// <summary>
@@ -92,6 +111,11 @@ internal sealed class AcceleratedChecks
         }
 
         var byPattern = target.Checks.ToDictionary(check => check.Regex.Plan.Pattern, check => check.Index, StringComparer.Ordinal);
+        if (entry.Uses.Any(use => !Enum.IsDefined(use)))
+        {
+            return null;
+        }
+
         var checks = new int[entry.Patterns.Count];
         for (var id = 0; id < checks.Length; id++)
         {
@@ -107,7 +131,7 @@ internal sealed class AcceleratedChecks
 
         try
         {
-            return new AcceleratedChecks(HyperscanDatabase.Deserialize(entry.Database), checks, [.. entry.Patterns], [.. entry.Exact]);
+            return new AcceleratedChecks(HyperscanDatabase.Deserialize(entry.Database), checks, [.. entry.Patterns], [.. entry.Uses]);
         }
         catch (HyperscanException)
         {
@@ -118,28 +142,49 @@ internal sealed class AcceleratedChecks
     /// <summary>The database as an artifact holds it.</summary>
     /// <param name="target">The target's key.</param>
     public HyperscanTargetDatabase Export(string target) =>
-        new(target, Patterns, Exact, [.. Checks.Select(check => check >= 0)], Database.Serialize());
+        new(target, Patterns, Uses, [.. Checks.Select(check => check >= 0)], Database.Serialize());
 
     /// <summary>Whether check <paramref name="check"/> is run by this database.</summary>
-    public bool Holds(int check) => this.idOf.ContainsKey(check);
+    public bool Holds(int check) => this.served.Contains(check);
 
     /// <summary>
-    /// Whether the check's pattern may match <paramref name="text"/>: for an exact expression, whether it does. Used
-    /// once per set for the value of an absent header.
+    /// Whether the check's pattern may match <paramref name="text"/>, and whether that is certain. Used once per set
+    /// for the value of an absent header.
     /// </summary>
     public (bool Matched, bool Exact) MatchesOnce(int check, string text)
     {
-        var id = this.idOf[check];
         var ids = new int[Checks.Length];
         var utf8 = new byte[HyperscanText.MaxBytes(text.Length)];
         var length = HyperscanText.Encode(text, utf8);
+        int count;
         lock (this.absentLock)
         {
             this.absentScratch ??= HyperscanScratch.Allocate([Database]);
-            var count = Database.Scan(utf8.AsSpan(0, length), this.absentScratch, ids);
-            return (ids.AsSpan(0, count).Contains(id), Exact[id]);
+            count = Database.Scan(utf8.AsSpan(0, length), this.absentScratch, ids);
         }
+
+        var ascii = System.Text.Ascii.IsValid(text);
+        var matched = false;
+        var exact = false;
+        foreach (var id in ids.AsSpan(0, count))
+        {
+            if (Checks[id] == check && AppliesTo(Uses[id], ascii))
+            {
+                matched = true;
+                exact |= Uses[id] is HyperscanExpressionUse.Exact or HyperscanExpressionUse.ExactOnAscii;
+            }
+        }
+
+        return (matched, exact);
     }
+
+    /// <summary>Whether an expression's match counts on a unit that is (or is not) ASCII only.</summary>
+    public static bool AppliesTo(HyperscanExpressionUse use, bool ascii) => use switch
+    {
+        HyperscanExpressionUse.ExactOnAscii => ascii,
+        HyperscanExpressionUse.ScreenOnNonAscii => !ascii,
+        _ => true,
+    };
 
     /// <summary>Runs the database over one unit; returns how many expression ids it wrote to <paramref name="matched"/>.</summary>
     public int Scan(ReadOnlySpan<char> unit, HyperscanScratch scratch, Span<int> matched)

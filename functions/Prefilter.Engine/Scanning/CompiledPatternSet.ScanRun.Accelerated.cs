@@ -26,19 +26,26 @@ public sealed partial class CompiledPatternSet
                         return;
                     }
 
-                    var count = accelerated.Scan(units[unit], scratch, matched);
+                    var text = units[unit];
+                    var count = accelerated.Scan(text, scratch, matched);
                     SampleShared(served, before);
+                    var ascii = System.Text.Ascii.IsValid(text);
                     for (var i = 0; i < count; i++)
                     {
                         var id = matched[i];
-                        var check = accelerated.Checks[id];
-                        if (accelerated.Exact[id])
+                        var use = accelerated.Uses[id];
+                        if (!AcceleratedChecks.AppliesTo(use, ascii))
                         {
-                            this.checkHit[check] = true;
+                            continue;
+                        }
+
+                        if (use is HyperscanExpressionUse.Exact or HyperscanExpressionUse.ExactOnAscii)
+                        {
+                            this.checkHit[accelerated.Checks[id]] = true;
                         }
                         else
                         {
-                            Wake(check, unit, units);
+                            Wake(accelerated.Checks[id], unit, units);
                         }
                     }
                 }

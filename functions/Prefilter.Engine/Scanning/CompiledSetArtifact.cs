@@ -104,7 +104,7 @@ public sealed class CompiledSetArtifact
         }
 
         if (document.Hyperscan is { } hyperscan && (hyperscan.Version is null || hyperscan.Targets is null
-            || hyperscan.Targets.Any(target => target.Patterns.Count != target.Exact.Count || target.Patterns.Count != target.Served.Count)))
+            || hyperscan.Targets.Any(target => target.Patterns.Count != target.Uses.Count || target.Patterns.Count != target.Served.Count)))
         {
             throw new FormatException("the artifact's Hyperscan databases are incomplete");
         }
@@ -169,7 +169,7 @@ public sealed record HyperscanDatabases(string? Version, IReadOnlyList<Hyperscan
 /// <summary>The database of one part of the mail.</summary>
 /// <param name="Target">The part (kind, header, absent value).</param>
 /// <param name="Patterns">By expression id: the .NET pattern it stands for.</param>
-/// <param name="Exact">By expression id: whether a match is the pattern's match, or a screen to confirm.</param>
+/// <param name="Uses">By expression id: what a match says of the pattern.</param>
 /// <param name="Served">By expression id: whether the database holds it (Hyperscan refused the others).</param>
 /// <param name="Database">The database, serialized by <c>hs_serialize_database</c>.</param>
-public sealed record HyperscanTargetDatabase(string Target, IReadOnlyList<string> Patterns, IReadOnlyList<bool> Exact, IReadOnlyList<bool> Served, byte[] Database);
+public sealed record HyperscanTargetDatabase(string Target, IReadOnlyList<string> Patterns, IReadOnlyList<HyperscanExpressionUse> Uses, IReadOnlyList<bool> Served, byte[] Database);

@@ -14,3 +14,19 @@ public enum ScanAccelerator
     /// </summary>
     Hyperscan,
 }
+
+/// <summary>What a match of one Hyperscan expression says of the pattern it was translated from.</summary>
+public enum HyperscanExpressionUse
+{
+    /// <summary>The pattern matches there.</summary>
+    Exact,
+
+    /// <summary>On a unit of ASCII only, the pattern matches there (its word boundaries are ASCII's); other units ignore it.</summary>
+    ExactOnAscii,
+
+    /// <summary>On a unit with non-ASCII text, the pattern may match there and .NET's engine confirms; ASCII units ignore it.</summary>
+    ScreenOnNonAscii,
+
+    /// <summary>The pattern may match there, and .NET's engine confirms.</summary>
+    Screen,
+}
