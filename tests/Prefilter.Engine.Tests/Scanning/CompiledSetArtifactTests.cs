@@ -40,6 +40,53 @@ public sealed class CompiledSetArtifactTests(SpamAssassinCorpusFixture corpus) :
         Assert.Equal(RuleExecutionClass.Linear, RegexAnalyzer.Analyze("(?i)cheap\\s+pills").Class);
     }
 
+    private static readonly PatternSet Accelerated = Of(
+        Body("PILLS", "(?i)\\bcheap\\s+pills\\b", 6),
+        Body("LONG", "(?i)winner.{0,100}claim", 3),
+        Header("SUBJECT", "Subject", "^.{0,8}$", 1));
+
+    private static readonly string[] AcceleratedMails =
+    [
+        "Subject: hello\r\n\r\nBuy cheap pills now\r\n",
+        "Subject: a much longer subject\r\n\r\nYou are a WINNER, please claim it\r\n",
+        "Subject: hi\r\n\r\nNöcheap pills, é winner claim\r\n",
+    ];
+
+    [HyperscanAvailableFact]
+    public void An_artifact_carries_the_hyperscan_databases_and_a_set_loaded_from_it_compiles_none_and_hits_the_same()
+    {
+        var artifact = CompiledSetArtifact.Parse(CompiledSetArtifact.Create(Accelerated).ToUtf8Json());
+        Assert.NotNull(artifact.Hyperscan);
+
+        var loaded = CompiledPatternSet.Compile(Accelerated, artifact: artifact);
+        var alone = CompiledPatternSet.Compile(Accelerated, ScannerOptions.Default with { Accelerator = ScanAccelerator.None });
+
+        Assert.True(loaded.LoadedFromArtifact);
+        Assert.Equal(ScanAccelerator.Hyperscan, loaded.Accelerator);
+        Assert.True(loaded.AcceleratedRegexes >= 2, $"Hyperscan runs {loaded.AcceleratedRegexes} of 3 patterns");
+        foreach (var mail in AcceleratedMails)
+        {
+            var bytes = Encoding.UTF8.GetBytes(mail);
+            Assert.Equal(alone.Scan(bytes).Hits.Select(hit => hit.RuleId).Order(), loaded.Scan(bytes).Hits.Select(hit => hit.RuleId).Order());
+        }
+
+        Assert.Contains("PILLS", loaded.Scan(Encoding.UTF8.GetBytes(AcceleratedMails[0])).Hits.Select(hit => hit.RuleId));
+    }
+
+    [HyperscanAvailableFact]
+    public void Databases_of_another_hyperscan_version_are_compiled_here_and_the_set_says_it_did_not_load_from_the_artifact()
+    {
+        var json = Encoding.UTF8.GetString(CompiledSetArtifact.Create(Accelerated).ToUtf8Json());
+        var version = CompiledSetArtifact.Parse(Encoding.UTF8.GetBytes(json)).Hyperscan!.Version!;
+        var other = CompiledSetArtifact.Parse(Encoding.UTF8.GetBytes(json.Replace(version, "4.0.0 2019-01-01", StringComparison.Ordinal)));
+
+        var compiled = CompiledPatternSet.Compile(Accelerated, artifact: other);
+
+        Assert.False(compiled.LoadedFromArtifact);
+        Assert.Equal(ScanAccelerator.Hyperscan, compiled.Accelerator);
+        Assert.Contains("PILLS", compiled.Scan(Encoding.UTF8.GetBytes(AcceleratedMails[0])).Hits.Select(hit => hit.RuleId));
+    }
+
     [Fact]
     public void An_artifact_of_another_set_or_engine_build_is_ignored()
     {
@@ -55,9 +102,10 @@ public sealed class CompiledSetArtifactTests(SpamAssassinCorpusFixture corpus) :
     [Theory]
     [InlineData("")]
     [InlineData("{}")]
-    [InlineData("{\"format\":2,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[]}")]
-    [InlineData("{\"format\":1,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[{\"class\":\"linear\"}]}")]
-    [InlineData("{\"format\":1,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[{\"pattern\":\"x\",\"class\":\"fast\"}]}")]
+    [InlineData("{\"format\":3,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[]}")]
+    [InlineData("{\"format\":2,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[{\"class\":\"linear\"}]}")]
+    [InlineData("{\"format\":2,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[{\"pattern\":\"x\",\"class\":\"fast\"}]}")]
+    [InlineData("{\"format\":2,\"setDigest\":\"a\",\"engine\":\"b\",\"plans\":[],\"hyperscan\":{\"version\":\"5\",\"targets\":[{\"target\":\"t\",\"patterns\":[\"x\"],\"uses\":[],\"served\":[true],\"database\":\"\"}]}}")]
     public void A_document_that_is_not_an_artifact_is_refused(string json)
     {
         Assert.Throws<FormatException>(() => CompiledSetArtifact.Parse(Encoding.UTF8.GetBytes(json)));

@@ -84,3 +84,15 @@ public sealed class HyperscanFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A fact that needs Hyperscan (Debian's <c>libhyperscan5</c>).</summary>
+public sealed class HyperscanAvailableFactAttribute : FactAttribute
+{
+    public HyperscanAvailableFactAttribute()
+    {
+        if (!Prefilter.Engine.Hyperscan.HyperscanLibrary.IsAvailable)
+        {
+            Skip = "install Debian's libhyperscan5 (apt-get install libhyperscan5) to run, and leave PREFILTER_HYPERSCAN unset";
+        }
+    }
+}
