@@ -32,9 +32,31 @@ internal sealed unsafe class HyperscanDatabase : SafeHandle
     /// <returns>The database, or null when no expression was left.</returns>
     public static HyperscanDatabase? Compile(IReadOnlyList<HyperscanExpression> expressions, out IReadOnlyList<(HyperscanExpression Expression, string Reason)> refused)
     {
-        var left = expressions.ToList();
+        // A refusal in the full compile costs a whole recompile, and a set can have dozens: what the parser refuses is
+        // found without compiling, and a long expression, the kind whose machine may be too large, is compiled alone.
         var refusals = new List<(HyperscanExpression, string)>();
         refused = refusals;
+        var left = new List<HyperscanExpression>();
+        foreach (var expression in expressions)
+        {
+            var reason = ParseError(expression);
+            if (reason is null && expression.Pattern.Length > LongExpression)
+            {
+                var (alone, _, compileError) = TryCompile([expression]);
+                alone?.Dispose();
+                reason = alone is null ? compileError : null;
+            }
+
+            if (reason is null)
+            {
+                left.Add(expression);
+            }
+            else
+            {
+                refusals.Add((expression, reason));
+            }
+        }
+
         while (left.Count > 0)
         {
             var (database, failed, reason) = TryCompile(left);
@@ -45,7 +67,7 @@ internal sealed unsafe class HyperscanDatabase : SafeHandle
 
             if (failed < 0)
             {
-                // A failure of the whole database (its size, its platform) names no expression: none is served.
+                // A failure of the whole database (its size) names no expression: none is served.
                 refusals.AddRange(left.Select(expression => (expression, reason)));
                 return null;
             }
@@ -55,6 +77,28 @@ internal sealed unsafe class HyperscanDatabase : SafeHandle
         }
 
         return null;
+    }
+
+    private const int LongExpression = 1000;
+
+    private static string? ParseError(HyperscanExpression expression)
+    {
+        fixed (byte* pattern = Encoding.UTF8.GetBytes(expression.Pattern + "\0"))
+        {
+            if (HyperscanNative.ExpressionInfo(pattern, expression.Flags, out var info, out var error) == HyperscanNative.Success)
+            {
+                HyperscanNative.Free(info);
+                return null;
+            }
+
+            var message = error is null ? "refused" : Marshal.PtrToStringUTF8((IntPtr)error->Message) ?? "refused";
+            if (error is not null)
+            {
+                HyperscanNative.FreeCompileError(error);
+            }
+
+            return message;
+        }
     }
 
     private static (HyperscanDatabase? Database, int Failed, string Reason) TryCompile(List<HyperscanExpression> expressions)

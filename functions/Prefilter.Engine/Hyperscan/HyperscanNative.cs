@@ -41,6 +41,9 @@ internal static unsafe partial class HyperscanNative
     [LibraryImport(Library, EntryPoint = "hs_compile_multi")]
     public static partial int CompileMulti(byte** expressions, uint* flags, uint* ids, uint count, uint mode, void* platform, out IntPtr database, out CompileError* error);
 
+    [LibraryImport(Library, EntryPoint = "hs_expression_info")]
+    public static partial int ExpressionInfo(byte* expression, uint flags, out void* info, out CompileError* error);
+
     [LibraryImport(Library, EntryPoint = "hs_free_compile_error")]
     public static partial int FreeCompileError(CompileError* error);
 
@@ -72,7 +75,7 @@ internal static unsafe partial class HyperscanNative
     public static partial int Scan(SafeHandle database, byte* data, uint length, uint flags, SafeHandle scratch,
         delegate* unmanaged<uint, ulong, ulong, uint, void*, int> onMatch, void* context);
 
-    // hs_serialize_database allocates with the misc allocator, which is malloc unless set otherwise.
+    // hs_serialize_database and hs_expression_info allocate with the misc allocator, which is malloc unless set otherwise.
     [LibraryImport("libc", EntryPoint = "free")]
     public static partial void Free(void* pointer);
 }

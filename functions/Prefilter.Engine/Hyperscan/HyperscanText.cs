@@ -5,12 +5,15 @@ namespace Prefilter.Engine.Hyperscan;
 /// <summary>
 /// The UTF-8 form Hyperscan scans. .NET strings are UTF-16, and .NET's regexes read a character outside the Basic
 /// Multilingual Plane as two (so <c>.</c> takes half of an emoji); each surrogate becomes one code point of its own,
-/// U+F0000 plus its offset from U+D800, so every UTF-16 unit is one code point on both sides. Patterns with surrogates
-/// are not translated, and no category a translated pattern names holds U+F0000 – U+F07FF.
+/// U+F0000 plus its offset from U+D800 (<see cref="CodeOf"/>), so every UTF-16 unit is one code point on both sides; a
+/// translated pattern names surrogates the same way, and no category it names holds U+F0000 – U+F07FF.
 /// </summary>
 internal static class HyperscanText
 {
     private const int SurrogateBase = 0xF0000;
+
+    /// <summary>The code point a UTF-16 unit is scanned as: itself, or for a surrogate its stand-in.</summary>
+    public static int CodeOf(int unit) => unit is >= 0xD800 and <= 0xDFFF ? SurrogateBase + (unit - 0xD800) : unit;
 
     /// <summary>The most bytes <paramref name="chars"/> UTF-16 units take.</summary>
     public static int MaxBytes(int chars) => chars * 4;
@@ -26,8 +29,7 @@ internal static class HyperscanText
         var length = 0;
         foreach (var c in text)
         {
-            int code = char.IsSurrogate(c) ? SurrogateBase + (c - 0xD800) : c;
-            length += new Rune(code).EncodeToUtf8(utf8[length..]);
+            length += new Rune(CodeOf(c)).EncodeToUtf8(utf8[length..]);
         }
 
         return length;

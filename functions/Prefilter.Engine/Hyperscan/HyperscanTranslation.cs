@@ -240,7 +240,9 @@ internal static class HyperscanTranslation
             {
                 at++;
                 var high = new StringBuilder();
-                if (!ClassMember(pattern, ref at, out var highChar, high) || highChar < 0)
+                // A range that takes some surrogates and some other characters has no image in the scanned text's code points.
+                if (!ClassMember(pattern, ref at, out var highChar, high) || highChar < 0
+                    || char.IsSurrogate((char)low) != char.IsSurrogate((char)highChar) || low < 0xD800 && highChar > 0xDFFF)
                 {
                     return false;
                 }
@@ -266,11 +268,6 @@ internal static class HyperscanTranslation
         var c = pattern[at];
         if (c != '\\')
         {
-            if (char.IsSurrogate(c))
-            {
-                return false;
-            }
-
             single = c;
             AppendCode(output, c);
             at++;
@@ -461,7 +458,7 @@ internal static class HyperscanTranslation
             case 'x':
                 return Hex(pattern, ref at, 2, out code);
             case 'u':
-                return Hex(pattern, ref at, 4, out code) && !char.IsSurrogate((char)code);
+                return Hex(pattern, ref at, 4, out code);
             case '0':
                 var end = at + 2;
                 var value = 0;
@@ -503,13 +500,7 @@ internal static class HyperscanTranslation
 
     private static bool AppendLiteral(string pattern, ref int i, StringBuilder output)
     {
-        // .NET reads a character outside the Basic Multilingual Plane as two, and a quantifier after it repeats the second.
         var c = pattern[i];
-        if (char.IsSurrogate(c))
-        {
-            return false;
-        }
-
         if (char.IsAsciiLetterOrDigit(c))
         {
             output.Append(c);
@@ -523,8 +514,25 @@ internal static class HyperscanTranslation
         return true;
     }
 
-    private static void AppendCode(StringBuilder output, int code) =>
-        output.Append(@"\x{").Append(code.ToString("X", CultureInfo.InvariantCulture)).Append('}');
+    // A surrogate stands for the code point the scanned text gives it (HyperscanText), so a quantifier after one
+    // repeats that one UTF-16 unit, as in .NET.
+    // Letters and digits stand for themselves (Hyperscan reads the expression as UTF-8), ASCII punctuation escaped is
+    // always a literal, the rest by number: expressions stay short, as Hyperscan limits their length.
+    private static void AppendCode(StringBuilder output, int code)
+    {
+        if (code is < 0xD800 or (> 0xDFFF and <= 0xFFFF) && char.IsLetterOrDigit((char)code))
+        {
+            output.Append((char)code);
+        }
+        else if (code is > 0x20 and < 0x7F)
+        {
+            output.Append('\\').Append((char)code);
+        }
+        else
+        {
+            output.Append(@"\x{").Append(HyperscanText.CodeOf(code).ToString("X", CultureInfo.InvariantCulture)).Append('}');
+        }
+    }
 }
 
 /// <summary>How far the matches of a Hyperscan expression are those of the .NET pattern it was translated from.</summary>

@@ -213,7 +213,7 @@ public class CompiledPatternSetTests
         var clock = new SteppingTimeProvider(TimeSpan.FromMilliseconds(500));
         var set = CompiledPatternSet.Compile(
             Of(Enumerable.Range(0, 20).Select(i => Body($"R{i}", $@"\bword{i}\b|^")).ToArray()),
-            new ScannerOptions { TimeProvider = clock, Deadline = TimeSpan.FromSeconds(2), EngineMode = mode });
+            new ScannerOptions { TimeProvider = clock, Deadline = TimeSpan.FromSeconds(2), EngineMode = mode, Accelerator = ScanAccelerator.None });
 
         var result = set.Scan(Mail("some text"));
 
@@ -222,6 +222,22 @@ public class CompiledPatternSetTests
         Assert.Contains("deadline", result.IncompleteReason);
         Assert.Equal(IncompleteCauses.Deadline, result.IncompleteCauses);
         Assert.InRange(result.Hits.Count, 1, 19);
+    }
+
+    [HyperscanAvailableFact]
+    public void The_deadline_stops_the_hyperscan_pass_between_units_with_an_incomplete_verdict()
+    {
+        // Every clock read moves 500 ms on: the pass reads once per paragraph, so the fifth is past the deadline.
+        var set = CompiledPatternSet.Compile(
+            Of(Body("LATE", @"paragraph number 19")),
+            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(500)), Deadline = TimeSpan.FromSeconds(2) });
+
+        var result = set.Scan(Mail(string.Join("\r\n\r\n", Enumerable.Range(0, 20).Select(i => $"paragraph number {i}"))));
+
+        Assert.Equal(ScanAccelerator.Hyperscan, set.Accelerator);
+        Assert.True(result.DeadlineExceeded);
+        Assert.Equal(IncompleteCauses.Deadline, result.IncompleteCauses);
+        Assert.Empty(result.Hits);
     }
 
     [Theory]
@@ -235,7 +251,7 @@ public class CompiledPatternSetTests
         var words = Enumerable.Range(0, 10).Select(i => $"word{i}").ToArray();
         var set = CompiledPatternSet.Compile(
             Of([.. words.Select(word => Body(word.ToUpperInvariant(), $@"\b{word}\b"))]),
-            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100)), Deadline = TimeSpan.FromSeconds(2.4), EngineMode = mode });
+            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100)), Deadline = TimeSpan.FromSeconds(2.4), EngineMode = mode, Accelerator = ScanAccelerator.None });
         var mail = Mail(string.Join(" ", words));
 
         var cold = set.Scan(mail);
@@ -257,7 +273,7 @@ public class CompiledPatternSetTests
         // cost two steps more than the warm one; without it, one, which is all the build time the scan reports.
         var set = CompiledPatternSet.Compile(
             Of(Body("ALPHA", @"\balpha\b")),
-            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100)), CostSampleRate = 1 });
+            new ScannerOptions { TimeProvider = new SteppingTimeProvider(TimeSpan.FromMilliseconds(100)), CostSampleRate = 1, Accelerator = ScanAccelerator.None });
         var mail = Mail("alpha");
 
         var cold = set.Scan(mail);
