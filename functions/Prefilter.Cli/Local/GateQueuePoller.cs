@@ -21,7 +21,18 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
         await queue.Client.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
         while (!stoppingToken.IsCancellationRequested)
         {
-            var message = (await queue.Client.ReceiveMessageAsync(Visibility, stoppingToken)).Value;
+            Azure.Storage.Queues.Models.QueueMessage? message;
+            try
+            {
+                message = (await queue.Client.ReceiveMessageAsync(Visibility, stoppingToken)).Value;
+            }
+            catch (Azure.RequestFailedException exception)
+            {
+                // Storage down (Azurite restarting): an unhandled exception here would stop the whole host.
+                LogReceiveFailed(logger, exception);
+                message = null;
+            }
+
             if (message is null)
             {
                 await Task.Delay(options.BlobPollInterval * 5, timeProvider, stoppingToken);
@@ -47,6 +58,9 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
             }
         }
     }
+
+    [LoggerMessage(EventId = 908, Level = LogLevel.Warning, Message = "Reading the gate queue failed; it is read again at the next poll")]
+    private static partial void LogReceiveFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 904, Level = LogLevel.Warning, Message = "Gate request {MessageId} failed on delivery {DequeueCount}; it comes back after the retry delay")]
     private static partial void LogRetried(ILogger logger, Exception exception, string messageId, long dequeueCount);
