@@ -9,6 +9,10 @@ public sealed class SmtpSinkScript
 {
     private readonly Lock gate = new();
     private readonly List<Rule> rules = [];
+    private int closedDuringData;
+
+    /// <summary>How many transactions the sink cut short in the middle of the data (<see cref="CloseDuringData"/>).</summary>
+    public int ClosedDuringData => Volatile.Read(ref this.closedDuringData);
 
     /// <summary>Answers <paramref name="reply"/> at <paramref name="stage"/> for the next <paramref name="times"/> uses.</summary>
     /// <param name="stage">Where the reply is given.</param>
@@ -111,6 +115,7 @@ public sealed class SmtpSinkScript
                         rule.Remaining--;
                     }
 
+                    this.closedDuringData++;
                     return true;
                 }
             }
