@@ -26,9 +26,10 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
             {
                 message = (await queue.Client.ReceiveMessageAsync(Visibility, stoppingToken)).Value;
             }
-            catch (Azure.RequestFailedException exception)
+            catch (Exception exception) when (exception is not OperationCanceledException)
             {
-                // Storage down (Azurite restarting): an unhandled exception here would stop the whole host.
+                // Storage down (Azurite restarting; once the client's retries are spent it throws an AggregateException):
+                // an unhandled exception here would stop the whole host.
                 LogReceiveFailed(logger, exception);
                 message = null;
             }
