@@ -23,7 +23,7 @@ internal static class LoadTestCommand
         var faults = new Option<bool>("--faults")
         {
             Description = "Inject six faults while mail flows, 30 s each: the downstream answering 421, Azurite killed and restarted, the downstream closing connections mid-DATA, "
-                + "the dev broker killed and restarted, the scan instance killed mid-scan, the delivery processor stopped",
+                + "the dev broker killed and restarted, the scan instance killed mid-scan (at once, no duration), the delivery processor stopped",
         };
         var data = new Option<string?>("--data") { Description = "Folder for Azurite's and the broker's data (as 'prefilter up --data'); with --faults and without it, a temporary folder deleted at the end" };
         var command = new Command("loadtest", "Start the local pipeline, push the public corpus through its SMTP ingress, and account for every mail") { count, rate, set, connections, json, faults, data };
