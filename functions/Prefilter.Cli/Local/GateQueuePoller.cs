@@ -52,8 +52,9 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
                 {
                     await queue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.MessageText, options.GateRetryDelay, stoppingToken);
                 }
-                catch (Azure.RequestFailedException updateFailed)
+                catch (Exception updateFailed) when (updateFailed is not OperationCanceledException)
                 {
+                    // Storage down too (an AggregateException once the client's retries are spent): escaping would stop the host.
                     LogRetryDelayNotSet(logger, updateFailed, message.MessageId, Visibility);
                 }
             }
