@@ -18,12 +18,20 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await queue.Client.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        var created = false;
         while (!stoppingToken.IsCancellationRequested)
         {
             Azure.Storage.Queues.Models.QueueMessage? message;
             try
             {
+                // Inside the loop: this service starts on the thread pool after the host, so storage may already be
+                // down when it first gets to run.
+                if (!created)
+                {
+                    await queue.Client.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    created = true;
+                }
+
                 message = (await queue.Client.ReceiveMessageAsync(Visibility, stoppingToken)).Value;
             }
             catch (Exception exception) when (exception is not OperationCanceledException)
