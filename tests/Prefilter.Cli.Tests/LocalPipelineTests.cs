@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Prefilter.Cli.Local;
 using Prefilter.DevServices.Smtp;
 using Prefilter.Pipeline.Storage;
+using Xunit.Abstractions;
 
 namespace Prefilter.Cli.Tests;
 
@@ -158,42 +159,66 @@ public sealed class LoadTestTests(LocalStackFixture fixture)
 }
 
 /// <summary>
-/// The load test's faults, run small on a stack of its own (the faults change what its downstream answers and stop its
-/// delivery), with retries a second apart instead of production's minute so the run ends quickly.
+/// The load test's six faults, run small on a stack of its own with its data on disk (the faults kill and restart
+/// Azurite and the broker, change what its downstream answers, replace its scan instance and stop its delivery), with
+/// retries and the downstream's circuit break a second long instead of production's minute so the run ends quickly.
 /// </summary>
 [Collection(LocalStackCollection.Name)]
-public sealed class LoadTestFaultTests
+public sealed class LoadTestFaultTests(ITestOutputHelper output)
 {
     [Fact]
     public async Task Each_fault_is_injected_and_reported_and_every_mail_still_ends_with_one_outcome()
     {
-        await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+        var data = Directory.CreateTempSubdirectory("prefilter-faults-").FullName;
+        try
         {
-            ApiPort = 0,
-            SmtpPort = 0,
-            ConsoleLogLevel = Microsoft.Extensions.Logging.LogLevel.None,
-            Settings = new Dictionary<string, string?> { ["Delivery:Backoff:0"] = "00:00:01" },
-        });
-        var mails = Enumerable.Range(0, 30).Select(_ => LocalStackFixture.Ham().Raw).ToList();
+            await using var stack = await LocalStack.StartAsync(new LocalStackOptions
+            {
+                ApiPort = 0,
+                SmtpPort = 0,
+                DataDirectory = data,
+                ConsoleLogLevel = Microsoft.Extensions.Logging.LogLevel.None,
+                Settings = new Dictionary<string, string?>
+                {
+                    ["Delivery:Backoff:0"] = "00:00:01",
+                    ["Delivery:CircuitBreaker:BreakDuration"] = "00:00:01",
+                },
+            });
+            var mails = Enumerable.Range(0, 120).Select(i => i % 4 == 0 ? LocalStackFixture.Spam().Raw : LocalStackFixture.Ham().Raw).ToList();
+            var azurite = stack.Azurite.ProcessId;
 
-        var report = await new LoadTest(stack, mails)
+            var report = await new LoadTest(stack, mails)
+            {
+                Connections = 2,
+                Rate = 5,
+                Recipient = "user@example.org",
+                Faults = true,
+                FaultDuration = TimeSpan.FromSeconds(2),
+                DrainTimeout = TimeSpan.FromMinutes(3),
+            }.RunAsync();
+
+            Assert.Equal((120, 0, 0), (report.Mails, report.Lost, report.Duplicated));
+            Assert.True(report.Accepted > 0);
+            Assert.Equal(report.Accepted, report.Delivered + report.Quarantined + report.DeadLettered);
+            Assert.Equal(0, report.DeadLettered);
+            Assert.Equal(
+                [LoadTestFault.Downstream421, LoadTestFault.AzuriteRestarted, LoadTestFault.DownstreamClosedMidData, LoadTestFault.BrokerRestarted, LoadTestFault.ScanInstanceKilled, LoadTestFault.DeliveryStopped],
+                report.Faults.Select(fault => fault.Kind));
+            Assert.All(report.Faults.Zip(report.Faults.Skip(1)), pair => Assert.True(pair.Second.StartedAtMs >= pair.First.StartedAtMs + pair.First.DurationMs));
+
+            // Each fault was felt: the downstream answered 421 to some DATA and hung up during others, Azurite is another
+            // process, scans were cut off, and the broker serves again (delivery went on after it).
+            output.WriteLine(System.Text.Json.JsonSerializer.Serialize(report));
+            Assert.True(stack.Sink.DataAttempts > stack.Sink.Messages.Count, $"{stack.Sink.DataAttempts} DATA for {stack.Sink.Messages.Count} mails");
+            Assert.True(stack.Sink.Script.ClosedDuringData > 0);
+            Assert.NotEqual(azurite, stack.Azurite.ProcessId);
+            Assert.True(stack.Services.GetRequiredService<ScanInstance>().ScansCutOff > 0);
+            Assert.Equal(0, stack.Broker.GetQueueCounts(Prefilter.Pipeline.Messaging.ServiceBusOptions.DefaultDeliverQueue).Active);
+            Assert.True(stack.Services.GetRequiredService<Prefilter.Pipeline.Delivery.DeliveryProcessorService>().IsProcessing);
+        }
+        finally
         {
-            Connections = 2,
-            Rate = 15,
-            Recipient = "user@example.org",
-            Faults = true,
-            FaultDuration = TimeSpan.FromSeconds(2),
-            DrainTimeout = TimeSpan.FromSeconds(90),
-        }.RunAsync();
-
-        Assert.Equal((30, 30, 0, 0), (report.Mails, report.Accepted, report.Lost, report.Duplicated));
-        Assert.Equal(30, report.Delivered);
-        Assert.Equal([LoadTestFault.Downstream421, LoadTestFault.DeliveryStopped], report.Faults.Select(fault => fault.Kind));
-        Assert.All(report.Faults, fault => Assert.NotNull(fault.BackToFullRateMs));
-        Assert.True(report.Faults[1].StartedAtMs >= report.Faults[0].StartedAtMs + report.Faults[0].DurationMs);
-
-        // The 421s were answered: the downstream saw more DATA than it took, and took each mail once.
-        Assert.True(stack.Sink.DataAttempts > stack.Sink.Messages.Count, $"{stack.Sink.DataAttempts} DATA for {stack.Sink.Messages.Count} mails");
-        Assert.True(stack.Services.GetRequiredService<Prefilter.Pipeline.Delivery.DeliveryProcessorService>().IsProcessing);
+            Directory.Delete(data, recursive: true);
+        }
     }
 }

@@ -20,8 +20,13 @@ internal static class LoadTestCommand
         var set = new Option<string?>("--set") { Description = "Pattern set to scan with (default: as 'prefilter up' chooses)" };
         var connections = new Option<int>("--connections") { Description = "SMTP connections sending at once", DefaultValueFactory = _ => 8 };
         var json = new Option<bool>("--json") { Description = "Print the report as JSON" };
-        var faults = new Option<bool>("--faults") { Description = "Inject faults while mail flows: the downstream answering 421 for 30 s, then the delivery processor stopped for 30 s" };
-        var command = new Command("loadtest", "Start the local pipeline, push the public corpus through its SMTP ingress, and account for every mail") { count, rate, set, connections, json, faults };
+        var faults = new Option<bool>("--faults")
+        {
+            Description = "Inject six faults while mail flows, 30 s each: the downstream answering 421, Azurite killed and restarted, the downstream closing connections mid-DATA, "
+                + "the dev broker killed and restarted, the scan instance killed mid-scan (at once, no duration), the delivery processor stopped",
+        };
+        var data = new Option<string?>("--data") { Description = "Folder for Azurite's and the broker's data (as 'prefilter up --data'); with --faults and without it, a temporary folder deleted at the end" };
+        var command = new Command("loadtest", "Start the local pipeline, push the public corpus through its SMTP ingress, and account for every mail") { count, rate, set, connections, json, faults, data };
         return command.WithHandler(async (parseResult, cancellationToken) =>
         {
             if (parseResult.GetValue(count) < 1 || parseResult.GetValue(connections) < 1 || parseResult.GetValue(rate) < 0)
@@ -34,11 +39,35 @@ internal static class LoadTestCommand
             var corpus = SpamAssassinCorpus.List(await SpamAssassinCorpus.EnsureDirectoryAsync(cancellationToken)).ToArray();
             new Random(1).Shuffle(corpus);
             var mails = Enumerable.Range(0, parseResult.GetValue(count)).Select(i => WithoutMboxLine(corpus[i % corpus.Length].ReadAllBytes())).ToList();
+            var dataDirectory = parseResult.GetValue(data);
+            string? temporary = null;
+            if (dataDirectory is null && parseResult.GetValue(faults))
+            {
+                // Killing Azurite and the broker tests a restart only when their data outlives them.
+                temporary = dataDirectory = Path.Combine(Path.GetTempPath(), $"prefilter-loadtest-{Guid.NewGuid():N}");
+                await Console.Error.WriteLineAsync($"--faults without --data: Azurite and the dev broker keep their data in {temporary}, deleted at the end");
+            }
+
+            try
+            {
+                return await RunAsync(parseResult, mails, dataDirectory, cancellationToken);
+            }
+            finally
+            {
+                if (temporary is not null && Directory.Exists(temporary))
+                {
+                    Directory.Delete(temporary, recursive: true);
+                }
+            }
+        });
+
+        async Task<int> RunAsync(ParseResult parseResult, List<byte[]> mails, string? dataDirectory, CancellationToken cancellationToken)
+        {
             LocalStack stack;
             try
             {
                 stack = await LocalStack.StartAsync(
-                    new LocalStackOptions { ApiPort = 0, SmtpPort = 0, PatternSetPath = parseResult.GetValue(set), ConsoleLogLevel = LogLevel.Error },
+                    new LocalStackOptions { ApiPort = 0, SmtpPort = 0, PatternSetPath = parseResult.GetValue(set), ConsoleLogLevel = LogLevel.Error, DataDirectory = dataDirectory },
                     cancellationToken);
             }
             catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException)
@@ -54,7 +83,7 @@ internal static class LoadTestCommand
                 Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : Text(report, stack.PatternSource));
                 return report.Lost == 0 && report.Duplicated == 0 ? ExitCodes.Success : ExitCodes.ServiceError;
             }
-        });
+        }
     }
 
     private static readonly JsonSerializerOptions JsonOptions = new(JsonSerializerDefaults.Web) { WriteIndented = true };

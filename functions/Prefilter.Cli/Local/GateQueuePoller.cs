@@ -18,10 +18,30 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await queue.Client.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+        var created = false;
         while (!stoppingToken.IsCancellationRequested)
         {
-            var message = (await queue.Client.ReceiveMessageAsync(Visibility, stoppingToken)).Value;
+            Azure.Storage.Queues.Models.QueueMessage? message;
+            try
+            {
+                // Inside the loop: this service starts on the thread pool after the host, so storage may already be
+                // down when it first gets to run.
+                if (!created)
+                {
+                    await queue.Client.CreateIfNotExistsAsync(cancellationToken: stoppingToken);
+                    created = true;
+                }
+
+                message = (await queue.Client.ReceiveMessageAsync(Visibility, stoppingToken)).Value;
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Storage down (Azurite restarting; once the client's retries are spent it throws an AggregateException):
+                // an unhandled exception here would stop the whole host.
+                LogReceiveFailed(logger, exception);
+                message = null;
+            }
+
             if (message is null)
             {
                 await Task.Delay(options.BlobPollInterval * 5, timeProvider, stoppingToken);
@@ -40,13 +60,17 @@ internal sealed partial class GateQueuePoller(GateRequestQueue queue, ReleaseGat
                 {
                     await queue.Client.UpdateMessageAsync(message.MessageId, message.PopReceipt, message.MessageText, options.GateRetryDelay, stoppingToken);
                 }
-                catch (Azure.RequestFailedException updateFailed)
+                catch (Exception updateFailed) when (updateFailed is not OperationCanceledException)
                 {
+                    // Storage down too (an AggregateException once the client's retries are spent): escaping would stop the host.
                     LogRetryDelayNotSet(logger, updateFailed, message.MessageId, Visibility);
                 }
             }
         }
     }
+
+    [LoggerMessage(EventId = 908, Level = LogLevel.Warning, Message = "Reading the gate queue failed; it is read again at the next poll")]
+    private static partial void LogReceiveFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 904, Level = LogLevel.Warning, Message = "Gate request {MessageId} failed on delivery {DequeueCount}; it comes back after the retry delay")]
     private static partial void LogRetried(ILogger logger, Exception exception, string messageId, long dequeueCount);

@@ -17,40 +17,65 @@ internal sealed partial class IncomingBlobWatcher(MailStore mails, ScanStage sca
 {
     private const int MaxConcurrentScans = 4;
     private readonly ConcurrentDictionary<string, byte> started = new(StringComparer.Ordinal);
+    private int scansInProgress;
+
+    /// <summary>Scans begun and not yet ended.</summary>
+    public int ScansInProgress => Volatile.Read(ref this.scansInProgress);
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         using var slots = new SemaphoreSlim(MaxConcurrentScans);
         var running = new List<Task>();
-        while (!stoppingToken.IsCancellationRequested)
+        try
         {
-            var now = timeProvider.GetUtcNow();
-
-            // Mail is named by arrival day: yesterday's prefix covers a run across midnight.
-            foreach (var prefix in new[] { MailBlobName.DayPrefix(now.AddDays(-1)), MailBlobName.DayPrefix(now) }.Distinct())
+            while (!stoppingToken.IsCancellationRequested)
             {
-                await foreach (var mail in mails.ListAsync(prefix, stoppingToken))
+                try
                 {
-                    if (mail.Outcome is not null || !started.TryAdd(mail.Name, 0))
-                    {
-                        continue;
-                    }
-
-                    await slots.WaitAsync(stoppingToken);
-                    running.Add(ScanAsync(mail.Name, slots, stoppingToken));
+                    await PollAsync(slots, running, stoppingToken);
                 }
+                catch (Exception exception) when (exception is not OperationCanceledException)
+                {
+                    // Storage down (Azurite restarting): an unhandled exception here would stop the whole host.
+                    LogPollFailed(logger, exception);
+                }
+
+                running.RemoveAll(task => task.IsCompleted);
+                await Task.Delay(options.BlobPollInterval, timeProvider, stoppingToken);
             }
-
-            running.RemoveAll(task => task.IsCompleted);
-            await Task.Delay(options.BlobPollInterval, timeProvider, stoppingToken);
         }
+        finally
+        {
+            // Stopping cancels the wait between polls with an exception; the scans under way must still release their
+            // slot before it is disposed.
+            await Task.WhenAll(running);
+        }
+    }
 
-        await Task.WhenAll(running);
+    private async Task PollAsync(SemaphoreSlim slots, List<Task> running, CancellationToken stoppingToken)
+    {
+        var now = timeProvider.GetUtcNow();
+
+        // Mail is named by arrival day: yesterday's prefix covers a run across midnight.
+        foreach (var prefix in new[] { MailBlobName.DayPrefix(now.AddDays(-1)), MailBlobName.DayPrefix(now) }.Distinct())
+        {
+            await foreach (var mail in mails.ListAsync(prefix, stoppingToken))
+            {
+                if (mail.Outcome is not null || !started.TryAdd(mail.Name, 0))
+                {
+                    continue;
+                }
+
+                await slots.WaitAsync(stoppingToken);
+                running.Add(ScanAsync(mail.Name, slots, stoppingToken));
+            }
+        }
     }
 
     private async Task ScanAsync(string blobName, SemaphoreSlim slots, CancellationToken cancellationToken)
     {
         await Task.Yield();
+        Interlocked.Increment(ref this.scansInProgress);
         try
         {
             await scanStage.ScanAsync(blobName, cancellationToken);
@@ -74,12 +99,16 @@ internal sealed partial class IncomingBlobWatcher(MailStore mails, ScanStage sca
         }
         finally
         {
+            Interlocked.Decrement(ref this.scansInProgress);
             slots.Release();
         }
     }
 
     [LoggerMessage(EventId = 900, Level = LogLevel.Warning, Message = "Mail {BlobName} held: {Reason}")]
     private static partial void LogHeld(ILogger logger, string blobName, string reason);
+
+    [LoggerMessage(EventId = 906, Level = LogLevel.Warning, Message = "Listing incoming mail failed; it is listed again at the next poll")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 901, Level = LogLevel.Error, Message = "Scanning {BlobName} failed; it is tried again at the next poll")]
     private static partial void LogScanFailed(ILogger logger, Exception exception, string blobName);

@@ -37,13 +37,17 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
     public string Recipient { get; init; } = "user@example.com";
 
     /// <summary>
-    /// Whether to inject faults while mail flows: the downstream answering 421 after DATA, once a third of the mail was
-    /// sent, then the delivery processor stopped, once two thirds were; each for <see cref="FaultDuration"/>. The
-    /// downstream's fault ends by clearing the sink's script, so run faults on a stack of their own.
+    /// Whether to inject six faults while mail flows, one after another, the first once a seventh of the mail was sent,
+    /// the next once two sevenths were, and so on: the downstream answering 421 after DATA; Azurite killed and
+    /// restarted; the downstream closing connections in the middle of DATA; the dev broker killed and restarted; the
+    /// scan instance killed mid-scan (and replaced at once); the delivery processor stopped and started again. Each but
+    /// the scan instance's lasts <see cref="FaultDuration"/>. The restarts need the stack's data on disk
+    /// (<see cref="LocalStackOptions.DataDirectory"/>), and the downstream's faults end by clearing the sink's script, so
+    /// run faults on a stack of their own.
     /// </summary>
     public bool Faults { get; init; }
 
-    /// <summary>How long each fault lasts.</summary>
+    /// <summary>How long each fault lasts: the downstream's misbehaviour, the time Azurite and the broker stay down, the delivery processor's stop.</summary>
     public TimeSpan FaultDuration { get; init; } = TimeSpan.FromSeconds(30);
 
     private int sent;
@@ -51,8 +55,14 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
     /// <summary>Sends every mail, waits for their outcomes, and reports.</summary>
     /// <param name="progress">Called with (stage, done, total).</param>
     /// <param name="cancellationToken">Stops the run.</param>
+    /// <exception cref="InvalidOperationException"><see cref="Faults"/> on a stack that keeps its data in memory.</exception>
     public async Task<LoadTestReport> RunAsync(Action<string, int, int>? progress = null, CancellationToken cancellationToken = default)
     {
+        if (Faults && stack.DataDirectory is null)
+        {
+            throw new InvalidOperationException("faults restart Azurite and the dev broker, which needs the stack's data on disk (a data directory)");
+        }
+
         var runId = Guid.NewGuid().ToString("N")[..8];
         var arrivals = new ConcurrentDictionary<string, List<long>>(StringComparer.Ordinal);
         void OnReceived(object? sender, SmtpSinkMessage message)
@@ -126,23 +136,10 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
         await Task.WhenAll(workers).ConfigureAwait(false);
     }
 
-    // One fault after a third of the mail was sent, the next after two thirds (or at once when sending is done).
+    // Fault i of n starts once i/(n+1) of the mail was sent (or at once when sending is done), and lasts FaultDuration.
     private async Task<IReadOnlyList<InjectedFault>> InjectFaultsAsync(ConcurrentDictionary<string, Accepted> accepted, CancellationToken cancellationToken)
     {
-        var delivery = stack.Services.GetRequiredService<DeliveryProcessorService>();
-        (string Kind, Func<Task> Start, Func<Task> End)[] plan =
-        [
-            (LoadTestFault.Downstream421, () =>
-            {
-                stack.Sink.Script.Reply(SmtpStage.Data, SmtpReply.ServiceNotAvailable);
-                return Task.CompletedTask;
-            }, () =>
-            {
-                stack.Sink.Script.Clear();
-                return Task.CompletedTask;
-            }),
-            (LoadTestFault.DeliveryStopped, () => delivery.StopAsync(cancellationToken), () => delivery.StartAsync(cancellationToken)),
-        ];
+        var plan = FaultPlan(cancellationToken);
         var injected = new List<InjectedFault>();
         for (var i = 0; i < plan.Length; i++)
         {
@@ -155,7 +152,10 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
             await plan[i].Start().ConfigureAwait(false);
             try
             {
-                await Task.Delay(FaultDuration, cancellationToken).ConfigureAwait(false);
+                if (plan[i].Lasts)
+                {
+                    await Task.Delay(FaultDuration, cancellationToken).ConfigureAwait(false);
+                }
             }
             finally
             {
@@ -166,6 +166,38 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
         }
 
         return injected;
+    }
+
+    // The faults in the order they are injected. A kill ends with the restart; the scan instance's kill is over at once
+    // (a fresh instance starts as the old one is cut off), so it has no duration to wait out.
+    private (string Kind, bool Lasts, Func<Task> Start, Func<Task> End)[] FaultPlan(CancellationToken cancellationToken)
+    {
+        var delivery = stack.Services.GetRequiredService<DeliveryProcessorService>();
+        var scan = stack.Services.GetRequiredService<ScanInstance>();
+        var script = stack.Sink.Script;
+        Task ClearScript()
+        {
+            script.Clear();
+            return Task.CompletedTask;
+        }
+
+        return
+        [
+            (LoadTestFault.Downstream421, true, () =>
+            {
+                script.Reply(SmtpStage.Data, SmtpReply.ServiceNotAvailable);
+                return Task.CompletedTask;
+            }, ClearScript),
+            (LoadTestFault.AzuriteRestarted, true, () => stack.Azurite.KillAsync(cancellationToken), () => stack.Azurite.RestartAsync(cancellationToken)),
+            (LoadTestFault.DownstreamClosedMidData, true, () =>
+            {
+                script.CloseDuringData();
+                return Task.CompletedTask;
+            }, ClearScript),
+            (LoadTestFault.BrokerRestarted, true, stack.Broker.KillAsync, () => stack.Broker.StartAsync(cancellationToken)),
+            (LoadTestFault.ScanInstanceKilled, false, () => scan.KillAsync(TimeSpan.FromMinutes(1), cancellationToken), () => Task.CompletedTask),
+            (LoadTestFault.DeliveryStopped, true, () => delivery.StopAsync(cancellationToken), () => delivery.StartAsync(cancellationToken)),
+        ];
     }
 
     // Waits until every accepted mail's blob carries a final outcome, or the drain timeout passes.
@@ -292,7 +324,10 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
 }
 
 /// <summary>A fault a load test injected, as <c>--json</c> prints it in <c>faults</c>.</summary>
-/// <param name="Kind"><see cref="Downstream421"/> or <see cref="DeliveryStopped"/>.</param>
+/// <param name="Kind">
+/// <see cref="Downstream421"/>, <see cref="AzuriteRestarted"/>, <see cref="DownstreamClosedMidData"/>,
+/// <see cref="BrokerRestarted"/>, <see cref="ScanInstanceKilled"/> or <see cref="DeliveryStopped"/>.
+/// </param>
 /// <param name="StartedAtMs">When it started, from the run's first send.</param>
 /// <param name="DurationMs">How long it lasted.</param>
 /// <param name="BackToFullRateMs">
@@ -305,6 +340,18 @@ internal sealed record LoadTestFault(string Kind, double StartedAtMs, double Dur
 
     /// <summary>The delivery processor was stopped, then started again.</summary>
     public const string DeliveryStopped = "delivery-stopped";
+
+    /// <summary>Azurite was killed (SIGKILL, once it had saved what it acknowledged), then started again on its folder and ports.</summary>
+    public const string AzuriteRestarted = "azurite-restarted";
+
+    /// <summary>The dev broker was stopped as by a crash (connections reset, journal left as it was), then started again from its journal.</summary>
+    public const string BrokerRestarted = "broker-restarted";
+
+    /// <summary>The downstream closed connections in the middle of DATA, without a reply.</summary>
+    public const string DownstreamClosedMidData = "downstream-closed-mid-data";
+
+    /// <summary>The scan instance was killed while it scanned, and a fresh one started.</summary>
+    public const string ScanInstanceKilled = "scan-instance-killed";
 }
 
 /// <summary>What <c>prefilter loadtest</c> reports; <c>--json</c> prints it as is.</summary>

@@ -199,7 +199,8 @@ internal sealed class LocalStack : IAsyncDisposable
         // Stand-ins for the triggers.
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton(new SinkApi(sink));
-        builder.Services.AddHostedService<IncomingBlobWatcher>();
+        builder.Services.AddSingleton<ScanInstance>();
+        builder.Services.AddHostedService(provider => provider.GetRequiredService<ScanInstance>());
         builder.Services.AddHostedService<UploadWatcher>();
         builder.Services.AddHostedService<GateQueuePoller>();
         // Registered as IHostedService factories, not with AddHostedService: that one skips a factory whose type is

@@ -20,31 +20,42 @@ internal sealed partial class UploadWatcher(BlobServiceClient blobs, PipelineCon
         var patterns = blobs.GetBlobContainerClient(containers.Patterns);
         while (!stoppingToken.IsCancellationRequested)
         {
-            if (await patterns.ExistsAsync(stoppingToken))
+            try
             {
-                await foreach (var blob in patterns.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, ReleaseDocuments.UploadsFolder, stoppingToken))
+                if (await patterns.ExistsAsync(stoppingToken))
                 {
-                    var etag = blob.Properties.ETag ?? default;
-                    if (processed.TryGetValue(blob.Name, out var seen) && seen == etag)
+                    await foreach (var blob in patterns.GetBlobsAsync(Azure.Storage.Blobs.Models.BlobTraits.None, Azure.Storage.Blobs.Models.BlobStates.None, ReleaseDocuments.UploadsFolder, stoppingToken))
                     {
-                        continue;
-                    }
+                        var etag = blob.Properties.ETag ?? default;
+                        if (processed.TryGetValue(blob.Name, out var seen) && seen == etag)
+                        {
+                            continue;
+                        }
 
-                    try
-                    {
-                        await release.ProcessUploadAsync(blob.Name, stoppingToken);
-                        processed[blob.Name] = etag;
-                    }
-                    catch (Exception exception) when (exception is not OperationCanceledException)
-                    {
-                        LogUploadFailed(logger, exception, blob.Name);
+                        try
+                        {
+                            await release.ProcessUploadAsync(blob.Name, stoppingToken);
+                            processed[blob.Name] = etag;
+                        }
+                        catch (Exception exception) when (exception is not OperationCanceledException)
+                        {
+                            LogUploadFailed(logger, exception, blob.Name);
+                        }
                     }
                 }
+            }
+            catch (Exception exception) when (exception is not OperationCanceledException)
+            {
+                // Storage down (Azurite restarting): an unhandled exception here would stop the whole host.
+                LogPollFailed(logger, exception);
             }
 
             await Task.Delay(options.BlobPollInterval * 5, timeProvider, stoppingToken);
         }
     }
+
+    [LoggerMessage(EventId = 907, Level = LogLevel.Warning, Message = "Listing uploads failed; they are listed again at the next poll")]
+    private static partial void LogPollFailed(ILogger logger, Exception exception);
 
     [LoggerMessage(EventId = 902, Level = LogLevel.Error, Message = "Publishing upload {BlobName} failed; it is tried again at the next poll")]
     private static partial void LogUploadFailed(ILogger logger, Exception exception, string blobName);

@@ -102,7 +102,7 @@ public sealed class DeliveryHandler
         {
             return await DeliverAsync(message, settlement, cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && IsStorageFailure(exception))
+        catch (Exception exception) when (!cancellationToken.IsCancellationRequested && StorageFailure.Is(exception))
         {
             // Storage is failing: retry with the same backoff as a downstream outage, instead of abandoning the
             // message and burning its delivery count in seconds.
@@ -128,12 +128,6 @@ public sealed class DeliveryHandler
             return await RetryOrGiveUpAsync(message, info, null, settlement, [$"{exception.GetType().Name}: {exception.Message}"], cancellationToken).ConfigureAwait(false);
         }
     }
-
-    // Azure.Core throws RequestFailedException for a failed request, and an AggregateException of them when its
-    // retries ran out without any response (the endpoint cannot be reached).
-    private static bool IsStorageFailure(Exception exception) =>
-        exception is RequestFailedException ||
-        (exception is AggregateException aggregate && aggregate.InnerExceptions.All(inner => inner is RequestFailedException));
 
     private async Task<DeliveryResult> DeliverAsync(ServiceBusReceivedMessage message, IDeliverySettlement settlement, CancellationToken cancellationToken)
     {

@@ -1,6 +1,7 @@
 using Azure;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
+using Prefilter.Pipeline.Storage;
 
 namespace Prefilter.Pipeline.Domains;
 
@@ -105,7 +106,7 @@ public sealed partial class DomainPolicyProvider : IDisposable
 
             Volatile.Write(ref checkedAtTicks, timeProvider.GetUtcNow().UtcTicks);
         }
-        catch (Exception exception) when (exception is DomainPolicyFormatException or RequestFailedException)
+        catch (Exception exception) when (exception is DomainPolicyFormatException || StorageFailure.Is(exception))
         {
             if (current is null)
             {

@@ -58,7 +58,7 @@ public sealed partial class ScanStatsFlushService : BackgroundService
         {
             await recorder.FlushAsync(cancellationToken).ConfigureAwait(false);
         }
-        catch (Exception exception) when (exception is Azure.RequestFailedException or IOException or TimeoutException)
+        catch (Exception exception) when (exception is IOException or TimeoutException || Storage.StorageFailure.Is(exception))
         {
             // The figures stay in memory; the next tick writes them.
             LogFlushFailed(logger, exception);

@@ -38,6 +38,37 @@ public sealed class AzuriteHostTests
     }
 
     [Fact]
+    public async Task A_killed_Azurite_comes_back_on_its_ports_with_what_it_acknowledged_just_before()
+    {
+        var location = Path.Combine(Path.GetTempPath(), $"azurite-test-{Guid.NewGuid():N}");
+        try
+        {
+            await using var host = await AzuriteHost.StartAsync(new AzuriteHostOptions { Location = location });
+            var queue = new Azure.Storage.Queues.QueueClient(host.ConnectionString, "kept");
+            await queue.CreateAsync();
+
+            // Inside Azurite's 5 s save interval: only the save KillAsync asks for keeps it.
+            await queue.SendMessageAsync("acknowledged");
+            var killed = host.ProcessId;
+            await host.KillAsync();
+            await Assert.ThrowsAsync<SocketException>(async () =>
+            {
+                using var probe = new TcpClient();
+                await probe.ConnectAsync(host.QueueEndpoint.Host, host.QueueEndpoint.Port);
+            });
+            await host.RestartAsync();
+
+            Assert.NotEqual(killed, host.ProcessId);
+            var received = (await queue.ReceiveMessageAsync()).Value;
+            Assert.Equal("acknowledged", received?.MessageText);
+        }
+        finally
+        {
+            Directory.Delete(location, recursive: true);
+        }
+    }
+
+    [Fact]
     public async Task A_location_keeps_data_on_disk_across_restarts()
     {
         var location = Path.Combine(Path.GetTempPath(), $"azurite-test-{Guid.NewGuid():N}");

@@ -63,6 +63,28 @@ public sealed class ServiceBusDevBrokerJournalTests : IDisposable
     }
 
     [Fact]
+    public async Task A_killed_broker_comes_back_on_its_port_and_its_clients_reconnect_to_what_it_acknowledged()
+    {
+        await using var broker = await StartAsync(folder);
+        await using var client = ClientOf(broker);
+        await using var sender = client.CreateSender(Queue);
+        await sender.SendMessageAsync(new ServiceBusMessage("kept") { MessageId = "kept" });
+        var port = broker.Port;
+
+        await broker.KillAsync();
+        Assert.Throws<InvalidOperationException>(() => broker.Port);
+        await broker.StartAsync();
+
+        Assert.Equal(port, broker.Port);
+        await sender.SendMessageAsync(new ServiceBusMessage("again") { MessageId = "kept" });
+        await using var receiver = client.CreateReceiver(Queue);
+        var received = await receiver.ReceiveMessageAsync(Present);
+        Assert.Equal("kept", received?.Body.ToString());
+        await receiver.CompleteMessageAsync(received);
+        Assert.Equal(new(0, 0, 0, 0), broker.GetQueueCounts(Queue));
+    }
+
+    [Fact]
     public async Task After_a_restart_duplicate_detection_remembers_message_ids_and_sequence_numbers_go_on()
     {
         long lastBefore;

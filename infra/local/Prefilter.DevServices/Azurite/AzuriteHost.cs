@@ -27,14 +27,14 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     /// <summary>The well-known key of <see cref="AccountName"/>; public, documented by Microsoft, valid only on Azurite.</summary>
     public const string AccountKey = "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
 
-    private readonly Process process;
-    private readonly Task outputPump;
+    private readonly AzuriteHostOptions options;
+    private Running running;
     private int disposed;
 
-    private AzuriteHost(Process process, Task outputPump, Uri blobEndpoint, Uri queueEndpoint, Uri tableEndpoint)
+    private AzuriteHost(AzuriteHostOptions options, Running running, Uri blobEndpoint, Uri queueEndpoint, Uri tableEndpoint)
     {
-        this.process = process;
-        this.outputPump = outputPump;
+        this.options = options;
+        this.running = running;
         BlobEndpoint = blobEndpoint;
         QueueEndpoint = queueEndpoint;
         TableEndpoint = tableEndpoint;
@@ -56,7 +56,7 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     public string ConnectionString { get; }
 
     /// <summary>The Azurite process id, for diagnostics.</summary>
-    public int ProcessId => process.Id;
+    public int ProcessId => this.running.Process.Id;
 
     /// <summary>
     /// Installs Azurite when missing (<c>npm ci</c> in <c>infra/local</c>, serialised across processes),
@@ -69,6 +69,73 @@ public sealed partial class AzuriteHost : IAsyncDisposable
     public static async Task<AzuriteHost> StartAsync(AzuriteHostOptions? options = null, CancellationToken cancellationToken = default)
     {
         options ??= new AzuriteHostOptions();
+        var (running, blob, queue, table) = await LaunchAsync(options, null, cancellationToken).ConfigureAwait(false);
+        return new AzuriteHost(options, running, blob, queue, table);
+    }
+
+    /// <summary>
+    /// Kills Azurite with SIGKILL, as a crash would, once it has saved what it acknowledged and stopped answering.
+    /// </summary>
+    /// <remarks>
+    /// Azurite saves its index of blobs, queues and tables every 5 seconds, so a bare SIGKILL loses writes it already
+    /// acknowledged, which Azure Storage never does. So first it is told (SIGUSR2, handled by the bootstrap) to write
+    /// its index synchronously and block its event loop: from then on requests hang unanswered, and every write it
+    /// answered is on disk. Then the process tree is killed; its ports refuse connections until <see cref="RestartAsync"/>.
+    /// </remarks>
+    /// <param name="cancellationToken">Cancels the wait for the save.</param>
+    /// <exception cref="InvalidOperationException">Azurite keeps its data in memory (no <see cref="AzuriteHostOptions.Location"/>), or did not save within 30 s.</exception>
+    /// <exception cref="PlatformNotSupportedException">On Windows, which has no SIGUSR2.</exception>
+    public async Task KillAsync(CancellationToken cancellationToken = default)
+    {
+        if (this.options.Location is null)
+        {
+            throw new InvalidOperationException("Azurite keeps its data in memory: killing it would lose everything, not test a restart");
+        }
+
+        if (OperatingSystem.IsWindows())
+        {
+            throw new PlatformNotSupportedException("Azurite's save before a kill is asked for with SIGUSR2");
+        }
+
+        var current = this.running;
+        if (SendSignal(current.Process.Id, SigUsr2) != 0)
+        {
+            throw new InvalidOperationException($"Azurite (process {current.Process.Id}) could not be signalled; has it exited?");
+        }
+
+        try
+        {
+            await current.Frozen.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+        }
+        catch (TimeoutException exception)
+        {
+            throw new InvalidOperationException($"Azurite did not save its state within 30 s: {Snapshot(current.Output)}", exception);
+        }
+
+        current.Process.Kill(entireProcessTree: true);
+        await current.Process.WaitForExitAsync(CancellationToken.None).ConfigureAwait(false);
+        await current.Pump.ConfigureAwait(false);
+    }
+
+    /// <summary>Starts Azurite again after <see cref="KillAsync"/>, on the same folder and the same ports, and waits until it accepts connections.</summary>
+    /// <param name="cancellationToken">Cancels the start.</param>
+    /// <exception cref="InvalidOperationException">Azurite is still running, exited, or did not report its ports in time.</exception>
+    public async Task RestartAsync(CancellationToken cancellationToken = default)
+    {
+        if (!this.running.Process.HasExited)
+        {
+            throw new InvalidOperationException("Azurite is still running; kill it first");
+        }
+
+        var ports = new[] { BlobEndpoint.Port, QueueEndpoint.Port, TableEndpoint.Port };
+        var (restarted, _, _, _) = await LaunchAsync(this.options, ports, cancellationToken).ConfigureAwait(false);
+        var previous = Interlocked.Exchange(ref this.running, restarted);
+        previous.Process.Dispose();
+    }
+
+    // Starts Azurite on the given ports (blob, queue, table), or on free ones when null, and waits until it serves.
+    private static async Task<(Running Running, Uri Blob, Uri Queue, Uri Table)> LaunchAsync(AzuriteHostOptions options, int[]? ports, CancellationToken cancellationToken)
+    {
         var packageDirectory = await LocalPackages.EnsureInstalledAsync(PackageName, cancellationToken).ConfigureAwait(false);
         var entryPoint = Path.Combine(packageDirectory, "dist", "src", "azurite.js");
         if (!File.Exists(entryPoint))
@@ -83,7 +150,7 @@ public sealed partial class AzuriteHost : IAsyncDisposable
             UseShellExecute = false,
             WorkingDirectory = options.Location ?? Path.GetTempPath(),
         };
-        foreach (var argument in Arguments(entryPoint, options))
+        foreach (var argument in Arguments(entryPoint, options, ports ?? [0, 0, 0]))
         {
             start.ArgumentList.Add(argument);
         }
@@ -101,9 +168,10 @@ public sealed partial class AzuriteHost : IAsyncDisposable
         var output = new StringBuilder();
         var endpoints = new Dictionary<string, Uri>(StringComparer.Ordinal);
         var allListening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var frozen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var pump = Task.WhenAll(
-            PumpAsync(process.StandardOutput, output, endpoints, allListening),
-            PumpAsync(process.StandardError, output, endpoints, allListening));
+            PumpAsync(process.StandardOutput, output, endpoints, allListening, frozen),
+            PumpAsync(process.StandardError, output, endpoints, allListening, frozen));
 
         try
         {
@@ -131,7 +199,7 @@ public sealed partial class AzuriteHost : IAsyncDisposable
                 await WaitUntilAcceptingAsync(endpoint, timeout.Token).ConfigureAwait(false);
             }
 
-            return new AzuriteHost(process, pump, WithAccount(blob), WithAccount(queue), WithAccount(table));
+            return (new Running(process, pump, output, frozen), WithAccount(blob), WithAccount(queue), WithAccount(table));
         }
         catch
         {
@@ -149,12 +217,13 @@ public sealed partial class AzuriteHost : IAsyncDisposable
             return;
         }
 
-        await Task.Run(() => Stop(process, TimeSpan.FromSeconds(5))).ConfigureAwait(false);
-        await outputPump.ConfigureAwait(false);
-        process.Dispose();
+        var current = this.running;
+        await Task.Run(() => Stop(current.Process, TimeSpan.FromSeconds(5))).ConfigureAwait(false);
+        await current.Pump.ConfigureAwait(false);
+        current.Process.Dispose();
     }
 
-    private static IEnumerable<string> Arguments(string entryPoint, AzuriteHostOptions options)
+    private static IEnumerable<string> Arguments(string entryPoint, AzuriteHostOptions options, int[] ports)
     {
         // Azurite runs inside a small bootstrap that watches the owner process: a test run or `prefilter up`
         // that is killed (no Dispose) must not leave an Azurite behind holding memory and ports.
@@ -163,12 +232,13 @@ public sealed partial class AzuriteHost : IAsyncDisposable
         yield return "--";
         yield return (options.OwnerProcessId ?? Environment.ProcessId).ToString(System.Globalization.CultureInfo.InvariantCulture);
         yield return entryPoint;
-        foreach (var service in new[] { "blob", "queue", "table" })
+        string[] services = ["blob", "queue", "table"];
+        for (var i = 0; i < services.Length; i++)
         {
-            yield return $"--{service}Host";
+            yield return $"--{services[i]}Host";
             yield return "127.0.0.1";
-            yield return $"--{service}Port";
-            yield return "0";
+            yield return $"--{services[i]}Port";
+            yield return ports[i].ToString(System.Globalization.CultureInfo.InvariantCulture);
         }
 
         yield return "--skipApiVersionCheck";
@@ -186,10 +256,15 @@ public sealed partial class AzuriteHost : IAsyncDisposable
         }
     }
 
-    private static async Task PumpAsync(StreamReader reader, StringBuilder output, Dictionary<string, Uri> endpoints, TaskCompletionSource allListening)
+    private static async Task PumpAsync(StreamReader reader, StringBuilder output, Dictionary<string, Uri> endpoints, TaskCompletionSource allListening, TaskCompletionSource frozen)
     {
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
+            if (line == FrozenLine)
+            {
+                frozen.TrySetResult();
+            }
+
             lock (output)
             {
                 // Keep the start-up lines and the latest output; a long-running host must not grow without bound.
@@ -268,14 +343,36 @@ public sealed partial class AzuriteHost : IAsyncDisposable
 
     private const int SigTerm = 15;
 
+    private const int SigUsr2 = 12;
+
+    private const string FrozenLine = "prefilter: Azurite saved its state and stopped answering";
+
     // argv after "--": owner pid, Azurite's entry script, Azurite's arguments. Azurite starts when its script is
     // loaded and reads process.argv, so argv is rewritten to look like a direct start first. Once the owner is gone,
     // so is the read end of Azurite's stdout and stderr, and Azurite logs while it closes: a write error there must not
     // end it before it has saved a --location workspace. The watch signals once: Azurite handles only the first
     // SIGTERM, and a second one would end it mid-save. The exit after 30 s is for an Azurite whose close hangs.
+    // SIGUSR2 prepares a kill (KillAsync): every Loki database (Azurite's index) that lives in a file is written at once,
+    // under a name of its own so a save Loki has under way cannot interleave, then the event loop is blocked for good.
     private const string OwnerWatchBootstrap = """
         const [owner, entry, ...rest] = process.argv.slice(1);
         process.argv = [process.argv[0], entry, ...rest];
+        const fs = require('fs');
+        const loki = require(require.resolve('lokijs', { paths: [require('path').dirname(entry)] }));
+        const databases = [];
+        const configure = loki.prototype.configureOptions;
+        loki.prototype.configureOptions = function (...args) {
+          if (!databases.includes(this)) databases.push(this);
+          return configure.apply(this, args);
+        };
+        process.on('SIGUSR2', () => {
+          for (const db of databases.filter(db => db.persistenceMethod === 'fs')) {
+            fs.writeFileSync(db.filename + '.kill~', db.serialize());
+            fs.renameSync(db.filename + '.kill~', db.filename);
+          }
+          fs.writeSync(1, 'prefilter: Azurite saved its state and stopped answering\n');
+          Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0);
+        });
         for (const stream of [process.stdout, process.stderr]) stream.on('error', () => {});
         const watch = setInterval(() => {
           try { process.kill(Number(owner), 0); }
@@ -290,6 +387,8 @@ public sealed partial class AzuriteHost : IAsyncDisposable
 
     [DllImport("libc", EntryPoint = "kill")]
     private static extern int SendSignal(int pid, int signal);
+
+    private sealed record Running(Process Process, Task Pump, StringBuilder Output, TaskCompletionSource Frozen);
 
     [GeneratedRegex(@"Azurite (?<service>Blob|Queue|Table) service is successfully listening at (?<url>http://\S+)")]
     private static partial Regex ListeningLine();

@@ -129,6 +129,18 @@ internal sealed class BrokerJournal : IDisposable
         }
     }
 
+    /// <summary>
+    /// Closes the file without a flush, as a crash leaves it: what was written stays in the system's cache, and any later
+    /// append fails with <see cref="ObjectDisposedException"/>.
+    /// </summary>
+    public void Abandon()
+    {
+        lock (flushSync)
+        {
+            handle.Dispose();
+        }
+    }
+
     private void Append(byte[] payload)
     {
         var frame = Frame(payload);

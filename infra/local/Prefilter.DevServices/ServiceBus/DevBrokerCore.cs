@@ -317,6 +317,13 @@ internal sealed class DevBrokerCore : IAsyncDisposable
         }
     }
 
+    /// <summary>Ends the core as a crash would: the journal is closed first, unflushed, so nothing more reaches it.</summary>
+    public ValueTask CrashAsync()
+    {
+        journal?.Abandon();
+        return DisposeAsync();
+    }
+
     public async ValueTask DisposeAsync()
     {
         if (Interlocked.Exchange(ref disposed, 1) != 0)

@@ -36,9 +36,12 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
     private const int BindAttempts = 5;
 
     private readonly ServiceBusDevBrokerOptions options;
-    private readonly DevBrokerCore core;
+    private readonly TimeProvider timeProvider;
+    private readonly List<DevQueueOptions> declaredLater = [];
     private readonly object hostSync = new();
+    private DevBrokerCore? core;
     private ContainerHost? host;
+    private AcceptedSockets? accepted;
     private int port;
 
     /// <summary>Creates a stopped broker serving the queues in <paramref name="options"/>.</summary>
@@ -53,7 +56,8 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         this.options = options;
-        core = new DevBrokerCore(options.Queues, timeProvider ?? TimeProvider.System, options.Location);
+        this.timeProvider = timeProvider ?? TimeProvider.System;
+        core = new DevBrokerCore(options.Queues, this.timeProvider, options.Location);
     }
 
     /// <summary>The port the broker listens on.</summary>
@@ -68,38 +72,80 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
     public string ConnectionString =>
         $"Endpoint=sb://127.0.0.1:{Port};SharedAccessKeyName=RootManageSharedAccessKey;SharedAccessKey=SAS_KEY_VALUE;UseDevelopmentEmulator=true";
 
-    /// <summary>Starts listening on 127.0.0.1 (on a free port when <see cref="ServiceBusDevBrokerOptions.Port"/> is 0).</summary>
+    /// <summary>
+    /// Starts listening on 127.0.0.1 (on a free port when <see cref="ServiceBusDevBrokerOptions.Port"/> is 0). After
+    /// <see cref="KillAsync"/> it starts as a new process would: from the journal, on the port it had.
+    /// </summary>
     /// <param name="cancellationToken">Cancels the start.</param>
     /// <exception cref="InvalidOperationException">The broker was already started.</exception>
     /// <exception cref="SocketException">The port could not be bound.</exception>
-    public Task StartAsync(CancellationToken cancellationToken = default)
+    /// <exception cref="InvalidDataException">On a restart, the journal is damaged before its last record.</exception>
+    public async Task StartAsync(CancellationToken cancellationToken = default)
     {
         if (host is not null)
         {
             throw new InvalidOperationException("The broker is already started.");
         }
 
+        var restart = this.core is null;
+        if (restart)
+        {
+            this.core = new DevBrokerCore(this.options.Queues.Concat(this.declaredLater), this.timeProvider, this.options.Location);
+        }
+
         for (var attempt = 1; ; attempt++)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            var candidate = options.Port != 0 ? options.Port : FreeLoopbackPort();
+            var candidate = restart ? this.port : options.Port != 0 ? options.Port : FreeLoopbackPort();
             lock (hostSync)
             {
-                var started = CreateHost(candidate);
+                var (started, sockets) = CreateHost(candidate);
                 try
                 {
                     started.Open();
                     host = started;
+                    this.accepted = sockets;
                     port = candidate;
-                    return Task.CompletedTask;
+                    return;
                 }
-                catch (SocketException) when (options.Port == 0 && attempt < BindAttempts)
+                catch (SocketException) when (attempt < BindAttempts && (restart || options.Port == 0))
                 {
-                    // Another process took the free port between probing and binding; probe again.
+                    // A free port was taken between probing and binding (probe again), or the killed listener's port is
+                    // not free yet (try it again shortly).
                     started.Close();
                 }
             }
+
+            await Task.Delay(TimeSpan.FromMilliseconds(200), cancellationToken).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>
+    /// Stops the broker as a crash of its process would: every connection is reset with no AMQP close, nothing more is
+    /// written to the journal (not even a flush), and the messages in memory are dropped. <see cref="StartAsync"/>
+    /// brings it back from the journal on the same port: with every message it acknowledged, those that were locked
+    /// available again.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The broker is not running, or keeps its messages in memory only (no <see cref="ServiceBusDevBrokerOptions.Location"/>).</exception>
+    public async Task KillAsync()
+    {
+        if (this.options.Location is null)
+        {
+            throw new InvalidOperationException("The broker keeps its messages in memory: killing it would lose them all, not test a restart.");
+        }
+
+        DevBrokerCore killed;
+        lock (hostSync)
+        {
+            var running = this.host ?? throw new InvalidOperationException("The broker is not running.");
+            killed = this.core!;
+            this.accepted!.ResetAll();
+            running.Close();
+            this.host = null;
+            this.core = null;
+        }
+
+        await killed.CrashAsync().ConfigureAwait(false);
     }
 
     /// <summary>
@@ -115,7 +161,8 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
         queue.Validate();
         lock (hostSync)
         {
-            var added = core.AddQueue(queue);
+            var added = (this.core ?? throw new InvalidOperationException("The broker was killed; start it first.")).AddQueue(queue);
+            this.declaredLater.Add(queue);
             if (host is not null)
             {
                 RegisterManagement(host, added);
@@ -126,38 +173,42 @@ public sealed class ServiceBusDevBroker : IAsyncDisposable
     /// <summary>Counts the messages of a declared queue by state; due scheduled messages and expired locks are applied first.</summary>
     /// <param name="queueName">A queue declared in the options.</param>
     /// <exception cref="ArgumentException">The queue is not declared.</exception>
-    /// <exception cref="InvalidOperationException">The broker's dispatcher failed (a bug); the inner exception says why.</exception>
+    /// <exception cref="InvalidOperationException">The broker's dispatcher failed (a bug; the inner exception says why), or it was killed and not started again.</exception>
     public QueueCounts GetQueueCounts(string queueName) =>
-        core.GetCounts(queueName) ?? throw new ArgumentException($"Queue '{queueName}' is not declared in the dev broker's options.", nameof(queueName));
+        (this.core ?? throw new InvalidOperationException("The broker was killed; start it first.")).GetCounts(queueName) ?? throw new ArgumentException($"Queue '{queueName}' is not declared in the dev broker's options.", nameof(queueName));
 
     /// <summary>Stops listening and closes all connections; messages are dropped, or kept in the journal with <see cref="ServiceBusDevBrokerOptions.Location"/>.</summary>
     public async ValueTask DisposeAsync()
     {
         Interlocked.Exchange(ref host, null)?.Close();
-        await core.DisposeAsync().ConfigureAwait(false);
+        if (Interlocked.Exchange(ref this.core, null) is { } running)
+        {
+            await running.DisposeAsync().ConfigureAwait(false);
+        }
     }
 
-    private ContainerHost CreateHost(int listenPort)
+    private (ContainerHost Host, AcceptedSockets Sockets) CreateHost(int listenPort)
     {
+        var core = this.core!;
         var containerHost = new ContainerHost(new Address($"amqp://127.0.0.1:{listenPort}"));
         var listener = containerHost.Listeners[0];
         listener.SASL.EnableMechanism(MssbcbsSaslProfile.Name, new MssbcbsSaslProfile());
-        var tagHandler = new LockTokenTagHandler();
-        listener.HandlerFactory = _ => tagHandler;
+        var sockets = new AcceptedSockets(new LockTokenTagHandler());
+        listener.HandlerFactory = _ => sockets;
         // The SDK opens a session per link; a busy client needs more than the library's default.
         listener.AMQP.MaxSessionsPerConnection = 4096;
 
         containerHost.RegisterRequestProcessor("$cbs", new CbsRequestProcessor());
         RegisterManagement(containerHost, core.Queues);
         containerHost.RegisterLinkProcessor(new QueueLinkProcessor(core, options.MaxMessageSize));
-        return containerHost;
+        return (containerHost, sockets);
     }
 
     private void RegisterManagement(ContainerHost containerHost, IEnumerable<DevQueue> queues)
     {
         foreach (var queue in queues)
         {
-            containerHost.RegisterRequestProcessor($"{queue.Path}/$management", new ManagementRequestProcessor(core, queue));
+            containerHost.RegisterRequestProcessor($"{queue.Path}/$management", new ManagementRequestProcessor(this.core!, queue));
         }
     }
 

@@ -12,7 +12,8 @@ namespace Prefilter.DevServices.Smtp;
 /// <summary>
 /// A stand-in downstream mail server on 127.0.0.1 (the <c>SmtpServer</c> package) that keeps every message it
 /// accepts in memory, for tests and <c>prefilter up</c>. What it answers can be scripted per stage
-/// (<see cref="Script"/>), e.g. <c>421</c> for the first attempts and then <c>250</c>, or <c>550</c> always.
+/// (<see cref="Script"/>), e.g. <c>421</c> for the first attempts and then <c>250</c>, <c>550</c> always, or the
+/// connection closed in the middle of the data.
 /// A message counts as received only when the sink answers it with a 2xx reply. Thread-safe.
 /// </summary>
 public sealed class SmtpSink : IAsyncDisposable
@@ -25,8 +26,9 @@ public sealed class SmtpSink : IAsyncDisposable
     private Task running = Task.CompletedTask;
     private int dataAttempts;
 
-    private SmtpSink(SmtpSinkOptions options, EndpointListenerFactory listenerFactory)
+    private SmtpSink(SmtpSinkOptions options, SmtpSinkListenerFactory listenerFactory, SmtpSinkScript script)
     {
+        Script = script;
         var serverOptions = new SmtpServerOptionsBuilder()
             .ServerName(options.ServerName)
             .Endpoint(endpoint =>
@@ -56,7 +58,7 @@ public sealed class SmtpSink : IAsyncDisposable
     public int Port => EndPoint.Port;
 
     /// <summary>What the sink answers; empty means <c>250</c> to everything.</summary>
-    public SmtpSinkScript Script { get; } = new();
+    public SmtpSinkScript Script { get; }
 
     /// <summary>The messages accepted so far, in the order they were accepted (a snapshot).</summary>
     public IReadOnlyList<SmtpSinkMessage> Messages
@@ -83,10 +85,11 @@ public sealed class SmtpSink : IAsyncDisposable
     /// <exception cref="System.Net.Sockets.SocketException">The port cannot be bound.</exception>
     public static async Task<SmtpSink> StartAsync(SmtpSinkOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var listenerFactory = new EndpointListenerFactory();
+        var script = new SmtpSinkScript();
+        var listenerFactory = new SmtpSinkListenerFactory(script);
         var bound = new TaskCompletionSource<IPEndPoint>(TaskCreationOptions.RunContinuationsAsynchronously);
         listenerFactory.EndpointStarted += (_, e) => bound.TrySetResult((IPEndPoint)e.LocalEndPoint);
-        var sink = new SmtpSink(options ?? new SmtpSinkOptions(), listenerFactory);
+        var sink = new SmtpSink(options ?? new SmtpSinkOptions(), listenerFactory, script);
         sink.running = sink.server.StartAsync(sink.stopping.Token);
         try
         {
