@@ -41,10 +41,6 @@ internal static class HyperscanDatabaseCache
         return database;
     }
 
-    /// <summary>Remembers a database loaded from an artifact, so a set compiled later in the process finds it.</summary>
-    public static void Add(IReadOnlyList<HyperscanExpression> expressions, HyperscanDatabase database, IReadOnlyList<(HyperscanExpression Expression, string Reason)> refused) =>
-        Add(KeyOf(expressions), new Entry(new(database), refused));
-
     private static void Add(string key, Entry entry)
     {
         lock (Entries)
