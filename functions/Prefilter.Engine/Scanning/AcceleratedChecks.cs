@@ -6,7 +6,7 @@ namespace Prefilter.Engine.Scanning;
 
 /// <summary>
 /// The checks of one <see cref="ScanTarget"/> that Hyperscan runs: its database, and for each expression id the check
-/// it stands for and whether a match is the check's match (exact) or a screen .NET's engine confirms.
+/// it stands for and what a match says of it (<see cref="HyperscanExpressionUse"/>).
 /// </summary>
 internal sealed class AcceleratedChecks
 {
@@ -27,6 +27,8 @@ internal sealed class AcceleratedChecks
                 this.served.Add(checks[id]);
             }
         }
+
+        Served = [.. this.served];
     }
 
     public HyperscanDatabase Database { get; }
@@ -35,7 +37,7 @@ internal sealed class AcceleratedChecks
     public int[] Checks { get; }
 
     /// <summary>The check indices the database serves (an expression Hyperscan refused serves none).</summary>
-    public int[] Served => [.. this.served];
+    public int[] Served { get; }
 
     /// <summary>By expression id: the check's .NET pattern (what an artifact names the expression by).</summary>
     public string[] Patterns { get; }
