@@ -176,12 +176,14 @@ public sealed class EngineCommandTests : IDisposable
     public async Task Bench_reports_the_engine_mode_and_the_linear_engines_within_the_budget_it_was_given()
     {
         var (exit, output, _) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--json", "--passes", "1",
-            "--engine-mode", "linear-only", "--engine-budget-mb", "1");
+            "--engine-mode", "linear-only", "--engine-budget-mb", "1", "--accelerator", "none");
         var (badExit, _, badError) = await CommandRun.RunAsync(BenchCommand.Create(), Write("set.json", Set), WriteCorpus(), "--engine-budget-mb", "0");
 
         Assert.Equal(ExitCodes.Success, exit);
         var report = JsonDocument.Parse(output).RootElement;
         Assert.Equal("linear-only", report.GetProperty("engineMode").GetString());
+        Assert.Equal("none", report.GetProperty("accelerator").GetString());
+        Assert.Equal(0, report.GetProperty("acceleratedRegexes").GetInt32());
         var engines = report.GetProperty("linearEngines");
         Assert.Equal(1, engines.GetProperty("budgetMb").GetDouble());
         Assert.True(engines.GetProperty("builds").GetInt64() > 0, "linear-only built no linear engine");
