@@ -26,14 +26,14 @@ internal static class HyperscanTranslation
     private const string Word = @"\p{L}\p{Mn}\p{Nd}\p{Pc}";
     private const string Space = @"\x{9}\x{A}\x{B}\x{C}\x{D}\x{85}\p{Z}";
 
+    // General categories both engines know. Not the cased ones (Lu, Ll, Lt): under (?i) .NET widens them to their
+    // other cases and Hyperscan does not, and options switch case folding on in too many ways ("(?mi)", "(?i:") to
+    // tell here.
     private static readonly HashSet<string> Categories = new(StringComparer.Ordinal)
     {
-        "L", "Lu", "Ll", "Lt", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps", "Pe",
+        "L", "Lm", "Lo", "M", "Mn", "Mc", "Me", "N", "Nd", "Nl", "No", "P", "Pc", "Pd", "Ps", "Pe",
         "Pi", "Pf", "Po", "S", "Sm", "Sc", "Sk", "So", "Z", "Zs", "Zl", "Zp", "Cc", "Cf",
     };
-
-    // Under (?i) .NET widens a cased category to its other cases; Hyperscan does not.
-    private static readonly HashSet<string> CasedCategories = new(StringComparer.Ordinal) { "Lu", "Ll", "Lt" };
 
     // Hyperscan builds a counted repetition of a wide class into a machine as large as its count in UTF-8, for
     // minutes at a few hundred ('[^>]{1,1000}'); such a count becomes a plain repetition, which matches wherever the
@@ -431,7 +431,7 @@ internal static class HyperscanTranslation
         }
 
         var close = pattern.IndexOf('}', at + 3);
-        if (close < 0 || !Categories.Contains(pattern[(at + 3)..close]) || CasedCategories.Contains(pattern[(at + 3)..close]) && pattern.Contains("(?i", StringComparison.Ordinal))
+        if (close < 0 || !Categories.Contains(pattern[(at + 3)..close]))
         {
             return false;
         }

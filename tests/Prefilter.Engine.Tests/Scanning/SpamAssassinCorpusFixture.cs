@@ -96,3 +96,15 @@ public sealed class HyperscanAvailableFactAttribute : FactAttribute
         }
     }
 }
+
+/// <summary>A theory that needs Hyperscan (Debian's <c>libhyperscan5</c>).</summary>
+public sealed class HyperscanAvailableTheoryAttribute : TheoryAttribute
+{
+    public HyperscanAvailableTheoryAttribute()
+    {
+        if (!Prefilter.Engine.Hyperscan.HyperscanLibrary.IsAvailable)
+        {
+            Skip = "install Debian's libhyperscan5 (apt-get install libhyperscan5) to run, and leave PREFILTER_HYPERSCAN unset";
+        }
+    }
+}
