@@ -158,6 +158,31 @@ public sealed class LoadTestTests(LocalStackFixture fixture)
     }
 }
 
+/// <summary>The release gate run by the load test while mail flows, on a stack whose gate has the default budgets.</summary>
+[Collection(LocalStackCollection.Name)]
+public sealed class GateUnderLoadTests
+{
+    [Fact]
+    public async Task The_gate_run_while_mail_flows_passes_the_serving_set_again_and_refuses_the_incident_set()
+    {
+        // A stack of its own: the shared one's gate refuses every plain publish by design.
+        await using var stack = await LocalStack.StartAsync(new LocalStackOptions { ApiPort = 0, SmtpPort = 0, ConsoleLogLevel = Microsoft.Extensions.Logging.LogLevel.None });
+        var mails = Enumerable.Range(0, 40).Select(i => i % 4 == 0 ? LocalStackFixture.Spam().Raw : LocalStackFixture.Ham().Raw).ToList();
+
+        var report = await new LoadTest(stack, mails) { Connections = 2, Rate = 20, Recipient = "user@example.org", GateRounds = 2 }.RunAsync();
+
+        Assert.Equal((0, 0), (report.Lost, report.Duplicated));
+        Assert.Equal(
+            [GateUnderLoad.SameSet, GateUnderLoad.Incident, GateUnderLoad.SameSet, GateUnderLoad.Incident],
+            report.Gate.Select(run => run.Candidate));
+        foreach (var run in report.Gate)
+        {
+            Assert.True(run.Passed == (run.Candidate == GateUnderLoad.SameSet), $"{run.Candidate}: {string.Join("; ", run.Refusals)}");
+            Assert.NotNull(run.P99CostRatio);
+        }
+    }
+}
+
 /// <summary>
 /// The load test's six faults, run small on a stack of its own with its data on disk (the faults kill and restart
 /// Azurite and the broker, change what its downstream answers, replace its scan instance and stop its delivery), with

@@ -8,15 +8,33 @@ using Prefilter.Pipeline.Storage;
 namespace Prefilter.Cli.Local;
 
 /// <summary>
-/// The local stand-in for the Event Grid blob trigger of <c>ScanMail</c>: polls <c>incoming/</c> for mail without an
-/// outcome and hands each to the same <see cref="ScanStage"/> the function calls. A failed scan is retried at the next
-/// poll, as Event Grid retries a failed delivery.
+/// The local stand-in for the Event Grid blob trigger of <c>ScanMail</c>: lists <c>incoming/</c> for mail without an
+/// outcome and hands each to the same <see cref="ScanStage"/> the function calls. A failed scan is tried again at the
+/// next poll, as Event Grid retries a failed delivery.
 /// </summary>
+/// <remarks>
+/// Each poll lists only the mail named in the last seconds (names start with their arrival time), so a poll costs the
+/// same on a day of ten mails as on a day of a million; a sweep of today and yesterday at start and every
+/// <see cref="SweepInterval"/> finds what those listings missed, such as an upload that took longer than
+/// <see cref="UploadSlack"/>.
+/// </remarks>
 internal sealed partial class IncomingBlobWatcher(MailStore mails, ScanStage scanStage, TimeProvider timeProvider, LocalStackOptions options, ILogger<IncomingBlobWatcher> logger)
     : BackgroundService
 {
     private const int MaxConcurrentScans = 4;
+
+    // A name carries the time the ingress named the mail, shortly before its blob exists: each listing looks back this
+    // far before the previous poll.
+    private static readonly TimeSpan UploadSlack = TimeSpan.FromSeconds(5);
+    private static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(30);
+
+    // Names start yyyyMMdd'T'HHmmss: the first 14 characters name a span of ten seconds.
+    private static readonly int TenSecondsPrefixLength = "yyyyMMddTHHmms".Length;
+
     private readonly ConcurrentDictionary<string, byte> started = new(StringComparer.Ordinal);
+    private readonly ConcurrentQueue<string> retries = new();
+    private DateTimeOffset? listedUpTo;
+    private DateTimeOffset nextSweep = DateTimeOffset.MinValue;
     private int scansInProgress;
 
     /// <summary>Scans begun and not yet ended.</summary>
@@ -55,20 +73,50 @@ internal sealed partial class IncomingBlobWatcher(MailStore mails, ScanStage sca
     private async Task PollAsync(SemaphoreSlim slots, List<Task> running, CancellationToken stoppingToken)
     {
         var now = timeProvider.GetUtcNow();
+        for (var count = retries.Count; count > 0 && retries.TryDequeue(out var name); count--)
+        {
+            await StartAsync(name, slots, running, stoppingToken);
+        }
 
-        // Mail is named by arrival day: yesterday's prefix covers a run across midnight.
-        foreach (var prefix in new[] { MailBlobName.DayPrefix(now.AddDays(-1)), MailBlobName.DayPrefix(now) }.Distinct())
+        var sweep = listedUpTo is null || now >= nextSweep;
+        foreach (var prefix in sweep ? DayPrefixes(now) : RecentPrefixes(listedUpTo!.Value - UploadSlack, now))
         {
             await foreach (var mail in mails.ListAsync(prefix, stoppingToken))
             {
-                if (mail.Outcome is not null || !started.TryAdd(mail.Name, 0))
+                if (mail.Outcome is null)
                 {
-                    continue;
+                    await StartAsync(mail.Name, slots, running, stoppingToken);
                 }
-
-                await slots.WaitAsync(stoppingToken);
-                running.Add(ScanAsync(mail.Name, slots, stoppingToken));
             }
+        }
+
+        // Only a poll that listed everything moves the window on: after storage was down, the next one covers the outage.
+        listedUpTo = now;
+        if (sweep)
+        {
+            nextSweep = now + SweepInterval;
+        }
+    }
+
+    // Mail is named by arrival day: yesterday's prefix covers a run across midnight.
+    private static IEnumerable<string> DayPrefixes(DateTimeOffset now) =>
+        new[] { MailBlobName.DayPrefix(now.AddDays(-1)), MailBlobName.DayPrefix(now) }.Distinct(StringComparer.Ordinal);
+
+    private static IEnumerable<string> RecentPrefixes(DateTimeOffset from, DateTimeOffset to)
+    {
+        var tenSeconds = TimeSpan.FromSeconds(10);
+        for (var at = new DateTimeOffset(from.UtcTicks - (from.UtcTicks % tenSeconds.Ticks), TimeSpan.Zero); at <= to; at += tenSeconds)
+        {
+            yield return MailBlobName.TimePrefix(at)[..TenSecondsPrefixLength];
+        }
+    }
+
+    private async Task StartAsync(string blobName, SemaphoreSlim slots, List<Task> running, CancellationToken stoppingToken)
+    {
+        if (started.TryAdd(blobName, 0))
+        {
+            await slots.WaitAsync(stoppingToken);
+            running.Add(ScanAsync(blobName, slots, stoppingToken));
         }
     }
 
@@ -88,6 +136,7 @@ internal sealed partial class IncomingBlobWatcher(MailStore mails, ScanStage sca
         {
             // Held (no pattern set yet) or a transient failure: the blob keeps no outcome and is tried again.
             started.TryRemove(blobName, out _);
+            retries.Enqueue(blobName);
             if (exception is PatternSetUnavailableException)
             {
                 LogHeld(logger, blobName, exception.Message);

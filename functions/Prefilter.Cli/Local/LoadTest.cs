@@ -50,6 +50,12 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
     /// <summary>How long each fault lasts: the downstream's misbehaviour, the time Azurite and the broker stay down, the delivery processor's stop.</summary>
     public TimeSpan FaultDuration { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Rounds of the release gate to run while mail flows (<see cref="GateUnderLoad"/>): each gates the serving set under
+    /// a new version and the incident set. 0 runs none.
+    /// </summary>
+    public int GateRounds { get; init; }
+
     private int sent;
 
     /// <summary>Sends every mail, waits for their outcomes, and reports.</summary>
@@ -83,13 +89,18 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
             var started = Stopwatch.GetTimestamp();
             var accepted = new ConcurrentDictionary<string, Accepted>(StringComparer.Ordinal);
             var faults = Faults ? InjectFaultsAsync(accepted, cancellationToken) : Task.FromResult<IReadOnlyList<InjectedFault>>([]);
+            var gate = GateRounds > 0
+                ? new GateUnderLoad(stack).RunAsync(GateRounds, () => Volatile.Read(ref sent) < mails.Count, cancellationToken)
+                : Task.FromResult<IReadOnlyList<LoadTestGateRun>>([]);
             await SendAllAsync(runId, started, accepted, progress, cancellationToken).ConfigureAwait(false);
             var injected = await faults.ConfigureAwait(false);
+            var gateRuns = await gate.ConfigureAwait(false);
             var outcomes = await DrainAsync(accepted, progress, cancellationToken).ConfigureAwait(false);
             var finished = Stopwatch.GetTimestamp();
             return Report(accepted, outcomes, arrivals, Stopwatch.GetElapsedTime(started, finished)) with
             {
                 Faults = [.. injected.Select(fault => fault.Describe(started, accepted, outcomes, arrivals))],
+                Gate = gateRuns,
             };
         }
         finally
@@ -200,22 +211,36 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
         ];
     }
 
-    // Waits until every accepted mail's blob carries a final outcome, or the drain timeout passes.
+    // Waits until every accepted mail's blob carries a final outcome, or the drain timeout passes. The blobs are listed
+    // by arrival day, a request per 5,000 mails, rather than read one by one: a request per pending mail every poll
+    // would load the storage the pipeline under test shares.
     private async Task<Dictionary<string, MailOutcome?>> DrainAsync(ConcurrentDictionary<string, Accepted> accepted, Action<string, int, int>? progress, CancellationToken cancellationToken)
     {
         var store = stack.Services.GetRequiredService<MailStore>();
+        var days = accepted.Values.Select(mail => MailBlobName.DayPrefixOf(mail.BlobName)).Distinct(StringComparer.Ordinal).ToList();
         var outcomes = new Dictionary<string, MailOutcome?>(StringComparer.Ordinal);
         var pending = accepted.Keys.ToList();
         var deadline = Stopwatch.GetTimestamp() + (long)(DrainTimeout.TotalSeconds * Stopwatch.Frequency);
         while (true)
         {
+            var final = new Dictionary<string, MailOutcome>(StringComparer.Ordinal);
+            foreach (var day in days)
+            {
+                await foreach (var mail in store.ListAsync(day, cancellationToken).ConfigureAwait(false))
+                {
+                    if (mail.Outcome is { } outcome && outcome.IsFinal())
+                    {
+                        final[mail.Name] = outcome;
+                    }
+                }
+            }
+
             var still = new List<string>();
             foreach (var id in pending)
             {
-                var outcome = (await store.GetInfoAsync(accepted[id].BlobName, cancellationToken).ConfigureAwait(false)).Outcome;
-                if (outcome is { } final && final.IsFinal())
+                if (final.TryGetValue(accepted[id].BlobName, out var outcome))
                 {
-                    outcomes[id] = final;
+                    outcomes[id] = outcome;
                 }
                 else
                 {
@@ -235,7 +260,7 @@ internal sealed class LoadTest(LocalStack stack, IReadOnlyList<byte[]> mails)
                 return outcomes;
             }
 
-            await Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken).ConfigureAwait(false);
+            await Task.Delay(TimeSpan.FromSeconds(1), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -392,4 +417,10 @@ internal sealed record LoadTestReport
 
     /// <summary>The faults injected, in order; empty without <c>--faults</c>.</summary>
     public IReadOnlyList<LoadTestFault> Faults { get; init; } = [];
+
+    /// <summary>The gate runs of <c>--gate-rounds</c>, in order; empty without it.</summary>
+    public IReadOnlyList<LoadTestGateRun> Gate { get; init; } = [];
+
+    /// <summary>The untimed run that warmed the process before this one (<c>--warmup</c>); null when there was none.</summary>
+    public LoadTestReport? Warmup { get; init; }
 }

@@ -29,10 +29,18 @@ public sealed record GateBudget
     public int TopN { get; init; } = 10;
 
     /// <summary>
-    /// Scans of each message per set; a message's cost is the fastest of them, so a GC pause or a busy neighbour in
-    /// one scan does not read as a costly rule. Default 3.
+    /// Scans of each message per set, at least; a message's cost is the fastest of them, so a GC pause or a busy
+    /// neighbour in one scan does not read as a costly rule. A corpus of fewer than <see cref="MinTimedScans"/> messages
+    /// has each message scanned more often, up to <see cref="MaxTimingRuns"/>: with few messages the p99 rests on one or
+    /// two of them, and only more scans of those find the time that noise did not inflate. Default 3.
     /// </summary>
     public int TimingRuns { get; init; } = 3;
+
+    /// <summary>Timed scans per set that a small corpus is brought up to (<see cref="TimingRuns"/>). Default 500.</summary>
+    public int MinTimedScans { get; init; } = 500;
+
+    /// <summary>The most scans of each message per set that a small corpus gets (<see cref="TimingRuns"/>). Default 25.</summary>
+    public int MaxTimingRuns { get; init; } = 25;
 
     /// <summary>
     /// Below this p99 (both sets) cost ratios are not judged: at tens of microseconds timer noise dominates and a

@@ -29,6 +29,9 @@ public sealed record GateReport
     /// <summary>Adversarial messages generated for the candidate's own rules.</summary>
     public int AdversarialMessages { get; init; }
 
+    /// <summary>Scans of each message per set behind the costs (<see cref="GateBudget.TimingRuns"/>): more when the corpus is small.</summary>
+    public int TimingRuns { get; init; }
+
     /// <summary>Cost of the candidate on the whole gate corpus; null when it could not be compiled.</summary>
     public CostSummary? Candidate { get; init; }
 

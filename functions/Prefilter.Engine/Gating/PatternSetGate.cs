@@ -56,6 +56,7 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         return WithFindings(report, corpus, measurement, flips, attribution) with
         {
             Passed = refusals.Count == 0,
+            TimingRuns = TimingRunsFor(corpus.Length),
             Refusals = refusals,
             Blamed = refusals.Count == 0 ? [] : Blame(costBreached: costRefusals.Count > 0, attribution, candidate, active, measurement),
         };
@@ -174,9 +175,10 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         active?.Scan(corpus[0].Content, cancellationToken);
         var candidateRun = new Measured(corpus.Length);
         var activeRun = active is null ? null : new Measured(corpus.Length);
+        var runs = TimingRunsFor(corpus.Length);
         for (var i = 0; i < corpus.Length; i++)
         {
-            for (var run = 0; run < Math.Max(1, budget.TimingRuns); run++)
+            for (var run = 0; run < runs; run++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 var content = corpus[i].Content;
@@ -189,6 +191,14 @@ public sealed class PatternSetGate(ScannerOptions productionOptions, GateBudget 
         }
 
         return (candidateRun, activeRun);
+    }
+
+    private int TimingRunsFor(int messages)
+    {
+        var least = Math.Max(1, budget.TimingRuns);
+        return messages >= budget.MinTimedScans
+            ? least
+            : Math.Max(least, Math.Min(budget.MaxTimingRuns, (budget.MinTimedScans + messages - 1) / messages));
     }
 
     /// <summary>Both sets' runs over the corpus and what the budgets judge; the active side is null on the first publish.</summary>

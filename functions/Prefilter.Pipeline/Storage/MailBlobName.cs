@@ -15,6 +15,8 @@ public static class MailBlobName
     /// <summary>Suffix of a companion envelope blob: <c>{mail name}.envelope.json</c>.</summary>
     public const string EnvelopeSuffix = ".envelope.json";
 
+    private const string DayFormat = "yyyyMMdd";
+
     /// <summary>A new unique name for a mail received at <paramref name="receivedAt"/>.</summary>
     /// <param name="receivedAt">Arrival time.</param>
     public static string Create(DateTimeOffset receivedAt) =>
@@ -27,7 +29,11 @@ public static class MailBlobName
 
     /// <summary>The listing prefix of all mail received on a UTC day.</summary>
     /// <param name="day">Any time on that day.</param>
-    public static string DayPrefix(DateTimeOffset day) => day.UtcDateTime.ToString("yyyyMMdd", CultureInfo.InvariantCulture);
+    public static string DayPrefix(DateTimeOffset day) => day.UtcDateTime.ToString(DayFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>The listing prefix of the day a mail blob was named on.</summary>
+    /// <param name="mailBlobName">A name made by <see cref="Create"/>.</param>
+    public static string DayPrefixOf(string mailBlobName) => mailBlobName[..DayFormat.Length];
 
     /// <summary>True for a mail blob, false for companion documents and anything else in the container.</summary>
     /// <param name="blobName">A blob name in the incoming container.</param>

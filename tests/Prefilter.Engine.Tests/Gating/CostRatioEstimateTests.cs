@@ -63,12 +63,26 @@ public sealed class CostRatioEstimateTests
     }
 
     [Fact]
-    public void A_corpus_too_small_for_an_interval_is_judged_on_its_measured_ratio()
+    public void On_a_small_corpus_one_slow_message_is_not_evidence_but_a_set_slow_on_every_message_is()
     {
+        // 60 messages: the p99 is the costliest one. The same set, with that one message slowed 2.5× by a busy
+        // moment, must not be refused; a set 3× slower on every message must.
         var active = Enumerable.Range(1, 60).Select(i => TimeSpan.FromMilliseconds(i)).ToArray();
-        var candidate = active.Select(t => t * 2).ToArray();
+        var oneSlow = active.Select((t, i) => i == 59 ? t * 2.5 : t).ToArray();
+        var slower = active.Select(t => t * 3).ToArray();
 
-        var estimate = CostRatioEstimate.Of(candidate, active);
+        var noise = CostRatioEstimate.Of(oneSlow, active);
+        var cost = CostRatioEstimate.Of(slower, active);
+
+        Assert.Equal(2.5, noise.Ratio, 6);
+        Assert.False(noise.Exceeds(Budget), $"{noise}");
+        Assert.True(cost.Exceeds(Budget), $"{cost}");
+    }
+
+    [Fact]
+    public void A_single_message_is_judged_on_its_measured_ratio()
+    {
+        var estimate = CostRatioEstimate.Of([TimeSpan.FromMilliseconds(4)], [TimeSpan.FromMilliseconds(2)]);
 
         Assert.Equal((2.0, 2.0, 2.0), (estimate.Ratio, estimate.Lower, estimate.Upper));
     }

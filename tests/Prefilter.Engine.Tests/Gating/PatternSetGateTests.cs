@@ -55,6 +55,24 @@ public class PatternSetGateTests
     }
 
     [Fact]
+    public void A_corpus_too_small_for_an_interval_has_each_message_scanned_more_often()
+    {
+        var set = Of(ActiveRules);
+        var budget = Budget with { MaxP99CostRatio = double.MaxValue };
+        var sample = Sample();
+
+        var report = new PatternSetGate(ScannerOptions.Default, budget).Evaluate(set, set, sample);
+        var stubborn = new PatternSetGate(ScannerOptions.Default, budget with { TimingRuns = 40 }).Evaluate(set, set, sample);
+
+        // Fewer messages than timed scans wanted: each is scanned until the set has had 500 scans, or 25 times.
+        var messages = sample.Count + report.AdversarialMessages;
+        Assert.True(messages < budget.MinTimedScans, $"{messages} messages");
+        Assert.True(report.TimingRuns > budget.TimingRuns && report.TimingRuns <= budget.MaxTimingRuns, $"{report.TimingRuns} runs");
+        Assert.True(report.TimingRuns == budget.MaxTimingRuns || report.TimingRuns * messages >= budget.MinTimedScans, $"{report.TimingRuns} runs of {messages} messages");
+        Assert.Equal(40, stubborn.TimingRuns);
+    }
+
+    [Fact]
     public void A_set_that_lint_refuses_is_refused_naming_the_rule()
     {
         var candidate = Of([.. ActiveRules, MetaRule("BROKEN_META", "UNKNOWN_RULE && CHEAP_PILLS")]);

@@ -21,7 +21,7 @@ public sealed class RecordedGateCostsTests
         foreach (var (run, candidate, active) in runs)
         {
             // Fewer messages would fall back to the measured ratio and leave the interval untested.
-            Assert.True(candidate.Count >= CostRatioEstimate.MinMessages, $"run {run}: {candidate.Count} messages");
+            Assert.True(candidate.Count >= 500, $"run {run}: {candidate.Count} messages");
             var estimate = CostRatioEstimate.Of(candidate, active);
             Assert.False(estimate.Exceeds(new GateBudget().MaxP99CostRatio), $"run {run} refused: {estimate}");
         }
@@ -36,7 +36,7 @@ public sealed class RecordedGateCostsTests
         foreach (var (run, candidate, active) in runs)
         {
             // Fewer messages would fall back to the measured ratio and leave the interval untested.
-            Assert.True(candidate.Count >= CostRatioEstimate.MinMessages, $"run {run}: {candidate.Count} messages");
+            Assert.True(candidate.Count >= 500, $"run {run}: {candidate.Count} messages");
             var estimate = CostRatioEstimate.Of(candidate, active);
             Assert.True(estimate.Exceeds(new GateBudget().MaxP99CostRatio), $"run {run} accepted: {estimate}");
         }
