@@ -160,6 +160,26 @@ public sealed class ActivePatternSetProviderTests(AzuriteFixture azurite, DevBro
     }
 
     [Fact]
+    public async Task A_set_served_from_its_artifact_runs_the_hyperscan_databases_the_artifact_carries()
+    {
+        // Where Debian's libhyperscan5 is installed (CI installs it) and not switched off, the artifact carries the
+        // databases and the instance loads them; elsewhere the same set serves from .NET's engines alone.
+        var hyperscan = File.Exists("/usr/lib/x86_64-linux-gnu/libhs.so.5") && Environment.GetEnvironmentVariable("PREFILTER_HYPERSCAN") != "off";
+        await using var bed = await PipelineTestBed.CreateAsync(azurite, broker);
+        var set = TestData.Set("v1", new Rule { Id = "PERCENT_OFF", Kind = RuleKind.Body, Pattern = "[0-9]{2,}% off (?:today|now)", Score = 6 });
+        await bed.ActivateAsync(set);
+        await bed.Patterns.StoreArtifactAsync(CompiledSetArtifact.Create(set));
+
+        var active = await bed.Services.GetRequiredService<ActivePatternSetProvider>().GetActiveAsync();
+        var result = active!.Compiled.Scan(System.Text.Encoding.UTF8.GetBytes(TestData.Mail("Only this week: 40% off today.")));
+
+        Assert.True(active.Compiled.LoadedFromArtifact);
+        Assert.Equal(hyperscan ? ScanAccelerator.Hyperscan : ScanAccelerator.None, active.Compiled.Accelerator);
+        Assert.Equal(hyperscan, active.Compiled.AcceleratedRegexes > 0);
+        Assert.Equal(["PERCENT_OFF"], result.Hits.Select(hit => hit.RuleId));
+    }
+
+    [Fact]
     public async Task A_set_without_an_artifact_is_analysed_here_said_so_and_its_artifact_stored_for_the_next_instance()
     {
         await using var bed = await PipelineTestBed.CreateAsync(azurite, broker);
