@@ -17,7 +17,13 @@ internal static class LocalLogging
             return;
         }
 
-        logging.AddConsole(console => console.FormatterName = LocalConsoleFormatter.FormatterName)
+        // Warnings and errors go to standard error, so a command's report on standard output (`loadtest --json`)
+        // stays one JSON document whatever the stack logs meanwhile.
+        logging.AddConsole(console =>
+            {
+                console.FormatterName = LocalConsoleFormatter.FormatterName;
+                console.LogToStandardErrorThreshold = LogLevel.Warning;
+            })
             .AddConsoleFormatter<LocalConsoleFormatter, LocalConsoleFormatterOptions>(formatter => formatter.IncludeStackTraces = level <= LogLevel.Debug)
             .SetMinimumLevel(level);
 
