@@ -75,40 +75,49 @@ internal static class LoadTestCommand
             }
         });
 
-        async Task<int> RunAsync(ParseResult parseResult, List<byte[]> warmupMails, List<byte[]> mails, string? dataDirectory, CancellationToken cancellationToken)
-        {
-            LocalStack stack;
-            try
-            {
-                stack = await LocalStack.StartAsync(
-                    new LocalStackOptions { ApiPort = 0, SmtpPort = 0, PatternSetPath = parseResult.GetValue(set), ConsoleLogLevel = LogLevel.Error, DataDirectory = dataDirectory },
-                    cancellationToken);
-            }
-            catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException)
-            {
-                throw new CommandException(ExitCodes.ServiceError, $"could not start the local stack: {exception.Message}");
-            }
-
-            await using (stack)
-            {
-                LoadTestReport? warm = null;
-                if (warmupMails.Count > 0)
-                {
-                    warm = await new LoadTest(stack, warmupMails) { Connections = parseResult.GetValue(connections) }.RunAsync(Progress.PerStage(), cancellationToken);
-                }
-
-                var load = new LoadTest(stack, mails)
+        Task<int> RunAsync(ParseResult parseResult, List<byte[]> warmupMails, List<byte[]> mails, string? dataDirectory, CancellationToken cancellationToken) =>
+            RunOnStackAsync(
+                new LocalStackOptions { ApiPort = 0, SmtpPort = 0, PatternSetPath = parseResult.GetValue(set), ConsoleLogLevel = LogLevel.Error, DataDirectory = dataDirectory },
+                warmupMails,
+                stack => new LoadTest(stack, mails)
                 {
                     Connections = parseResult.GetValue(connections),
                     Rate = parseResult.GetValue(rate),
                     Faults = parseResult.GetValue(faults),
                     GateRounds = parseResult.GetValue(gateRounds),
-                };
-                var report = await load.RunAsync(Progress.PerStage(), cancellationToken) with { Warmup = warm };
-                Console.WriteLine(parseResult.GetValue(json) ? JsonSerializer.Serialize(report, JsonOptions) : Text(report, stack.PatternSource));
-                var gateAsExpected = report.Gate.All(run => run.Passed == (run.Candidate == GateUnderLoad.SameSet));
-                return gateAsExpected && new[] { report, warm }.All(run => run is null or { Lost: 0, Duplicated: 0 }) ? ExitCodes.Success : ExitCodes.ServiceError;
+                },
+                parseResult.GetValue(json),
+                cancellationToken);
+    }
+
+    // Starts the stack, warms it with warmupMails over as many connections as the timed run, runs the timed run, and
+    // prints the report; the exit code says whether every mail was accounted for once and the gate decided as expected.
+    private static async Task<int> RunOnStackAsync(
+        LocalStackOptions options, List<byte[]> warmupMails, Func<LocalStack, LoadTest> timedRun, bool json, CancellationToken cancellationToken)
+    {
+        LocalStack stack;
+        try
+        {
+            stack = await LocalStack.StartAsync(options, cancellationToken);
+        }
+        catch (Exception exception) when (exception is IOException or SocketException or InvalidOperationException)
+        {
+            throw new CommandException(ExitCodes.ServiceError, $"could not start the local stack: {exception.Message}");
+        }
+
+        await using (stack)
+        {
+            var load = timedRun(stack);
+            LoadTestReport? warm = null;
+            if (warmupMails.Count > 0)
+            {
+                warm = await new LoadTest(stack, warmupMails) { Connections = load.Connections }.RunAsync(Progress.PerStage(), cancellationToken);
             }
+
+            var report = await load.RunAsync(Progress.PerStage(), cancellationToken) with { Warmup = warm };
+            Console.WriteLine(json ? JsonSerializer.Serialize(report, JsonOptions) : Text(report, stack.PatternSource));
+            var gateAsExpected = report.Gate.All(run => run.Passed == (run.Candidate == GateUnderLoad.SameSet));
+            return gateAsExpected && new[] { report, warm }.All(run => run is null or { Lost: 0, Duplicated: 0 }) ? ExitCodes.Success : ExitCodes.ServiceError;
         }
     }
 

@@ -217,7 +217,10 @@ public sealed class DeliveryHandler
 
         var answers = new RelayAnswers(plan.Unserved);
         var info = await RelayAllAsync(claim, mail, relays, answers, cancellationToken).ConfigureAwait(false);
-        return await SettleAsync(message, settlement, claim, info, mail.Envelope, answers, cancellationToken).ConfigureAwait(false);
+
+        // What the downstreams took cannot be taken back: a stop now (which cancels the token) must not keep it from
+        // being written down, or the message would come back and the next attempt relay the mail again.
+        return await SettleAsync(message, settlement, claim, info, mail.Envelope, answers, CancellationToken.None).ConfigureAwait(false);
     }
 
     // Sends each relay what its progress says is still due, collects the answers, and returns the blob as last written.
@@ -245,7 +248,8 @@ public sealed class DeliveryHandler
             var progress = await RelayOnceAsync(claim, mail, planned, earlier, waiting, answers, cancellationToken).ConfigureAwait(false);
             if (progress is not null && LaterAttemptPossible(info, relays, i, answers))
             {
-                info = await RecordProgressAsync(info, planned, progress, cancellationToken).ConfigureAwait(false);
+                // Not cancelled for the same reason as the settlement: this relay has happened.
+                info = await RecordProgressAsync(info, planned, progress, CancellationToken.None).ConfigureAwait(false);
             }
         }
 

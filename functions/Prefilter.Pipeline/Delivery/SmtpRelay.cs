@@ -151,9 +151,10 @@ public sealed class SmtpRelay
             {
                 await connection.QuitAsync(cancellationToken).ConfigureAwait(false);
             }
-            catch (Exception e) when (IsConnectionFailure(e) || e is DownstreamReplyException)
+            catch (Exception e) when (IsConnectionFailure(e) || e is DownstreamReplyException or OperationCanceledException)
             {
-                // The data was already answered 2xx: the mail is delivered, a failed goodbye must not make it retry.
+                // The data was already answered 2xx: the mail is delivered, and a goodbye that failed or was given up
+                // on (the worker stopping) must not make it retry, which would deliver it twice.
                 logger.LogWarning(e, "Downstream {Downstream} accepted the mail but QUIT failed", name);
             }
 

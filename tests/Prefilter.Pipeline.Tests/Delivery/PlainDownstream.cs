@@ -25,6 +25,9 @@ internal sealed class PlainDownstream : IAsyncDisposable
 
     public byte[]? Data { get; private set; }
 
+    /// <summary>When set, called on QUIT, which then gets no reply: a downstream slow to say goodbye.</summary>
+    public Action? OnQuit { get; init; }
+
     public async ValueTask DisposeAsync()
     {
         listener.Stop();
@@ -64,6 +67,9 @@ internal sealed class PlainDownstream : IAsyncDisposable
 
                     Data = Encoding.Latin1.GetBytes(data.ToString());
                     await Reply("250 2.0.0 taken");
+                    break;
+                case "QUIT" when OnQuit is not null:
+                    OnQuit();
                     break;
                 case "QUIT":
                     await Reply("221 bye");

@@ -198,6 +198,21 @@ public sealed class SmtpRelayTests
     }
 
     [Fact]
+    public async Task A_mail_the_downstream_took_counts_as_delivered_when_the_caller_gives_up_during_QUIT()
+    {
+        // A worker stopping cancels its relays; once DATA was answered 250 the mail is the downstream's, and a
+        // relay that threw now would be retried and delivered twice.
+        using var stopping = new CancellationTokenSource();
+        await using var downstream = new PlainDownstream { OnQuit = stopping.Cancel };
+
+        var result = await Relay.RelayAsync(new Downstream("127.0.0.1", downstream.Port, TlsPolicy.None, null), null, Mail(), "s@b.example", ["r@a.example"], cancellationToken: stopping.Token);
+
+        Assert.Equal("2.0.0 taken", result.Reply);
+        Assert.True(stopping.IsCancellationRequested);
+        Assert.NotNull(downstream.Data);
+    }
+
+    [Fact]
     public async Task A_non_ascii_local_part_fails_for_good_at_a_downstream_without_smtputf8_and_nothing_is_sent()
     {
         await using var downstream = new PlainDownstream();
